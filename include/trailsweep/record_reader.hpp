@@ -1,0 +1,98 @@
+#pragma once
+// RecordReader: finds the CloudTrail records in a decompressed byte stream
+// without parsing them, so that only one record at a time needs to be held.
+// Accepted shapes, detected from the bytes:
+//   {"Records":[{...},{...}]}           native S3 delivery (one or many per stream)
+//   [{...},{...}]                       a top-level array of records
+//   {...}\n{...}\n                      JSON lines, each a record or a Records wrapper
+// Records are handed out in place, inside a buffer with simdjson padding after
+// them, so the parser never copies them. A problem (truncation, a record that is
+// not an object, an oversized record, a broken JSON line) becomes a Diagnostic
+// and reading resumes at the next record where the structure allows it.
+// One per file; not thread-safe.
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "trailsweep/decoder.hpp"
+
+namespace trailsweep {
+
+/// Readable bytes guaranteed after every record (simdjson needs 64).
+inline constexpr std::size_t kRecordPadding = 64;
+
+struct ReaderLimits {
+  std::size_t max_record_bytes = 16u << 20;  ///< CloudTrail caps records at 256 KB
+  int max_depth = 256;
+};
+
+/// A record in place. `json` stays valid until the next call to next();
+/// at least `padded_capacity - json.size()` readable bytes follow it.
+struct RecordView {
+  std::string_view json;
+  std::size_t padded_capacity = 0;
+  std::int64_t offset = 0;  ///< decompressed byte offset of the opening brace
+  std::int64_t index = 0;   ///< 0-based record index within the stream
+};
+
+/// A problem found while splitting; `record` is -1 when no record is involved.
+struct ReaderProblem {
+  std::int64_t offset = -1;
+  std::int64_t record = -1;
+  std::string message;
+  bool at_end = false;  ///< the stream ended inside this structure
+};
+
+class RecordReader {
+ public:
+  RecordReader(Decoder& in, ReaderLimits limits = {});
+  RecordReader(const RecordReader&) = delete;  // owns the window buffer
+  RecordReader& operator=(const RecordReader&) = delete;
+
+  /// Finds the next record. False at the end of the stream.
+  bool next(RecordView* out);
+
+  /// Problems found so far, in stream order; the caller drains it.
+  std::vector<ReaderProblem>& problems() { return problems_; }
+  /// Records counted so far (including skipped ones).
+  std::int64_t records_seen() const { return record_index_; }
+  /// Record arrays ([...] or "Records":[...]) opened so far, empty ones included.
+  std::int64_t record_arrays_seen() const { return record_arrays_; }
+
+ private:
+  bool refill();
+  void problem(std::int64_t offset, std::int64_t record, std::string message);
+  void reset_structure();
+  void check_depth();
+
+  Decoder& in_;
+  ReaderLimits limits_;
+  std::unique_ptr<char[]> buf_;
+  std::size_t cap_ = 0;         // usable bytes (padding excluded)
+  std::size_t len_ = 0;         // valid bytes in buf_
+  std::size_t pos_ = 0;         // scan position
+  std::int64_t base_ = 0;       // stream offset of buf_[0]
+  bool eof_ = false;
+  bool at_stream_start_ = true;
+
+  // Structure of the JSON seen so far.
+  int depth_ = 0;
+  bool in_string_ = false, escaped_ = false;
+  int records_depth_ = -1;           // depth of the array whose elements are records
+  std::int64_t record_start_ = -1;   // buffer index of the open record's '{'
+  bool record_skipped_ = false;      // open record is too large or too deep: drop it
+  bool top_is_candidate_ = false;    // top-level object that is itself a record
+  bool top_had_newline_ = false;
+  bool lines_mode_ = false;          // compact values one per line: a newline ends a record
+  std::int64_t key_start_ = -1;      // buffer index of a depth-1 key's opening quote
+  bool records_key_pending_ = false; // just read the key "Records"
+  bool scalar_element_ = false;      // inside a non-object element of a records array
+  bool skipping_garbage_ = false;    // resyncing to the next line after junk at top level
+  std::int64_t record_index_ = 0;
+  std::int64_t record_arrays_ = 0;
+  std::int64_t open_record_index_ = -1;
+  std::vector<ReaderProblem> problems_;
+};
+
+}  // namespace trailsweep

@@ -1,0 +1,49 @@
+#pragma once
+// RunSummary: the counters of one scan, filled while scanning and rendered at
+// the end (text on stderr, or the "summary" object of the JSON output). Workers
+// fill their own and merge() them, so there is no shared mutable state.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "trailsweep/diagnostic.hpp"
+
+namespace trailsweep {
+
+class JsonWriter;
+
+struct RunSummary {
+  std::uint64_t files_read = 0;       ///< files opened and read (possibly with errors)
+  std::uint64_t files_failed = 0;     ///< files that could not be opened or read to the end
+  std::uint64_t digest_files = 0;     ///< CloudTrail-Digest files skipped
+  std::uint64_t insight_files = 0;    ///< CloudTrail-Insight files skipped
+  std::uint64_t filtered_files = 0;   ///< skipped by S3 key: outside the filters
+  std::uint64_t ignored_files = 0;    ///< non-log names in walked directories
+  std::uint64_t bytes_compressed = 0;    ///< bytes read from files as stored
+  std::uint64_t bytes_uncompressed = 0;  ///< bytes after decompression
+  std::uint64_t records = 0;          ///< events read and inside the filters
+  std::uint64_t records_filtered = 0; ///< events outside --since/--until/--account/--region
+  std::uint64_t records_rejected = 0; ///< records that could not be read (see errors)
+  std::uint64_t insight_records = 0;  ///< Insights events, skipped
+  std::uint64_t principals = 0;       ///< distinct principals among the events
+  std::vector<Diagnostic> errors;     ///< first kMaxErrorsKept problems
+  std::uint64_t errors_total = 0;
+  double elapsed_s = 0;
+
+  static constexpr std::size_t kMaxErrorsKept = 1000;
+
+  void add_error(Diagnostic d);
+  /// Adds another worker's counts; errors keep their order (caller merges in file order).
+  void merge(const RunSummary& other);
+  /// Some input could not be read: the exit status must say so.
+  bool input_incomplete() const { return errors_total > 0; }
+};
+
+/// Human summary for stderr: counts, rates and the errors.
+std::string render_summary_text(const RunSummary& s);
+
+/// The "summary" object of json output. Stable names: files, records,
+/// bytes_compressed, bytes_uncompressed, skipped, errors, ...
+void write_summary_json(JsonWriter& w, const RunSummary& s);
+
+}  // namespace trailsweep

@@ -1,0 +1,195 @@
+#include "trailsweep/input_walker.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "trailsweep/time_util.hpp"
+
+namespace trailsweep {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    if (slash > start) parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+bool all_digits(std::string_view s, std::size_t n) {
+  return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+int to_int(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool looks_like_log_name(std::string_view name) {
+  if (name.empty() || name[0] == '.') return false;
+  for (std::string_view ext : {".json", ".jsonl", ".ndjson", ".gz", ".log"}) {
+    if (ends_with(name, ext)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+S3Key parse_s3_key(std::string_view path) {
+  S3Key key;
+  auto parts = split_path(path);
+  auto it = std::find(parts.begin(), parts.end(), std::string_view("AWSLogs"));
+  if (it == parts.end()) return key;
+  std::size_t i = static_cast<std::size_t>(it - parts.begin()) + 1;
+  if (i < parts.size() && parts[i].substr(0, 2) == "o-") key.org_id = parts[i++];
+  if (i + 1 >= parts.size() || !all_digits(parts[i], 12)) return key;
+  key.account = parts[i++];
+  std::string_view folder = parts[i++];
+  if (folder == "CloudTrail") {
+    key.folder = S3Folder::kCloudTrail;
+  } else if (folder == "CloudTrail-Digest") {
+    key.folder = S3Folder::kDigest;
+  } else if (folder == "CloudTrail-Insight") {
+    key.folder = S3Folder::kInsight;
+  } else {
+    return S3Key{};
+  }
+  if (i < parts.size()) key.region = parts[i++];
+  if (i + 2 < parts.size() && all_digits(parts[i], 4) && all_digits(parts[i + 1], 2) &&
+      all_digits(parts[i + 2], 2)) {
+    int y = to_int(parts[i]), m = to_int(parts[i + 1]), d = to_int(parts[i + 2]);
+    if (m >= 1 && m <= 12 && d >= 1 && d <= 31) {
+      key.day_ms = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)) * kMsPerDay;
+    }
+  }
+  // <account>_CloudTrail_<region>_YYYYMMDDTHHmmZ_<unique>.json.gz
+  std::string_view name = parts.back();
+  std::string_view marker = "_CloudTrail_";
+  std::size_t at = name.find(marker);
+  if (at != std::string_view::npos && !key.region.empty()) {
+    std::size_t ts = at + marker.size() + key.region.size() + 1;
+    if (ts + 14 <= name.size() && name[ts + 8] == 'T' && name[ts + 13] == 'Z' &&
+        all_digits(name.substr(ts, 8), 8) && all_digits(name.substr(ts + 9, 4), 4)) {
+      auto iso = fmt::format("{}-{}-{}T{}:{}:00Z", name.substr(ts, 4), name.substr(ts + 4, 2),
+                             name.substr(ts + 6, 2), name.substr(ts + 9, 2),
+                             name.substr(ts + 11, 2));
+      if (auto ms = parse_rfc3339_ms(iso)) key.delivery_ms = *ms;
+    }
+  }
+  return key;
+}
+
+bool outside_filter(const S3Key& key, const InputFilter& filter) {
+  if (key.folder == S3Folder::kNone) return false;
+  if (!filter.accounts.empty() &&
+      std::find(filter.accounts.begin(), filter.accounts.end(), key.account) ==
+          filter.accounts.end()) {
+    return true;
+  }
+  if (!filter.regions.empty() && !key.region.empty() &&
+      std::find(filter.regions.begin(), filter.regions.end(), key.region) ==
+          filter.regions.end()) {
+    return true;
+  }
+  // A file delivered at T holds only records written before T.
+  if (filter.since_ms) {
+    if (key.delivery_ms >= 0 && key.delivery_ms < *filter.since_ms) return true;
+    if (key.delivery_ms < 0 && key.day_ms >= 0 && key.day_ms + kMsPerDay <= *filter.since_ms) {
+      return true;
+    }
+  }
+  if (filter.until_ms) {
+    if (key.delivery_ms >= 0 && key.delivery_ms - kDeliverySlackMs > *filter.until_ms) return true;
+    if (key.delivery_ms < 0 && key.day_ms >= 0 && key.day_ms - kDeliverySlackMs > *filter.until_ms) {
+      return true;
+    }
+  }
+  return false;
+}
+
+WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter& filter) {
+  WalkResult result;
+  auto consider = [&](const std::string& path) {
+    InputFile file{path, parse_s3_key(path)};
+    if (file.key.folder == S3Folder::kDigest) {
+      ++result.digest_files;
+    } else if (file.key.folder == S3Folder::kInsight) {
+      ++result.insight_files;
+    } else if (outside_filter(file.key, filter)) {
+      ++result.filtered_files;
+    } else {
+      result.files.push_back(std::move(file));
+    }
+  };
+  for (const std::string& path : paths) {
+    if (path == "-") {
+      result.files.push_back({"-", {}});
+      continue;
+    }
+    std::error_code ec;
+    auto status = fs::status(path, ec);
+    if (ec || !fs::exists(status)) {
+      result.errors.push_back({{path}, "no such file or directory"});
+      continue;
+    }
+    if (!fs::is_directory(status)) {
+      consider(path);
+      continue;
+    }
+    std::vector<std::string> found;
+    std::uint64_t ignored_before = result.ignored_files;
+    fs::recursive_directory_iterator it(path, ec), end;
+    if (ec) {
+      result.errors.push_back({{path}, fmt::format("cannot read directory: {}", ec.message())});
+      continue;
+    }
+    for (; it != end; it.increment(ec)) {
+      if (ec) {
+        result.errors.push_back({{path}, fmt::format("cannot read directory: {}", ec.message())});
+        break;
+      }
+      const auto& entry = *it;
+      std::string name = entry.path().filename().string();
+      if (entry.is_directory(ec)) {
+        if (!name.empty() && name[0] == '.') it.disable_recursion_pending();
+        continue;
+      }
+      if (!entry.is_regular_file(ec)) continue;
+      if (!looks_like_log_name(name)) {
+        ++result.ignored_files;
+        continue;
+      }
+      found.push_back(entry.path().string());
+    }
+    std::sort(found.begin(), found.end());
+    std::size_t before = result.files.size() + result.digest_files + result.insight_files +
+                         result.filtered_files;
+    for (const auto& f : found) consider(f);
+    std::size_t after = result.files.size() + result.digest_files + result.insight_files +
+                        result.filtered_files;
+    if (before == after && result.ignored_files == ignored_before) {
+      result.errors.push_back({{path}, "directory holds no log files (.json, .json.gz, .jsonl, .gz)"});
+    } else if (before == after) {
+      result.errors.push_back(
+          {{path}, fmt::format("directory holds no log files ({} other files ignored)",
+                               result.ignored_files - ignored_before)});
+    }
+  }
+  return result;
+}
+
+}  // namespace trailsweep

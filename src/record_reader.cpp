@@ -1,0 +1,291 @@
+#include "trailsweep/record_reader.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace trailsweep {
+namespace {
+
+constexpr std::size_t kChunk = 256 * 1024;
+
+// Bytes that can change the splitter's state inside a record. Everything else
+// (letters, digits, ':', ',') is skipped by one table lookup.
+constexpr std::array<bool, 256> make_table(std::string_view chars) {
+  std::array<bool, 256> t{};
+  for (char c : chars) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}
+constexpr auto kInRecord = make_table("\"{}[]\n");
+constexpr auto kInString = make_table("\"\\\n");
+
+std::string printable(char c) {
+  auto u = static_cast<unsigned char>(c);
+  if (u >= 0x20 && u < 0x7f) return fmt::format("'{}'", c);
+  return fmt::format("0x{:02x}", u);
+}
+
+}  // namespace
+
+RecordReader::RecordReader(Decoder& in, ReaderLimits limits)
+    : in_(in), limits_(limits), buf_(new char[kChunk + kRecordPadding]()), cap_(kChunk) {}
+
+void RecordReader::problem(std::int64_t offset, std::int64_t record, std::string message) {
+  problems_.push_back({offset, record, std::move(message), false});
+}
+
+void RecordReader::check_depth() {
+  if (depth_ > limits_.max_depth && record_start_ >= 0 && !record_skipped_) {
+    problem(base_ + record_start_, open_record_index_,
+            fmt::format("JSON nested deeper than {} levels; record skipped", limits_.max_depth));
+    record_skipped_ = true;
+  }
+}
+
+void RecordReader::reset_structure() {
+  depth_ = 0;
+  in_string_ = escaped_ = false;
+  records_depth_ = -1;
+  record_start_ = -1;
+  record_skipped_ = false;
+  top_is_candidate_ = false;
+  key_start_ = -1;
+  records_key_pending_ = false;
+  scalar_element_ = false;
+}
+
+bool RecordReader::refill() {
+  if (eof_) return false;
+  bool keep_record = record_start_ >= 0 && !record_skipped_;
+  if (keep_record && len_ - static_cast<std::size_t>(record_start_) > limits_.max_record_bytes) {
+    problem(base_ + record_start_, open_record_index_,
+            fmt::format("record larger than {} bytes (--max-record-size); skipped",
+                        limits_.max_record_bytes));
+    record_skipped_ = true;
+    keep_record = false;
+  }
+  std::size_t keep_from = keep_record ? static_cast<std::size_t>(record_start_) : pos_;
+  if (key_start_ >= 0) keep_from = std::min(keep_from, static_cast<std::size_t>(key_start_));
+  if (keep_from > 0) {
+    std::memmove(buf_.get(), buf_.get() + keep_from, len_ - keep_from);
+    len_ -= keep_from;
+    pos_ -= keep_from;
+    base_ += static_cast<std::int64_t>(keep_from);
+    if (record_start_ >= 0) record_start_ -= static_cast<std::int64_t>(keep_from);
+    if (key_start_ >= 0) key_start_ -= static_cast<std::int64_t>(keep_from);
+  }
+  if (cap_ - len_ < kChunk / 2) {
+    std::size_t new_cap = std::max(cap_ * 2, len_ + kChunk);
+    std::unique_ptr<char[]> bigger(new char[new_cap + kRecordPadding]());
+    std::memcpy(bigger.get(), buf_.get(), len_);
+    buf_ = std::move(bigger);
+    cap_ = new_cap;
+  }
+  std::size_t n = in_.read(buf_.get() + len_, cap_ - len_);
+  if (n == 0) {
+    eof_ = true;
+    return false;
+  }
+  len_ += n;
+  if (at_stream_start_ && len_ >= 3) {
+    at_stream_start_ = false;
+    if (std::memcmp(buf_.get(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;  // UTF-8 BOM
+  }
+  return true;
+}
+
+bool RecordReader::next(RecordView* out) {
+  for (;;) {
+    if (pos_ >= len_ && !refill()) {
+      if (in_string_ || depth_ > 0) {
+        bool record_open = record_start_ >= 0 && !record_skipped_;
+        ReaderProblem p;
+        p.at_end = true;
+        if (record_open) {
+          p.offset = base_ + record_start_;
+          p.record = open_record_index_;
+          p.message = "input ends inside this record (truncated)";
+        } else {
+          p.offset = base_ + static_cast<std::int64_t>(len_);
+          p.message = "input ends before the JSON is complete (truncated)";
+        }
+        problems_.push_back(std::move(p));
+        reset_structure();
+      }
+      return false;
+    }
+    char* const buf = buf_.get();
+    const std::size_t len = len_;
+    std::size_t i = pos_;
+    for (; i < len; ++i) {
+      const char c = buf[i];
+      if (in_string_) {
+        if (escaped_) {
+          escaped_ = false;
+          continue;
+        }
+        while (i < len && !kInString[static_cast<unsigned char>(buf[i])]) ++i;
+        if (i == len) break;
+        const char s = buf[i];
+        if (s == '\\') {
+          escaped_ = true;
+        } else if (s == '"') {
+          in_string_ = false;
+          if (key_start_ >= 0) {
+            records_key_pending_ = static_cast<std::int64_t>(i) - key_start_ == 8 &&
+                                   std::memcmp(buf + key_start_ + 1, "Records", 7) == 0;
+            key_start_ = -1;
+          }
+        } else if (lines_mode_) {  // raw newline inside a string in a JSON-lines stream
+          problem(record_start_ >= 0 ? base_ + record_start_ : base_ + static_cast<std::int64_t>(i),
+                  record_start_ >= 0 ? open_record_index_ : -1,
+                  "invalid JSON: the line ends inside a string");
+          reset_structure();
+        }
+        continue;
+      }
+      if (skipping_garbage_) {
+        if (c == '\n') skipping_garbage_ = false;
+        continue;
+      }
+      const int shallow = std::max(1, records_depth_);
+      if (depth_ > shallow && !kInRecord[static_cast<unsigned char>(c)]) continue;
+      switch (c) {
+        case ' ':
+        case '\t':
+        case '\r':
+        case ':':
+          break;
+        case '\n':
+          if (depth_ > 0) {
+            top_had_newline_ = true;
+            if (lines_mode_) {
+              bool record_open = record_start_ >= 0;
+              problem(record_open ? base_ + record_start_ : base_ + static_cast<std::int64_t>(i),
+                      record_open ? open_record_index_ : -1,
+                      "invalid JSON: the line ends before the value is complete");
+              reset_structure();
+            }
+          }
+          break;
+        case '"':
+          if (depth_ == records_depth_ && !scalar_element_) {
+            problem(base_ + static_cast<std::int64_t>(i), record_index_,
+                    "record is a string, not a JSON object; skipped");
+            scalar_element_ = true;
+            ++record_index_;
+          }
+          if (depth_ == 1 && records_depth_ < 0 && top_is_candidate_) {
+            key_start_ = static_cast<std::int64_t>(i);
+          }
+          records_key_pending_ = false;
+          in_string_ = true;
+          break;
+        case '{':
+          if (depth_ == 0) {
+            top_is_candidate_ = true;
+            top_had_newline_ = false;
+            record_start_ = static_cast<std::int64_t>(i);
+            record_skipped_ = false;
+            open_record_index_ = record_index_++;
+          } else if (depth_ == records_depth_ && !scalar_element_) {
+            record_start_ = static_cast<std::int64_t>(i);
+            record_skipped_ = false;
+            open_record_index_ = record_index_++;
+          }
+          ++depth_;
+          check_depth();
+          records_key_pending_ = false;
+          break;
+        case '[':
+          if (depth_ == 0) {
+            ++record_arrays_;
+            records_depth_ = 1;
+            top_is_candidate_ = false;
+            top_had_newline_ = false;
+          } else if (depth_ == 1 && records_key_pending_ && top_is_candidate_ &&
+                     records_depth_ < 0) {
+            // {"Records":[ ... the top-level object is a wrapper, not a record.
+            ++record_arrays_;
+            records_depth_ = 2;
+            top_is_candidate_ = false;
+            record_start_ = -1;
+            --record_index_;
+          } else if (depth_ == records_depth_ && !scalar_element_) {
+            problem(base_ + static_cast<std::int64_t>(i), record_index_,
+                    "record is an array, not a JSON object; skipped");
+            scalar_element_ = true;
+            ++record_index_;
+          }
+          ++depth_;
+          check_depth();
+          records_key_pending_ = false;
+          break;
+        case '}':
+        case ']': {
+          records_key_pending_ = false;
+          if (depth_ == 0) {
+            problem(base_ + static_cast<std::int64_t>(i), -1,
+                    fmt::format("unexpected {} at top level", printable(c)));
+            skipping_garbage_ = true;
+            break;
+          }
+          --depth_;
+          const bool closes_record =
+              c == '}' && record_start_ >= 0 &&
+              ((top_is_candidate_ && depth_ == 0) || (!top_is_candidate_ && depth_ == records_depth_));
+          if (closes_record) {
+            const std::size_t start = static_cast<std::size_t>(record_start_);
+            const bool skipped = record_skipped_;
+            record_start_ = -1;
+            record_skipped_ = false;
+            if (depth_ == 0) {
+              if (!top_had_newline_) lines_mode_ = true;
+              top_is_candidate_ = false;
+            }
+            if (!skipped) {
+              out->json = std::string_view(buf + start, i + 1 - start);
+              out->padded_capacity = cap_ + kRecordPadding - start;
+              out->offset = base_ + static_cast<std::int64_t>(start);
+              out->index = open_record_index_;
+              pos_ = i + 1;
+              return true;
+            }
+            break;
+          }
+          if (c == ']' && depth_ == records_depth_ - 1) records_depth_ = -1;
+          if (depth_ == records_depth_) scalar_element_ = false;
+          if (depth_ == 0) {
+            if (!top_had_newline_) lines_mode_ = true;
+            top_is_candidate_ = false;
+            records_depth_ = -1;
+          }
+          break;
+        }
+        case ',':
+          records_key_pending_ = false;
+          if (depth_ == records_depth_) scalar_element_ = false;
+          break;
+        default:
+          records_key_pending_ = false;
+          if (depth_ == 0) {
+            problem(base_ + static_cast<std::int64_t>(i), -1,
+                    fmt::format("unexpected {} at top level; skipping to the next line",
+                                printable(c)));
+            skipping_garbage_ = true;
+          } else if (depth_ == records_depth_ && !scalar_element_) {
+            problem(base_ + static_cast<std::int64_t>(i), record_index_,
+                    "record is not a JSON object; skipped");
+            scalar_element_ = true;
+            ++record_index_;
+          }
+          break;
+      }
+    }
+    pos_ = i;
+  }
+}
+
+}  // namespace trailsweep

@@ -1,0 +1,105 @@
+#include "trailsweep/run_summary.hpp"
+
+#include <fmt/format.h>
+
+#include "trailsweep/json_writer.hpp"
+
+namespace trailsweep {
+
+void RunSummary::add_error(Diagnostic d) {
+  ++errors_total;
+  if (errors.size() < kMaxErrorsKept) errors.push_back(std::move(d));
+}
+
+void RunSummary::merge(const RunSummary& o) {
+  files_read += o.files_read;
+  files_failed += o.files_failed;
+  digest_files += o.digest_files;
+  insight_files += o.insight_files;
+  filtered_files += o.filtered_files;
+  ignored_files += o.ignored_files;
+  bytes_compressed += o.bytes_compressed;
+  bytes_uncompressed += o.bytes_uncompressed;
+  records += o.records;
+  records_filtered += o.records_filtered;
+  records_rejected += o.records_rejected;
+  insight_records += o.insight_records;
+  for (const auto& e : o.errors) {
+    if (errors.size() < kMaxErrorsKept) errors.push_back(e);
+  }
+  errors_total += o.errors_total;
+}
+
+namespace {
+std::string mb(std::uint64_t bytes) { return fmt::format("{:.1f} MB", bytes / 1e6); }
+}  // namespace
+
+std::string render_summary_text(const RunSummary& s) {
+  std::string out;
+  std::uint64_t skipped = s.digest_files + s.insight_files + s.filtered_files;
+  out += fmt::format("trailsweep: {} files read", s.files_read);
+  if (skipped) {
+    out += fmt::format(" ({} skipped: {} digest, {} insight, {} outside filters)", skipped,
+                       s.digest_files, s.insight_files, s.filtered_files);
+  }
+  if (s.files_failed) out += fmt::format(", {} failed", s.files_failed);
+  if (s.ignored_files) out += fmt::format(", {} non-log files ignored", s.ignored_files);
+  out += fmt::format("; {} compressed, {} decompressed\n", mb(s.bytes_compressed),
+                     mb(s.bytes_uncompressed));
+  out += fmt::format("trailsweep: {} records", s.records);
+  if (s.records_rejected) out += fmt::format(", {} rejected", s.records_rejected);
+  if (s.records_filtered) out += fmt::format(", {} outside filters", s.records_filtered);
+  if (s.insight_records) out += fmt::format(", {} insight events skipped", s.insight_records);
+  out += fmt::format("; {} principals", s.principals);
+  if (s.elapsed_s > 0) {
+    out += fmt::format("; {:.2f} s, {:.0f} records/s, {:.1f} MB/s", s.elapsed_s,
+                       static_cast<double>(s.records) / s.elapsed_s,
+                       s.bytes_uncompressed / 1e6 / s.elapsed_s);
+  }
+  out += '\n';
+  if (s.errors_total) {
+    out += fmt::format("trailsweep: {} input problem{} (input was skipped):\n", s.errors_total,
+                       s.errors_total == 1 ? "" : "s");
+    for (const auto& e : s.errors) out += fmt::format("  {}\n", e.to_string());
+    if (s.errors_total > s.errors.size()) {
+      out += fmt::format("  ... and {} more\n", s.errors_total - s.errors.size());
+    }
+  }
+  return out;
+}
+
+void write_summary_json(JsonWriter& w, const RunSummary& s) {
+  w.begin_object();
+  w.field("files", s.files_read);
+  w.field("files_failed", s.files_failed);
+  w.field("records", s.records);
+  w.field("principals", s.principals);
+  w.field("bytes_compressed", s.bytes_compressed);
+  w.field("bytes_uncompressed", s.bytes_uncompressed);
+  w.key("skipped").begin_object();
+  w.field("digest_files", s.digest_files);
+  w.field("insight_files", s.insight_files);
+  w.field("filtered_files", s.filtered_files);
+  w.field("ignored_files", s.ignored_files);
+  w.field("rejected_records", s.records_rejected);
+  w.field("filtered_records", s.records_filtered);
+  w.field("insight_records", s.insight_records);
+  w.end_object();
+  w.field("errors_total", s.errors_total);
+  w.key("errors").begin_array();
+  for (const auto& e : s.errors) {
+    w.begin_object();
+    w.field("file", e.pos.file);
+    if (e.pos.record >= 0) w.field("record", e.pos.record);
+    if (e.pos.offset >= 0) {
+      w.field("offset", e.pos.offset);
+      if (e.pos.compressed) w.field("offset_kind", "compressed");
+    }
+    w.field("message", e.message);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
+}  // namespace trailsweep

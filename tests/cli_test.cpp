@@ -1,0 +1,88 @@
+// End-to-end tests: the real binary on the bundled testdata/.
+#include <gtest/gtest.h>
+
+#include "test_util.hpp"
+
+namespace trailsweep {
+namespace {
+
+using testing::run_trailsweep;
+
+TEST(Cli, ScanOfTestdataReadsEveryFormAndReportsBrokenFiles) {
+  auto r = run_trailsweep("scan --format json --no-summary testdata/archive testdata/exports testdata/broken");
+  EXPECT_EQ(r.exit_code, 3) << r.err;  // no findings yet, but some input was skipped
+  // Every input form contributed records.
+  EXPECT_NE(r.out.find("\"files\": 370"), std::string::npos) << r.out.substr(0, 600);
+  EXPECT_NE(r.out.find("\"digest_files\": 1"), std::string::npos);
+  for (const char* expected : {
+           R"("file": "testdata/broken/truncated.json.gz")",
+           R"("file": "testdata/broken/bad-crc.json.gz")",
+           R"("message": "corrupt gzip data: incorrect data check")",
+           R"("message": "invalid JSON: the line ends inside a string")",
+           R"("message": "\"eventTime\" is not a string")",
+           R"("message": "file is empty")",
+       }) {
+    EXPECT_NE(r.out.find(expected), std::string::npos) << expected;
+  }
+}
+
+TEST(Cli, EachExportFormIsRead) {
+  struct Case {
+    const char* path;
+    const char* records;
+  } cases[] = {{"testdata/exports/cloudtrail-lake.jsonl", "\"records\": 50"},
+               {"testdata/exports/cloudwatch-export.ndjson.gz", "\"records\": 50"},
+               {"testdata/exports/records-array.json", "\"records\": 25"},
+               {"testdata/exports/multi-member.json.gz", "\"records\": 50"}};
+  for (const auto& c : cases) {
+    auto r = run_trailsweep(std::string("scan --format json --no-summary ") + c.path);
+    EXPECT_EQ(r.exit_code, 0) << c.path << r.err;
+    EXPECT_NE(r.out.find(c.records), std::string::npos) << c.path << "\n" << r.out.substr(0, 400);
+  }
+}
+
+TEST(Cli, StdinIsReadByContent) {
+  testing::TempDir tmp;
+  auto out = tmp.path() / "out";
+  std::string cmd = std::string("cd '") + TRAILSWEEP_SOURCE_DIR +
+                    "' && cat testdata/exports/multi-member.json.gz | '" + TRAILSWEEP_BINARY +
+                    "' scan --format json --no-summary - > '" + out.string() + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::string text = testing::read_file(out);
+  EXPECT_NE(text.find("\"records\": 50"), std::string::npos) << text.substr(0, 400);
+}
+
+TEST(Cli, TimeFilterSkipsFilesByKeyBeforeOpeningThem) {
+  auto r = run_trailsweep(
+      "scan --format json --no-summary --since 2025-11-02T12:00:00Z testdata/archive");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // 230 of the 360 log files were delivered before noon and are never opened;
+  // the 130 opened ones hold 300 events at or after noon and 8 just before.
+  EXPECT_NE(r.out.find("\"filtered_files\": 230"), std::string::npos) << r.out.substr(0, 800);
+  EXPECT_NE(r.out.find("\"files\": 130"), std::string::npos);
+  EXPECT_NE(r.out.find("\"records\": 300"), std::string::npos);
+  EXPECT_NE(r.out.find("\"filtered_records\": 8"), std::string::npos);
+}
+
+TEST(Cli, HelpExplainsOptionsAndDefaults) {
+  auto r = run_trailsweep("scan --help");
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* needle : {"--since", "--until", "--account", "--region", "--format",
+                             "--max-decompressed-size", "4G", "Exit status"}) {
+    EXPECT_NE(r.out.find(needle), std::string::npos) << needle;
+  }
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(run_trailsweep("scan --since tomorrow testdata/exports").exit_code, 2);
+  EXPECT_EQ(run_trailsweep("scan --format yaml testdata/exports").exit_code, 2);
+  EXPECT_EQ(run_trailsweep("").exit_code, 2);
+}
+
+TEST(Cli, MissingPathIsAnInputError) {
+  auto r = run_trailsweep("scan --no-summary testdata/does-not-exist");
+  EXPECT_EQ(r.exit_code, 3);
+}
+
+}  // namespace
+}  // namespace trailsweep

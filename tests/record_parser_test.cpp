@@ -1,0 +1,170 @@
+#include "trailsweep/record_parser.hpp"
+
+#include <gtest/gtest.h>
+
+#include "test_util.hpp"
+
+namespace trailsweep {
+namespace {
+
+class RecordParserTest : public ::testing::Test {
+ protected:
+  ParseOutcome parse(const std::string& json, std::int64_t offset = 100) {
+    buffer_ = json + std::string(kRecordPadding, ' ');
+    RecordView v;
+    v.json = std::string_view(buffer_.data(), json.size());
+    v.padded_capacity = buffer_.size();
+    v.offset = offset;
+    v.index = 7;
+    return parser_.parse(v, &ev_);
+  }
+  RecordParser parser_;
+  Event ev_;
+  std::string buffer_;
+};
+
+TEST_F(RecordParserTest, ReadsRealIamUserRecord) {
+  auto r = parse(testing::iam_user_record());
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.kind, RecordKind::kEvent);
+  EXPECT_EQ(ev_.event_name, "CreateUser");
+  EXPECT_EQ(ev_.event_source, "iam.amazonaws.com");
+  EXPECT_EQ(ev_.time_ms, 1722519208000);
+  EXPECT_EQ(ev_.aws_region, "us-east-1");
+  EXPECT_EQ(ev_.source_ip, "06.237.252.245");
+  EXPECT_EQ(ev_.user_agent, "stratus-red-team_4f1b2c3d");
+  EXPECT_EQ(ev_.event_id, "8c1b2f5e-0e0f-4a8a-9b3b-2f6e8c1d0a11");
+  EXPECT_EQ(ev_.recipient_account_id, "229654561268");
+  EXPECT_TRUE(ev_.has_read_only);
+  EXPECT_FALSE(ev_.read_only);
+  EXPECT_EQ(ev_.identity.type, "IAMUser");
+  EXPECT_EQ(ev_.identity.access_key_id, "AKIAOZUDECYXYM4ONAN4");
+  EXPECT_EQ(ev_.identity.user_name, "christophe");
+  EXPECT_EQ(ev_.principal, "arn:aws:iam::229654561268:user/christophe");
+  EXPECT_EQ(ev_.account, "229654561268");
+  EXPECT_EQ(ev_.request_parameters,
+            R"({"userName":"malicious-iam-user","tags":[{"key":"StratusRedTeam","value":"true"}]})");
+  EXPECT_EQ(ev_.response_elements.substr(0, 9), R"({"user":{)");
+  EXPECT_EQ(ev_.pos.offset, 100);
+  EXPECT_EQ(ev_.pos.record, 7);
+}
+
+// Stratus Red Team aws.execution.ec2-launch-unusual-instances.json (pretty, sorted keys).
+TEST_F(RecordParserTest, AssumedRoleSessionKeepsRoleAndSession) {
+  auto r = parse(R"({
+   "awsRegion": "ca-south-3r",
+   "errorCode": "Client.UnauthorizedOperation",
+   "eventName": "RunInstances",
+   "eventSource": "ec2.amazonaws.com",
+   "eventTime": "2024-08-01T11:30:23Z",
+   "readOnly": false,
+   "recipientAccountId": "751353041310",
+   "requestParameters": {"instanceType": "p2.xlarge", "instancesSet": {"items": [{"imageId": "ami-aCBbfd13bdb1d1E4b", "maxCount": 10, "minCount": 1}]}},
+   "responseElements": null,
+   "userIdentity": {"accessKeyId": "ASIA9F6MXE9HSYOXYQOS", "accountId": "900138736586",
+      "arn": "arn:aws:sts::900138736586:assumed-role/stratus-red-team-ec2lui-role-idtzskbvtd/aws-go-sdk-1722511821294449000",
+      "principalId": "AROA13YEHY3VAS32TD341:aws-go-sdk-1722511821294449000",
+      "sessionContext": {"attributes": {"creationDate": "2024-08-01T11:30:22Z", "mfaAuthenticated": "false"},
+         "sessionIssuer": {"accountId": "900138736586", "arn": "arn:aws:iam::900138736586:role/stratus-red-team-ec2lui-role-idtzskbvtd",
+            "principalId": "AROA13YEHY3VAS32TD341", "type": "Role", "userName": "stratus-red-team-ec2lui-role-idtzskbvtd"}},
+      "type": "AssumedRole"}
+})");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(ev_.error_code, "Client.UnauthorizedOperation");
+  EXPECT_EQ(ev_.principal,
+            "arn:aws:sts::900138736586:assumed-role/stratus-red-team-ec2lui-role-idtzskbvtd/"
+            "aws-go-sdk-1722511821294449000");
+  EXPECT_EQ(ev_.identity.session_issuer_arn,
+            "arn:aws:iam::900138736586:role/stratus-red-team-ec2lui-role-idtzskbvtd");
+  EXPECT_EQ(ev_.identity.mfa_authenticated, "false");
+  EXPECT_EQ(ev_.account, "751353041310");  // recipientAccountId wins
+  EXPECT_TRUE(ev_.response_elements.empty());
+  EXPECT_FALSE(ev_.is_service_call());
+}
+
+TEST_F(RecordParserTest, ServiceIdentitiesAreKeyedByServiceAndAccount) {
+  auto r = parse(R"({"eventVersion":"1.08","userIdentity":{"type":"AWSService","invokedBy":"ec2.amazonaws.com"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","sourceIPAddress":"ec2.amazonaws.com","userAgent":"ec2.amazonaws.com","recipientAccountId":"111122223333"})");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(ev_.principal, "service:ec2.amazonaws.com@111122223333");
+  EXPECT_TRUE(ev_.is_service_call());
+}
+
+TEST_F(RecordParserTest, AutoScalingServiceLinkedRoleIsAServiceCall) {
+  auto r = parse(R"({"userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:AutoScaling","arn":"arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling","accountId":"111122223333","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"}}},"eventTime":"2024-12-16T18:41:05Z","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","sourceIPAddress":"autoscaling.amazonaws.com","recipientAccountId":"111122223333"})");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(ev_.is_service_call());
+}
+
+TEST(PrincipalKey, NeverMergesAccountsOrSessions) {
+  UserIdentity root;
+  root.type = "Root";
+  root.arn = "arn:aws:iam::111122223333:root";
+  EXPECT_EQ(principal_key_for(root, "111122223333"), "arn:aws:iam::111122223333:root");
+  UserIdentity no_arn;
+  no_arn.type = "AssumedRole";
+  no_arn.principal_id = "AROAX:session-a";
+  no_arn.session_issuer_arn = "arn:aws:iam::1:role/r";
+  EXPECT_EQ(principal_key_for(no_arn, "1"), "arn:aws:iam::1:role/r#AROAX:session-a");
+  UserIdentity account;
+  account.type = "AWSAccount";
+  account.account_id = "999";
+  account.principal_id = "AIDAX";
+  EXPECT_EQ(principal_key_for(account, "111"), "AWSAccount:999:AIDAX");
+  UserIdentity svc;
+  svc.type = "AWSService";
+  svc.invoked_by = "lambda.amazonaws.com";
+  EXPECT_NE(principal_key_for(svc, "111"), principal_key_for(svc, "222"));
+}
+
+TEST_F(RecordParserTest, EventTimeOfWrongTypeIsRejected) {
+  auto r = parse(R"({"eventTime":1722519208,"eventSource":"iam.amazonaws.com","eventName":"X"})");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "\"eventTime\" is not a string");
+  EXPECT_EQ(r.error_offset, 100);
+}
+
+TEST_F(RecordParserTest, MissingFieldsAreNamed) {
+  auto r = parse(R"({"eventSource":"iam.amazonaws.com","eventName":"X"})");
+  EXPECT_EQ(r.error, "missing \"eventTime\"");
+  r = parse(R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"iam.amazonaws.com"})");
+  EXPECT_EQ(r.error, "missing \"eventName\"");
+  r = parse(R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":7,"eventName":"X"})");
+  EXPECT_EQ(r.error, "\"eventSource\" is not a string");
+  r = parse(R"({"eventTime":"yesterday","eventSource":"a","eventName":"X"})");
+  EXPECT_EQ(r.error, "\"eventTime\" is not an RFC 3339 time: \"yesterday\"");
+}
+
+TEST_F(RecordParserTest, InvalidJsonGivesTheByteOffset) {
+  auto r = parse(R"({"eventTime":"2024-01-01T00:00:00Z","eventName" "X","eventSource":"a"})", 1000);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error.rfind("invalid JSON: ", 0), 0u) << r.error;
+  EXPECT_GE(r.error_offset, 1000);
+  EXPECT_LE(r.error_offset, 1000 + 60);
+}
+
+TEST_F(RecordParserTest, InvalidUtf8IsRejectedNotPassedOn) {
+  auto r = parse("{\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventSource\":\"a\",\"eventName\":\"X\","
+                 "\"userAgent\":\"\xff\xfe\"}");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error.rfind("invalid JSON: ", 0), 0u) << r.error;
+}
+
+TEST_F(RecordParserTest, InsightAndDigestAreClassified) {
+  auto r = parse(R"({"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","awsRegion":"us-east-1","eventID":"x","eventType":"AwsCloudTrailInsight","recipientAccountId":"1","sharedEventID":"y","insightDetails":{"state":"Start"},"eventCategory":"Insight"})");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.kind, RecordKind::kInsight);
+  r = parse(R"({"awsAccountId":"111122223333","digestStartTime":"2025-11-02T06:00:00Z","digestEndTime":"2025-11-02T07:00:00Z","logFiles":[]})");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.kind, RecordKind::kDigest);
+}
+
+TEST_F(RecordParserTest, ReusedEventIsClearedBetweenRecords) {
+  ASSERT_TRUE(parse(testing::iam_user_record()).ok);
+  ASSERT_TRUE(parse(R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X"})").ok);
+  EXPECT_EQ(ev_.user_agent, "");
+  EXPECT_EQ(ev_.identity.arn, "");
+  EXPECT_TRUE(ev_.request_parameters.empty());
+}
+
+}  // namespace
+}  // namespace trailsweep

@@ -1,0 +1,163 @@
+#include "trailsweep/record_reader.hpp"
+
+#include <gtest/gtest.h>
+
+#include "test_util.hpp"
+
+namespace trailsweep {
+namespace {
+
+struct Split {
+  std::vector<std::string> records;
+  std::vector<std::int64_t> offsets, indexes;
+  std::vector<ReaderProblem> problems;
+};
+
+Split split(const std::string& input, std::size_t chunk = SIZE_MAX, ReaderLimits limits = {}) {
+  MemorySource src(input, chunk);
+  Decoder dec(src, UINT64_MAX);
+  RecordReader reader(dec, limits);
+  Split s;
+  RecordView v;
+  while (reader.next(&v)) {
+    s.records.emplace_back(v.json);
+    s.offsets.push_back(v.offset);
+    s.indexes.push_back(v.index);
+    EXPECT_GE(v.padded_capacity, v.json.size() + kRecordPadding);
+  }
+  s.problems = reader.problems();
+  return s;
+}
+
+const std::string kA = R"({"eventName":"A","x":{"y":[1,"}{"]}})";
+const std::string kB = R"({"eventName":"B","s":"quote \" and \\ and ]"})";
+
+TEST(RecordReader, NativeRecordsWrapper) {
+  std::string in = R"({"Records":[)" + kA + "," + kB + "]}";
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, std::size_t{64}, SIZE_MAX}) {
+    auto s = split(in, chunk);
+    ASSERT_EQ(s.records.size(), 2u) << "chunk " << chunk;
+    EXPECT_EQ(s.records[0], kA);
+    EXPECT_EQ(s.records[1], kB);
+    EXPECT_EQ(s.offsets[0], 12);
+    EXPECT_EQ(s.offsets[1], static_cast<std::int64_t>(13 + kA.size()));
+    EXPECT_TRUE(s.problems.empty());
+  }
+}
+
+TEST(RecordReader, RecordsKeyNeedNotComeFirst) {
+  auto s = split(R"({"version":"x","Records" : [)" + kA + "]}");
+  ASSERT_EQ(s.records.size(), 1u);
+  EXPECT_EQ(s.records[0], kA);
+  EXPECT_EQ(s.indexes[0], 0);
+}
+
+TEST(RecordReader, TopLevelArrayPrettyPrinted) {
+  auto s = split("[\n   " + kA + ",\n   " + kB + "\n]\n", 5);
+  ASSERT_EQ(s.records.size(), 2u);
+  EXPECT_EQ(s.records[1], kB);
+  EXPECT_TRUE(s.problems.empty());
+}
+
+TEST(RecordReader, JsonLinesOfRecordsAndOfWrappers) {
+  std::string in = kA + "\n" + R"({"Records":[)" + kB + "," + kA + "]}\r\n" + kB + "\n";
+  auto s = split(in, 7);
+  ASSERT_EQ(s.records.size(), 4u);
+  EXPECT_EQ(s.records[0], kA);
+  EXPECT_EQ(s.records[1], kB);
+  EXPECT_EQ(s.records[2], kA);
+  EXPECT_EQ(s.records[3], kB);
+  EXPECT_EQ((std::vector<std::int64_t>{0, 1, 2, 3}), s.indexes);
+  EXPECT_TRUE(s.problems.empty());
+}
+
+TEST(RecordReader, SkipsUtf8ByteOrderMark) {
+  auto s = split("\xEF\xBB\xBF" + kA + "\n");
+  ASSERT_EQ(s.records.size(), 1u);
+  EXPECT_EQ(s.offsets[0], 3);
+}
+
+TEST(RecordReader, TruncatedRecordIsLocatedAndEarlierRecordsKept) {
+  std::string in = R"({"Records":[)" + kA + "," + kB.substr(0, 10);
+  auto s = split(in, 4);
+  ASSERT_EQ(s.records.size(), 1u);
+  ASSERT_EQ(s.problems.size(), 1u);
+  EXPECT_TRUE(s.problems[0].at_end);
+  EXPECT_EQ(s.problems[0].record, 1);
+  EXPECT_EQ(s.problems[0].offset, static_cast<std::int64_t>(13 + kA.size()));
+  EXPECT_EQ(s.problems[0].message, "input ends inside this record (truncated)");
+}
+
+TEST(RecordReader, BrokenJsonLineResynchronisesOnTheNextLine) {
+  std::string cut = kB.substr(0, 24);  // ends inside a string
+  std::string in = kA + "\n" + cut + "\n" + kB + "\n" + R"({"eventName":"C","n":[1,)" + "\n" + kA + "\n";
+  auto s = split(in);
+  ASSERT_EQ(s.records.size(), 3u);
+  EXPECT_EQ(s.records[1], kB);
+  EXPECT_EQ(s.indexes[1], 2);
+  ASSERT_EQ(s.problems.size(), 2u);
+  EXPECT_EQ(s.problems[0].record, 1);
+  EXPECT_EQ(s.problems[0].offset, static_cast<std::int64_t>(kA.size() + 1));
+  EXPECT_EQ(s.problems[0].message, "invalid JSON: the line ends inside a string");
+  EXPECT_EQ(s.problems[1].record, 3);
+  EXPECT_EQ(s.problems[1].message, "invalid JSON: the line ends before the value is complete");
+}
+
+TEST(RecordReader, NonObjectElementsAreReportedAndSkipped) {
+  auto s = split(R"({"Records":[)" + kA + R"(,42,"text",[1,2],null,)" + kB + "]}");
+  ASSERT_EQ(s.records.size(), 2u);
+  EXPECT_EQ(s.indexes[1], 5);
+  ASSERT_EQ(s.problems.size(), 4u);
+  EXPECT_EQ(s.problems[0].record, 1);
+  EXPECT_EQ(s.problems[0].message, "record is not a JSON object; skipped");
+  EXPECT_EQ(s.problems[1].message, "record is a string, not a JSON object; skipped");
+  EXPECT_EQ(s.problems[2].message, "record is an array, not a JSON object; skipped");
+  EXPECT_EQ(s.problems[3].record, 4);
+}
+
+TEST(RecordReader, OversizedRecordIsSkippedWithItsSize) {
+  std::string big = R"({"eventName":"big","pad":")" + std::string(600000, 'x') + R"("})";
+  ReaderLimits limits;
+  limits.max_record_bytes = 100000;
+  auto s = split(R"({"Records":[)" + big + "," + kA + "]}", SIZE_MAX, limits);
+  ASSERT_EQ(s.records.size(), 1u);
+  EXPECT_EQ(s.records[0], kA);
+  EXPECT_EQ(s.indexes[0], 1);
+  ASSERT_EQ(s.problems.size(), 1u);
+  EXPECT_EQ(s.problems[0].record, 0);
+  EXPECT_EQ(s.problems[0].offset, 12);
+  EXPECT_EQ(s.problems[0].message, "record larger than 100000 bytes (--max-record-size); skipped");
+}
+
+TEST(RecordReader, DeepNestingIsCapped) {
+  std::string deep = R"({"eventName":"deep","a":)" + std::string(300, '[') + std::string(300, ']') + "}";
+  auto s = split(R"({"Records":[)" + deep + "," + kA + "]}");
+  ASSERT_EQ(s.records.size(), 1u);
+  EXPECT_EQ(s.records[0], kA);
+  ASSERT_EQ(s.problems.size(), 1u);
+  EXPECT_EQ(s.problems[0].message, "JSON nested deeper than 256 levels; record skipped");
+}
+
+TEST(RecordReader, GarbageAtTopLevelSkipsToTheNextLine) {
+  auto s = split("garbage here\n" + kA + "\n");
+  ASSERT_EQ(s.records.size(), 1u);
+  ASSERT_EQ(s.problems.size(), 1u);
+  EXPECT_EQ(s.problems[0].offset, 0);
+  EXPECT_EQ(s.problems[0].message, "unexpected 'g' at top level; skipping to the next line");
+}
+
+TEST(RecordReader, LargeStreamInSmallChunksKeepsEveryRecord) {
+  std::string in = R"({"Records":[)";
+  for (int i = 0; i < 5000; ++i) {
+    if (i) in += ',';
+    in += R"({"eventName":"E)" + std::to_string(i) + R"(","p":{"q":"\"}"}})";
+  }
+  in += "]}";
+  auto s = split(testing::gzip_bytes(in), 333);
+  ASSERT_EQ(s.records.size(), 5000u);
+  EXPECT_EQ(s.records[4999], R"({"eventName":"E4999","p":{"q":"\"}"}})");
+  EXPECT_TRUE(s.problems.empty());
+}
+
+}  // namespace
+}  // namespace trailsweep

@@ -1,0 +1,156 @@
+#include "trailsweep/scanner.hpp"
+
+#include <gtest/gtest.h>
+
+#include "test_util.hpp"
+#include "trailsweep/byte_source.hpp"
+#include "trailsweep/time_util.hpp"
+
+namespace trailsweep {
+namespace {
+
+struct Collect : EventSink {
+  std::vector<std::string> names, files;
+  std::vector<std::int64_t> records;
+  void on_event(const Event& ev) override {
+    names.push_back(ev.event_name);
+    files.push_back(ev.pos.file);
+    records.push_back(ev.pos.record);
+  }
+};
+
+std::string native(const std::vector<std::string>& records) {
+  std::string s = R"({"Records":[)";
+  for (std::size_t i = 0; i < records.size(); ++i) s += (i ? "," : "") + records[i];
+  return s + "]}";
+}
+
+RunSummary scan_bytes(const std::string& bytes, Collect& sink, ScanOptions opts = {}) {
+  Scanner scanner(opts);
+  RunSummary summary;
+  MemorySource src(bytes, 1000);
+  scanner.scan_source(src, "f.json.gz", sink, summary);
+  return summary;
+}
+
+TEST(Scanner, ReadsAGzippedNativeFile) {
+  Collect sink;
+  auto s = scan_bytes(testing::gzip_bytes(native({testing::iam_user_record("CreateUser"),
+                                                  testing::iam_user_record("CreateAccessKey")})),
+                      sink);
+  EXPECT_EQ(sink.names, (std::vector<std::string>{"CreateUser", "CreateAccessKey"}));
+  EXPECT_EQ(sink.records, (std::vector<std::int64_t>{0, 1}));
+  EXPECT_EQ(sink.files[0], "f.json.gz");
+  EXPECT_EQ(s.records, 2u);
+  EXPECT_EQ(s.files_read, 1u);
+  EXPECT_EQ(s.errors_total, 0u);
+  EXPECT_FALSE(s.input_incomplete());
+}
+
+TEST(Scanner, BadRecordIsLocatedAndTheRestStillCounts) {
+  std::string bad = R"({"eventTime":17,"eventSource":"iam.amazonaws.com","eventName":"X"})";
+  std::string doc = native({testing::iam_user_record("A"), bad, testing::iam_user_record("B")});
+  Collect sink;
+  auto s = scan_bytes(doc, sink);
+  EXPECT_EQ(sink.names, (std::vector<std::string>{"A", "B"}));
+  EXPECT_EQ(s.records_rejected, 1u);
+  ASSERT_EQ(s.errors.size(), 1u);
+  std::size_t offset = doc.find(bad);
+  EXPECT_EQ(s.errors[0].to_string(),
+            "f.json.gz: record 1 (byte " + std::to_string(offset) + "): \"eventTime\" is not a string");
+  EXPECT_TRUE(s.input_incomplete());
+}
+
+TEST(Scanner, TruncatedGzipKeepsRecordsBeforeTheCut) {
+  std::vector<std::string> records;
+  for (int i = 0; i < 200; ++i) {
+    records.push_back(testing::iam_user_record("E" + std::to_string(i), "2024-08-01T13:33:28Z",
+                                               "id-" + std::to_string(i * 7919)));
+  }
+  std::string z = testing::gzip_bytes(native(records));
+  std::string cut = z.substr(0, z.size() / 2);
+  Collect sink;
+  auto s = scan_bytes(cut, sink);
+  EXPECT_GT(sink.names.size(), 10u);
+  EXPECT_LT(sink.names.size(), 200u);
+  EXPECT_EQ(sink.names.back(), "E" + std::to_string(sink.names.size() - 1));
+  EXPECT_EQ(s.files_failed, 1u);
+  ASSERT_EQ(s.errors.size(), 1u);
+  EXPECT_EQ(s.errors[0].to_string(),
+            "f.json.gz: record " + std::to_string(sink.names.size()) + " (compressed byte " +
+                std::to_string(cut.size()) + "): gzip stream truncated (input ends inside a member)");
+}
+
+TEST(Scanner, DigestContentIsSkippedNotAnError) {
+  Collect sink;
+  auto s = scan_bytes(R"({"awsAccountId":"111122223333","digestStartTime":"2025-11-02T06:00:00Z","digestEndTime":"2025-11-02T07:00:00Z","logFiles":[]})",
+                      sink);
+  EXPECT_EQ(s.digest_files, 1u);
+  EXPECT_EQ(s.files_read, 0u);
+  EXPECT_EQ(s.errors_total, 0u);
+}
+
+TEST(Scanner, EmptyFileIsReported) {
+  Collect sink;
+  auto s = scan_bytes("", sink);
+  ASSERT_EQ(s.errors.size(), 1u);
+  EXPECT_EQ(s.errors[0].to_string(), "f.json.gz: file is empty");
+}
+
+TEST(Scanner, EmptyRecordsArrayIsFine) {
+  Collect sink;
+  auto s = scan_bytes(R"({"Records":[]})", sink);
+  EXPECT_EQ(s.errors_total, 0u);
+  EXPECT_EQ(s.files_read, 1u);
+}
+
+TEST(Scanner, FiltersByTimeAccountAndRegion) {
+  std::string doc = native({testing::iam_user_record("Early", "2024-08-01T09:00:00Z"),
+                            testing::iam_user_record("Inside", "2024-08-01T13:33:28Z"),
+                            testing::iam_user_record("Late", "2024-08-02T00:00:01Z")});
+  ScanOptions opts;
+  opts.filter.since_ms = parse_rfc3339_ms("2024-08-01T10:00:00Z");
+  opts.filter.until_ms = parse_rfc3339_ms("2024-08-01T23:59:59Z");
+  Collect sink;
+  auto s = scan_bytes(doc, sink, opts);
+  EXPECT_EQ(sink.names, (std::vector<std::string>{"Inside"}));
+  EXPECT_EQ(s.records_filtered, 2u);
+
+  ScanOptions other_account;
+  other_account.filter.accounts = {"111122223333"};
+  Collect none;
+  scan_bytes(doc, none, other_account);
+  EXPECT_TRUE(none.names.empty());
+  ScanOptions region;
+  region.filter.regions = {"us-east-1"};
+  Collect all;
+  scan_bytes(doc, all, region);
+  EXPECT_EQ(all.names.size(), 3u);
+}
+
+TEST(Scanner, ManyProblemsInOneFileAreCappedButCounted) {
+  std::string doc = R"({"Records":[)";
+  for (int i = 0; i < 50; ++i) doc += std::string(i ? "," : "") + "1";
+  doc += "]}";
+  Collect sink;
+  ScanOptions opts;
+  opts.max_problems_per_file = 5;
+  auto s = scan_bytes(doc, sink, opts);
+  EXPECT_EQ(s.errors.size(), 6u);
+  EXPECT_EQ(s.errors_total, 50u);
+  EXPECT_EQ(s.errors.back().to_string(), "f.json.gz: 45 more problems in this file not listed");
+  EXPECT_EQ(s.records_rejected, 50u);
+}
+
+TEST(Scanner, UnopenableFileIsReported) {
+  Scanner scanner({});
+  Collect sink;
+  RunSummary s;
+  scanner.scan_file({"/nonexistent/x.json.gz", {}}, sink, s);
+  ASSERT_EQ(s.errors.size(), 1u);
+  EXPECT_EQ(s.errors[0].to_string(), "/nonexistent/x.json.gz: cannot open: No such file or directory");
+  EXPECT_EQ(s.files_failed, 1u);
+}
+
+}  // namespace
+}  // namespace trailsweep
