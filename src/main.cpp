@@ -2,7 +2,10 @@
 // component is in trailsweep_core.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -13,7 +16,11 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "trailsweep/correlator.hpp"
+#include "trailsweep/detector.hpp"
 #include "trailsweep/exit_status.hpp"
+#include "trailsweep/reporter.hpp"
+#include "trailsweep/rule_loader.hpp"
 #include "trailsweep/input_walker.hpp"
 #include "trailsweep/json_writer.hpp"
 #include "trailsweep/run_summary.hpp"
@@ -39,7 +46,60 @@ struct ScanCli {
   std::string max_record = "16M";
   bool no_summary = false;
   bool quiet = false;
+  std::vector<std::string> rules;
+  bool strict = false;
+  std::string fail_on = "high";
+  std::size_t max_evidence = 20;
+  std::string color = "auto";
 };
+
+// Where the bundled rules are when --rules is not given: $TRAILSWEEP_RULES, then
+// next to the binary (and the source tree above a build folder), then the
+// install prefix.
+std::optional<std::string> default_rules_dir(const char* argv0) {
+  namespace fs = std::filesystem;
+  if (const char* env = std::getenv("TRAILSWEEP_RULES"); env && *env) return std::string(env);
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) exe = fs::absolute(argv0, ec);
+  fs::path dir = exe.parent_path();
+  for (const fs::path& candidate : {dir / "rules", dir / ".." / "rules", dir / ".." / ".." / "rules",
+                                    dir / ".." / "share" / "trailsweep" / "rules"}) {
+    if (fs::is_directory(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
+  }
+  return std::nullopt;
+}
+
+std::optional<ts::RuleLoadResult> load_rule_set(const std::vector<std::string>& paths,
+                                                const char* argv0, bool strict) {
+  std::vector<std::string> use = paths;
+  if (use.empty()) {
+    auto dir = default_rules_dir(argv0);
+    if (!dir) {
+      std::cerr << "trailsweep: no rules: pass --rules PATH or set TRAILSWEEP_RULES "
+                   "(the bundled rules/ folder was not found next to the binary)\n";
+      return std::nullopt;
+    }
+    use.push_back(*dir);
+  }
+  ts::RuleLoadResult loaded = ts::load_rules(use);
+  for (const auto& e : loaded.errors) std::cerr << "trailsweep: rule error: " << e.to_string() << "\n";
+  for (const auto& w : loaded.warnings) std::cerr << "trailsweep: rule warning: " << w.to_string() << "\n";
+  if (strict && !loaded.errors.empty()) {
+    std::cerr << "trailsweep: " << loaded.errors.size() << " rule error(s) and --strict: stopping\n";
+    return std::nullopt;
+  }
+  return loaded;
+}
+
+bool use_color(const std::string& mode, int fd) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && *no_color) return false;
+  const char* term = std::getenv("TERM");
+  return isatty(fd) && !(term && std::string(term) == "dumb");
+}
 
 // "512K", "16M", "4G" or plain bytes.
 std::optional<std::uint64_t> parse_size(const std::string& text) {
@@ -65,18 +125,15 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
   return n * mult;
 }
 
-class CountingSink : public ts::EventSink {
- public:
-  void on_event(const ts::Event&) override {}
-};
-
 int usage_error(const std::string& message) {
   std::cerr << "trailsweep: " << message << "\n";
   return ts::kExitUsage;
 }
 
-int run_scan(const ScanCli& cli) {
+int run_scan(const ScanCli& cli, const char* argv0) {
   ts::ScanOptions options;
+  std::optional<ts::Level> fail_level;
+  if (cli.fail_on != "never") fail_level = ts::parse_level(cli.fail_on);
   if (!cli.since.empty()) {
     options.filter.since_ms = ts::parse_time_arg(cli.since);
     if (!options.filter.since_ms) {
@@ -114,24 +171,32 @@ int run_scan(const ScanCli& cli) {
   summary.ignored_files = walk.ignored_files;
   for (auto& e : walk.errors) summary.add_error(std::move(e));
 
+  auto loaded = load_rule_set(cli.rules, argv0, cli.strict);
+  if (!loaded) return ts::kExitUsage;
+  const ts::RuleSet& rules = *loaded->rules;
+
   ts::Scanner scanner(options);
-  CountingSink sink;
-  for (const auto& file : walk.files) scanner.scan_file(file, sink, summary);
+  ts::DetectorOptions detector_options;
+  detector_options.max_evidence = cli.max_evidence;
+  ts::Detector detector(rules, detector_options);
+  for (const auto& file : walk.files) scanner.scan_file(file, detector, summary);
   summary.principals = scanner.principals().size();
+  ts::CorrelatorOptions correlator_options;
+  correlator_options.max_evidence = cli.max_evidence;
+  auto correlated = ts::correlate(rules, std::move(detector.correlation_hits()), correlator_options);
+  std::vector<ts::Finding> findings = detector.single_event_findings();
+  for (auto& f : correlated.findings) findings.push_back(std::move(f));
+  std::sort(findings.begin(), findings.end(), ts::finding_before);
+  for (const auto& f : findings) ++summary.findings_by_level[static_cast<int>(f.level)];
   summary.elapsed_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   std::string out;
   if (cli.format == "json") {
-    ts::JsonWriter w(out, 2);
-    w.begin_object();
-    w.key("findings").begin_array().end_array();
-    w.key("summary");
-    ts::write_summary_json(w, summary);
-    w.end_object();
-    out += '\n';
+    out = ts::render_json_report(findings, summary);
   } else {
-    out = "No findings.\n";
+    bool color = cli.output.empty() && use_color(cli.color, STDOUT_FILENO);
+    out = ts::render_text_report(findings, color);
   }
   if (!cli.output.empty()) {
     std::ofstream f(cli.output, std::ios::binary);
@@ -145,7 +210,36 @@ int run_scan(const ScanCli& cli) {
     std::fflush(stdout);
   }
   if (!cli.no_summary) std::cerr << ts::render_summary_text(summary);
+  bool alarming = fail_level && std::any_of(findings.begin(), findings.end(), [&](const ts::Finding& f) {
+                    return f.level >= *fail_level;
+                  });
+  if (alarming) return ts::kExitFindings;
   return summary.input_incomplete() ? ts::kExitInputIncomplete : ts::kExitClean;
+}
+
+int run_rules_list(const std::vector<std::string>& paths, const char* argv0) {
+  auto loaded = load_rule_set(paths, argv0, false);
+  if (!loaded) return ts::kExitUsage;
+  std::string out = fmt::format("{:<38} {:<44} {:<13} {:<28} {}\n", "ID", "NAME", "LEVEL", "KIND", "TITLE");
+  for (const auto& r : loaded->rules->rules()) {
+    out += fmt::format("{:<38} {:<44} {:<13} {:<28} {}\n", r.id.empty() ? "-" : r.id,
+                       r.name.empty() ? "-" : r.name, ts::level_name(r.level), r.kind_name(), r.title);
+  }
+  out += fmt::format("{} rules ({} detection, {} correlation)\n", loaded->rules->rules().size(),
+                     loaded->rules->detection_count(), loaded->rules->correlation_count());
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return loaded->ok() ? ts::kExitClean : ts::kExitUsage;
+}
+
+int run_rules_check(const std::vector<std::string>& paths, const char* argv0) {
+  auto loaded = load_rule_set(paths, argv0, false);
+  if (!loaded) return ts::kExitUsage;
+  std::cout << fmt::format("{} rules loaded ({} detection, {} correlation) from {} files; "
+                           "{} skipped for other log sources; {} errors, {} warnings\n",
+                           loaded->rules->rules().size(), loaded->rules->detection_count(),
+                           loaded->rules->correlation_count(), loaded->files,
+                           loaded->skipped_logsource, loaded->errors.size(), loaded->warnings.size());
+  return loaded->ok() ? ts::kExitClean : ts::kExitUsage;
 }
 
 }  // namespace
@@ -183,8 +277,32 @@ int main(int argc, char** argv) {
   scan->add_option("--max-record-size", scan_cli.max_record,
                    "Skip records larger than this (CloudTrail's own limit is 256 KB)")
       ->capture_default_str();
+  scan->add_option("--rules", scan_cli.rules,
+                   "Sigma rule file or folder (repeatable). Default: $TRAILSWEEP_RULES, else the "
+                   "bundled rules/ next to the binary or in the install prefix");
+  scan->add_flag("--strict", scan_cli.strict, "Stop (exit 2) when any rule fails to load");
+  scan->add_option("--fail-on", scan_cli.fail_on,
+                   "Exit 1 when a finding at or above this severity exists: informational, low, "
+                   "medium, high, critical or never")
+      ->check(CLI::IsMember({"informational", "low", "medium", "high", "critical", "never"}))
+      ->capture_default_str();
+  scan->add_option("--max-evidence", scan_cli.max_evidence,
+                   "Evidence records kept per finding (0 keeps all); the rest are counted")
+      ->capture_default_str();
+  scan->add_option("--color", scan_cli.color, "Colour in the text report: auto, always or never (NO_COLOR is honoured)")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
   scan->add_flag("--no-summary", scan_cli.no_summary, "Do not print the summary on stderr");
   scan->add_flag("-q,--quiet", scan_cli.quiet, "No progress output");
+
+  auto* rules_cmd = app.add_subcommand("rules", "List or validate Sigma rules");
+  rules_cmd->require_subcommand(1);
+  std::vector<std::string> list_paths, check_paths;
+  auto* rules_list = rules_cmd->add_subcommand("list", "List the loaded rules: id, name, level, kind, title");
+  rules_list->add_option("--rules", list_paths, "Rule files or folders (default: the bundled rules)");
+  auto* rules_check = rules_cmd->add_subcommand(
+      "check", "Validate rule files; print every error with file:line and exit 2 if any");
+  rules_check->add_option("paths", check_paths, "Rule files or folders (default: the bundled rules)");
 
   try {
     app.parse(argc, argv);
@@ -192,6 +310,8 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : ts::kExitUsage;
   }
-  if (scan->parsed()) return run_scan(scan_cli);
+  if (scan->parsed()) return run_scan(scan_cli, argv[0]);
+  if (rules_list->parsed()) return run_rules_list(list_paths, argv[0]);
+  if (rules_check->parsed()) return run_rules_check(check_paths, argv[0]);
   return ts::kExitUsage;
 }

@@ -57,6 +57,11 @@ std::string render_summary_text(const RunSummary& s) {
                        s.bytes_uncompressed / 1e6 / s.elapsed_s);
   }
   out += '\n';
+  std::uint64_t total_findings = 0;
+  for (auto n : s.findings_by_level) total_findings += n;
+  out += fmt::format("trailsweep: {} findings ({} critical, {} high, {} medium, {} low, {} informational)\n",
+                     total_findings, s.findings_by_level[4], s.findings_by_level[3],
+                     s.findings_by_level[2], s.findings_by_level[1], s.findings_by_level[0]);
   if (s.errors_total) {
     out += fmt::format("trailsweep: {} input problem{} (input was skipped):\n", s.errors_total,
                        s.errors_total == 1 ? "" : "s");
@@ -84,6 +89,10 @@ void write_summary_json(JsonWriter& w, const RunSummary& s) {
   w.field("rejected_records", s.records_rejected);
   w.field("filtered_records", s.records_filtered);
   w.field("insight_records", s.insight_records);
+  w.end_object();
+  w.key("findings").begin_object();
+  static constexpr const char* kLevels[] = {"informational", "low", "medium", "high", "critical"};
+  for (int l = 4; l >= 0; --l) w.field(kLevels[l], s.findings_by_level[l]);
   w.end_object();
   w.field("errors_total", s.errors_total);
   w.key("errors").begin_array();

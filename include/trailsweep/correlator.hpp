@@ -1,0 +1,32 @@
+#pragma once
+// Correlator: runs the correlation rules over the hits of all files at once,
+// in eventTime order, so results never depend on file order, directory walk
+// order or threads. Windows slide over eventTime per group-by key; a window
+// whose condition holds opens an episode, later hits extend it while the
+// condition keeps holding within the timespan, and each episode becomes one
+// finding. Correlations run in dependency order: an episode of a referenced
+// correlation is an input event of the one that references it.
+#include <cstdint>
+#include <vector>
+
+#include "trailsweep/finding.hpp"
+#include "trailsweep/rule_set.hpp"
+
+namespace trailsweep {
+
+struct CorrelatorOptions {
+  std::size_t max_evidence = 20;  ///< per finding; 0 keeps all
+  std::size_t max_distinct_values = 50;
+};
+
+struct CorrelationResult {
+  std::vector<Finding> findings;          ///< of correlations that report themselves
+  std::uint64_t duplicate_hits = 0;       ///< same rule and eventID seen twice (redelivery)
+  std::uint64_t ungrouped_hits = 0;       ///< hits lacking a group-by field
+};
+
+/// `hits` may arrive in any order.
+CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
+                            const CorrelatorOptions& options = {});
+
+}  // namespace trailsweep

@@ -1,0 +1,62 @@
+#pragma once
+// Detector: the EventSink that runs the rule set over each event. Hits of rules
+// that report on their own are folded at once into one aggregate per (rule,
+// account, principal), so a noisy rule costs one entry per actor, not one per
+// event. Hits of rules that feed correlations are kept (they are few) for the
+// Correlator, which needs them in time order across all files.
+// One per worker thread; merge() them in a fixed order at the end.
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "trailsweep/finding.hpp"
+#include "trailsweep/record_fields.hpp"
+#include "trailsweep/rule_set.hpp"
+#include "trailsweep/scanner.hpp"
+
+namespace trailsweep {
+
+struct DetectorOptions {
+  std::size_t max_evidence = 20;  ///< per finding; 0 keeps all
+  std::size_t max_distinct_values = 50;  ///< regions, IPs, user agents listed per finding
+};
+
+class Detector final : public EventSink {
+ public:
+  Detector(const RuleSet& rules, DetectorOptions options = {});
+  void on_event(const Event& ev) override;
+
+  /// Folds another detector's state into this one.
+  void merge(Detector&& other);
+  /// Hits kept for correlation (unsorted).
+  std::vector<Hit>& correlation_hits() { return hits_; }
+  /// One finding per (rule, account, principal) for self-reporting rules.
+  std::vector<Finding> single_event_findings() const;
+  std::uint64_t hits_total() const { return hits_total_; }
+  /// Records whose JSON could not be walked for a rule's field (counted, rare).
+  std::uint64_t field_errors() const { return field_errors_; }
+
+ private:
+  struct Aggregate {
+    std::uint64_t count = 0;
+    std::int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
+    std::vector<Hit> earliest;  // kept sorted by hit_before, at most max_evidence
+    std::set<std::string> regions, source_ips, user_agents, access_keys, session_issuers;
+  };
+  Hit make_hit(int rule, const Event& ev);
+  void add_to(Aggregate& agg, Hit hit) const;
+
+  const RuleSet& rules_;
+  DetectorOptions options_;
+  RecordFields fields_;
+  std::vector<int> matched_;
+  std::vector<Hit> hits_;
+  std::map<std::tuple<int, std::string, std::string>, Aggregate> aggregates_;
+  std::uint64_t hits_total_ = 0;
+  std::uint64_t field_errors_ = 0;
+};
+
+}  // namespace trailsweep

@@ -1,0 +1,69 @@
+#pragma once
+// Finding: what trailsweep reports. One per (single-event rule, account,
+// principal), or one per episode of a correlation rule (a sequence, a flood).
+// Hit: one event that matched a detection rule, with everything a finding
+// needs later, copied out of the event (whose buffers are gone by then).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "trailsweep/rule.hpp"
+
+namespace trailsweep {
+
+struct Hit {
+  int rule = -1;  ///< detection rule index in the RuleSet
+  std::int64_t time_ms = 0;
+  std::string event_id, event_name, event_source, region, source_ip, user_agent, error_code;
+  std::string account, principal, access_key_id, session_issuer;
+  bool service_call = false;
+  std::string file;
+  std::int64_t record = -1, offset = -1;
+  /// Values of RuleSet::capture_fields(rule), same order; "" when missing.
+  std::vector<std::string> captured;
+  std::vector<bool> has_captured;
+};
+
+/// Orders hits by time, then by content, never by arrival: results do not
+/// depend on file order or thread scheduling.
+bool hit_before(const Hit& a, const Hit& b);
+
+struct Evidence {
+  std::int64_t time_ms = 0;
+  std::string event_id, event_name, region, source_ip, user_agent, error_code;
+  std::string file;
+  std::int64_t record = -1, offset = -1;
+  std::string rule;  ///< the detection rule that matched it
+};
+
+/// One stage of a sequence: a referenced rule and what it contributed.
+struct Stage {
+  std::string rule_id, name, title;
+  std::uint64_t count = 0;
+  std::int64_t first_ms = 0, last_ms = 0;
+};
+
+struct Finding {
+  int rule = -1;
+  std::string rule_id, rule_name, title, kind;
+  Level level = Level::kMedium;
+  std::vector<std::string> tags;
+  std::string account, principal, access_key_id, session_issuer;
+  std::int64_t first_ms = 0, last_ms = 0;
+  std::int64_t detectable_ms = 0;  ///< when the correlation's condition first held
+  std::uint64_t event_count = 0;
+  std::vector<std::string> regions, source_ips, user_agents;
+  std::vector<std::pair<std::string, std::string>> group;  ///< group-by field -> value
+  std::vector<Stage> stages;
+  std::vector<Evidence> evidence;
+  std::uint64_t evidence_omitted = 0;
+  std::vector<std::string> event_ids;  ///< of the evidence kept
+};
+
+/// Severity (highest first), then first seen, then principal, then rule.
+bool finding_before(const Finding& a, const Finding& b);
+
+Evidence evidence_of(const Hit& h, const std::string& rule_name);
+
+}  // namespace trailsweep

@@ -1,0 +1,65 @@
+#pragma once
+// RecordFields: reads any dotted field path of the record behind an Event, for
+// rules. The fields the parser already copied into Event (eventName,
+// userIdentity.arn, ...) are answered from there; any other path parses the
+// record's raw JSON once (simdjson DOM, lazily, only when a rule asks) and walks
+// it. A path that meets an array fans out over its elements, so
+// requestParameters.containerDefinitions.image sees every container.
+// One per thread; bind() it to each event before use. Not thread-safe.
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "trailsweep/event.hpp"
+
+namespace trailsweep {
+
+struct FieldValue {
+  enum class Kind { kString, kNumber, kBool, kNull, kObject, kArray };
+  Kind kind = Kind::kNull;
+  std::string_view text;  ///< string contents, number text, "true"/"false", JSON for containers
+  double number = 0;      ///< for kNumber
+};
+
+class RecordFields {
+ public:
+  RecordFields();
+  ~RecordFields();
+  RecordFields(const RecordFields&) = delete;  // owns a simdjson DOM parser
+  RecordFields& operator=(const RecordFields&) = delete;
+
+  /// Points at a new event; values from the previous event become invalid.
+  void bind(const Event& ev);
+
+  /// Calls `visit` for each value at `path` (several through arrays) until it
+  /// returns true. Returns whether any call returned true. A missing field
+  /// calls nothing; an explicit JSON null is visited as kNull.
+  bool any(std::string_view path, const std::function<bool(const FieldValue&)>& visit);
+
+  /// True when `path` leads to at least one value that is not null.
+  bool exists(std::string_view path);
+
+  /// First value at `path` as text ("" when absent or null).
+  std::string first_text(std::string_view path);
+
+  /// The whole record's raw JSON (for keyword searches).
+  std::string_view raw() const { return ev_ ? ev_->raw_json : std::string_view(); }
+
+  /// Problems parsing the record's JSON for deep paths (reported, never thrown).
+  const std::string& error() const { return error_; }
+
+ private:
+  bool fixed_field(std::string_view path, const std::string** out, bool* is_bool) const;
+
+  const Event* ev_ = nullptr;
+  struct Dom;
+  std::unique_ptr<Dom> dom_;
+  bool parsed_ = false;
+  std::string error_;
+  std::deque<std::string> scratch_;  // texts built for numbers and containers
+};
+
+}  // namespace trailsweep

@@ -1,0 +1,63 @@
+#pragma once
+// RuleSet: the immutable, indexed collection of loaded rules. Detection rules
+// are bucketed by the literal eventName (exact or prefix) or eventSource their
+// condition requires, so each event meets only the rules that can match it;
+// rules without such a literal are tried on every event. Correlations are kept
+// in dependency order (a correlation after the ones it references).
+// Built once by the loader; match() is const and safe from many threads.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "trailsweep/rule.hpp"
+
+namespace trailsweep {
+
+class RecordFields;
+struct Event;
+
+class RuleSet {
+ public:
+  RuleSet() = default;
+  /// Indexes `rules`; correlation rule_indices must already be resolved and
+  /// `correlation_order` topologically sorted.
+  RuleSet(std::vector<Rule> rules, std::vector<int> correlation_order);
+
+  const std::vector<Rule>& rules() const { return rules_; }
+  const std::vector<int>& correlation_order() const { return correlation_order_; }
+  std::size_t detection_count() const { return detection_count_; }
+  std::size_t correlation_count() const { return rules_.size() - detection_count_; }
+
+  /// Appends the indexes of the detection rules that match `ev` (bound to `fields`).
+  void match(const Event& ev, RecordFields& fields, std::vector<int>* hits) const;
+
+  /// Fields a hit of detection rule `i` must carry for the correlations that use
+  /// it (group-by, aliases, value_count fields).
+  const std::vector<std::string>& capture_fields(int i) const { return capture_[static_cast<std::size_t>(i)]; }
+  /// Correlations that reference rule `i` (detection or correlation).
+  const std::vector<int>& referenced_by(int i) const { return referenced_by_[static_cast<std::size_t>(i)]; }
+  /// Whether rule `i` reports its own hits: not referenced by any correlation,
+  /// or referenced by one with generate: true.
+  bool reports_own_hits(int i) const { return reports_[static_cast<std::size_t>(i)]; }
+  /// Could some rule match an event with this source and name? (hot-path prefilter)
+  bool may_match(std::string_view event_source, std::string_view event_name) const;
+
+  /// Index of the rule with this name or id, or -1.
+  int find(std::string_view name_or_id) const;
+
+ private:
+  std::vector<Rule> rules_;
+  std::vector<int> correlation_order_;
+  std::size_t detection_count_ = 0;
+  std::unordered_map<std::string, std::vector<int>> by_name_;    // lower-cased eventName
+  std::vector<std::pair<std::string, int>> by_name_prefix_;      // lower-cased prefix
+  std::unordered_map<std::string, std::vector<int>> by_source_;  // lower-cased eventSource
+  std::vector<int> always_;
+  std::vector<std::vector<std::string>> capture_;
+  std::vector<std::vector<int>> referenced_by_;
+  std::vector<bool> reports_;
+};
+
+}  // namespace trailsweep

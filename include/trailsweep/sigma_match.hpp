@@ -1,0 +1,91 @@
+#pragma once
+// Sigma value matching: one compiled pattern per value of a detection field
+// (after modifiers), plus the selections (AND of fields, OR of alternatives)
+// built from them. Patterns are immutable after compilation and shared by all
+// threads. Regular expressions are RE2 (linear time), never std::regex.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace re2 {
+class RE2;
+}
+
+namespace trailsweep {
+
+class RecordFields;
+struct FieldValue;
+
+/// A glob with '*' and '?' (already unescaped into segments), compared
+/// case-insensitively unless cased.
+class Glob {
+ public:
+  /// Parses Sigma wildcard syntax: '*' any run, '?' any one byte, '\*' '\?' '\\' literals.
+  static Glob parse(std::string_view sigma_value, bool cased);
+  /// A literal (no wildcard characters), e.g. after base64 encoding.
+  static Glob literal(std::string_view text, bool cased);
+  bool matches(std::string_view text) const;
+  /// The literal text when the glob has no wildcards.
+  std::optional<std::string> as_literal() const;
+  /// The literal prefix when the glob is "prefix*" (used by the rule index).
+  std::optional<std::string> as_prefix() const;
+  Glob with_wildcards(bool leading, bool trailing) const;
+
+ private:
+  struct Segment {
+    std::string text;  // lower-cased unless cased; '?' positions in `any`
+    std::vector<bool> any;
+  };
+  bool segment_at(const Segment& s, std::string_view text, std::size_t pos) const;
+  std::vector<Segment> segments_;  // split at '*'
+  bool cased_ = false;
+};
+
+enum class NumericOp { kLt, kLte, kGt, kGte };
+
+struct ValuePattern {
+  enum class Kind { kGlob, kRegex, kNumeric, kCidr, kNull, kExists, kFieldRef };
+  Kind kind = Kind::kGlob;
+  Glob glob;
+  std::shared_ptr<const re2::RE2> regex;
+  NumericOp numeric_op = NumericOp::kGt;
+  double number = 0;
+  bool number_is_yaml_number = false;  ///< the YAML value was a number: compare numerically too
+  // CIDR: network bytes and prefix length (IPv4 stored as 4 bytes, IPv6 as 16).
+  std::vector<unsigned char> network;
+  int prefix_bits = 0;
+  bool exists = true;                ///< for kExists
+  std::string ref_path;              ///< for kFieldRef
+  enum class RefOp { kEquals, kContains, kStartsWith, kEndsWith } ref_op = RefOp::kEquals;
+  bool cased = false;
+
+  /// Whether this pattern accepts one value of the field.
+  bool matches_value(const FieldValue& v, RecordFields& fields) const;
+};
+
+struct FieldCheck {
+  std::string path;  ///< empty: keyword search over the whole record
+  std::vector<ValuePattern> values;
+  bool all = false;     ///< every value must match (modifier all)
+  bool negate = false;  ///< modifier neq: no value may match
+
+  bool matches(RecordFields& fields) const;
+};
+
+/// One named selection: OR over alternatives, each an AND over field checks.
+struct Selection {
+  std::string name;
+  std::vector<std::vector<FieldCheck>> alternatives;
+
+  bool matches(RecordFields& fields) const;
+};
+
+/// Parses "10.0.0.0/8" or "2001:db8::/32" into network bytes. False if invalid.
+bool parse_cidr(std::string_view text, std::vector<unsigned char>* network, int* prefix_bits);
+/// Parses a textual IPv4/IPv6 address into bytes. False if invalid.
+bool parse_ip(std::string_view text, std::vector<unsigned char>* bytes);
+
+}  // namespace trailsweep

@@ -1,0 +1,302 @@
+#include "trailsweep/correlator.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <set>
+#include <tuple>
+
+namespace trailsweep {
+
+namespace {
+
+// An input of one correlation: a detection hit, or an episode of a referenced
+// correlation (with all the hits behind it).
+struct Item {
+  std::int64_t time_ms = 0;
+  int source_rule = -1;
+  std::vector<std::size_t> hit_ids;  // indexes into the sorted hit array
+  std::string value;                 // value_count field
+  bool has_value = false;
+};
+
+struct Episode {
+  std::vector<std::pair<std::string, std::string>> group;
+  std::int64_t detect_ms = 0, last_fire_ms = 0;
+  std::set<std::size_t> item_ids;  // indexes into the group's items
+};
+
+struct Match {
+  std::vector<std::pair<std::string, std::string>> group;
+  std::int64_t detect_ms = 0;
+  std::vector<std::size_t> hit_ids;                       // sorted, unique
+  std::map<int, std::vector<std::size_t>> hits_by_rule;   // referenced rule -> its hits
+};
+
+std::string join_key(const std::vector<std::string>& values) {
+  std::string k;
+  for (const auto& v : values) {
+    k += v;
+    k += '\x1f';
+  }
+  return k;
+}
+
+}  // namespace
+
+CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
+                            const CorrelatorOptions& options) {
+  CorrelationResult result;
+  std::sort(hits.begin(), hits.end(), hit_before);
+  // CloudTrail may deliver a record twice: one eventID counts once per rule.
+  {
+    std::set<std::pair<int, std::string>> seen;
+    std::vector<Hit> unique;
+    unique.reserve(hits.size());
+    for (Hit& h : hits) {
+      if (!h.event_id.empty() && !seen.emplace(h.rule, h.event_id).second) {
+        ++result.duplicate_hits;
+        continue;
+      }
+      unique.push_back(std::move(h));
+    }
+    hits = std::move(unique);
+  }
+  std::vector<std::vector<std::size_t>> hits_of_rule(rules.rules().size());
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    hits_of_rule[static_cast<std::size_t>(hits[i].rule)].push_back(i);
+  }
+
+  std::vector<std::vector<Match>> matches(rules.rules().size());
+  for (int ci : rules.correlation_order()) {
+    const Rule& rule = rules.rules()[static_cast<std::size_t>(ci)];
+    const Correlation& c = rule.correlation;
+
+    // Field name, in referenced rule `ref`'s terms, for a group-by or counted field.
+    auto field_for = [&](const std::string& name, int ref) -> std::string {
+      auto alias = c.aliases.find(name);
+      if (alias != c.aliases.end()) {
+        auto it = alias->second.find(ref);
+        if (it != alias->second.end()) return it->second;
+      }
+      return name;
+    };
+
+    // Collect items per group.
+    std::map<std::string, std::pair<std::vector<std::pair<std::string, std::string>>, std::vector<Item>>> groups;
+    for (int ref : c.rule_indices) {
+      const Rule& ref_rule = rules.rules()[static_cast<std::size_t>(ref)];
+      if (!ref_rule.is_correlation) {
+        const auto& capture = rules.capture_fields(ref);
+        auto value_of = [&](const Hit& h, const std::string& field, std::string* out) {
+          auto it = std::find(capture.begin(), capture.end(), field);
+          if (it == capture.end()) return false;
+          auto k = static_cast<std::size_t>(it - capture.begin());
+          if (!h.has_captured[k]) return false;
+          *out = h.captured[k];
+          return true;
+        };
+        for (std::size_t hid : hits_of_rule[static_cast<std::size_t>(ref)]) {
+          const Hit& h = hits[hid];
+          std::vector<std::string> values;
+          std::vector<std::pair<std::string, std::string>> group;
+          bool ok = true;
+          for (const auto& g : c.group_by) {
+            std::string v;
+            if (!value_of(h, field_for(g, ref), &v)) {
+              ok = false;
+              break;
+            }
+            values.push_back(v);
+            group.emplace_back(g, v);
+          }
+          if (!ok) {
+            ++result.ungrouped_hits;
+            continue;
+          }
+          Item item;
+          item.time_ms = h.time_ms;
+          item.source_rule = ref;
+          item.hit_ids = {hid};
+          if (!c.condition.field.empty()) {
+            item.has_value = value_of(h, field_for(c.condition.field, ref), &item.value);
+          }
+          auto& slot = groups[join_key(values)];
+          slot.first = std::move(group);
+          slot.second.push_back(std::move(item));
+        }
+      } else {
+        for (const Match& m : matches[static_cast<std::size_t>(ref)]) {
+          std::vector<std::string> values;
+          std::vector<std::pair<std::string, std::string>> group;
+          bool ok = true;
+          for (const auto& g : c.group_by) {
+            std::string name = field_for(g, ref);
+            auto it = std::find_if(m.group.begin(), m.group.end(),
+                                   [&](const auto& kv) { return kv.first == name; });
+            if (it == m.group.end()) {
+              ok = false;
+              break;
+            }
+            values.push_back(it->second);
+            group.emplace_back(g, it->second);
+          }
+          if (!ok) continue;
+          Item item;
+          item.time_ms = m.detect_ms;
+          item.source_rule = ref;
+          item.hit_ids = m.hit_ids;
+          auto& slot = groups[join_key(values)];
+          slot.first = std::move(group);
+          slot.second.push_back(std::move(item));
+        }
+      }
+    }
+
+    const std::size_t n_refs = c.rule_indices.size();
+    for (auto& [key, slot] : groups) {
+      auto& [group, items] = slot;
+      std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+        if (a.time_ms != b.time_ms) return a.time_ms < b.time_ms;
+        if (a.source_rule != b.source_rule) return a.source_rule < b.source_rule;
+        return a.hit_ids < b.hit_ids;
+      });
+      std::deque<std::size_t> window;
+      std::map<int, std::size_t> rule_counts;
+      std::map<std::string, std::size_t> value_counts;
+      std::vector<Episode> episodes;
+      bool open = false;
+      auto remove = [&](std::size_t id) {
+        const Item& it = items[id];
+        if (--rule_counts[it.source_rule] == 0) rule_counts.erase(it.source_rule);
+        if (it.has_value && --value_counts[it.value] == 0) value_counts.erase(it.value);
+      };
+      for (std::size_t id = 0; id < items.size(); ++id) {
+        const Item& item = items[id];
+        window.push_back(id);
+        ++rule_counts[item.source_rule];
+        if (item.has_value) ++value_counts[item.value];
+        while (!window.empty() && items[window.front()].time_ms < item.time_ms - c.timespan_ms) {
+          remove(window.front());
+          window.pop_front();
+        }
+        bool holds = false;
+        switch (c.type) {
+          case CorrelationType::kEventCount:
+            holds = c.condition.holds(static_cast<double>(window.size()));
+            break;
+          case CorrelationType::kValueCount:
+            holds = c.condition.holds(static_cast<double>(value_counts.size()));
+            break;
+          case CorrelationType::kTemporal:
+            holds = c.has_condition ? c.condition.holds(static_cast<double>(rule_counts.size()))
+                                    : rule_counts.size() == n_refs;
+            break;
+          case CorrelationType::kTemporalOrdered: {
+            std::size_t k = 0;
+            for (std::size_t w : window) {
+              if (k < n_refs && items[w].source_rule == c.rule_indices[k]) ++k;
+            }
+            holds = c.has_condition ? c.condition.holds(static_cast<double>(k)) : k == n_refs;
+            break;
+          }
+        }
+        if (!holds) continue;
+        if (!open || item.time_ms - episodes.back().last_fire_ms > c.timespan_ms) {
+          episodes.push_back({group, item.time_ms, item.time_ms, {}});
+          open = true;
+        }
+        episodes.back().last_fire_ms = item.time_ms;
+        episodes.back().item_ids.insert(window.begin(), window.end());
+      }
+      for (const Episode& e : episodes) {
+        Match m;
+        m.group = e.group;
+        m.detect_ms = e.detect_ms;
+        std::set<std::size_t> all;
+        for (std::size_t id : e.item_ids) {
+          const Item& it = items[id];
+          all.insert(it.hit_ids.begin(), it.hit_ids.end());
+          auto& per_rule = m.hits_by_rule[it.source_rule];
+          per_rule.insert(per_rule.end(), it.hit_ids.begin(), it.hit_ids.end());
+        }
+        m.hit_ids.assign(all.begin(), all.end());
+        for (auto& [r, ids] : m.hits_by_rule) {
+          std::sort(ids.begin(), ids.end());
+          ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        }
+        matches[static_cast<std::size_t>(ci)].push_back(std::move(m));
+      }
+    }
+    std::sort(matches[static_cast<std::size_t>(ci)].begin(), matches[static_cast<std::size_t>(ci)].end(),
+              [](const Match& a, const Match& b) {
+                return std::tie(a.detect_ms, a.group) < std::tie(b.detect_ms, b.group);
+              });
+
+    if (!rules.reports_own_hits(ci)) continue;
+    for (const Match& m : matches[static_cast<std::size_t>(ci)]) {
+      Finding f;
+      f.rule = ci;
+      f.rule_id = rule.id;
+      f.rule_name = rule.display_id();
+      f.title = rule.title;
+      f.kind = rule.kind_name();
+      f.level = rule.level;
+      f.tags = rule.tags;
+      f.group = m.group;
+      f.detectable_ms = m.detect_ms;
+      f.event_count = m.hit_ids.size();
+      const Hit& first = hits[m.hit_ids.front()];
+      f.first_ms = first.time_ms;
+      f.last_ms = hits[m.hit_ids.back()].time_ms;
+      // The actor is the first non-service caller among the contributors.
+      const Hit* actor = &first;
+      for (std::size_t id : m.hit_ids) {
+        if (!hits[id].service_call) {
+          actor = &hits[id];
+          break;
+        }
+      }
+      f.account = actor->account;
+      f.principal = actor->principal;
+      f.access_key_id = actor->access_key_id;
+      f.session_issuer = actor->session_issuer;
+      std::set<std::string> regions, ips, uas;
+      for (std::size_t id : m.hit_ids) {
+        const Hit& h = hits[id];
+        if (regions.size() < options.max_distinct_values && !h.region.empty()) regions.insert(h.region);
+        if (h.service_call) continue;
+        if (ips.size() < options.max_distinct_values && !h.source_ip.empty()) ips.insert(h.source_ip);
+        if (uas.size() < options.max_distinct_values && !h.user_agent.empty()) uas.insert(h.user_agent);
+      }
+      f.regions.assign(regions.begin(), regions.end());
+      f.source_ips.assign(ips.begin(), ips.end());
+      f.user_agents.assign(uas.begin(), uas.end());
+      for (int ref : c.rule_indices) {
+        auto it = m.hits_by_rule.find(ref);
+        if (it == m.hits_by_rule.end() || it->second.empty()) continue;
+        const Rule& rr = rules.rules()[static_cast<std::size_t>(ref)];
+        Stage s;
+        s.rule_id = rr.id;
+        s.name = rr.display_id();
+        s.title = rr.title;
+        s.count = it->second.size();
+        s.first_ms = hits[it->second.front()].time_ms;
+        s.last_ms = hits[it->second.back()].time_ms;
+        f.stages.push_back(std::move(s));
+      }
+      std::size_t cap = options.max_evidence == 0 ? SIZE_MAX : options.max_evidence;
+      for (std::size_t id : m.hit_ids) {
+        if (f.evidence.size() >= cap) break;
+        const Hit& h = hits[id];
+        f.evidence.push_back(evidence_of(h, rules.rules()[static_cast<std::size_t>(h.rule)].display_id()));
+        if (!h.event_id.empty()) f.event_ids.push_back(h.event_id);
+      }
+      f.evidence_omitted = m.hit_ids.size() - f.evidence.size();
+      result.findings.push_back(std::move(f));
+    }
+  }
+  return result;
+}
+
+}  // namespace trailsweep

@@ -1,0 +1,34 @@
+#include "trailsweep/finding.hpp"
+
+#include <tuple>
+
+namespace trailsweep {
+
+bool hit_before(const Hit& a, const Hit& b) {
+  return std::tie(a.time_ms, a.event_id, a.rule, a.file, a.record) <
+         std::tie(b.time_ms, b.event_id, b.rule, b.file, b.record);
+}
+
+bool finding_before(const Finding& a, const Finding& b) {
+  if (a.level != b.level) return a.level > b.level;
+  return std::tie(a.first_ms, a.principal, a.account, a.rule_id, a.last_ms) <
+         std::tie(b.first_ms, b.principal, b.account, b.rule_id, b.last_ms);
+}
+
+Evidence evidence_of(const Hit& h, const std::string& rule_name) {
+  Evidence e;
+  e.time_ms = h.time_ms;
+  e.event_id = h.event_id;
+  e.event_name = h.event_name;
+  e.region = h.region;
+  e.source_ip = h.source_ip;
+  e.user_agent = h.user_agent;
+  e.error_code = h.error_code;
+  e.file = h.file;
+  e.record = h.record;
+  e.offset = h.offset;
+  e.rule = rule_name;
+  return e;
+}
+
+}  // namespace trailsweep

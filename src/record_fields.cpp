@@ -1,0 +1,204 @@
+#include "trailsweep/record_fields.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+namespace trailsweep {
+
+namespace dom = simdjson::dom;
+
+struct RecordFields::Dom {
+  dom::parser parser;
+  dom::element root;
+};
+
+RecordFields::RecordFields() : dom_(std::make_unique<Dom>()) {}
+RecordFields::~RecordFields() = default;
+
+void RecordFields::bind(const Event& ev) {
+  ev_ = &ev;
+  parsed_ = false;
+  error_.clear();
+  scratch_.clear();
+}
+
+bool RecordFields::fixed_field(std::string_view path, const std::string** out, bool* is_bool) const {
+  const Event& e = *ev_;
+  *is_bool = false;
+  struct Entry {
+    std::string_view name;
+    const std::string Event::*field;
+  };
+  static constexpr Entry kTop[] = {
+      {"eventName", &Event::event_name},       {"eventSource", &Event::event_source},
+      {"awsRegion", &Event::aws_region},       {"sourceIPAddress", &Event::source_ip},
+      {"userAgent", &Event::user_agent},       {"errorCode", &Event::error_code},
+      {"errorMessage", &Event::error_message}, {"recipientAccountId", &Event::recipient_account_id},
+      {"eventID", &Event::event_id},           {"eventType", &Event::event_type},
+      {"eventTime", &Event::event_time},       {"eventVersion", &Event::event_version},
+  };
+  for (const auto& entry : kTop) {
+    if (path == entry.name) {
+      *out = &(e.*entry.field);
+      return true;
+    }
+  }
+  if (path.substr(0, 13) == "userIdentity.") {
+    std::string_view rest = path.substr(13);
+    struct IdEntry {
+      std::string_view name;
+      const std::string UserIdentity::*field;
+    };
+    static constexpr IdEntry kId[] = {
+        {"type", &UserIdentity::type},
+        {"arn", &UserIdentity::arn},
+        {"accountId", &UserIdentity::account_id},
+        {"principalId", &UserIdentity::principal_id},
+        {"accessKeyId", &UserIdentity::access_key_id},
+        {"userName", &UserIdentity::user_name},
+        {"invokedBy", &UserIdentity::invoked_by},
+        {"sessionContext.sessionIssuer.arn", &UserIdentity::session_issuer_arn},
+        {"sessionContext.sessionIssuer.userName", &UserIdentity::session_issuer_user_name},
+        {"sessionContext.sessionIssuer.type", &UserIdentity::session_issuer_type},
+        {"sessionContext.attributes.mfaAuthenticated", &UserIdentity::mfa_authenticated},
+    };
+    for (const auto& entry : kId) {
+      if (rest == entry.name) {
+        *out = &(e.identity.*entry.field);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+namespace {
+
+bool key_equals_ignore_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+bool RecordFields::any(std::string_view path,
+                       const std::function<bool(const FieldValue&)>& visit) {
+  if (!ev_) return false;
+  const std::string* fixed = nullptr;
+  bool is_bool = false;
+  if (fixed_field(path, &fixed, &is_bool)) {
+    if (fixed->empty()) return false;  // the parser stores absent and null as empty
+    FieldValue v;
+    v.kind = FieldValue::Kind::kString;
+    v.text = *fixed;
+    return visit(v);
+  }
+  if (path == "readOnly") {
+    if (!ev_->has_read_only) return false;
+    FieldValue v;
+    v.kind = FieldValue::Kind::kBool;
+    v.text = ev_->read_only ? "true" : "false";
+    return visit(v);
+  }
+  if (!parsed_) {
+    parsed_ = true;
+    auto res = dom_->parser.parse(ev_->raw_json.data(), ev_->raw_json.size(),
+                                  ev_->raw_padded_capacity < ev_->raw_json.size() + simdjson::SIMDJSON_PADDING);
+    if (res.get(dom_->root)) {
+      error_ = fmt::format("cannot parse record for field lookup: {}",
+                           simdjson::error_message(res.error()));
+      dom_->root = dom::element();
+      return false;
+    }
+  }
+  if (!error_.empty()) return false;
+
+  // Depth-first walk; arrays fan out at any level.
+  std::function<bool(dom::element, std::string_view)> walk = [&](dom::element el,
+                                                                  std::string_view rest) -> bool {
+    if (el.is_array()) {
+      for (dom::element child : dom::array(el)) {
+        if (walk(child, rest)) return true;
+      }
+      return false;
+    }
+    if (rest.empty()) {
+      FieldValue v;
+      switch (el.type()) {
+        case dom::element_type::STRING:
+          v.kind = FieldValue::Kind::kString;
+          v.text = std::string_view(el);
+          break;
+        case dom::element_type::INT64:
+        case dom::element_type::UINT64:
+        case dom::element_type::DOUBLE: {
+          v.kind = FieldValue::Kind::kNumber;
+          if (el.is_int64()) {
+            v.number = static_cast<double>(std::int64_t(el));
+            scratch_.push_back(fmt::format("{}", std::int64_t(el)));
+          } else if (el.is_uint64()) {
+            v.number = static_cast<double>(std::uint64_t(el));
+            scratch_.push_back(fmt::format("{}", std::uint64_t(el)));
+          } else {
+            v.number = double(el);
+            scratch_.push_back(fmt::format("{}", double(el)));
+          }
+          v.text = scratch_.back();
+          break;
+        }
+        case dom::element_type::BOOL:
+          v.kind = FieldValue::Kind::kBool;
+          v.text = bool(el) ? "true" : "false";
+          break;
+        case dom::element_type::NULL_VALUE:
+          v.kind = FieldValue::Kind::kNull;
+          break;
+        case dom::element_type::OBJECT:
+          v.kind = FieldValue::Kind::kObject;
+          scratch_.push_back(simdjson::minify(el));
+          v.text = scratch_.back();
+          break;
+        case dom::element_type::ARRAY:
+          break;  // handled above
+      }
+      return visit(v);
+    }
+    if (!el.is_object()) return false;
+    std::size_t dot = rest.find('.');
+    std::string_view key = rest.substr(0, dot);
+    std::string_view tail = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+    dom::object obj(el);
+    for (auto field : obj) {
+      if (field.key == key) return walk(field.value, tail);
+    }
+    // CloudTrail's key casing varies by service (vPCZoneIdentifier, aWSServiceName).
+    for (auto field : obj) {
+      if (key_equals_ignore_case(field.key, key)) return walk(field.value, tail);
+    }
+    return false;
+  };
+  return walk(dom_->root, path);
+}
+
+bool RecordFields::exists(std::string_view path) {
+  return any(path, [](const FieldValue& v) { return v.kind != FieldValue::Kind::kNull; });
+}
+
+std::string RecordFields::first_text(std::string_view path) {
+  std::string out;
+  any(path, [&](const FieldValue& v) {
+    if (v.kind == FieldValue::Kind::kNull) return false;
+    out.assign(v.text);
+    return true;
+  });
+  return out;
+}
+
+}  // namespace trailsweep

@@ -1,0 +1,210 @@
+#include "trailsweep/reporter.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "trailsweep/json_writer.hpp"
+#include "trailsweep/time_util.hpp"
+
+namespace trailsweep {
+
+Mitre mitre_from_tags(const std::vector<std::string>& tags) {
+  Mitre m;
+  for (const auto& tag : tags) {
+    if (tag.rfind("attack.", 0) != 0) continue;
+    std::string rest = tag.substr(7);
+    bool technique = rest.size() >= 5 && (rest[0] == 't' || rest[0] == 'T') &&
+                     std::isdigit(static_cast<unsigned char>(rest[1]));
+    if (technique) {
+      std::string t = rest;
+      t[0] = 'T';
+      if (std::find(m.techniques.begin(), m.techniques.end(), t) == m.techniques.end()) {
+        m.techniques.push_back(t);
+      }
+    } else if (rest.size() > 1 && !(rest[0] == 'g' && std::isdigit(static_cast<unsigned char>(rest[1]))) &&
+               !(rest[0] == 's' && std::isdigit(static_cast<unsigned char>(rest[1])))) {
+      if (std::find(m.tactics.begin(), m.tactics.end(), rest) == m.tactics.end()) m.tactics.push_back(rest);
+    }
+  }
+  return m;
+}
+
+namespace {
+void string_array(JsonWriter& w, std::string_view key, const std::vector<std::string>& values) {
+  w.key(key).begin_array();
+  for (const auto& v : values) w.value(v);
+  w.end_array();
+}
+}  // namespace
+
+void write_finding_json(JsonWriter& w, const Finding& f) {
+  w.begin_object();
+  w.field("rule_id", f.rule_id);
+  w.field("rule_name", f.rule_name);
+  w.field("title", f.title);
+  w.field("severity", level_name(f.level));
+  w.field("kind", f.kind);
+  w.field("account", f.account);
+  w.field("principal", f.principal);
+  w.field("access_key_id", f.access_key_id);
+  w.field("session_issuer", f.session_issuer);
+  w.field("first_seen", format_rfc3339_ms(f.first_ms));
+  w.field("last_seen", format_rfc3339_ms(f.last_ms));
+  w.field("detectable_at", format_rfc3339_ms(f.detectable_ms));
+  w.field("event_count", static_cast<std::uint64_t>(f.event_count));
+  string_array(w, "regions", f.regions);
+  string_array(w, "source_ips", f.source_ips);
+  string_array(w, "user_agents", f.user_agents);
+  w.key("group").begin_object();
+  for (const auto& [k, v] : f.group) w.field(k, v);
+  w.end_object();
+  w.key("stages").begin_array();
+  for (const auto& s : f.stages) {
+    w.begin_object();
+    w.field("rule_id", s.rule_id);
+    w.field("name", s.name);
+    w.field("title", s.title);
+    w.field("count", static_cast<std::uint64_t>(s.count));
+    w.field("first_seen", format_rfc3339_ms(s.first_ms));
+    w.field("last_seen", format_rfc3339_ms(s.last_ms));
+    w.end_object();
+  }
+  w.end_array();
+  string_array(w, "event_ids", f.event_ids);
+  w.key("evidence").begin_array();
+  for (const auto& e : f.evidence) {
+    w.begin_object();
+    w.field("time", format_rfc3339_ms(e.time_ms));
+    w.field("event_id", e.event_id);
+    w.field("event_name", e.event_name);
+    w.field("rule", e.rule);
+    w.field("region", e.region);
+    w.field("source_ip", e.source_ip);
+    w.field("user_agent", e.user_agent);
+    if (!e.error_code.empty()) w.field("error_code", e.error_code);
+    w.field("file", e.file);
+    w.field("record", e.record);
+    w.field("offset", e.offset);
+    w.end_object();
+  }
+  w.end_array();
+  w.field("evidence_omitted", static_cast<std::uint64_t>(f.evidence_omitted));
+  w.key("resources").begin_array().end_array();
+  Mitre m = mitre_from_tags(f.tags);
+  w.key("mitre").begin_object();
+  string_array(w, "tactics", m.tactics);
+  string_array(w, "techniques", m.techniques);
+  w.end_object();
+  string_array(w, "tags", f.tags);
+  w.end_object();
+}
+
+std::string render_json_report(const std::vector<Finding>& findings, const RunSummary& summary) {
+  std::string out;
+  JsonWriter w(out, 2);
+  w.begin_object();
+  w.key("findings").begin_array();
+  for (const auto& f : findings) write_finding_json(w, f);
+  w.end_array();
+  w.key("summary");
+  write_summary_json(w, summary);
+  w.end_object();
+  out += '\n';
+  return out;
+}
+
+std::string sanitize_for_terminal(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == 0x1b) {
+      // Drop the whole escape sequence: CSI runs to a final byte in 0x40..0x7e,
+      // OSC to BEL or ESC '\'; any other escape is two bytes.
+      std::size_t j = i + 1;
+      if (j < text.size() && text[j] == '[') {
+        ++j;
+        while (j < text.size() && !(text[j] >= 0x40 && text[j] <= 0x7e)) ++j;
+      } else if (j < text.size() && text[j] == ']') {
+        ++j;
+        while (j < text.size() && text[j] != '\a' && text[j] != 0x1b) ++j;
+        if (j + 1 < text.size() && text[j] == 0x1b && text[j + 1] == '\\') ++j;
+      }
+      i = j;  // the loop's ++i steps past the final byte
+      continue;
+    }
+    if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+      continue;
+    }
+    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      ++i;  // C1 control characters (8-bit CSI and friends)
+      continue;
+    }
+    out += static_cast<char>(c);
+  }
+  return out;
+}
+
+std::string render_text_report(const std::vector<Finding>& findings, bool color) {
+  auto paint = [&](std::string_view code, const std::string& s) {
+    return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, s) : s;
+  };
+  auto level_color = [](Level l) {
+    switch (l) {
+      case Level::kCritical:
+        return "1;31";
+      case Level::kHigh:
+        return "31";
+      case Level::kMedium:
+        return "33";
+      default:
+        return "36";
+    }
+  };
+  std::string out;
+  if (findings.empty()) return "No findings.\n";
+  out += fmt::format("{} finding{}\n\n", findings.size(), findings.size() == 1 ? "" : "s");
+  for (const auto& f : findings) {
+    std::string sev = fmt::format("[{}]", level_name(f.level));
+    std::transform(sev.begin(), sev.end(), sev.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    out += fmt::format("{} {}\n", paint(level_color(f.level), sev), sanitize_for_terminal(f.title));
+    out += fmt::format("  rule       {} ({})\n", sanitize_for_terminal(f.rule_name), f.kind);
+    out += fmt::format("  account    {}\n", sanitize_for_terminal(f.account));
+    out += fmt::format("  principal  {}\n", sanitize_for_terminal(f.principal));
+    if (!f.access_key_id.empty()) out += fmt::format("  access key {}\n", sanitize_for_terminal(f.access_key_id));
+    out += fmt::format("  seen       {} .. {} ({} events)\n", format_rfc3339_ms(f.first_ms),
+                       format_rfc3339_ms(f.last_ms), f.event_count);
+    if (!f.regions.empty()) {
+      std::string r;
+      for (const auto& x : f.regions) r += (r.empty() ? "" : ", ") + sanitize_for_terminal(x);
+      out += fmt::format("  regions    {}\n", r);
+    }
+    if (!f.source_ips.empty()) {
+      std::string r;
+      for (const auto& x : f.source_ips) r += (r.empty() ? "" : ", ") + sanitize_for_terminal(x);
+      out += fmt::format("  source IPs {}\n", r);
+    }
+    if (!f.stages.empty()) {
+      out += "  stages\n";
+      for (const auto& s : f.stages) {
+        out += fmt::format("    {}  {:>5}x  {}\n", format_rfc3339_ms(s.first_ms), s.count,
+                           sanitize_for_terminal(s.title));
+      }
+    }
+    out += "  evidence\n";
+    for (const auto& e : f.evidence) {
+      out += fmt::format("    {}  {:<28} {:<14} {}:{}\n", format_rfc3339_ms(e.time_ms),
+                         sanitize_for_terminal(e.event_name), sanitize_for_terminal(e.region),
+                         sanitize_for_terminal(e.file), e.record);
+    }
+    if (f.evidence_omitted) out += fmt::format("    ... and {} more\n", f.evidence_omitted);
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace trailsweep

@@ -1,0 +1,232 @@
+#include "trailsweep/rule_set.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <set>
+
+#include "trailsweep/event.hpp"
+#include "trailsweep/record_fields.hpp"
+
+namespace trailsweep {
+
+namespace {
+
+// Literal values a field must take for a condition to hold: exact values and
+// prefixes. nullopt means "anything" (no usable literal).
+struct Literals {
+  std::set<std::string> exact, prefixes;
+};
+using Constraint = std::optional<Literals>;
+
+Constraint merge_or(Constraint a, const Constraint& b) {
+  if (!a || !b) return std::nullopt;
+  a->exact.insert(b->exact.begin(), b->exact.end());
+  a->prefixes.insert(b->prefixes.begin(), b->prefixes.end());
+  return a;
+}
+
+Constraint pick_and(Constraint a, Constraint b) {
+  if (!a) return b;
+  if (!b) return a;
+  return a->exact.size() + a->prefixes.size() <= b->exact.size() + b->prefixes.size() ? a : b;
+}
+
+Constraint selection_constraint(const Selection& sel, std::string_view field) {
+  Constraint result;
+  bool first = true;
+  for (const auto& alternative : sel.alternatives) {
+    Constraint alt;
+    for (const FieldCheck& check : alternative) {
+      if (check.path != field || check.negate || (check.all && check.values.size() > 1)) continue;
+      Literals lits;
+      bool usable = true;
+      for (const ValuePattern& v : check.values) {
+        if (v.kind != ValuePattern::Kind::kGlob) {
+          usable = false;
+          break;
+        }
+        if (auto lit = v.glob.as_literal()) {
+          std::string s = *lit;
+          std::transform(s.begin(), s.end(), s.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+          lits.exact.insert(std::move(s));
+        } else if (auto pre = v.glob.as_prefix()) {
+          std::string s = *pre;
+          std::transform(s.begin(), s.end(), s.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+          lits.prefixes.insert(std::move(s));
+        } else {
+          usable = false;
+          break;
+        }
+      }
+      if (usable) alt = pick_and(alt, lits);
+    }
+    result = first ? alt : merge_or(result, alt);
+    first = false;
+    if (!result) return std::nullopt;
+  }
+  return result;
+}
+
+Constraint node_constraint(const ConditionNode& n, const Detection& d, std::string_view field) {
+  switch (n.kind) {
+    case ConditionNode::Kind::kSelection:
+      return selection_constraint(d.selections[static_cast<std::size_t>(n.selections[0])], field);
+    case ConditionNode::Kind::kNot:
+      return std::nullopt;
+    case ConditionNode::Kind::kAnd: {
+      Constraint c;
+      for (const auto& child : n.children) c = pick_and(c, node_constraint(child, d, field));
+      return c;
+    }
+    case ConditionNode::Kind::kOr: {
+      Constraint c = node_constraint(n.children[0], d, field);
+      for (std::size_t i = 1; i < n.children.size() && c; ++i) {
+        c = merge_or(c, node_constraint(n.children[i], d, field));
+      }
+      return c;
+    }
+    case ConditionNode::Kind::kOneOf: {
+      Constraint c = selection_constraint(d.selections[static_cast<std::size_t>(n.selections[0])], field);
+      for (std::size_t i = 1; i < n.selections.size() && c; ++i) {
+        c = merge_or(c, selection_constraint(d.selections[static_cast<std::size_t>(n.selections[i])], field));
+      }
+      return c;
+    }
+    case ConditionNode::Kind::kAllOf: {
+      Constraint c;
+      for (int s : n.selections) {
+        c = pick_and(c, selection_constraint(d.selections[static_cast<std::size_t>(s)], field));
+      }
+      return c;
+    }
+  }
+  return std::nullopt;
+}
+
+void lower_into(std::string_view in, std::string& out) {
+  out.resize(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    out[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(in[i])));
+  }
+}
+
+}  // namespace
+
+RuleSet::RuleSet(std::vector<Rule> rules, std::vector<int> correlation_order)
+    : rules_(std::move(rules)), correlation_order_(std::move(correlation_order)) {
+  const std::size_t n = rules_.size();
+  capture_.resize(n);
+  referenced_by_.resize(n);
+  reports_.assign(n, true);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Rule& r = rules_[i];
+    if (!r.is_correlation) {
+      ++detection_count_;
+      Constraint names = node_constraint(r.detection.condition, r.detection, "eventName");
+      int idx = static_cast<int>(i);
+      if (names) {
+        for (const auto& e : names->exact) by_name_[e].push_back(idx);
+        for (const auto& p : names->prefixes) by_name_prefix_.emplace_back(p, idx);
+      } else if (Constraint sources = node_constraint(r.detection.condition, r.detection, "eventSource")) {
+        if (sources->prefixes.empty()) {
+          for (const auto& e : sources->exact) by_source_[e].push_back(idx);
+        } else {
+          always_.push_back(idx);
+        }
+      } else {
+        always_.push_back(idx);
+      }
+      continue;
+    }
+    const Correlation& c = r.correlation;
+    for (int ref : c.rule_indices) {
+      auto& refs = referenced_by_[static_cast<std::size_t>(ref)];
+      refs.push_back(static_cast<int>(i));
+      auto& fields = capture_[static_cast<std::size_t>(ref)];
+      auto add = [&](const std::string& f) {
+        if (std::find(fields.begin(), fields.end(), f) == fields.end()) fields.push_back(f);
+      };
+      for (const auto& g : c.group_by) {
+        auto alias = c.aliases.find(g);
+        if (alias != c.aliases.end()) {
+          auto it = alias->second.find(ref);
+          if (it != alias->second.end()) add(it->second);
+        } else {
+          add(g);
+        }
+      }
+      if (!c.condition.field.empty()) {
+        auto alias = c.aliases.find(c.condition.field);
+        if (alias != c.aliases.end()) {
+          auto it = alias->second.find(ref);
+          if (it != alias->second.end()) add(it->second);
+        } else {
+          add(c.condition.field);
+        }
+      }
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (referenced_by_[i].empty()) continue;
+    reports_[i] = std::any_of(referenced_by_[i].begin(), referenced_by_[i].end(), [&](int c) {
+      return rules_[static_cast<std::size_t>(c)].correlation.generate;
+    });
+  }
+}
+
+bool RuleSet::may_match(std::string_view event_source, std::string_view event_name) const {
+  if (!always_.empty()) return true;
+  thread_local std::string key;
+  lower_into(event_name, key);
+  if (by_name_.count(key)) return true;
+  for (const auto& [prefix, idx] : by_name_prefix_) {
+    if (key.compare(0, prefix.size(), prefix) == 0) return true;
+  }
+  lower_into(event_source, key);
+  return by_source_.count(key) > 0;
+}
+
+void RuleSet::match(const Event& ev, RecordFields& fields, std::vector<int>* hits) const {
+  thread_local std::string key;
+  thread_local std::vector<int> candidates;
+  candidates.clear();
+  lower_into(ev.event_name, key);
+  if (auto it = by_name_.find(key); it != by_name_.end()) {
+    candidates.insert(candidates.end(), it->second.begin(), it->second.end());
+  }
+  for (const auto& [prefix, idx] : by_name_prefix_) {
+    if (key.compare(0, prefix.size(), prefix) == 0) candidates.push_back(idx);
+  }
+  lower_into(ev.event_source, key);
+  if (auto it = by_source_.find(key); it != by_source_.end()) {
+    candidates.insert(candidates.end(), it->second.begin(), it->second.end());
+  }
+  candidates.insert(candidates.end(), always_.begin(), always_.end());
+  if (candidates.empty()) return;
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+
+  thread_local std::vector<signed char> cache;
+  for (int idx : candidates) {
+    const Detection& d = rules_[static_cast<std::size_t>(idx)].detection;
+    cache.assign(d.selections.size(), -1);
+    bool hit = d.condition.evaluate([&](int s) {
+      signed char& c = cache[static_cast<std::size_t>(s)];
+      if (c < 0) c = d.selections[static_cast<std::size_t>(s)].matches(fields) ? 1 : 0;
+      return c == 1;
+    });
+    if (hit) hits->push_back(idx);
+  }
+}
+
+int RuleSet::find(std::string_view name_or_id) const {
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    if (rules_[i].name == name_or_id || rules_[i].id == name_or_id) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+}  // namespace trailsweep

@@ -1,0 +1,277 @@
+#include "trailsweep/sigma_match.hpp"
+
+#include <arpa/inet.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+#include "trailsweep/record_fields.hpp"
+
+namespace trailsweep {
+
+namespace {
+inline char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+}  // namespace
+
+Glob Glob::parse(std::string_view v, bool cased) {
+  Glob g;
+  g.cased_ = cased;
+  g.segments_.emplace_back();
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    char c = v[i];
+    if (c == '\\' && i + 1 < v.size() && (v[i + 1] == '*' || v[i + 1] == '?' || v[i + 1] == '\\')) {
+      c = v[++i];
+      g.segments_.back().text.push_back(cased ? c : lower(c));
+      g.segments_.back().any.push_back(false);
+    } else if (c == '*') {
+      g.segments_.emplace_back();
+    } else if (c == '?') {
+      g.segments_.back().text.push_back('?');
+      g.segments_.back().any.push_back(true);
+    } else {
+      g.segments_.back().text.push_back(cased ? c : lower(c));
+      g.segments_.back().any.push_back(false);
+    }
+  }
+  return g;
+}
+
+Glob Glob::literal(std::string_view text, bool cased) {
+  Glob g;
+  g.cased_ = cased;
+  g.segments_.emplace_back();
+  for (char c : text) {
+    g.segments_.back().text.push_back(cased ? c : lower(c));
+    g.segments_.back().any.push_back(false);
+  }
+  return g;
+}
+
+Glob Glob::with_wildcards(bool leading, bool trailing) const {
+  Glob g = *this;
+  if (leading && !(g.segments_.size() > 1 && g.segments_.front().text.empty())) {
+    g.segments_.insert(g.segments_.begin(), Segment{});
+  }
+  if (trailing && !(g.segments_.size() > 1 && g.segments_.back().text.empty())) {
+    g.segments_.push_back(Segment{});
+  }
+  return g;
+}
+
+std::optional<std::string> Glob::as_literal() const {
+  if (segments_.size() != 1) return std::nullopt;
+  const auto& s = segments_[0];
+  if (std::find(s.any.begin(), s.any.end(), true) != s.any.end()) return std::nullopt;
+  return s.text;
+}
+
+std::optional<std::string> Glob::as_prefix() const {
+  if (segments_.size() != 2 || !segments_[1].text.empty()) return std::nullopt;
+  const auto& s = segments_[0];
+  if (s.text.empty() || std::find(s.any.begin(), s.any.end(), true) != s.any.end()) return std::nullopt;
+  return s.text;
+}
+
+bool Glob::segment_at(const Segment& s, std::string_view text, std::size_t pos) const {
+  if (pos + s.text.size() > text.size()) return false;
+  for (std::size_t k = 0; k < s.text.size(); ++k) {
+    if (s.any[k]) continue;
+    char c = text[pos + k];
+    if ((cased_ ? c : lower(c)) != s.text[k]) return false;
+  }
+  return true;
+}
+
+bool Glob::matches(std::string_view text) const {
+  if (segments_.size() == 1) {
+    return text.size() == segments_[0].text.size() && segment_at(segments_[0], text, 0);
+  }
+  const Segment& first = segments_.front();
+  const Segment& last = segments_.back();
+  if (first.text.size() + last.text.size() > text.size()) return false;
+  if (!segment_at(first, text, 0)) return false;
+  if (!segment_at(last, text, text.size() - last.text.size())) return false;
+  // Middle segments, leftmost-first, inside the window between first and last.
+  std::size_t pos = first.text.size();
+  std::size_t end = text.size() - last.text.size();
+  for (std::size_t i = 1; i + 1 < segments_.size(); ++i) {
+    const Segment& s = segments_[i];
+    bool found = false;
+    while (pos + s.text.size() <= end) {
+      if (segment_at(s, text, pos)) {
+        found = true;
+        break;
+      }
+      ++pos;
+    }
+    if (!found) return false;
+    pos += s.text.size();
+  }
+  return true;
+}
+
+bool parse_ip(std::string_view text, std::vector<unsigned char>* bytes) {
+  std::string s(text);
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, s.c_str(), buf) == 1) {
+    bytes->assign(buf, buf + 4);
+    return true;
+  }
+  if (inet_pton(AF_INET6, s.c_str(), buf) == 1) {
+    bytes->assign(buf, buf + 16);
+    return true;
+  }
+  return false;
+}
+
+bool parse_cidr(std::string_view text, std::vector<unsigned char>* network, int* prefix_bits) {
+  std::size_t slash = text.find('/');
+  std::string_view addr = text.substr(0, slash);
+  if (!parse_ip(addr, network)) return false;
+  int max_bits = static_cast<int>(network->size() * 8);
+  if (slash == std::string_view::npos) {
+    *prefix_bits = max_bits;
+    return true;
+  }
+  std::string_view bits = text.substr(slash + 1);
+  int n = -1;
+  auto [p, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), n);
+  if (ec != std::errc() || p != bits.data() + bits.size() || n < 0 || n > max_bits) return false;
+  *prefix_bits = n;
+  return true;
+}
+
+namespace {
+
+bool parse_number(std::string_view text, double* out) {
+  if (text.empty()) return false;
+  std::string s(text);
+  char* end = nullptr;
+  double d = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || !std::isfinite(d)) return false;
+  *out = d;
+  return true;
+}
+
+bool text_of(const FieldValue& v, std::string_view* out) {
+  if (v.kind == FieldValue::Kind::kNull) return false;
+  *out = v.text;
+  return true;
+}
+
+}  // namespace
+
+bool ValuePattern::matches_value(const FieldValue& v, RecordFields& fields) const {
+  std::string_view text;
+  switch (kind) {
+    case Kind::kNull:
+      return v.kind == FieldValue::Kind::kNull;
+    case Kind::kExists:
+      return v.kind != FieldValue::Kind::kNull;
+    case Kind::kGlob:
+      if (!text_of(v, &text)) return false;
+      if (number_is_yaml_number && v.kind == FieldValue::Kind::kNumber) {
+        return std::fabs(v.number - number) < 1e-9;
+      }
+      return glob.matches(text);
+    case Kind::kRegex:
+      if (!text_of(v, &text)) return false;
+      return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *regex);
+    case Kind::kNumeric: {
+      double d;
+      if (v.kind == FieldValue::Kind::kNumber) {
+        d = v.number;
+      } else if (v.kind != FieldValue::Kind::kString || !parse_number(v.text, &d)) {
+        return false;
+      }
+      switch (numeric_op) {
+        case NumericOp::kLt:
+          return d < number;
+        case NumericOp::kLte:
+          return d <= number;
+        case NumericOp::kGt:
+          return d > number;
+        case NumericOp::kGte:
+          return d >= number;
+      }
+      return false;
+    }
+    case Kind::kCidr: {
+      if (v.kind != FieldValue::Kind::kString) return false;
+      std::vector<unsigned char> ip;
+      if (!parse_ip(v.text, &ip) || ip.size() != network.size()) return false;
+      int full = prefix_bits / 8, rest = prefix_bits % 8;
+      if (!std::equal(ip.begin(), ip.begin() + full, network.begin())) return false;
+      if (rest == 0) return true;
+      unsigned char mask = static_cast<unsigned char>(0xFF << (8 - rest));
+      return (ip[static_cast<std::size_t>(full)] & mask) == (network[static_cast<std::size_t>(full)] & mask);
+    }
+    case Kind::kFieldRef: {
+      if (!text_of(v, &text)) return false;
+      return fields.any(ref_path, [&](const FieldValue& other) {
+        std::string_view o;
+        if (!text_of(other, &o)) return false;
+        auto eq = [&](char a, char b) { return cased ? a == b : lower(a) == lower(b); };
+        switch (ref_op) {
+          case RefOp::kEquals:
+            return text.size() == o.size() && std::equal(text.begin(), text.end(), o.begin(), eq);
+          case RefOp::kContains:
+            return std::search(text.begin(), text.end(), o.begin(), o.end(), eq) != text.end();
+          case RefOp::kStartsWith:
+            return text.size() >= o.size() && std::equal(o.begin(), o.end(), text.begin(), eq);
+          case RefOp::kEndsWith:
+            return text.size() >= o.size() && std::equal(o.begin(), o.end(), text.end() - static_cast<std::ptrdiff_t>(o.size()), eq);
+        }
+        return false;
+      });
+    }
+  }
+  return false;
+}
+
+bool FieldCheck::matches(RecordFields& fields) const {
+  if (path.empty()) {
+    // Keyword search: the values are looked for anywhere in the record text.
+    FieldValue whole;
+    whole.kind = FieldValue::Kind::kString;
+    whole.text = fields.raw();
+    auto hit = [&](const ValuePattern& p) { return p.matches_value(whole, fields); };
+    return all ? std::all_of(values.begin(), values.end(), hit)
+               : std::any_of(values.begin(), values.end(), hit);
+  }
+  bool result;
+  if (values.size() == 1 && values[0].kind == ValuePattern::Kind::kExists) {
+    result = fields.exists(path) == values[0].exists;
+  } else if (values.size() == 1 && values[0].kind == ValuePattern::Kind::kNull) {
+    // null matches an absent field as well as an explicit JSON null.
+    bool has_non_null = fields.exists(path);
+    result = !has_non_null;
+  } else if (all) {
+    result = std::all_of(values.begin(), values.end(), [&](const ValuePattern& p) {
+      return fields.any(path, [&](const FieldValue& v) { return p.matches_value(v, fields); });
+    });
+  } else {
+    result = fields.any(path, [&](const FieldValue& v) {
+      return std::any_of(values.begin(), values.end(),
+                         [&](const ValuePattern& p) { return p.matches_value(v, fields); });
+    });
+    if (!result && std::any_of(values.begin(), values.end(), [](const ValuePattern& p) {
+          return p.kind == ValuePattern::Kind::kNull;
+        })) {
+      result = !fields.exists(path);
+    }
+  }
+  return negate ? !result : result;
+}
+
+bool Selection::matches(RecordFields& fields) const {
+  return std::any_of(alternatives.begin(), alternatives.end(), [&](const auto& checks) {
+    return std::all_of(checks.begin(), checks.end(),
+                       [&](const FieldCheck& c) { return c.matches(fields); });
+  });
+}
+
+}  // namespace trailsweep
