@@ -3,7 +3,9 @@
 // the real binary.
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
+#include <gtest/gtest.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -91,6 +93,84 @@ inline std::string iam_user_record(const std::string& event_name = "CreateUser",
          R"(","awsRegion":"us-east-1","sourceIPAddress":"06.237.252.245","userAgent":"stratus-red-team_4f1b2c3d","requestParameters":{"userName":"malicious-iam-user","tags":[{"key":"StratusRedTeam","value":"true"}]},"responseElements":{"user":{"path":"/","userName":"malicious-iam-user","userId":"AIDAL1XMLVWIUOK8KAF0","arn":"arn:aws:iam::229654561268:user/malicious-iam-user","createDate":"Aug 1, 2024 1:33:28 PM"}},"requestID":"7a4d1c7e-5b1f-4e49-9d52-1c0f0e6c2f3a","eventID":")" +
          event_id +
          R"(","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"229654561268","eventCategory":"Management","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"iam.amazonaws.com"}})";
+}
+
+}  // namespace trailsweep::testing
+
+#include <memory>
+#include <vector>
+
+#include "trailsweep/correlator.hpp"
+#include "trailsweep/detector.hpp"
+#include "trailsweep/record_parser.hpp"
+#include "trailsweep/rule_loader.hpp"
+
+namespace trailsweep::testing {
+
+/// Loads rules from YAML text and fails the test on any load error.
+inline std::shared_ptr<const RuleSet> rules_from(const std::string& yaml) {
+  auto r = load_rules_from_string(yaml, "test.yml");
+  for (const auto& e : r.errors) ADD_FAILURE() << e.to_string();
+  return r.rules;
+}
+
+/// Runs records (JSON texts) through a Detector and the Correlator.
+struct Evaluation {
+  std::vector<Finding> findings;
+  CorrelationResult correlation;
+};
+
+inline Evaluation evaluate(const RuleSet& rules, const std::vector<std::string>& records,
+                           DetectorOptions options = {}) {
+  RecordParser parser;
+  Event ev;
+  Detector detector(rules, options);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    std::string buf = records[i] + std::string(64, ' ');
+    RecordView v;
+    v.json = std::string_view(buf.data(), records[i].size());
+    v.padded_capacity = buf.size();
+    v.offset = 0;
+    v.index = static_cast<std::int64_t>(i);
+    auto outcome = parser.parse(v, &ev);
+    if (!outcome.ok) {
+      ADD_FAILURE() << "record " << i << ": " << outcome.error;
+      continue;
+    }
+    ev.pos.file = "mem";
+    detector.on_event(ev);
+  }
+  Evaluation e;
+  e.findings = detector.single_event_findings();
+  CorrelatorOptions copts;
+  copts.max_evidence = options.max_evidence;
+  e.correlation = correlate(rules, std::move(detector.correlation_hits()), copts);
+  for (auto& f : e.correlation.findings) e.findings.push_back(f);
+  std::sort(e.findings.begin(), e.findings.end(), finding_before);
+  return e;
+}
+
+/// Does the single detection rule in `yaml` match `record`?
+inline bool rule_matches(const std::string& yaml, const std::string& record) {
+  auto rules = rules_from(yaml);
+  return !evaluate(*rules, {record}).findings.empty();
+}
+
+/// A CloudTrail record built around real field shapes, with overrides spliced in.
+inline std::string ct_record(const std::string& time, const std::string& event_name,
+                             const std::string& user, const std::string& extra = "",
+                             const std::string& account = "111122223333",
+                             const std::string& event_source = "ec2.amazonaws.com") {
+  static int counter = 0;
+  ++counter;
+  return R"({"eventVersion":"1.11","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::)" +
+         account + ":user/" + user + R"(","accountId":")" + account +
+         R"(","accessKeyId":"AKIAEXAMPLE","userName":")" + user + R"("},"eventTime":")" + time +
+         R"(","eventSource":")" + event_source + R"(","eventName":")" + event_name +
+         R"(","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.7","userAgent":"Boto3/1.40.61","requestID":"r)" +
+         std::to_string(counter) + R"(","eventID":"e)" + std::to_string(counter) +
+         R"(","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":")" +
+         account + R"(")" + (extra.empty() ? "" : "," + extra) + "}";
 }
 
 }  // namespace trailsweep::testing

@@ -1,0 +1,156 @@
+// Detection grammar: each modifier, value form and field path rule.
+#include "trailsweep/sigma_match.hpp"
+
+#include <gtest/gtest.h>
+
+#include "test_util.hpp"
+
+namespace trailsweep {
+namespace {
+
+using testing::rule_matches;
+
+std::string rule(const std::string& selection, const std::string& condition = "selection") {
+  return "title: t\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  selection:\n" +
+         selection + "\n  condition: " + condition + "\n";
+}
+
+// A real-shaped ECS RegisterTaskDefinition with two containers.
+const std::string kTaskDef = testing::ct_record(
+    "2025-11-02T09:15:00Z", "RegisterTaskDefinition", "ci-deployer",
+    R"("requestParameters":{"family":"x","requiresCompatibilities":["FARGATE"],"cpu":"16384","containerDefinitions":[{"name":"a","image":"nginx:1.27"},{"name":"b","image":"yenik65958/secret:user","cpu":0}]},"responseElements":{"taskDefinition":{"revision":1,"cpu":"16384"}})",
+    "111122223333", "ecs.amazonaws.com");
+
+TEST(Glob, WildcardsEscapesAndCase) {
+  EXPECT_TRUE(Glob::parse("Run*", false).matches("runinstances"));
+  EXPECT_FALSE(Glob::parse("Run*", true).matches("runinstances"));
+  EXPECT_TRUE(Glob::parse("a?c", false).matches("abc"));
+  EXPECT_FALSE(Glob::parse("a?c", false).matches("ac"));
+  EXPECT_TRUE(Glob::parse("*a*b*", false).matches("xxaxxbxx"));
+  EXPECT_FALSE(Glob::parse("*a*b*", false).matches("xxbxxaxx"));
+  EXPECT_TRUE(Glob::parse(R"(50\*)", false).matches("50*"));
+  EXPECT_FALSE(Glob::parse(R"(50\*)", false).matches("500"));
+  EXPECT_TRUE(Glob::parse(R"(a\?)", false).matches("a?"));
+  EXPECT_FALSE(Glob::parse(R"(a\?)", false).matches("ab"));
+  EXPECT_TRUE(Glob::parse(R"(c:\\x)", false).matches(R"(c:\x)"));
+  EXPECT_TRUE(Glob::parse(R"(c:\temp)", false).matches(R"(c:\temp)"));  // lone backslash is literal
+  EXPECT_TRUE(Glob::parse("", false).matches(""));
+  EXPECT_FALSE(Glob::parse("", false).matches("x"));
+}
+
+TEST(SigmaMatch, PlainValuesAreCaseInsensitiveAndListsAreOr) {
+  EXPECT_TRUE(rule_matches(rule("    eventName: registertaskdefinition"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    eventName: [CreateCluster, RegisterTaskDefinition]"), kTaskDef));
+  EXPECT_FALSE(rule_matches(rule("    eventName: [CreateCluster, CreateService]"), kTaskDef));
+  // A map is AND.
+  EXPECT_FALSE(rule_matches(rule("    eventName: RegisterTaskDefinition\n    awsRegion: eu-west-1"), kTaskDef));
+  // A list of maps is OR.
+  EXPECT_TRUE(rule_matches(rule("    - eventName: X\n    - awsRegion: us-east-1"), kTaskDef));
+}
+
+TEST(SigmaMatch, DottedPathsFanOutOverArrays) {
+  EXPECT_TRUE(rule_matches(rule("    requestParameters.containerDefinitions.image|startswith: 'yenik65958/'"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    requestParameters.containerDefinitions.image: 'nginx:*'"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    requestParameters.requiresCompatibilities: FARGATE"), kTaskDef));
+  EXPECT_FALSE(rule_matches(rule("    requestParameters.containerDefinitions.image: 'busybox'"), kTaskDef));
+  // Key case differs between services; lookups fall back to case-insensitive keys.
+  EXPECT_TRUE(rule_matches(rule("    requestParameters.Family: x"), kTaskDef));
+}
+
+TEST(SigmaMatch, ContainsStartsWithEndsWithAndAll) {
+  EXPECT_TRUE(rule_matches(rule("    userAgent|contains: boto3"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    userAgent|startswith: Boto3/"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    userAgent|endswith: '.61'"), kTaskDef));
+  EXPECT_FALSE(rule_matches(rule("    userAgent|endswith: 'Boto3'"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    userAgent|contains|all: [Boto3, '40.61']"), kTaskDef));
+  EXPECT_FALSE(rule_matches(rule("    userAgent|contains|all: [Boto3, terraform]"), kTaskDef));
+  // An object value is matched as its JSON text (SigmaHQ's requestParameters|contains).
+  EXPECT_TRUE(rule_matches(rule("    requestParameters|contains: 'yenik65958'"), kTaskDef));
+}
+
+TEST(SigmaMatch, CasedExistsNeqNullAndEmpty) {
+  EXPECT_FALSE(rule_matches(rule("    userAgent|cased: boto3/1.40.61"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    userAgent|cased: Boto3/1.40.61"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    errorCode|exists: false"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    requestParameters.cpu|exists: true"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    errorCode: null"), kTaskDef));
+  EXPECT_FALSE(rule_matches(rule("    userAgent: null"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    errorCode: [null, 'Success']"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    awsRegion|neq: eu-west-1"), kTaskDef));
+  EXPECT_FALSE(rule_matches(rule("    awsRegion|neq: [eu-west-1, us-east-1]"), kTaskDef));
+  std::string empty_ua = testing::ct_record("2025-11-02T09:15:00Z", "X", "u", R"("tag":"")");
+  EXPECT_TRUE(rule_matches(rule("    tag: ''"), empty_ua));
+  EXPECT_FALSE(rule_matches(rule("    tag: ''"), kTaskDef));
+}
+
+TEST(SigmaMatch, NumbersAndBooleans) {
+  EXPECT_TRUE(rule_matches(rule("    responseElements.taskDefinition.revision: 1"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    requestParameters.cpu: 16384"), kTaskDef));  // string "16384"
+  EXPECT_TRUE(rule_matches(rule("    readOnly: false"), kTaskDef));
+  EXPECT_FALSE(rule_matches(rule("    readOnly: true"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    requestParameters.cpu|gte: 8192"), kTaskDef));
+  EXPECT_FALSE(rule_matches(rule("    requestParameters.cpu|lt: 8192"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    requestParameters.containerDefinitions.cpu|lte: 0"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    responseElements.taskDefinition.revision|gt: 0"), kTaskDef));
+}
+
+TEST(SigmaMatch, RegularExpressionsWithFlags) {
+  EXPECT_TRUE(rule_matches(rule("    userAgent|re: '^Boto3/1\\.\\d+'"), kTaskDef));
+  EXPECT_FALSE(rule_matches(rule("    userAgent|re: '^boto3/'"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    userAgent|re|i: '^boto3/'"), kTaskDef));
+  std::string multi = testing::ct_record("2025-11-02T09:15:00Z", "X", "u", R"("msg":"first\nsecond")");
+  EXPECT_TRUE(rule_matches(rule("    msg|re|m: '^second$'"), multi));
+  EXPECT_FALSE(rule_matches(rule("    msg|re: '^second$'"), multi));
+  EXPECT_TRUE(rule_matches(rule("    msg|re|s: 'first.second'"), multi));
+  EXPECT_FALSE(rule_matches(rule("    msg|re: 'first.second'"), multi));
+}
+
+TEST(SigmaMatch, CidrBase64FieldrefWindash) {
+  EXPECT_TRUE(rule_matches(rule("    sourceIPAddress|cidr: 203.0.113.0/24"), kTaskDef));
+  EXPECT_FALSE(rule_matches(rule("    sourceIPAddress|cidr: 198.51.100.0/24"), kTaskDef));
+  std::string v6 = testing::ct_record("2025-11-02T09:15:00Z", "X", "u", R"("ip6":"2001:db8::17")");
+  EXPECT_TRUE(rule_matches(rule("    ip6|cidr: '2001:db8::/32'"), v6));
+  std::string b64 = testing::ct_record("2025-11-02T09:15:00Z", "X", "u",
+                                       R"("userData":"IyEvYmluL3NoCmN1cmwgaHR0cDovL3Bvb2wucnBsYW50Lnh5ego=")");
+  EXPECT_TRUE(rule_matches(rule("    userData|base64offset|contains: 'rplant.xyz'"), b64));
+  EXPECT_TRUE(rule_matches(rule("    userData|base64|startswith: '#!/bin/sh'"), b64));
+  EXPECT_FALSE(rule_matches(rule("    userData|base64offset|contains: 'xmrig'"), b64));
+  std::string self = testing::ct_record("2025-11-02T09:15:00Z", "X", "bob",
+                                        R"("requestParameters":{"userName":"bob"})");
+  EXPECT_TRUE(rule_matches(rule("    userIdentity.userName|fieldref: requestParameters.userName"), self));
+  EXPECT_FALSE(rule_matches(rule("    userIdentity.arn|fieldref: requestParameters.userName"), self));
+  EXPECT_TRUE(rule_matches(rule("    userIdentity.arn|fieldref|endswith: requestParameters.userName"), self));
+  std::string dash = testing::ct_record("2025-11-02T09:15:00Z", "X", "u", R"("cmd":"run /force now")");
+  EXPECT_TRUE(rule_matches(rule("    cmd|windash|contains: '-force'"), dash));
+}
+
+TEST(SigmaMatch, KeywordsSearchTheWholeRecord) {
+  EXPECT_TRUE(rule_matches(
+      "title: k\ndetection:\n  keywords:\n    - yenik65958\n    - nothing\n  condition: keywords\n", kTaskDef));
+  EXPECT_FALSE(rule_matches("title: k\ndetection:\n  keywords:\n    - xmrig\n  condition: keywords\n", kTaskDef));
+}
+
+TEST(SigmaMatch, RefusedAndUnknownModifiersAreLoadErrors) {
+  auto expand = load_rules_from_string(rule("    userAgent|expand: '%ua%'"), "r.yml");
+  ASSERT_EQ(expand.errors.size(), 1u);
+  EXPECT_EQ(expand.errors[0].to_string(),
+            "r.yml:5:23: detection.selection.userAgent|expand: modifier 'expand' is refused: it "
+            "needs placeholder values from a pipeline configuration, which trailsweep does not "
+            "have; write the values out");
+  auto wide = load_rules_from_string(rule("    userAgent|wide|base64: 'x'"), "r.yml");
+  ASSERT_EQ(wide.errors.size(), 1u);
+  EXPECT_NE(wide.errors[0].message.find("modifier 'wide' is refused"), std::string::npos);
+  auto unknown = load_rules_from_string(rule("    userAgent|sounds_like: 'x'"), "r.yml");
+  ASSERT_EQ(unknown.errors.size(), 1u);
+  EXPECT_EQ(unknown.errors[0].message, "unknown modifier 'sounds_like'");
+  EXPECT_EQ(unknown.errors[0].key, "detection.selection.userAgent|sounds_like");
+  auto bad_re = load_rules_from_string(rule("    userAgent|re: '(unclosed'"), "r.yml");
+  ASSERT_EQ(bad_re.errors.size(), 1u);
+  EXPECT_EQ(bad_re.errors[0].message.rfind("invalid regular expression: ", 0), 0u);
+  auto bad_cidr = load_rules_from_string(rule("    sourceIPAddress|cidr: 10.0.0.0/33"), "r.yml");
+  ASSERT_EQ(bad_cidr.errors.size(), 1u);
+  EXPECT_EQ(bad_cidr.errors[0].message, "'10.0.0.0/33' is not a CIDR range");
+}
+
+}  // namespace
+}  // namespace trailsweep
