@@ -245,7 +245,21 @@ CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
       f.tags = rule.tags;
       f.group = m.group;
       f.detectable_ms = m.detect_ms;
-      f.event_count = m.hit_ids.size();
+      // One event can match several rules of a stage (a 999-instance group is
+      // both "huge" and part of a flood): count events, not hits.
+      auto distinct_events = [&](const std::vector<std::size_t>& ids) {
+        std::set<std::string> seen;
+        std::size_t without_id = 0;
+        for (std::size_t id : ids) {
+          if (hits[id].event_id.empty()) {
+            ++without_id;
+          } else {
+            seen.insert(hits[id].event_id);
+          }
+        }
+        return seen.size() + without_id;
+      };
+      f.event_count = distinct_events(m.hit_ids);
       const Hit& first = hits[m.hit_ids.front()];
       f.first_ms = first.time_ms;
       f.last_ms = hits[m.hit_ids.back()].time_ms;
@@ -272,30 +286,59 @@ CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
       f.regions.assign(regions.begin(), regions.end());
       f.source_ips.assign(ips.begin(), ips.end());
       f.user_agents.assign(uas.begin(), uas.end());
+      std::vector<const std::vector<std::size_t>*> per_stage;
       for (int ref : c.rule_indices) {
         auto it = m.hits_by_rule.find(ref);
         if (it == m.hits_by_rule.end() || it->second.empty()) continue;
+        per_stage.push_back(&it->second);
         const Rule& rr = rules.rules()[static_cast<std::size_t>(ref)];
         Stage s;
         s.rule_id = rr.id;
         s.name = rr.display_id();
         s.title = rr.title;
-        s.count = it->second.size();
+        s.count = distinct_events(it->second);
         s.first_ms = hits[it->second.front()].time_ms;
         s.last_ms = hits[it->second.back()].time_ms;
         f.stages.push_back(std::move(s));
       }
+      // Evidence: take from every stage in turn, earliest first, so a flood
+      // cannot crowd the other stages out; one row per event.
       std::size_t cap = options.max_evidence == 0 ? SIZE_MAX : options.max_evidence;
-      for (std::size_t id : m.hit_ids) {
-        if (f.evidence.size() >= cap) break;
+      std::set<std::string> shown_events;
+      std::vector<std::size_t> chosen;
+      std::vector<std::size_t> cursor(per_stage.size(), 0);
+      for (bool progress = true; progress && chosen.size() < cap;) {
+        progress = false;
+        for (std::size_t s = 0; s < per_stage.size() && chosen.size() < cap; ++s) {
+          const auto& ids = *per_stage[s];
+          while (cursor[s] < ids.size()) {
+            std::size_t id = ids[cursor[s]++];
+            const std::string& eid = hits[id].event_id;
+            if (!eid.empty() && !shown_events.insert(eid).second) continue;
+            chosen.push_back(id);
+            progress = true;
+            break;
+          }
+        }
+      }
+      std::sort(chosen.begin(), chosen.end());
+      for (std::size_t id : chosen) {
         const Hit& h = hits[id];
         f.evidence.push_back(evidence_of(h, rules.rules()[static_cast<std::size_t>(h.rule)].display_id()));
         if (!h.event_id.empty()) f.event_ids.push_back(h.event_id);
       }
-      f.evidence_omitted = m.hit_ids.size() - f.evidence.size();
+      f.evidence_omitted = f.event_count - f.evidence.size();
+      std::set<Resource> resources;
+      for (std::size_t id : m.hit_ids) {
+        for (const auto& [type, rid] : hits[id].resources) {
+          if (resources.size() < options.max_resources) resources.insert({type, rid});
+        }
+      }
+      f.resources.assign(resources.begin(), resources.end());
       result.findings.push_back(std::move(f));
     }
   }
+  result.hits = std::move(hits);
   return result;
 }
 

@@ -40,6 +40,20 @@ Hit Detector::make_hit(int rule, const Event& ev) {
     h.captured.push_back(std::move(value));
     h.has_captured.push_back(found);
   }
+  const RuleExtras& extras = rules_.rules()[static_cast<std::size_t>(rule)].extras;
+  auto collect = [&](const std::vector<std::pair<std::string, std::string>>& spec,
+                     std::vector<std::pair<std::string, std::string>>* into) {
+    for (const auto& [type, path] : spec) {
+      fields_.any(path, [&](const FieldValue& v) {
+        if (v.kind != FieldValue::Kind::kNull && !v.text.empty()) into->emplace_back(type, std::string(v.text));
+        return false;
+      });
+    }
+    std::sort(into->begin(), into->end());
+    into->erase(std::unique(into->begin(), into->end()), into->end());
+  };
+  collect(extras.resources, &h.resources);
+  collect(extras.links, &h.links);
   return h;
 }
 
@@ -55,6 +69,9 @@ void Detector::add_to(Aggregate& agg, Hit hit) const {
   add_capped(agg.user_agents, hit.user_agent);
   add_capped(agg.access_keys, hit.access_key_id);
   add_capped(agg.session_issuers, hit.session_issuer);
+  for (const auto& [type, id] : hit.resources) {
+    if (agg.resources.size() < options_.max_resources) agg.resources.insert({type, id});
+  }
   std::size_t cap = options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence;
   if (agg.earliest.size() < cap) {
     agg.earliest.insert(std::upper_bound(agg.earliest.begin(), agg.earliest.end(), hit, hit_before),
@@ -73,7 +90,7 @@ void Detector::on_event(const Event& ev) {
   if (!fields_.error().empty()) ++field_errors_;
   for (int rule : matched_) {
     ++hits_total_;
-    bool feeds_correlation = !rules_.referenced_by(rule).empty();
+    bool feeds_correlation = rules_.keeps_hits(rule);
     if (feeds_correlation) hits_.push_back(make_hit(rule, ev));
     if (rules_.reports_own_hits(rule)) {
       Hit h = feeds_correlation ? hits_.back() : make_hit(rule, ev);
@@ -105,6 +122,9 @@ void Detector::merge(Detector&& other) {
     merge_set(mine.user_agents, agg.user_agents);
     merge_set(mine.access_keys, agg.access_keys);
     merge_set(mine.session_issuers, agg.session_issuers);
+    for (const auto& r : agg.resources) {
+      if (mine.resources.size() < options_.max_resources) mine.resources.insert(r);
+    }
   }
 }
 
@@ -137,6 +157,7 @@ std::vector<Finding> Detector::single_event_findings() const {
       if (!h.event_id.empty()) f.event_ids.push_back(h.event_id);
     }
     f.evidence_omitted = agg.count - agg.earliest.size();
+    f.resources.assign(agg.resources.begin(), agg.resources.end());
     out.push_back(std::move(f));
   }
   return out;

@@ -19,6 +19,7 @@
 #include "trailsweep/correlator.hpp"
 #include "trailsweep/detector.hpp"
 #include "trailsweep/exit_status.hpp"
+#include "trailsweep/finding_context.hpp"
 #include "trailsweep/reporter.hpp"
 #include "trailsweep/rule_loader.hpp"
 #include "trailsweep/input_walker.hpp"
@@ -181,12 +182,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   ts::Detector detector(rules, detector_options);
   for (const auto& file : walk.files) scanner.scan_file(file, detector, summary);
   summary.principals = scanner.principals().size();
-  ts::CorrelatorOptions correlator_options;
-  correlator_options.max_evidence = cli.max_evidence;
-  auto correlated = ts::correlate(rules, std::move(detector.correlation_hits()), correlator_options);
-  std::vector<ts::Finding> findings = detector.single_event_findings();
-  for (auto& f : correlated.findings) findings.push_back(std::move(f));
-  std::sort(findings.begin(), findings.end(), ts::finding_before);
+  std::vector<ts::Finding> findings = ts::finalize_findings(rules, detector, cli.max_evidence);
   for (const auto& f : findings) ++summary.findings_by_level[static_cast<int>(f.level)];
   summary.elapsed_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -91,13 +91,31 @@ void write_finding_json(JsonWriter& w, const Finding& f) {
   }
   w.end_array();
   w.field("evidence_omitted", static_cast<std::uint64_t>(f.evidence_omitted));
-  w.key("resources").begin_array().end_array();
+  w.key("resources").begin_array();
+  for (const auto& r : f.resources) {
+    w.begin_object();
+    w.field("type", r.type);
+    w.field("id", r.id);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("resource_counts").begin_object();
+  for (std::size_t i = 0; i < f.resources.size();) {
+    std::size_t j = i;
+    while (j < f.resources.size() && f.resources[j].type == f.resources[i].type) ++j;
+    w.field(f.resources[i].type, static_cast<std::uint64_t>(j - i));
+    i = j;
+  }
+  w.end_object();
+  string_array(w, "iocs", f.iocs);
+  w.field("confidence", f.iocs.empty() ? "medium" : "high");
   Mitre m = mitre_from_tags(f.tags);
   w.key("mitre").begin_object();
   string_array(w, "tactics", m.tactics);
   string_array(w, "techniques", m.techniques);
   w.end_object();
   string_array(w, "tags", f.tags);
+  string_array(w, "remediation", f.remediation);
   w.end_object();
 }
 
@@ -195,6 +213,29 @@ std::string render_text_report(const std::vector<Finding>& findings, bool color)
                            sanitize_for_terminal(s.title));
       }
     }
+    if (!f.resources.empty()) {
+      out += "  resources\n";
+      for (std::size_t i = 0; i < f.resources.size();) {
+        std::size_t j = i;
+        while (j < f.resources.size() && f.resources[j].type == f.resources[i].type) ++j;
+        std::string ids;
+        for (std::size_t k = i; k < j && k < i + 3; ++k) ids += (k == i ? "" : ", ") + sanitize_for_terminal(f.resources[k].id);
+        if (j - i > 3) ids += ", ...";
+        out += fmt::format("    {:<24} {:>5}  {}\n", sanitize_for_terminal(f.resources[i].type), j - i, ids);
+        i = j;
+      }
+    }
+    if (!f.iocs.empty()) {
+      out += "  IoCs\n";
+      for (const auto& i : f.iocs) out += fmt::format("    {}\n", sanitize_for_terminal(i));
+    }
+    Mitre m = mitre_from_tags(f.tags);
+    if (!m.techniques.empty() || !m.tactics.empty()) {
+      std::string t;
+      for (const auto& x : m.tactics) t += (t.empty() ? "" : ", ") + x;
+      for (const auto& x : m.techniques) t += (t.empty() ? "" : ", ") + x;
+      out += fmt::format("  MITRE      {}\n", t);
+    }
     out += "  evidence\n";
     for (const auto& e : f.evidence) {
       out += fmt::format("    {}  {:<28} {:<14} {}:{}\n", format_rfc3339_ms(e.time_ms),
@@ -202,6 +243,12 @@ std::string render_text_report(const std::vector<Finding>& findings, bool color)
                          sanitize_for_terminal(e.file), e.record);
     }
     if (f.evidence_omitted) out += fmt::format("    ... and {} more\n", f.evidence_omitted);
+    if (!f.remediation.empty()) {
+      out += "  next steps\n";
+      for (std::size_t i = 0; i < f.remediation.size(); ++i) {
+        out += fmt::format("    {}. {}\n", i + 1, sanitize_for_terminal(f.remediation[i]));
+      }
+    }
     out += '\n';
   }
   return out;

@@ -443,6 +443,9 @@ struct Loader {
       }
       rule.level = *l;
     }
+    if (YAML::Node extras = doc["trailsweep"]) {
+      if (!load_extras(extras, file, &rule.extras)) return;
+    }
     YAML::Node corr = doc["correlation"];
     if (corr) {
       rule.is_correlation = true;
@@ -476,6 +479,38 @@ struct Loader {
     }
     rules.push_back(std::move(rule));
     rule_nodes.push_back(doc);
+  }
+
+  bool load_extras(const YAML::Node& node, const std::string& file, RuleExtras* out) {
+    if (!node.IsMap()) {
+      error(file, node.Mark(), "trailsweep", "must be a map");
+      return false;
+    }
+    auto pairs = [&](const char* key, std::vector<std::pair<std::string, std::string>>* into) {
+      YAML::Node n = node[key];
+      if (!n) return true;
+      if (!n.IsMap()) {
+        error(file, n.Mark(), std::string("trailsweep.") + key, "must map resource types to field paths");
+        return false;
+      }
+      for (const auto& kv : n) {
+        if (kv.second.IsScalar()) {
+          into->emplace_back(kv.first.Scalar(), kv.second.Scalar());
+        } else if (kv.second.IsSequence()) {
+          for (const auto& path : kv.second) into->emplace_back(kv.first.Scalar(), path.Scalar());
+        } else {
+          error(file, kv.second.Mark(), std::string("trailsweep.") + key + "." + kv.first.Scalar(),
+                "must be a field path or a list of them");
+          return false;
+        }
+      }
+      return true;
+    };
+    if (!pairs("resources", &out->resources) || !pairs("links", &out->links)) return false;
+    get_string(node, "ioc", &out->ioc);
+    get_string(node, "stage", &out->stage);
+    if (YAML::Node ctx = node["context"]) out->context = ctx.IsScalar() && lower(ctx.Scalar()) == "true";
+    return string_list(node, "superseded-by", file, &out->superseded_by);
   }
 
   bool load_detection(const YAML::Node& detection, const std::string& file, Rule* rule) {

@@ -170,6 +170,11 @@ RuleSet::RuleSet(std::vector<Rule> rules, std::vector<int> correlation_order)
     }
   }
   for (std::size_t i = 0; i < n; ++i) {
+    const RuleExtras& x = rules_[i].extras;
+    if (x.context || !x.ioc.empty() || !x.links.empty()) {
+      reports_[i] = false;
+      continue;
+    }
     if (referenced_by_[i].empty()) continue;
     reports_[i] = std::any_of(referenced_by_[i].begin(), referenced_by_[i].end(), [&](int c) {
       return rules_[static_cast<std::size_t>(c)].correlation.generate;

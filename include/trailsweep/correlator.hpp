@@ -17,12 +17,14 @@ namespace trailsweep {
 struct CorrelatorOptions {
   std::size_t max_evidence = 20;  ///< per finding; 0 keeps all
   std::size_t max_distinct_values = 50;
+  std::size_t max_resources = 10000;
 };
 
 struct CorrelationResult {
   std::vector<Finding> findings;          ///< of correlations that report themselves
   std::uint64_t duplicate_hits = 0;       ///< same rule and eventID seen twice (redelivery)
   std::uint64_t ungrouped_hits = 0;       ///< hits lacking a group-by field
+  std::vector<Hit> hits;                  ///< all hits, sorted (hit_before) and de-duplicated
 };
 
 /// `hits` may arrive in any order.

@@ -22,6 +22,7 @@ namespace trailsweep {
 struct DetectorOptions {
   std::size_t max_evidence = 20;  ///< per finding; 0 keeps all
   std::size_t max_distinct_values = 50;  ///< regions, IPs, user agents listed per finding
+  std::size_t max_resources = 10000;     ///< resources listed per finding
 };
 
 class Detector final : public EventSink {
@@ -45,6 +46,7 @@ class Detector final : public EventSink {
     std::int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
     std::vector<Hit> earliest;  // kept sorted by hit_before, at most max_evidence
     std::set<std::string> regions, source_ips, user_agents, access_keys, session_issuers;
+    std::set<Resource> resources;
   };
   Hit make_hit(int rule, const Event& ev);
   void add_to(Aggregate& agg, Hit hit) const;

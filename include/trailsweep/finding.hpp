@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "trailsweep/rule.hpp"
@@ -23,6 +24,8 @@ struct Hit {
   /// Values of RuleSet::capture_fields(rule), same order; "" when missing.
   std::vector<std::string> captured;
   std::vector<bool> has_captured;
+  /// (type, id) named by the rule's trailsweep.resources / trailsweep.links.
+  std::vector<std::pair<std::string, std::string>> resources, links;
 };
 
 /// Orders hits by time, then by content, never by arrival: results do not
@@ -44,6 +47,12 @@ struct Stage {
   std::int64_t first_ms = 0, last_ms = 0;
 };
 
+struct Resource {
+  std::string type, id;
+  bool operator<(const Resource& o) const { return std::tie(type, id) < std::tie(o.type, o.id); }
+  bool operator==(const Resource& o) const { return type == o.type && id == o.id; }
+};
+
 struct Finding {
   int rule = -1;
   std::string rule_id, rule_name, title, kind;
@@ -59,6 +68,9 @@ struct Finding {
   std::vector<Evidence> evidence;
   std::uint64_t evidence_omitted = 0;
   std::vector<std::string> event_ids;  ///< of the evidence kept
+  std::vector<Resource> resources;     ///< sorted by type, then id
+  std::vector<std::string> iocs;       ///< indicators of compromise seen with it
+  std::vector<std::string> remediation;
 };
 
 /// Severity (highest first), then first seen, then principal, then rule.

@@ -51,6 +51,21 @@ struct Detection {
   ConditionNode condition;
 };
 
+/// trailsweep's own attributes of a rule (its `trailsweep:` section). Sigma
+/// allows custom attributes; other tools ignore these.
+struct RuleExtras {
+  /// Resources a hit names: (type, field path); a type may list several paths.
+  std::vector<std::pair<std::string, std::string>> resources;
+  /// (resource type, field path): a hit whose value equals a resource of that
+  /// type in a finding of the same account is linked to that finding (the
+  /// instances Auto Scaling launches for an attacker's groups).
+  std::vector<std::pair<std::string, std::string>> links;
+  std::string ioc;       ///< indicator of compromise this rule recognises
+  bool context = false;  ///< hits enrich findings of the same principal, never report alone
+  std::vector<std::string> superseded_by;  ///< drop a finding when one of these fired for the same actor
+  std::string stage;     ///< human stage label shown in reports
+};
+
 struct Rule {
   std::string id, name, title, description, status, author, date;
   std::string file;
@@ -60,6 +75,7 @@ struct Rule {
   bool is_correlation = false;
   Detection detection;
   Correlation correlation;
+  RuleExtras extras;
 
   /// "correlation/temporal" or "detection".
   std::string kind_name() const;

@@ -41,6 +41,13 @@ class RuleSet {
   /// Whether rule `i` reports its own hits: not referenced by any correlation,
   /// or referenced by one with generate: true.
   bool reports_own_hits(int i) const { return reports_[static_cast<std::size_t>(i)]; }
+  /// Whether hits of rule `i` are kept for after the scan (correlation inputs,
+  /// context, IoC and link rules).
+  bool keeps_hits(int i) const {
+    const Rule& r = rules_[static_cast<std::size_t>(i)];
+    return !referenced_by(i).empty() || r.extras.context || !r.extras.ioc.empty() ||
+           !r.extras.links.empty();
+  }
   /// Could some rule match an event with this source and name? (hot-path prefilter)
   bool may_match(std::string_view event_source, std::string_view event_name) const;
 

@@ -154,12 +154,13 @@ def benign_noise(account, start, hours, per_hour, regions, principals):
 # ---------------------------------------------------------------- the campaign
 
 def campaign(account, ident, start, region="us-east-1", ip="203.0.113.77", ua=BOTO, clusters=30,
-             groups=14, protected=40, image="yenik65958/secret:user", spot_prefix="SPOT", od_prefix="OD",
-             stages=("recon", "roles", "ecs", "ec2", "persist", "lambda", "ses"), regions=None):
+             groups=14, protected=40, image="yenik65958/secret:user", group_name=None,
+             stages=("recon", "roles", "ecs", "ec2", "persist", "lambda", "ses"), regions=None, stage_gap_s=0):
     """The November 2025 campaign as the public write-up describes it."""
     out = []
     t = start
     regions = regions or [region]
+    group_name = group_name or (lambda g, spot: f"{'SPOT' if spot else 'OD'}-{region}-G{g // 2 + 1}-{alnum(6)}")
 
     def step(seconds=2):
         nonlocal t
@@ -182,18 +183,20 @@ def campaign(account, ident, start, region="us-east-1", ip="203.0.113.77", ua=BO
                  "disableApiTermination": False, "disableApiStop": False, "clientToken": uid()},
                 None, error=("Client.DryRunOperation", "Request would have succeeded, but DryRun flag is set."))
     if "roles" in stages:
+        step(stage_gap_s)
         rec("iam.amazonaws.com", "CreateServiceLinkedRole", {"aWSServiceName": "autoscaling.amazonaws.com"},
             {"role": {"path": "/aws-service-role/autoscaling.amazonaws.com/", "roleName": "AWSServiceRoleForAutoScaling",
                       "roleId": "AROA" + alnum(17), "arn": f"arn:aws:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
                       "createDate": iam_date(t)}})
         trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
-        rec("iam.amazonaws.com", "CreateRole", {"roleName": "lambda-exec-" + hexid(6), "assumeRolePolicyDocument": trust},
+        rec("iam.amazonaws.com", "CreateRole", {"roleName": "lambda-exec", "assumeRolePolicyDocument": trust},
             {"role": {"path": "/", "roleName": "lambda-exec", "roleId": "AROA" + alnum(17),
                       "arn": f"arn:aws:iam::{account}:role/lambda-exec", "createDate": iam_date(t),
                       "assumeRolePolicyDocument": "%7B%22Version%22%3A%222012-10-17%22%7D"}})
         rec("iam.amazonaws.com", "AttachRolePolicy", {"roleName": "lambda-exec",
                                                        "policyArn": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}, None)
     if "ecs" in stages:
+        step(stage_gap_s)
         for i in range(clusters):
             reg = regions[i % len(regions)]
             name = alnum(10).lower()
@@ -219,6 +222,7 @@ def campaign(account, ident, start, region="us-east-1", ip="203.0.113.77", ua=BO
                                                 "clusterArn": f"arn:aws:ecs:{reg}:{account}:cluster/{name}", "desiredCount": 10,
                                                 "launchType": "FARGATE", "status": "ACTIVE"}}))
     if "ec2" in stages:
+        step(stage_gap_s)
         templates = []
         for k in range(2):
             lt = "lt-0" + hexid(16)
@@ -235,7 +239,7 @@ def campaign(account, ident, start, region="us-east-1", ip="203.0.113.77", ua=BO
         group_names = []
         for g in range(groups):
             spot = g % 2 == 0
-            gname = f"{spot_prefix if spot else od_prefix}-{region}-G{g // 2 + 1}-{alnum(6)}"
+            gname = group_name(g, spot)
             group_names.append(gname)
             overrides = ([{"instanceType": x} for x in ("g4dn.xlarge", "g5.2xlarge", "p3.2xlarge")] if spot else
                          [{"instanceType": x} for x in ("c5.4xlarge", "m5.4xlarge", "r5.4xlarge")])
@@ -269,10 +273,12 @@ def campaign(account, ident, start, region="us-east-1", ip="203.0.113.77", ua=BO
              "instancesSet": {"items": [{"instanceId": "i-0" + hexid(16), "instanceType": "c5.24xlarge",
                                          "instanceState": {"code": 0, "name": "pending"}} for _ in range(5)]}})
     if "persist" in stages:
+        step(stage_gap_s)
         for inst in instances[:protected]:
             rec("ec2.amazonaws.com", "ModifyInstanceAttribute",
                 {"instanceId": inst, "disableApiTermination": {"value": True}}, {"requestId": uid(), "_return": True})
     if "lambda" in stages:
+        step(stage_gap_s)
         fn = "api-" + hexid(8)
         rec("lambda.amazonaws.com", "CreateFunction20150331",
             {"functionName": fn, "runtime": "python3.12", "role": f"arn:aws:iam::{account}:role/lambda-exec", "handler": "index.handler",
@@ -291,6 +297,7 @@ def campaign(account, ident, start, region="us-east-1", ip="203.0.113.77", ua=BO
                     "Resource": f"arn:aws:lambda:{region}:{account}:function:{fn}"}
             rec("lambda.amazonaws.com", "AddPermission20150331v2", req, {"statement": json.dumps(stmt, separators=(",", ":"))})
     if "ses" in stages:
+        step(stage_gap_s)
         user = "user-x1x2x3x4"
         rec("iam.amazonaws.com", "CreateUser", {"userName": user},
             {"user": {"path": "/", "userName": user, "userId": "AIDA" + alnum(17), "arn": f"arn:aws:iam::{account}:user/{user}",
@@ -323,12 +330,16 @@ def write(path, data):
         f.write(data)
 
 
-def write_s3_archive(root, records, org=None):
-    """Native delivery: one file per account, region and 5-minute window."""
+def write_s3_archive(root, records, org=None, late_delivery=False):
+    """Native delivery: one file per account, region and 5-minute window. With
+    late_delivery, records land in files up to 40 minutes later, so file order
+    and event order disagree, as they do in real archives."""
     buckets = {}
     for r in records:
         t = datetime.strptime(r["eventTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
         delivered = t - timedelta(minutes=t.minute % 5, seconds=t.second) + timedelta(minutes=5)
+        if late_delivery:
+            delivered += timedelta(minutes=5 * rng.randrange(8))
         buckets.setdefault((r["recipientAccountId"], r["awsRegion"], delivered), []).append(r)
     for (acct, region, delivered), recs in sorted(buckets.items()):
         rng.shuffle(recs)  # CloudTrail does not order records within a file
@@ -337,9 +348,137 @@ def write_s3_archive(root, records, org=None):
         write(f"{prefix}/{name}", gz(native_bytes(recs)))
 
 
+def write_expected(scenario, findings):
+    """The scenario's specification: severity, rule, account, principal per line."""
+    lines = ["# severity\trule_name\taccount\tprincipal (one finding per line; none expected if empty)"]
+    lines += ["\t".join(f) for f in findings]
+    write(f"scenarios/{scenario}/expected-findings.txt", ("\n".join(lines) + "\n").encode())
+
+
+def jsonl_gz(records):
+    return gz(b"".join(json.dumps(r, separators=(",", ":")).encode() + b"\n" for r in records))
+
+
+def scenarios(day):
+    # 1. An assumed-role session over three regions, crossing midnight, delivered out of order.
+    acct = "222233334444"
+    sess = assumed_role(acct, "ops-automation", "botocore-session-1762210000", created="2025-11-03T23:30:00Z")
+    recs = campaign(acct, sess, datetime(2025, 11, 3, 23, 40, tzinfo=timezone.utc), clusters=24, groups=6,
+                    protected=12, regions=["us-east-1", "us-west-2", "eu-west-1"], stage_gap_s=300)
+    recs += benign_noise(acct, datetime(2025, 11, 3, 22, 0, tzinfo=timezone.utc), 3, 20, ["us-east-1", "us-west-2", "eu-west-1"],
+                         [(assumed_role(acct, "ReadOnly", "auditor"), "198.51.100.60", CLI_UA)])
+    write_s3_archive("scenarios/assumed-role-multiregion", recs, late_delivery=True)
+    write_expected("assumed-role-multiregion", [("critical", "aws_cryptomining_campaign", acct, sess["arn"])])
+
+    # 2. ECS flood with a renamed image (no IoC), no EC2 stage.
+    acct = "333344445555"
+    user = iam_user(acct, "build-bot")
+    recs = campaign(acct, user, day + timedelta(hours=1), clusters=15, image="cpuload/stress:2.1",
+                    stages=("recon", "roles", "ecs", "lambda", "ses"), ua="python-requests/2.32.3")
+    write_s3_archive("scenarios/ecs-only-renamed-image", recs)
+    write_expected("ecs-only-renamed-image", [("critical", "aws_cryptomining_campaign", acct, user["arn"])])
+
+    # 3. EC2 flood with renamed groups, no ECS stage.
+    acct = "444400001111"
+    user = iam_user(acct, "svc-legacy")
+    recs = campaign(acct, user, day + timedelta(hours=2), groups=8, protected=16,
+                    group_name=lambda g, spot: f"web-tier-{g}-{alnum(4).lower()}",
+                    stages=("recon", "roles", "ec2", "persist", "ses"))
+    write_s3_archive("scenarios/ec2-only-renamed-groups", recs)
+    write_expected("ec2-only-renamed-groups", [("critical", "aws_cryptomining_campaign", acct, user["arn"])])
+
+    # 4. JSON-lines delivery (CloudTrail Lake export) of three stages: the partial sequence.
+    acct = "555566667777"
+    user = iam_user(acct, "reporting")
+    recs = campaign(acct, user, day + timedelta(hours=3), stages=("recon", "roles", "lambda"))
+    recs += benign_noise(acct, day + timedelta(hours=3), 1, 20, ["us-east-1"], [(iam_user(acct, "dana"), "198.51.100.70", CLI_UA)])
+    rng.shuffle(recs)
+    write("scenarios/jsonl-delivery/lake-export.jsonl.gz", jsonl_gz(recs))
+    write_expected("jsonl-delivery", [("high", "aws_cryptomining_campaign_partial", acct, user["arn"])])
+
+    # 5. Organization trail: user "deploy" exists in two accounts; each ran three stages.
+    org = "o-zz9y8x7w6v"
+    a, b = "666677778888", "888899990000"
+    ua_, ub = iam_user(a, "deploy"), iam_user(b, "deploy")
+    recs_a = campaign(a, ua_, day + timedelta(hours=4), clusters=12, stages=("recon", "roles", "ecs"))
+    recs_b = campaign(b, ub, day + timedelta(hours=4, minutes=20), groups=6, protected=6, stages=("ec2", "lambda", "ses"))
+    write_s3_archive("scenarios/org-trail-same-username", recs_a + recs_b, org=org)
+    write_expected("org-trail-same-username", [("high", "aws_cryptomining_campaign_partial", a, ua_["arn"]),
+                                               ("high", "aws_cryptomining_campaign_partial", b, ub["arn"])])
+
+    # 6. Benign look-alikes in one account: none may give a campaign finding.
+    acct = "999900001111"
+    t0 = day + timedelta(hours=5)
+    benign = []
+    tf = assumed_role(acct, "terraform-ci", "GitHubActions")
+    for i in range(3):
+        name = f"prod-{['api', 'worker', 'cron'][i]}"
+        benign.append(record(t0 + timedelta(seconds=10 * i), tf, "ecs.amazonaws.com", "CreateCluster", "us-east-1", "198.51.100.80", TERRAFORM_UA,
+                             req={"clusterName": name}, resp={"cluster": {"clusterArn": f"arn:aws:ecs:us-east-1:{acct}:cluster/{name}", "clusterName": name, "status": "ACTIVE"}}))
+    benign.append(record(t0 + timedelta(seconds=40), tf, "ecs.amazonaws.com", "RegisterTaskDefinition", "us-east-1", "198.51.100.80", TERRAFORM_UA,
+                         req={"family": "api", "requiresCompatibilities": ["FARGATE"], "cpu": "1024", "memory": "2048", "networkMode": "awsvpc",
+                              "containerDefinitions": [{"name": "api", "image": f"{acct}.dkr.ecr.us-east-1.amazonaws.com/api:9f2c1e7", "essential": True}]},
+                         resp={"taskDefinition": {"taskDefinitionArn": f"arn:aws:ecs:us-east-1:{acct}:task-definition/api:42", "revision": 42}}))
+    benign.append(record(t0 + timedelta(seconds=50), tf, "ecs.amazonaws.com", "CreateService", "us-east-1", "198.51.100.80", TERRAFORM_UA,
+                         req={"cluster": "prod-api", "serviceName": "api", "taskDefinition": "api:42", "desiredCount": 2, "launchType": "FARGATE"},
+                         resp={"service": {"serviceArn": f"arn:aws:ecs:us-east-1:{acct}:service/prod-api/api", "desiredCount": 2}}))
+    benign.append(record(t0 + timedelta(seconds=60), tf, "ec2.amazonaws.com", "CreateLaunchTemplate", "us-east-1", "198.51.100.80", TERRAFORM_UA,
+                         req={"CreateLaunchTemplateRequest": {"LaunchTemplateName": "workers", "LaunchTemplateData": {"UserData": "<sensitiveDataRemoved>", "InstanceType": "m6i.large"}}},
+                         resp={"CreateLaunchTemplateResponse": {"launchTemplate": {"launchTemplateId": "lt-0" + hexid(16), "launchTemplateName": "workers"}}}))
+    benign.append(record(t0 + timedelta(seconds=70), tf, "autoscaling.amazonaws.com", "CreateAutoScalingGroup", "us-east-1", "198.51.100.80", TERRAFORM_UA,
+                         req={"autoScalingGroupName": "workers", "minSize": 2, "maxSize": 10, "desiredCapacity": 2,
+                              "launchTemplate": {"launchTemplateName": "workers", "version": "$Latest"}}, resp=None))
+    benign.append(record(t0 + timedelta(seconds=80), tf, "iam.amazonaws.com", "CreateRole", "us-east-1", "198.51.100.80", TERRAFORM_UA,
+                         req={"roleName": "thumbnailer", "assumeRolePolicyDocument": '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'},
+                         resp={"role": {"roleName": "thumbnailer", "arn": f"arn:aws:iam::{acct}:role/thumbnailer"}}))
+    benign.append(record(t0 + timedelta(seconds=85), tf, "iam.amazonaws.com", "AttachRolePolicy", "us-east-1", "198.51.100.80", TERRAFORM_UA,
+                         req={"roleName": "thumbnailer", "policyArn": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}, resp=None))
+    # Karpenter's capacity probes and console DryRun checks.
+    karp = assumed_role(acct, "KarpenterControllerRole-prod", "1762070000123456789")
+    for i in range(40):
+        benign.append(record(t0 + timedelta(minutes=i), karp, "ec2.amazonaws.com", "RunInstances", "us-east-1", "10.0.12.7",
+                             "karpenter.sh-v1.8.1 aws-sdk-go-v2/1.36.3 ua/2.1 os/linux lang/go#1.24.5",
+                             req={"instancesSet": {"items": [{"minCount": 1, "maxCount": 1}]}, "launchTemplate": {"launchTemplateName": "karpenter-default", "version": "$Latest"}},
+                             resp=None, error=("Client.DryRunOperation", "Request would have succeeded, but DryRun flag is set.")))
+    console = assumed_role(acct, "AWSReservedSSO_PowerUser_0a1b2c3d4e", "erin@example.com")
+    console["invokedBy"] = "AWS Internal"
+    benign.append(record(t0 + timedelta(minutes=3), console, "ec2.amazonaws.com", "RunInstances", "us-east-1", "AWS Internal", "AWS Internal",
+                         req={"instancesSet": {"items": [{"imageId": "ami-0" + hexid(16), "minCount": 1, "maxCount": 1}]}, "instanceType": "m5.xlarge"},
+                         resp=None, error=("Client.DryRunOperation", "Request would have succeeded, but DryRun flag is set.")))
+    # A Lambda URL with IAM auth, a permission for one account.
+    dev = iam_user(acct, "frank")
+    benign.append(record(t0 + timedelta(minutes=5), dev, "lambda.amazonaws.com", "CreateFunctionUrlConfig20211031", "us-east-1", "198.51.100.81", CLI_UA.format("lambda.create-function-url-config"),
+                         req={"functionName": "internal-report", "authType": "AWS_IAM"},
+                         resp={"functionUrl": "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/", "authType": "AWS_IAM"}))
+    benign.append(record(t0 + timedelta(minutes=6), dev, "lambda.amazonaws.com", "AddPermission20150331v2", "us-east-1", "198.51.100.81", CLI_UA.format("lambda.add-permission"),
+                         req={"functionName": "internal-report", "statementId": "reporting", "action": "lambda:InvokeFunctionUrl",
+                              "principal": f"arn:aws:iam::{acct}:root", "functionUrlAuthType": "AWS_IAM"},
+                         resp={"statement": "{}"}))
+    # An administrator creating one SES user.
+    admin = iam_user(acct, "grace")
+    for name, req, resp in (("CreateUser", {"userName": "ses-mailer"}, {"user": {"userName": "ses-mailer"}}),
+                            ("AttachUserPolicy", {"userName": "ses-mailer", "policyArn": "arn:aws:iam::aws:policy/AmazonSESFullAccess"}, None),
+                            ("CreateAccessKey", {"userName": "ses-mailer"}, {"accessKey": {"userName": "ses-mailer", "accessKeyId": "AKIA" + alnum(16), "status": "Active"}})):
+        benign.append(record(t0 + timedelta(minutes=8, seconds=len(benign)), admin, "iam.amazonaws.com", name, "us-east-1", "198.51.100.82", CONSOLE_UA, req=req, resp=resp))
+    # The campaign's stages, but each run by a different principal.
+    for i, stage in enumerate(("recon", "roles", "ecs", "lambda", "ses")):
+        who = iam_user(acct, f"split-{stage}")
+        benign += campaign(acct, who, t0 + timedelta(minutes=20 + i), clusters=12, stages=(stage,), ip=f"198.51.100.{90 + i}")
+    # Auto Scaling launching hundreds of instances for a normal group.
+    slr = autoscaling_slr(acct)
+    benign.append(record(t0 + timedelta(minutes=30), tf, "autoscaling.amazonaws.com", "CreateAutoScalingGroup", "us-east-1", "198.51.100.80", TERRAFORM_UA,
+                         req={"autoScalingGroupName": "batch", "minSize": 0, "maxSize": 400, "desiredCapacity": 300}, resp=None))
+    for i in range(300):
+        benign.append(record(t0 + timedelta(minutes=31, seconds=i), slr, "ec2.amazonaws.com", "RunInstances", "us-east-1", "autoscaling.amazonaws.com", "autoscaling.amazonaws.com",
+                             req={"instancesSet": {"items": [{"minCount": 1, "maxCount": 1}]}, "clientToken": "fleet-" + uid()},
+                             resp={"instancesSet": {"items": [{"instanceId": "i-0" + hexid(16), "tagSet": {"items": [{"key": "aws:autoscaling:groupName", "value": "batch"}]}}]}}))
+    write_s3_archive("scenarios/benign-lookalikes", benign)
+    write_expected("benign-lookalikes", [])
+
+
 def main():
     if os.path.isdir(OUT):
-        for sub in ("archive", "exports", "broken"):
+        for sub in ("archive", "exports", "broken", "scenarios"):
             shutil.rmtree(os.path.join(OUT, sub), ignore_errors=True)
     day = datetime(2025, 11, 2, 6, 0, tzinfo=timezone.utc)
 
@@ -352,6 +491,8 @@ def main():
     stolen = iam_user(acct, "ci-deployer", key="AKIA3XAMPLEST0LENKEY")
     attack = campaign(acct, stolen, day + timedelta(hours=3, minutes=12))
     write_s3_archive("archive", noise + attack)
+    write("archive/expected-findings.txt", ("# severity\trule_name\taccount\tprincipal\n" + "\t".join(
+        ("critical", "aws_cryptomining_campaign", acct, stolen["arn"])) + "\n").encode())
     # An organization trail for a second account: only benign work.
     org_acct = "444455556666"
     org_admins = [(iam_user(org_acct, "alice"), "198.51.100.40", CLI_UA)]
@@ -391,6 +532,8 @@ def main():
     write("broken/wrong-type.json", native_bytes(wrong))
     write("broken/empty.json.gz", b"")
     write("broken/not-json.log", b"this is not CloudTrail\n")
+
+    scenarios(day)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,162 @@
+#include "trailsweep/finding_context.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace trailsweep {
+
+namespace {
+
+void add_resources(Finding* f, const std::vector<std::pair<std::string, std::string>>& from,
+                   std::size_t cap) {
+  for (const auto& [type, id] : from) {
+    Resource r{type, id};
+    auto it = std::lower_bound(f->resources.begin(), f->resources.end(), r);
+    if (it != f->resources.end() && *it == r) continue;
+    if (f->resources.size() >= cap) return;
+    f->resources.insert(it, std::move(r));
+  }
+}
+
+void add_evidence(Finding* f, const Hit& h, const std::string& rule_name, std::size_t cap) {
+  for (const auto& e : f->evidence) {
+    if (e.event_id == h.event_id) return;
+  }
+  ++f->event_count;  // context events (templates, functions) belong to the finding too
+  if (cap != 0 && f->evidence.size() >= cap) {
+    ++f->evidence_omitted;
+    return;
+  }
+  Evidence e = evidence_of(h, rule_name);
+  auto it = std::upper_bound(f->evidence.begin(), f->evidence.end(), e, [](const Evidence& a, const Evidence& b) {
+    return std::tie(a.time_ms, a.event_id, a.rule) < std::tie(b.time_ms, b.event_id, b.rule);
+  });
+  f->evidence.insert(it, std::move(e));
+  if (!h.event_id.empty()) f->event_ids.push_back(h.event_id);
+}
+
+std::size_t count_of(const Finding& f, std::string_view type) {
+  return static_cast<std::size_t>(std::count_if(f.resources.begin(), f.resources.end(),
+                                                 [&](const Resource& r) { return r.type == type; }));
+}
+
+}  // namespace
+
+void add_context(const RuleSet& rules, const std::vector<Hit>& hits, std::vector<Finding>* findings,
+                 const ContextOptions& options) {
+  for (Finding& f : *findings) {
+    if (f.stages.empty()) continue;  // only sequences carry context
+    const std::int64_t from = f.first_ms - options.slack_ms, to = f.last_ms + options.slack_ms;
+    // Same actor: context, IoCs, and the stage rules' own hits outside the window.
+    for (const Hit& h : hits) {
+      if (h.time_ms < from || h.time_ms > to) continue;
+      if (h.account != f.account || h.principal != f.principal) continue;
+      const Rule& r = rules.rules()[static_cast<std::size_t>(h.rule)];
+      if (!r.extras.context && r.extras.ioc.empty()) continue;
+      if (!r.extras.ioc.empty() &&
+          std::find(f.iocs.begin(), f.iocs.end(), r.extras.ioc) == f.iocs.end()) {
+        f.iocs.push_back(r.extras.ioc);
+      }
+      add_resources(&f, h.resources, options.max_resources);
+      if (r.extras.context) add_evidence(&f, h, r.display_id(), options.max_evidence);
+    }
+    // Linked service calls: values that name one of the actor's resources.
+    for (const Hit& h : hits) {
+      if (h.links.empty() || h.account != f.account || h.time_ms < f.first_ms || h.time_ms > to) continue;
+      bool linked = std::any_of(h.links.begin(), h.links.end(), [&](const auto& link) {
+        return std::binary_search(f.resources.begin(), f.resources.end(), Resource{link.first, link.second});
+      });
+      if (linked) add_resources(&f, h.resources, options.max_resources);
+    }
+    std::sort(f.iocs.begin(), f.iocs.end());
+  }
+}
+
+void drop_superseded(const RuleSet& rules, std::vector<Finding>* findings) {
+  std::vector<bool> drop(findings->size(), false);
+  for (std::size_t i = 0; i < findings->size(); ++i) {
+    const Finding& f = (*findings)[i];
+    if (f.rule < 0) continue;
+    const auto& by = rules.rules()[static_cast<std::size_t>(f.rule)].extras.superseded_by;
+    if (by.empty()) continue;
+    for (const Finding& g : *findings) {
+      if (&g == &f || g.account != f.account || g.principal != f.principal) continue;
+      if (std::find(by.begin(), by.end(), g.rule_name) == by.end()) continue;
+      if (g.first_ms <= f.last_ms && f.first_ms <= g.last_ms) drop[i] = true;
+    }
+  }
+  std::vector<Finding> kept;
+  for (std::size_t i = 0; i < findings->size(); ++i) {
+    if (!drop[i]) kept.push_back(std::move((*findings)[i]));
+  }
+  *findings = std::move(kept);
+}
+
+void add_remediation(Finding* f) {
+  auto& r = f->remediation;
+  r.clear();
+  if (!f->access_key_id.empty() && f->access_key_id.rfind("AKIA", 0) == 0) {
+    r.push_back(fmt::format("Deactivate the access key {} that made these calls (aws iam update-access-key "
+                            "--status Inactive), then rotate every credential of {}.",
+                            f->access_key_id, f->principal));
+  } else if (!f->session_issuer.empty()) {
+    r.push_back(fmt::format("Revoke active sessions of role {} (IAM console: Revoke active sessions) and "
+                            "find how its credentials were obtained.",
+                            f->session_issuer));
+  }
+  if (count_of(*f, "lambda_function_url") || count_of(*f, "lambda_function")) {
+    r.push_back("Delete the public Lambda function URLs (aws lambda delete-function-url-config) and remove "
+                "permissions granted to principal * (aws lambda remove-permission).");
+  }
+  if (std::size_t n = count_of(*f, "ec2_instance_protected")) {
+    r.push_back(fmt::format("{} instances have termination protection: disable it (aws ec2 modify-instance-attribute "
+                            "--no-disable-api-termination) before terminating them.",
+                            n));
+  }
+  if (std::size_t n = count_of(*f, "autoscaling_group")) {
+    r.push_back(fmt::format("Set the {} Auto Scaling groups to 0 (update-auto-scaling-group --min-size 0 --max-size 0 "
+                            "--desired-capacity 0), delete them, then delete their launch templates.",
+                            n));
+  }
+  if (count_of(*f, "ec2_instance")) {
+    r.push_back("Terminate the instances launched for the actor (after removing termination protection).");
+  }
+  if (count_of(*f, "ecs_service") || count_of(*f, "ecs_cluster")) {
+    r.push_back("Scale the ECS services to 0 and delete them, deregister the task definitions, then delete the "
+                "clusters.");
+  }
+  if (count_of(*f, "iam_user") || count_of(*f, "iam_access_key")) {
+    r.push_back("Delete the IAM users created by the actor: their access keys, login profile and attached "
+                "policies first, then the user.");
+  }
+  if (count_of(*f, "iam_role")) {
+    r.push_back("Review the IAM roles the actor created or changed and delete those with no legitimate owner.");
+  }
+  r.push_back("Review everything else this principal did in the archive, in every region, before and after "
+              "this span.");
+}
+
+std::vector<Finding> finalize_findings(const RuleSet& rules, Detector& detector,
+                                       std::size_t max_evidence, CorrelationResult* stats) {
+  CorrelatorOptions copts;
+  copts.max_evidence = max_evidence;
+  CorrelationResult correlated = correlate(rules, std::move(detector.correlation_hits()), copts);
+  std::vector<Finding> findings = detector.single_event_findings();
+  for (auto& f : correlated.findings) findings.push_back(std::move(f));
+  ContextOptions xopts;
+  xopts.max_evidence = max_evidence;
+  add_context(rules, correlated.hits, &findings, xopts);
+  drop_superseded(rules, &findings);
+  for (Finding& f : findings) add_remediation(&f);
+  std::sort(findings.begin(), findings.end(), finding_before);
+  if (stats) {
+    correlated.findings.clear();
+    *stats = std::move(correlated);
+  }
+  return findings;
+}
+
+}  // namespace trailsweep
