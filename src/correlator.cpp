@@ -331,7 +331,7 @@ CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
       std::set<Resource> resources;
       for (std::size_t id : m.hit_ids) {
         for (const auto& [type, rid] : hits[id].resources) {
-          if (resources.size() < options.max_resources) resources.insert({type, rid});
+          if (resources.size() < options.max_resources) resources.insert({type, rid, hits[id].event_source == "iam.amazonaws.com" ? "" : hits[id].region});
         }
       }
       f.resources.assign(resources.begin(), resources.end());

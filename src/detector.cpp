@@ -70,7 +70,7 @@ void Detector::add_to(Aggregate& agg, Hit hit) const {
   add_capped(agg.access_keys, hit.access_key_id);
   add_capped(agg.session_issuers, hit.session_issuer);
   for (const auto& [type, id] : hit.resources) {
-    if (agg.resources.size() < options_.max_resources) agg.resources.insert({type, id});
+    if (agg.resources.size() < options_.max_resources) agg.resources.insert({type, id, hit.event_source == "iam.amazonaws.com" ? "" : hit.region});
   }
   std::size_t cap = options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence;
   if (agg.earliest.size() < cap) {

@@ -10,10 +10,9 @@ namespace trailsweep {
 
 namespace {
 
-void add_resources(Finding* f, const std::vector<std::pair<std::string, std::string>>& from,
-                   std::size_t cap) {
-  for (const auto& [type, id] : from) {
-    Resource r{type, id};
+void add_resources(Finding* f, const Hit& h, std::size_t cap) {
+  for (const auto& [type, id] : h.resources) {
+    Resource r{type, id, h.event_source == "iam.amazonaws.com" ? "" : h.region};
     auto it = std::lower_bound(f->resources.begin(), f->resources.end(), r);
     if (it != f->resources.end() && *it == r) continue;
     if (f->resources.size() >= cap) return;
@@ -60,16 +59,19 @@ void add_context(const RuleSet& rules, const std::vector<Hit>& hits, std::vector
           std::find(f.iocs.begin(), f.iocs.end(), r.extras.ioc) == f.iocs.end()) {
         f.iocs.push_back(r.extras.ioc);
       }
-      add_resources(&f, h.resources, options.max_resources);
+      add_resources(&f, h, options.max_resources);
       if (r.extras.context) add_evidence(&f, h, r.display_id(), options.max_evidence);
     }
     // Linked service calls: values that name one of the actor's resources.
     for (const Hit& h : hits) {
       if (h.links.empty() || h.account != f.account || h.time_ms < f.first_ms || h.time_ms > to) continue;
       bool linked = std::any_of(h.links.begin(), h.links.end(), [&](const auto& link) {
-        return std::binary_search(f.resources.begin(), f.resources.end(), Resource{link.first, link.second});
+        return std::binary_search(f.resources.begin(), f.resources.end(), Resource{link.first, link.second, ""},
+                                  [](const Resource& a, const Resource& b) {
+                                    return std::tie(a.type, a.id) < std::tie(b.type, b.id);
+                                  });
       });
-      if (linked) add_resources(&f, h.resources, options.max_resources);
+      if (linked) add_resources(&f, h, options.max_resources);
     }
     std::sort(f.iocs.begin(), f.iocs.end());
   }

@@ -20,6 +20,11 @@
 #include "trailsweep/detector.hpp"
 #include "trailsweep/exit_status.hpp"
 #include "trailsweep/finding_context.hpp"
+#include "trailsweep/remediation_script.hpp"
+#include "trailsweep/report_asff.hpp"
+#include "trailsweep/report_csv.hpp"
+#include "trailsweep/report_ocsf.hpp"
+#include "trailsweep/report_sarif.hpp"
 #include "trailsweep/reporter.hpp"
 #include "trailsweep/rule_loader.hpp"
 #include "trailsweep/input_walker.hpp"
@@ -52,6 +57,42 @@ struct ScanCli {
   std::string fail_on = "high";
   std::size_t max_evidence = 20;
   std::string color = "auto";
+  std::string remediation;
+  bool deterministic = false;
+  std::string asff_account = "000000000000";
+  std::string asff_region = "us-east-1";
+};
+
+// Shows files and bytes done on stderr while scanning, only on a terminal.
+class Progress {
+ public:
+  Progress(bool enabled, std::size_t files, std::uint64_t bytes)
+      : enabled_(enabled), files_(files), bytes_(bytes), start_(std::chrono::steady_clock::now()) {}
+  void update(std::size_t files_done, std::uint64_t bytes_done) {
+    if (!enabled_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(250) && files_done < files_) return;
+    last_ = now;
+    double secs = std::chrono::duration<double>(now - start_).count();
+    double rate = secs > 0 ? bytes_done / secs : 0;
+    std::string eta = rate > 0 && bytes_ > bytes_done
+                          ? fmt::format("{:.0f}s", (bytes_ - bytes_done) / rate)
+                          : std::string("-");
+    std::cerr << fmt::format("\r\x1b[Ktrailsweep: {}/{} files, {:.1f}/{:.1f} MB, {:.1f} MB/s, ETA {}", files_done,
+                             files_, bytes_done / 1e6, bytes_ / 1e6, rate / 1e6, eta)
+              << std::flush;
+    shown_ = true;
+  }
+  void finish() {
+    if (shown_) std::cerr << "\r\x1b[K" << std::flush;
+  }
+
+ private:
+  bool enabled_;
+  std::size_t files_;
+  std::uint64_t bytes_;
+  std::chrono::steady_clock::time_point start_, last_{};
+  bool shown_ = false;
 };
 
 // Where the bundled rules are when --rules is not given: $TRAILSWEEP_RULES, then
@@ -180,19 +221,61 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   ts::DetectorOptions detector_options;
   detector_options.max_evidence = cli.max_evidence;
   ts::Detector detector(rules, detector_options);
-  for (const auto& file : walk.files) scanner.scan_file(file, detector, summary);
+  std::uint64_t total_bytes = 0;
+  for (const auto& file : walk.files) {
+    std::error_code ec;
+    if (file.path != "-") total_bytes += std::filesystem::file_size(file.path, ec);
+  }
+  Progress progress(!cli.quiet && isatty(STDERR_FILENO), walk.files.size(), total_bytes);
+  for (std::size_t i = 0; i < walk.files.size(); ++i) {
+    scanner.scan_file(walk.files[i], detector, summary);
+    progress.update(i + 1, summary.bytes_compressed);
+  }
+  progress.finish();
   summary.principals = scanner.principals().size();
   std::vector<ts::Finding> findings = ts::finalize_findings(rules, detector, cli.max_evidence);
   for (const auto& f : findings) ++summary.findings_by_level[static_cast<int>(f.level)];
   summary.elapsed_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
+  ts::ReportContext ctx;
+  ctx.rules = &rules;
+  ctx.asff_account = cli.asff_account;
+  ctx.asff_region = cli.asff_region;
+  // One run timestamp; pinned for reproducible output.
+  if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde) {
+    ctx.run_time_ms = std::strtoll(sde, nullptr, 10) * 1000;
+  } else if (cli.deterministic) {
+    for (const auto& f : findings) ctx.run_time_ms = std::max(ctx.run_time_ms, f.last_ms);
+  } else {
+    ctx.run_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  }
   std::string out;
   if (cli.format == "json") {
     out = ts::render_json_report(findings, summary);
+  } else if (cli.format == "jsonl") {
+    out = ts::render_jsonl_report(findings, summary);
+  } else if (cli.format == "sarif") {
+    out = ts::render_sarif_report(findings, summary, ctx);
+  } else if (cli.format == "ocsf") {
+    out = ts::render_ocsf_report(findings, ctx);
+  } else if (cli.format == "asff") {
+    out = ts::render_asff_report(findings, ctx);
+  } else if (cli.format == "csv") {
+    out = ts::render_csv_report(findings);
   } else {
     bool color = cli.output.empty() && use_color(cli.color, STDOUT_FILENO);
     out = ts::render_text_report(findings, color);
+  }
+  if (!cli.remediation.empty()) {
+    std::ofstream script(cli.remediation, std::ios::binary);
+    script << ts::render_remediation_script(findings, ts::format_rfc3339_ms(ctx.run_time_ms));
+    if (!script) {
+      std::cerr << "trailsweep: cannot write " << cli.remediation << "\n";
+      return ts::kExitUsage;
+    }
   }
   if (!cli.output.empty()) {
     std::ofstream f(cli.output, std::ios::binary);
@@ -257,8 +340,22 @@ int main(int argc, char** argv) {
   scan->footer(kExitCodesHelp);
   scan->add_option("paths", scan_cli.paths, "Log files, directories (e.g. an aws s3 sync of AWSLogs/) or -")
       ->required();
-  scan->add_option("--format", scan_cli.format, "Output format: text or json")
-      ->check(CLI::IsMember({"text", "json"}))
+  scan->add_option("--format", scan_cli.format,
+                   "Output format: text (for people), json (one document), jsonl (a finding per line, then "
+                   "the summary), sarif (code scanning), ocsf (Detection Finding 2004, one per line), asff "
+                   "(Security Hub batch-import-findings), csv (spreadsheets)")
+      ->check(CLI::IsMember({"text", "json", "jsonl", "sarif", "ocsf", "asff", "csv"}))
+      ->capture_default_str();
+  scan->add_option("--remediation", scan_cli.remediation,
+                   "Also write a reviewed-before-run bash script of AWS CLI commands for the critical and "
+                   "high findings to FILE (it refuses to run until its guard line is deleted)");
+  scan->add_flag("--deterministic", scan_cli.deterministic,
+                 "Pin the run timestamp to the data (latest finding) so output is byte-identical across runs; "
+                 "SOURCE_DATE_EPOCH also pins it");
+  scan->add_option("--asff-account", scan_cli.asff_account,
+                   "Security Hub account in the ASFF ProductArn (the account that imports)")
+      ->capture_default_str();
+  scan->add_option("--asff-region", scan_cli.asff_region, "Security Hub region in the ASFF ProductArn")
       ->capture_default_str();
   scan->add_option("-o,--output", scan_cli.output, "Write the report to FILE instead of stdout");
   scan->add_option("--since", scan_cli.since,
@@ -289,7 +386,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   scan->add_flag("--no-summary", scan_cli.no_summary, "Do not print the summary on stderr");
-  scan->add_flag("-q,--quiet", scan_cli.quiet, "No progress output");
+  scan->add_flag("-q,--quiet", scan_cli.quiet, "No progress line on stderr (it is only shown on a terminal)");
 
   auto* rules_cmd = app.add_subcommand("rules", "List or validate Sigma rules");
   rules_cmd->require_subcommand(1);

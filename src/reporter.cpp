@@ -46,6 +46,7 @@ void write_finding_json(JsonWriter& w, const Finding& f) {
   w.field("title", f.title);
   w.field("severity", level_name(f.level));
   w.field("kind", f.kind);
+  w.field("fingerprint", finding_fingerprint(f));
   w.field("account", f.account);
   w.field("principal", f.principal);
   w.field("access_key_id", f.access_key_id);
@@ -96,6 +97,7 @@ void write_finding_json(JsonWriter& w, const Finding& f) {
     w.begin_object();
     w.field("type", r.type);
     w.field("id", r.id);
+    if (!r.region.empty()) w.field("region", r.region);
     w.end_object();
   }
   w.end_array();
@@ -132,6 +134,41 @@ std::string render_json_report(const std::vector<Finding>& findings, const RunSu
   out += '\n';
   return out;
 }
+
+std::string render_jsonl_report(const std::vector<Finding>& findings, const RunSummary& summary) {
+  std::string out;
+  for (const auto& f : findings) {
+    JsonWriter w(out);
+    write_finding_json(w, f);
+    out += '\n';
+  }
+  JsonWriter w(out);
+  w.begin_object().key("summary");
+  write_summary_json(w, summary);
+  w.end_object();
+  out += '\n';
+  return out;
+}
+
+std::string finding_fingerprint(const Finding& f) {
+  // FNV-1a 64 over what identifies a finding, not over run-specific data.
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ull;
+  };
+  mix(f.rule_id.empty() ? f.rule_name : f.rule_id);
+  mix(f.account);
+  mix(f.principal);
+  mix(format_rfc3339_ms(f.first_ms));
+  return fmt::format("{:016x}", h);
+}
+
+int severity_id(Level l) { return static_cast<int>(l) + 1; }
 
 std::string sanitize_for_terminal(std::string_view text) {
   std::string out;
@@ -196,6 +233,12 @@ std::string render_text_report(const std::vector<Finding>& findings, bool color)
     if (!f.access_key_id.empty()) out += fmt::format("  access key {}\n", sanitize_for_terminal(f.access_key_id));
     out += fmt::format("  seen       {} .. {} ({} events)\n", format_rfc3339_ms(f.first_ms),
                        format_rfc3339_ms(f.last_ms), f.event_count);
+    if (!f.stages.empty()) {
+      out += fmt::format("  detectable {} ({} of the stages below had happened)\n",
+                         format_rfc3339_ms(f.detectable_ms),
+                         std::count_if(f.stages.begin(), f.stages.end(),
+                                       [&](const Stage& s) { return s.first_ms <= f.detectable_ms; }));
+    }
     if (!f.regions.empty()) {
       std::string r;
       for (const auto& x : f.regions) r += (r.empty() ? "" : ", ") + sanitize_for_terminal(x);

@@ -49,8 +49,11 @@ struct Stage {
 
 struct Resource {
   std::string type, id;
-  bool operator<(const Resource& o) const { return std::tie(type, id) < std::tie(o.type, o.id); }
-  bool operator==(const Resource& o) const { return type == o.type && id == o.id; }
+  std::string region;  ///< where the call that named it was made ("" for global services)
+  bool operator<(const Resource& o) const {
+    return std::tie(type, id, region) < std::tie(o.type, o.id, o.region);
+  }
+  bool operator==(const Resource& o) const { return type == o.type && id == o.id && region == o.region; }
 };
 
 struct Finding {

@@ -13,6 +13,24 @@
 namespace trailsweep {
 
 class JsonWriter;
+class RuleSet;
+
+/// What every format may need besides the findings.
+struct ReportContext {
+  const RuleSet* rules = nullptr;  ///< rule metadata (SARIF tool.driver.rules)
+  std::int64_t run_time_ms = 0;    ///< the run's one timestamp (--deterministic / SOURCE_DATE_EPOCH fix it)
+  std::string version = "0.1.0";
+  std::string asff_account = "000000000000";  ///< Security Hub account that imports (placeholder)
+  std::string asff_region = "us-east-1";      ///< Security Hub region that imports (placeholder)
+  bool color = false;
+};
+
+/// A stable identifier of a finding: the same finding in another run of the
+/// same data gets the same value (hex, 16 digits).
+std::string finding_fingerprint(const Finding& f);
+
+/// "critical" -> 5 ... "informational" -> 1, as OCSF severity_id counts.
+int severity_id(Level l);
 
 struct Mitre {
   std::vector<std::string> tactics;     ///< "initial-access", ...
@@ -28,6 +46,9 @@ std::string render_json_report(const std::vector<Finding>& findings, const RunSu
 
 /// The human report: findings by severity with stages, evidence and next steps.
 std::string render_text_report(const std::vector<Finding>& findings, bool color);
+
+/// One finding per line, then {"summary":{...}}.
+std::string render_jsonl_report(const std::vector<Finding>& findings, const RunSummary& summary);
 
 /// Removes control characters and ANSI escapes from attacker-controlled text
 /// before it reaches a terminal.

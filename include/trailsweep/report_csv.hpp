@@ -1,0 +1,18 @@
+#pragma once
+// CSV for spreadsheets (RFC 4180 quoting). Cells that a spreadsheet would run
+// as a formula (starting with = + - @, tab or carriage return) are prefixed
+// with a single quote: names and user agents come from the attacker.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trailsweep/reporter.hpp"
+
+namespace trailsweep {
+
+/// One CSV cell, quoted when needed and neutralised against formula injection.
+std::string csv_cell(std::string_view text);
+
+std::string render_csv_report(const std::vector<Finding>& findings);
+
+}  // namespace trailsweep

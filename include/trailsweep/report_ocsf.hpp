@@ -1,0 +1,13 @@
+#pragma once
+// OCSF Detection Finding (class_uid 2004) objects, one JSON object per line,
+// for security data lakes (Security Lake, OCSF-native SIEMs).
+#include <string>
+#include <vector>
+
+#include "trailsweep/reporter.hpp"
+
+namespace trailsweep {
+
+std::string render_ocsf_report(const std::vector<Finding>& findings, const ReportContext& ctx);
+
+}  // namespace trailsweep

@@ -1,0 +1,15 @@
+#pragma once
+// SARIF 2.1.0 for code-scanning dashboards: one run, the rules that can report
+// as tool.driver.rules, one result per finding located at the log file and
+// record of its first evidence, with fingerprints stable across runs.
+#include <string>
+#include <vector>
+
+#include "trailsweep/reporter.hpp"
+
+namespace trailsweep {
+
+std::string render_sarif_report(const std::vector<Finding>& findings, const RunSummary& summary,
+                                 const ReportContext& ctx);
+
+}  // namespace trailsweep

