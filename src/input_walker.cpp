@@ -143,7 +143,7 @@ WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter&
     std::error_code ec;
     auto status = fs::status(path, ec);
     if (ec || !fs::exists(status)) {
-      result.errors.push_back({{path}, "no such file or directory"});
+      result.errors.push_back(file_problem(path, "no such file or directory"));
       continue;
     }
     if (!fs::is_directory(status)) {
@@ -154,12 +154,12 @@ WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter&
     std::uint64_t ignored_before = result.ignored_files;
     fs::recursive_directory_iterator it(path, ec), end;
     if (ec) {
-      result.errors.push_back({{path}, fmt::format("cannot read directory: {}", ec.message())});
+      result.errors.push_back(file_problem(path, fmt::format("cannot read directory: {}", ec.message())));
       continue;
     }
     for (; it != end; it.increment(ec)) {
       if (ec) {
-        result.errors.push_back({{path}, fmt::format("cannot read directory: {}", ec.message())});
+        result.errors.push_back(file_problem(path, fmt::format("cannot read directory: {}", ec.message())));
         break;
       }
       const auto& entry = *it;
@@ -182,11 +182,11 @@ WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter&
     std::size_t after = result.files.size() + result.digest_files + result.insight_files +
                         result.filtered_files;
     if (before == after && result.ignored_files == ignored_before) {
-      result.errors.push_back({{path}, "directory holds no log files (.json, .json.gz, .jsonl, .gz)"});
+      result.errors.push_back(file_problem(path, "directory holds no log files (.json, .json.gz, .jsonl, .gz)"));
     } else if (before == after) {
       result.errors.push_back(
-          {{path}, fmt::format("directory holds no log files ({} other files ignored)",
-                               result.ignored_files - ignored_before)});
+          file_problem(path, fmt::format("directory holds no log files ({} other files ignored)",
+                               result.ignored_files - ignored_before)));
     }
   }
   return result;

@@ -113,7 +113,10 @@ std::string render_remediation_script(const std::vector<Finding>& findings, cons
                              shell_quote(i));
         }
         std::string list;
-        for (const auto& i : instances) list += " " + shell_quote(i);
+        for (const auto& i : instances) {
+          list += ' ';
+          list += shell_quote(i);
+        }
         out += fmt::format("aws ec2 terminate-instances{} --instance-ids{}\n", reg, list);
       }
       if (!ids("autoscaling_group").empty() || !ids("ec2_launch_template").empty()) {

@@ -31,7 +31,7 @@ void Scanner::scan_file(const InputFile& file, EventSink& sink, RunSummary& summ
   FileSource source(file.path);
   if (!source.ok()) {
     ++summary.files_failed;
-    summary.add_error({{name}, fmt::format("cannot open: {}", source.error())});
+    summary.add_error(file_problem(name, fmt::format("cannot open: {}", source.error())));
     return;
   }
   scan_source(source, name, sink, summary);
@@ -49,7 +49,10 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
       return;
     }
     ++listed;
-    summary.add_error({{name, offset, record, false}, std::move(message)});
+    Diagnostic d = file_problem(name, std::move(message));
+    d.pos.offset = offset;
+    d.pos.record = record;
+    summary.add_error(std::move(d));
   };
   std::int64_t end_record = -1;  // record cut off by the end of the stream
   bool end_problem = false;
@@ -114,9 +117,10 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
   if (decoder.failed()) {
     ++summary.files_failed;
     if (end_record >= 0) ++summary.records_rejected;
-    Diagnostic d{{name, static_cast<std::int64_t>(decoder.error_offset()), end_record,
-                  decoder.is_gzip()},
-                 decoder.error()};
+    Diagnostic d = file_problem(name, decoder.error());
+    d.pos.offset = static_cast<std::int64_t>(decoder.error_offset());
+    d.pos.record = end_record;
+    d.pos.compressed = decoder.is_gzip();
     ++listed;
     summary.add_error(std::move(d));
   } else if (end_problem) {
@@ -129,7 +133,7 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
     report(-1, -1, "no CloudTrail records found");
   }
   if (unlisted) {
-    summary.add_error({{name}, fmt::format("{} more problems in this file not listed", unlisted)});
+    summary.add_error(file_problem(name, fmt::format("{} more problems in this file not listed", unlisted)));
     summary.errors_total += unlisted - 1;
   }
 }

@@ -25,4 +25,12 @@ struct Diagnostic {
   std::string to_string() const;
 };
 
+/// A problem with a whole file (no offset or record).
+inline Diagnostic file_problem(std::string file, std::string message) {
+  Diagnostic d;
+  d.pos.file = std::move(file);
+  d.message = std::move(message);
+  return d;
+}
+
 }  // namespace trailsweep
