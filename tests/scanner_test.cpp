@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "test_util.hpp"
 #include "trailsweep/byte_source.hpp"
 #include "trailsweep/time_util.hpp"
@@ -64,8 +66,8 @@ TEST(Scanner, BadRecordIsLocatedAndTheRestStillCounts) {
 TEST(Scanner, TruncatedGzipKeepsRecordsBeforeTheCut) {
   std::vector<std::string> records;
   for (int i = 0; i < 200; ++i) {
-    records.push_back(testing::iam_user_record("E" + std::to_string(i), "2024-08-01T13:33:28Z",
-                                               "id-" + std::to_string(i * 7919)));
+    records.push_back(testing::iam_user_record(fmt::format("E{}", i), "2024-08-01T13:33:28Z",
+                                               fmt::format("id-{}", i * 7919)));
   }
   std::string z = testing::gzip_bytes(native(records));
   std::string cut = z.substr(0, z.size() / 2);
@@ -73,7 +75,7 @@ TEST(Scanner, TruncatedGzipKeepsRecordsBeforeTheCut) {
   auto s = scan_bytes(cut, sink);
   EXPECT_GT(sink.names.size(), 10u);
   EXPECT_LT(sink.names.size(), 200u);
-  EXPECT_EQ(sink.names.back(), "E" + std::to_string(sink.names.size() - 1));
+  EXPECT_EQ(sink.names.back(), fmt::format("E{}", sink.names.size() - 1));
   EXPECT_EQ(s.files_failed, 1u);
   ASSERT_EQ(s.errors.size(), 1u);
   EXPECT_EQ(s.errors[0].to_string(),
