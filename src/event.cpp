@@ -37,8 +37,9 @@ void Event::clear() {
   identity.clear();
   principal.clear();
   account.clear();
-  raw_json = request_parameters = response_elements = {};
+  raw_json = {};
   raw_padded_capacity = 0;
+  dom = nullptr;
 }
 
 bool Event::is_service_call() const {

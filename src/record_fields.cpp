@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "record_dom.hpp"
+
 namespace trailsweep {
 
 namespace dom = simdjson::dom;
@@ -107,7 +109,10 @@ bool RecordFields::any(std::string_view path,
     v.text = ev_->read_only ? "true" : "false";
     return visit(v);
   }
-  if (!parsed_) {
+  if (!parsed_ && ev_->dom) {
+    parsed_ = true;
+    dom_->root = ev_->dom->root;  // the parser's tape: no second parse
+  } else if (!parsed_) {
     parsed_ = true;
     auto res = dom_->parser.parse(ev_->raw_json.data(), ev_->raw_json.size(),
                                   ev_->raw_padded_capacity < ev_->raw_json.size() + simdjson::SIMDJSON_PADDING);
@@ -185,6 +190,14 @@ bool RecordFields::any(std::string_view path,
     return false;
   };
   return walk(dom_->root, path);
+}
+
+std::string_view RecordFields::raw() {
+  if (!ev_) return {};
+  if (!ev_->raw_json.empty() || !ev_->dom) return ev_->raw_json;
+  // Records from a whole-document parse have no text of their own.
+  scratch_.push_back(simdjson::minify(ev_->dom->root));
+  return scratch_.back();
 }
 
 bool RecordFields::exists(std::string_view path) {

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <fmt/format.h>
 
@@ -20,6 +23,33 @@ constexpr std::array<bool, 256> make_table(std::string_view chars) {
 }
 constexpr auto kInRecord = make_table("\"{}[]\n");
 constexpr auto kInString = make_table("\"\\\n");
+
+// Index of the next byte in [i, len) that is special in the current state, or
+// len. Most bytes of a record are plain, so this is where the time goes: on
+// x86-64 (SSE2 is part of the base ISA) it looks at 16 bytes at a time.
+template <bool kString>
+std::size_t next_special(const char* buf, std::size_t i, std::size_t len) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), newline = _mm_set1_epi8('\n');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i lbrace = _mm_set1_epi8('{'), rbrace = _mm_set1_epi8('}');
+  const __m128i lbracket = _mm_set1_epi8('['), rbracket = _mm_set1_epi8(']');
+  for (; i + 16 <= len; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(buf + i));
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, newline));
+    if constexpr (kString) {
+      m = _mm_or_si128(m, _mm_cmpeq_epi8(v, backslash));
+    } else {
+      m = _mm_or_si128(m, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lbrace), _mm_cmpeq_epi8(v, rbrace)),
+                                       _mm_or_si128(_mm_cmpeq_epi8(v, lbracket), _mm_cmpeq_epi8(v, rbracket))));
+    }
+    if (int mask = _mm_movemask_epi8(m)) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  const auto& table = kString ? kInString : kInRecord;
+  while (i < len && !table[static_cast<unsigned char>(buf[i])]) ++i;
+  return i;
+}
 
 std::string printable(char c) {
   auto u = static_cast<unsigned char>(c);
@@ -126,7 +156,7 @@ bool RecordReader::next(RecordView* out) {
           escaped_ = false;
           continue;
         }
-        while (i < len && !kInString[static_cast<unsigned char>(buf[i])]) ++i;
+        i = next_special<true>(buf, i, len);
         if (i == len) break;
         const char s = buf[i];
         if (s == '\\') {
@@ -151,7 +181,10 @@ bool RecordReader::next(RecordView* out) {
         continue;
       }
       const int shallow = std::max(1, records_depth_);
-      if (depth_ > shallow && !kInRecord[static_cast<unsigned char>(c)]) continue;
+      if (depth_ > shallow && !kInRecord[static_cast<unsigned char>(c)]) {
+        i = next_special<false>(buf, i, len) - 1;  // the loop's ++i lands on it
+        continue;
+      }
       switch (c) {
         case ' ':
         case '\t':

@@ -153,7 +153,7 @@ std::string render_sarif_report(const std::vector<Finding>& findings, const RunS
     w.end_array();
     if (!f.evidence.empty()) {
       w.field("record", f.evidence.front().record);
-      w.field("decompressedOffset", f.evidence.front().offset);
+      if (f.evidence.front().offset >= 0) w.field("decompressedOffset", f.evidence.front().offset);
     }
     w.end_object();
     w.end_object();

@@ -87,7 +87,7 @@ void write_finding_json(JsonWriter& w, const Finding& f) {
     if (!e.error_code.empty()) w.field("error_code", e.error_code);
     w.field("file", e.file);
     w.field("record", e.record);
-    w.field("offset", e.offset);
+    if (e.offset >= 0) w.field("offset", e.offset);
     w.end_object();
   }
   w.end_array();

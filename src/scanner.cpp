@@ -4,12 +4,134 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <libdeflate.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+
 #include "trailsweep/byte_source.hpp"
 #include "trailsweep/decoder.hpp"
 
 namespace trailsweep {
 
-Scanner::Scanner(ScanOptions options) : options_(std::move(options)) {}
+// Per-thread buffers of the whole-file path, reused from file to file.
+struct Scanner::Buffers {
+  libdeflate_decompressor* inflater = libdeflate_alloc_decompressor();
+  std::unique_ptr<char[]> in, out;
+  std::size_t in_cap = 0, out_cap = 0;
+  ~Buffers() { libdeflate_free_decompressor(inflater); }
+  static void reserve(std::unique_ptr<char[]>& buf, std::size_t& cap, std::size_t need) {
+    if (need <= cap) return;
+    cap = std::max(need, cap * 2);
+    buf.reset(new char[cap]);
+  }
+};
+
+Scanner::Scanner(ScanOptions options) : options_(std::move(options)), buffers_(std::make_unique<Buffers>()) {}
+Scanner::~Scanner() = default;
+
+void Scanner::deliver(EventSink& sink, RunSummary& summary) {
+  if (!accepted(event_)) {
+    ++summary.records_filtered;
+    return;
+  }
+  ++summary.records;
+  principals_.insert(std::hash<std::string>{}(event_.principal));
+  sink.on_event(event_);
+}
+
+bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, EventSink& sink,
+                              RunSummary& summary) {
+  if (file.path == "-") return false;
+  int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 2 ||
+      static_cast<std::uint64_t>(st.st_size) > options_.whole_file_max_bytes) {
+    ::close(fd);
+    return false;
+  }
+  Buffers& b = *buffers_;
+  const std::size_t size = static_cast<std::size_t>(st.st_size);
+  Buffers::reserve(b.in, b.in_cap, size + kRecordPadding);
+  std::size_t got = 0;
+  while (got < size) {
+    ssize_t n = ::read(fd, b.in.get() + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (got != size) return false;
+  std::memset(b.in.get() + size, 0, kRecordPadding);
+
+  std::string_view text(b.in.get(), size);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(b.in.get());
+  if (bytes[0] == 0x1f && bytes[1] == 0x8b) {
+    if (size < 18) return false;
+    // ISIZE: the decompressed size mod 2^32, from the gzip trailer.
+    std::uint32_t isize = bytes[size - 4] | (bytes[size - 3] << 8) | (bytes[size - 2] << 16) |
+                          (static_cast<std::uint32_t>(bytes[size - 1]) << 24);
+    if (isize == 0 || isize > options_.whole_file_max_bytes || isize > options_.max_decompressed_bytes) return false;
+    Buffers::reserve(b.out, b.out_cap, isize + kRecordPadding);
+    std::size_t in_used = 0, out_used = 0;
+    auto rc = libdeflate_gzip_decompress_ex(b.inflater, b.in.get(), size, b.out.get(), isize, &in_used, &out_used);
+    // Anything unusual (damage, several members, a lying trailer) goes to the
+    // streaming path, which locates the problem.
+    if (rc != LIBDEFLATE_SUCCESS || in_used != size || out_used != isize) return false;
+    std::memset(b.out.get() + isize, 0, kRecordPadding);
+    text = std::string_view(b.out.get(), isize);
+  }
+  event_.pos.file = name;
+  std::uint64_t events_in_file = 0, problems = 0;
+  bool digest = false;
+  bool native = parser_.parse_native_document(
+      text,
+      [&](std::int64_t index, const ParseOutcome& outcome, Event&) {
+        if (digest) return;
+        if (!outcome.ok) {
+          ++summary.records_rejected;
+          if (problems++ < options_.max_problems_per_file) {
+            Diagnostic d = file_problem(name, outcome.error);
+            d.pos.record = index;
+            summary.add_error(std::move(d));
+          } else {
+            ++summary.errors_total;
+          }
+          return;
+        }
+        if (outcome.kind == RecordKind::kDigest) {
+          ++summary.records_rejected;
+          ++summary.errors_total;
+          return;
+        }
+        ++events_in_file;
+        if (outcome.kind == RecordKind::kInsight) {
+          ++summary.insight_records;
+          return;
+        }
+        event_.pos.file = name;
+        deliver(sink, summary);
+      },
+      &event_);
+  if (native) {
+    ++summary.files_read;
+    summary.bytes_compressed += size;
+    summary.bytes_uncompressed += text.size();
+    return true;
+  }
+  // Not a clean native document: read the in-memory bytes record by record.
+  MemorySource source(text);
+  RunSummary part;
+  scan_source(source, name, sink, part);
+  part.bytes_compressed = size;  // what the file holds, whatever path decoded it
+  summary.merge(part);
+  return true;
+}
 
 bool Scanner::accepted(const Event& ev) const {
   const InputFilter& f = options_.filter;
@@ -28,6 +150,7 @@ bool Scanner::accepted(const Event& ev) const {
 
 void Scanner::scan_file(const InputFile& file, EventSink& sink, RunSummary& summary) {
   const std::string name = file.path == "-" ? "<stdin>" : file.path;
+  if (scan_whole_file(file, name, sink, summary)) return;
   FileSource source(file.path);
   if (!source.ok()) {
     ++summary.files_failed;
@@ -95,15 +218,7 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
       ++summary.insight_records;
       continue;
     }
-    if (!accepted(event_)) {
-      ++summary.records_filtered;
-      continue;
-    }
-    ++summary.records;
-    if (principals_.find(event_.principal) == principals_.end()) {
-      principals_.insert(event_.principal);
-    }
-    sink.on_event(event_);
+    deliver(sink, summary);
   }
   drain();
 

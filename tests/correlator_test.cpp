@@ -94,7 +94,7 @@ level: high
   std::vector<std::string> records;
   for (int i = 0; i < 12; ++i) {
     records.push_back(cluster(fmt::format("2025-11-02T09:{:02}:00Z", i * 4), i % 3 ? "mallory" : "alice",
-                              "c" + std::to_string(i)));
+                              fmt::format("c{}", i)));
   }
   auto reference = testing::evaluate(*rules, records);
   std::mt19937 rng(7);

@@ -32,8 +32,17 @@ TEST(Report, EveryFormatMatchesItsGoldenFile) {
                               " testdata/" + scenario);
       fs::path golden = fs::path(TRAILSWEEP_SOURCE_DIR) / "tests/golden" / (name + "." + ext);
       if (update) testing::write_file(golden, r.out);
-      EXPECT_EQ(r.out, testing::read_file(golden)) << golden << " differs; rerun with TRAILSWEEP_UPDATE_GOLDEN=1 "
-                                                   << "if the change is intended";
+      std::string want = testing::read_file(golden);
+      if (r.out == want) continue;
+      // Show the first differing line, not two whole documents.
+      std::size_t at = 0;
+      while (at < r.out.size() && at < want.size() && r.out[at] == want[at]) ++at;
+      std::size_t line_start = r.out.rfind('\n', at == 0 ? 0 : at - 1);
+      line_start = line_start == std::string::npos ? 0 : line_start + 1;
+      ADD_FAILURE() << golden << " differs at byte " << at << ":\n  got:  "
+                    << r.out.substr(line_start, r.out.find('\n', at) - line_start) << "\n  want: "
+                    << want.substr(line_start, want.find('\n', at) - line_start)
+                    << "\nRerun with TRAILSWEEP_UPDATE_GOLDEN=1 if the change is intended.";
     }
   }
 }

@@ -12,6 +12,8 @@
 
 namespace trailsweep {
 
+struct RecordDom;  // the parsed record (private to the parser and RecordFields)
+
 struct UserIdentity {
   std::string type;  ///< IAMUser, AssumedRole, Root, FederatedUser, AWSService, ...
   std::string arn, account_id, principal_id, access_key_id, user_name, invoked_by;
@@ -38,9 +40,8 @@ struct Event {
   std::string account;
 
   std::string_view raw_json;             ///< whole record; valid during the sink call only
-  std::string_view request_parameters;   ///< raw JSON or empty
-  std::string_view response_elements;    ///< raw JSON or empty
   std::size_t raw_padded_capacity = 0;   ///< readable bytes from raw_json.data()
+  const RecordDom* dom = nullptr;        ///< parsed record; valid during the sink call only
   SourcePos pos;
 
   void clear();

@@ -45,8 +45,8 @@ class RecordFields {
   /// First value at `path` as text ("" when absent or null).
   std::string first_text(std::string_view path);
 
-  /// The whole record's raw JSON (for keyword searches).
-  std::string_view raw() const { return ev_ ? ev_->raw_json : std::string_view(); }
+  /// The whole record's JSON text (for keyword searches).
+  std::string_view raw();
 
   /// Problems parsing the record's JSON for deep paths (reported, never thrown).
   const std::string& error() const { return error_; }

@@ -31,7 +31,23 @@ class RecordParser {
   /// Fills `ev` (cleared first) from `view`. On failure `ev` is unspecified.
   ParseOutcome parse(const RecordView& view, Event* ev);
 
+  /// Fast path for a whole native file held in memory ({"Records":[...]}, with
+  /// kRecordPadding readable bytes after it): parses it once and calls
+  /// `on_record(index, outcome, event)` for each record in order (event
+  /// offsets are -1: the DOM keeps no byte positions). Returns false, having
+  /// called nothing, when the text is not valid JSON of that shape; the caller
+  /// then reads it record by record to locate the damage.
+  template <typename OnRecord>
+  bool parse_native_document(std::string_view text, OnRecord&& on_record, Event* ev) {
+    return parse_native_document_impl(text, ev, [](void* ctx, std::int64_t i, const ParseOutcome& o, Event& e) {
+      (*static_cast<OnRecord*>(ctx))(i, o, e);
+    }, &on_record);
+  }
+
  private:
+  using RecordCallback = void (*)(void*, std::int64_t, const ParseOutcome&, Event&);
+  bool parse_native_document_impl(std::string_view text, Event* ev, RecordCallback cb, void* ctx);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -6,6 +6,7 @@
 // the reusable Event.
 #include <cstdint>
 #include <string>
+#include <memory>
 #include <unordered_set>
 
 #include "trailsweep/event.hpp"
@@ -30,6 +31,10 @@ struct ScanOptions {
   ReaderLimits reader;
   InputFilter filter;
   std::size_t max_problems_per_file = 20;  ///< more are counted, not listed
+  /// Files up to this size (compressed, and decompressed per the gzip trailer)
+  /// are read whole and inflated with libdeflate; bigger ones, stdin and
+  /// multi-member gzip stream through zlib.
+  std::uint64_t whole_file_max_bytes = 64ull << 20;
 };
 
 class Scanner {
@@ -44,16 +49,26 @@ class Scanner {
   void scan_source(ByteSource& source, const std::string& name, EventSink& sink,
                    RunSummary& summary);
 
-  /// Distinct principal keys seen by this scanner.
-  const std::unordered_set<std::string>& principals() const { return principals_; }
+  ~Scanner();
+
+  /// 64-bit hashes of the distinct principal keys seen (a million principals
+  /// cost 8 MB, not the strings).
+  const std::unordered_set<std::uint64_t>& principals() const { return principals_; }
 
  private:
   bool accepted(const Event& ev) const;
+  /// Delivers one parsed event: filters, counts, principal, sink.
+  void deliver(EventSink& sink, RunSummary& summary);
+  /// The libdeflate + whole-document path. False when the file is not
+  /// eligible (then nothing was read or counted).
+  bool scan_whole_file(const InputFile& file, const std::string& name, EventSink& sink, RunSummary& summary);
 
   ScanOptions options_;
   RecordParser parser_;
   Event event_;
-  std::unordered_set<std::string> principals_;
+  std::unordered_set<std::uint64_t> principals_;
+  struct Buffers;
+  std::unique_ptr<Buffers> buffers_;
 };
 
 }  // namespace trailsweep
