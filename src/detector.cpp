@@ -57,30 +57,61 @@ Hit Detector::make_hit(int rule, const Event& ev) {
   return h;
 }
 
-void Detector::add_to(Aggregate& agg, Hit hit) const {
+void Detector::add_evidence(Aggregate& agg, Evidence e) const {
+  std::size_t cap = options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence;
+  if (agg.earliest.size() >= cap) {
+    if (!evidence_before(e, agg.earliest.back())) return;
+    agg.earliest.pop_back();
+  }
+  agg.earliest.insert(std::upper_bound(agg.earliest.begin(), agg.earliest.end(), e, evidence_before), std::move(e));
+}
+
+// Folds one event into its (rule, account, principal) aggregate without
+// building a Hit: a noisy rule costs counters and a few strings per actor.
+void Detector::add_event(Aggregate& agg, int rule, const Event& ev) {
   ++agg.count;
-  agg.first_ms = std::min(agg.first_ms, hit.time_ms);
-  agg.last_ms = std::max(agg.last_ms, hit.time_ms);
+  agg.first_ms = std::min(agg.first_ms, ev.time_ms);
+  agg.last_ms = std::max(agg.last_ms, ev.time_ms);
+  // Capped sets keep the smallest values, so the result does not depend on
+  // which worker saw which event first.
   auto add_capped = [&](std::set<std::string>& s, const std::string& v) {
-    if (!v.empty() && (s.size() < options_.max_distinct_values || s.count(v))) s.insert(v);
+    if (v.empty() || s.count(v)) return;
+    if (s.size() >= options_.max_distinct_values && !(v < *s.rbegin())) return;
+    s.insert(v);
+    if (s.size() > options_.max_distinct_values) s.erase(std::prev(s.end()));
   };
-  add_capped(agg.regions, hit.region);
-  add_capped(agg.source_ips, hit.source_ip);
-  add_capped(agg.user_agents, hit.user_agent);
-  add_capped(agg.access_keys, hit.access_key_id);
-  add_capped(agg.session_issuers, hit.session_issuer);
-  for (const auto& [type, id] : hit.resources) {
-    if (agg.resources.size() < options_.max_resources) agg.resources.insert({type, id, hit.event_source == "iam.amazonaws.com" ? "" : hit.region});
+  add_capped(agg.regions, ev.aws_region);
+  add_capped(agg.source_ips, ev.source_ip);
+  add_capped(agg.user_agents, ev.user_agent);
+  add_capped(agg.access_keys, ev.identity.access_key_id);
+  add_capped(agg.session_issuers, ev.identity.session_issuer_arn);
+  const RuleExtras& extras = rules_.rules()[static_cast<std::size_t>(rule)].extras;
+  for (const auto& [type, path] : extras.resources) {
+    fields_.any(path, [&](const FieldValue& v) {
+      if (v.kind == FieldValue::Kind::kNull || v.text.empty()) return false;
+      agg.resources.insert({type, std::string(v.text), ev.event_source == "iam.amazonaws.com" ? "" : ev.aws_region});
+      if (agg.resources.size() > options_.max_resources) agg.resources.erase(std::prev(agg.resources.end()));
+      return false;
+    });
   }
   std::size_t cap = options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence;
-  if (agg.earliest.size() < cap) {
-    agg.earliest.insert(std::upper_bound(agg.earliest.begin(), agg.earliest.end(), hit, hit_before),
-                        std::move(hit));
-  } else if (hit_before(hit, agg.earliest.back())) {
-    agg.earliest.pop_back();
-    agg.earliest.insert(std::upper_bound(agg.earliest.begin(), agg.earliest.end(), hit, hit_before),
-                        std::move(hit));
+  if (agg.earliest.size() >= cap) {
+    // Cheap check before copying strings: most events of a noisy rule are not kept.
+    const Evidence& last = agg.earliest.back();
+    if (std::tie(ev.time_ms, ev.event_id) > std::tie(last.time_ms, last.event_id)) return;
   }
+  Evidence e;
+  e.time_ms = ev.time_ms;
+  e.event_id = ev.event_id;
+  e.event_name = ev.event_name;
+  e.region = ev.aws_region;
+  e.source_ip = ev.source_ip;
+  e.user_agent = ev.user_agent;
+  e.error_code = ev.error_code;
+  e.file = ev.pos.file;
+  e.record = ev.pos.record;
+  e.offset = ev.pos.offset;
+  add_evidence(agg, std::move(e));
 }
 
 void Detector::on_event(const Event& ev) {
@@ -90,12 +121,8 @@ void Detector::on_event(const Event& ev) {
   if (!fields_.error().empty()) ++field_errors_;
   for (int rule : matched_) {
     ++hits_total_;
-    bool feeds_correlation = rules_.keeps_hits(rule);
-    if (feeds_correlation) hits_.push_back(make_hit(rule, ev));
-    if (rules_.reports_own_hits(rule)) {
-      Hit h = feeds_correlation ? hits_.back() : make_hit(rule, ev);
-      add_to(aggregates_[{rule, ev.account, ev.principal}], std::move(h));
-    }
+    if (rules_.keeps_hits(rule)) hits_.push_back(make_hit(rule, ev));
+    if (rules_.reports_own_hits(rule)) add_event(aggregates_[{rule, ev.account, ev.principal}], rule, ev);
   }
 }
 
@@ -106,25 +133,21 @@ void Detector::merge(Detector&& other) {
   field_errors_ += other.field_errors_;
   for (auto& [key, agg] : other.aggregates_) {
     Aggregate& mine = aggregates_[key];
-    std::uint64_t count = mine.count + agg.count;
-    for (Hit& h : agg.earliest) add_to(mine, std::move(h));
-    mine.count = count;
+    mine.count += agg.count;
+    for (Evidence& e : agg.earliest) add_evidence(mine, std::move(e));
     mine.first_ms = std::min(mine.first_ms, agg.first_ms);
     mine.last_ms = std::max(mine.last_ms, agg.last_ms);
     auto merge_set = [&](std::set<std::string>& into, const std::set<std::string>& from) {
-      for (const auto& v : from) {
-        if (into.size() >= options_.max_distinct_values) break;
-        into.insert(v);
-      }
+      into.insert(from.begin(), from.end());
+      while (into.size() > options_.max_distinct_values) into.erase(std::prev(into.end()));
     };
     merge_set(mine.regions, agg.regions);
     merge_set(mine.source_ips, agg.source_ips);
     merge_set(mine.user_agents, agg.user_agents);
     merge_set(mine.access_keys, agg.access_keys);
     merge_set(mine.session_issuers, agg.session_issuers);
-    for (const auto& r : agg.resources) {
-      if (mine.resources.size() < options_.max_resources) mine.resources.insert(r);
-    }
+    mine.resources.insert(agg.resources.begin(), agg.resources.end());
+    while (mine.resources.size() > options_.max_resources) mine.resources.erase(std::prev(mine.resources.end()));
   }
 }
 
@@ -152,9 +175,10 @@ std::vector<Finding> Detector::single_event_findings() const {
     f.regions.assign(agg.regions.begin(), agg.regions.end());
     f.source_ips.assign(agg.source_ips.begin(), agg.source_ips.end());
     f.user_agents.assign(agg.user_agents.begin(), agg.user_agents.end());
-    for (const Hit& h : agg.earliest) {
-      f.evidence.push_back(evidence_of(h, rule.display_id()));
-      if (!h.event_id.empty()) f.event_ids.push_back(h.event_id);
+    for (const Evidence& e : agg.earliest) {
+      f.evidence.push_back(e);
+      f.evidence.back().rule = rule.display_id();
+      if (!e.event_id.empty()) f.event_ids.push_back(e.event_id);
     }
     f.evidence_omitted = agg.count - agg.earliest.size();
     f.resources.assign(agg.resources.begin(), agg.resources.end());

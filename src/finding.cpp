@@ -15,6 +15,10 @@ bool finding_before(const Finding& a, const Finding& b) {
          std::tie(b.first_ms, b.principal, b.account, b.rule_id, b.last_ms);
 }
 
+bool evidence_before(const Evidence& a, const Evidence& b) {
+  return std::tie(a.time_ms, a.event_id, a.file, a.record) < std::tie(b.time_ms, b.event_id, b.file, b.record);
+}
+
 Evidence evidence_of(const Hit& h, const std::string& rule_name) {
   Evidence e;
   e.time_ms = h.time_ms;

@@ -13,6 +13,10 @@
 #include <string>
 #include <vector>
 
+#include <atomic>
+#include <csignal>
+#include <thread>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -30,6 +34,7 @@
 #include "trailsweep/input_walker.hpp"
 #include "trailsweep/json_writer.hpp"
 #include "trailsweep/run_summary.hpp"
+#include "trailsweep/scan_pipeline.hpp"
 #include "trailsweep/scanner.hpp"
 #include "trailsweep/time_util.hpp"
 
@@ -61,7 +66,13 @@ struct ScanCli {
   bool deterministic = false;
   std::string asff_account = "000000000000";
   std::string asff_region = "us-east-1";
+  unsigned jobs = 0;
 };
+
+// Set by SIGINT/SIGTERM; workers stop between files and a partial summary is printed.
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_interrupt(int) { g_stop.store(true); }
 
 // Shows files and bytes done on stderr while scanning, only on a terminal.
 class Progress {
@@ -205,6 +216,8 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   options.reader.max_record_bytes = static_cast<std::size_t>(*max_rec);
 
   auto started = std::chrono::steady_clock::now();
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
   ts::RunSummary summary;
   ts::WalkResult walk = ts::walk_inputs(cli.paths, options.filter);
   summary.digest_files = walk.digest_files;
@@ -217,22 +230,32 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   if (!loaded) return ts::kExitUsage;
   const ts::RuleSet& rules = *loaded->rules;
 
-  ts::Scanner scanner(options);
   ts::DetectorOptions detector_options;
   detector_options.max_evidence = cli.max_evidence;
-  ts::Detector detector(rules, detector_options);
   std::uint64_t total_bytes = 0;
   for (const auto& file : walk.files) {
     std::error_code ec;
     if (file.path != "-") total_bytes += std::filesystem::file_size(file.path, ec);
   }
   Progress progress(!cli.quiet && isatty(STDERR_FILENO), walk.files.size(), total_bytes);
-  for (std::size_t i = 0; i < walk.files.size(); ++i) {
-    scanner.scan_file(walk.files[i], detector, summary);
-    progress.update(i + 1, summary.bytes_compressed);
-  }
+  unsigned jobs = cli.jobs > 0 ? cli.jobs : std::max(1u, std::thread::hardware_concurrency());
+  ts::ScanPipeline pipeline(rules, options, detector_options, jobs);
+  ts::PipelineResult scanned = pipeline.run(
+      walk.files, [&](std::size_t files, std::uint64_t bytes) { progress.update(files, bytes); }, &g_stop);
   progress.finish();
-  summary.principals = scanner.principals().size();
+  ts::Detector& detector = *scanned.detector;
+  // Walk errors first, then the files' errors in input order; merge() adds the counts.
+  for (auto& e : scanned.summary.errors) {
+    if (summary.errors.size() < ts::RunSummary::kMaxErrorsKept) summary.errors.push_back(std::move(e));
+  }
+  scanned.summary.errors.clear();
+  summary.merge(scanned.summary);
+  summary.principals = scanned.summary.principals;
+  if (scanned.interrupted) {
+    summary.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::cerr << "trailsweep: interrupted; partial summary of what was read:\n" << ts::render_summary_text(summary);
+    return ts::kExitInterrupted;
+  }
   std::vector<ts::Finding> findings = ts::finalize_findings(rules, detector, cli.max_evidence);
   for (const auto& f : findings) ++summary.findings_by_level[static_cast<int>(f.level)];
   summary.elapsed_s =
@@ -385,6 +408,7 @@ int main(int argc, char** argv) {
   scan->add_option("--color", scan_cli.color, "Colour in the text report: auto, always or never (NO_COLOR is honoured)")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
+  scan->add_option("-j,--jobs", scan_cli.jobs, "Worker threads (default: all cores); output is the same for any value");
   scan->add_flag("--no-summary", scan_cli.no_summary, "Do not print the summary on stderr");
   scan->add_flag("-q,--quiet", scan_cli.quiet, "No progress line on stderr (it is only shown on a terminal)");
 

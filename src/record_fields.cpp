@@ -25,7 +25,12 @@ void RecordFields::bind(const Event& ev) {
   ev_ = &ev;
   parsed_ = false;
   error_.clear();
-  scratch_.clear();
+  scratch_used_ = 0;
+}
+
+std::string& RecordFields::next_scratch() {
+  if (scratch_used_ == scratch_.size()) scratch_.emplace_back();
+  return scratch_[scratch_used_++];
 }
 
 bool RecordFields::fixed_field(std::string_view path, const std::string** out, bool* is_bool) const {
@@ -147,15 +152,15 @@ bool RecordFields::any(std::string_view path,
           v.kind = FieldValue::Kind::kNumber;
           if (el.is_int64()) {
             v.number = static_cast<double>(std::int64_t(el));
-            scratch_.push_back(fmt::format("{}", std::int64_t(el)));
+            next_scratch() = fmt::format("{}", std::int64_t(el));
           } else if (el.is_uint64()) {
             v.number = static_cast<double>(std::uint64_t(el));
-            scratch_.push_back(fmt::format("{}", std::uint64_t(el)));
+            next_scratch() = fmt::format("{}", std::uint64_t(el));
           } else {
             v.number = double(el);
-            scratch_.push_back(fmt::format("{}", double(el)));
+            next_scratch() = fmt::format("{}", double(el));
           }
-          v.text = scratch_.back();
+          v.text = scratch_[scratch_used_ - 1];
           break;
         }
         case dom::element_type::BOOL:
@@ -167,8 +172,8 @@ bool RecordFields::any(std::string_view path,
           break;
         case dom::element_type::OBJECT:
           v.kind = FieldValue::Kind::kObject;
-          scratch_.push_back(simdjson::minify(el));
-          v.text = scratch_.back();
+          next_scratch() = simdjson::minify(el);
+          v.text = scratch_[scratch_used_ - 1];
           break;
         case dom::element_type::ARRAY:
           break;  // handled above
@@ -196,8 +201,9 @@ std::string_view RecordFields::raw() {
   if (!ev_) return {};
   if (!ev_->raw_json.empty() || !ev_->dom) return ev_->raw_json;
   // Records from a whole-document parse have no text of their own.
-  scratch_.push_back(simdjson::minify(ev_->dom->root));
-  return scratch_.back();
+  std::string& text = next_scratch();
+  text = simdjson::minify(ev_->dom->root);
+  return text;
 }
 
 bool RecordFields::exists(std::string_view path) {

@@ -106,10 +106,12 @@ Constraint node_constraint(const ConditionNode& n, const Detection& d, std::stri
   return std::nullopt;
 }
 
+// ASCII only, inline: std::tolower is a locale-aware library call per byte.
 void lower_into(std::string_view in, std::string& out) {
   out.resize(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
-    out[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(in[i])));
+    char c = in[i];
+    out[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
   }
 }
 

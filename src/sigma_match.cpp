@@ -13,7 +13,8 @@
 namespace trailsweep {
 
 namespace {
-inline char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+// ASCII folding, inline: this runs for every byte a rule compares.
+inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 }  // namespace
 
 Glob Glob::parse(std::string_view v, bool cased) {

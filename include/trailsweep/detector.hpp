@@ -44,12 +44,13 @@ class Detector final : public EventSink {
   struct Aggregate {
     std::uint64_t count = 0;
     std::int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
-    std::vector<Hit> earliest;  // kept sorted by hit_before, at most max_evidence
+    std::vector<Evidence> earliest;  // sorted by evidence_before, at most max_evidence; rule name left empty
     std::set<std::string> regions, source_ips, user_agents, access_keys, session_issuers;
     std::set<Resource> resources;
   };
   Hit make_hit(int rule, const Event& ev);
-  void add_to(Aggregate& agg, Hit hit) const;
+  void add_event(Aggregate& agg, int rule, const Event& ev);
+  void add_evidence(Aggregate& agg, Evidence e) const;
 
   const RuleSet& rules_;
   DetectorOptions options_;

@@ -81,4 +81,7 @@ bool finding_before(const Finding& a, const Finding& b);
 
 Evidence evidence_of(const Hit& h, const std::string& rule_name);
 
+/// The same order as hit_before, for evidence kept without its Hit.
+bool evidence_before(const Evidence& a, const Evidence& b);
+
 }  // namespace trailsweep

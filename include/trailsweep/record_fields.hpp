@@ -8,6 +8,7 @@
 // One per thread; bind() it to each event before use. Not thread-safe.
 #include <cstdint>
 #include <deque>
+#include <vector>
 #include <functional>
 #include <memory>
 #include <string>
@@ -59,7 +60,12 @@ class RecordFields {
   std::unique_ptr<Dom> dom_;
   bool parsed_ = false;
   std::string error_;
-  std::deque<std::string> scratch_;  // texts built for numbers and containers
+  // Texts built for numbers and containers. A deque never moves its elements,
+  // so views stay valid until the next bind(); its strings are reused across
+  // events so the hot loop does not allocate.
+  std::deque<std::string> scratch_;
+  std::size_t scratch_used_ = 0;
+  std::string& next_scratch();
 };
 
 }  // namespace trailsweep

@@ -1,0 +1,45 @@
+#pragma once
+// ScanPipeline: scans many files on a pool of worker threads. Each worker owns
+// its Scanner (parser, buffers) and Detector, and takes the next file from a
+// shared counter; nothing else is shared while scanning. At the end the
+// workers' summaries and detectors are merged, errors are put back in file
+// order, and correlation (which sorts by event time) makes the findings
+// independent of which worker read what: the output is the same for any -j.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "trailsweep/detector.hpp"
+#include "trailsweep/input_walker.hpp"
+#include "trailsweep/run_summary.hpp"
+#include "trailsweep/scanner.hpp"
+
+namespace trailsweep {
+
+struct PipelineResult {
+  RunSummary summary;                 ///< merged; errors in input order
+  std::unique_ptr<Detector> detector;  ///< all workers' hits and aggregates
+  bool interrupted = false;            ///< stopped early by `stop`
+};
+
+class ScanPipeline {
+ public:
+  ScanPipeline(const RuleSet& rules, ScanOptions options, DetectorOptions detector_options, unsigned jobs);
+
+  /// Scans `files`. `progress(files_done, bytes_done)` is called now and then
+  /// from the calling thread. Setting `*stop` makes workers finish the file
+  /// they are on and return.
+  PipelineResult run(const std::vector<InputFile>& files,
+                     const std::function<void(std::size_t, std::uint64_t)>& progress,
+                     const std::atomic<bool>* stop = nullptr);
+
+ private:
+  const RuleSet& rules_;
+  ScanOptions options_;
+  DetectorOptions detector_options_;
+  unsigned jobs_;
+};
+
+}  // namespace trailsweep

@@ -1,0 +1,87 @@
+#include "trailsweep/scan_pipeline.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <unordered_set>
+
+namespace trailsweep {
+
+ScanPipeline::ScanPipeline(const RuleSet& rules, ScanOptions options, DetectorOptions detector_options,
+                           unsigned jobs)
+    : rules_(rules), options_(std::move(options)), detector_options_(detector_options), jobs_(std::max(1u, jobs)) {}
+
+PipelineResult ScanPipeline::run(const std::vector<InputFile>& files,
+                                 const std::function<void(std::size_t, std::uint64_t)>& progress,
+                                 const std::atomic<bool>* stop) {
+  struct Worker {
+    std::unique_ptr<Detector> detector;
+    RunSummary summary;
+    std::vector<std::pair<std::size_t, Diagnostic>> errors;  // (file index, problem)
+    std::unordered_set<std::uint64_t> principals;
+  };
+  const unsigned n_workers = static_cast<unsigned>(std::min<std::size_t>(jobs_, std::max<std::size_t>(1, files.size())));
+  std::vector<Worker> workers(n_workers);
+  std::atomic<std::size_t> next{0}, files_done{0};
+  std::atomic<std::uint64_t> bytes_done{0};
+  std::atomic<bool> interrupted{false};
+
+  auto work = [&](Worker& w) {
+    Scanner scanner(options_);
+    w.detector = std::make_unique<Detector>(rules_, detector_options_);
+    for (;;) {
+      if (stop && stop->load(std::memory_order_relaxed)) {
+        interrupted = true;
+        break;
+      }
+      std::size_t i = next.fetch_add(1);
+      if (i >= files.size()) break;
+      RunSummary file_summary;
+      scanner.scan_file(files[i], *w.detector, file_summary);
+      for (auto& e : file_summary.errors) w.errors.emplace_back(i, std::move(e));
+      file_summary.errors.clear();
+      w.summary.merge(file_summary);
+      files_done.fetch_add(1, std::memory_order_relaxed);
+      bytes_done.fetch_add(file_summary.bytes_compressed, std::memory_order_relaxed);
+    }
+    w.principals = scanner.principals();
+  };
+
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < n_workers; ++t) threads.emplace_back(work, std::ref(workers[t]));
+  std::thread first(work, std::ref(workers[0]));
+  // The calling thread only reports progress.
+  while (files_done.load() < files.size() && !interrupted.load()) {
+    if (progress) progress(files_done.load(), bytes_done.load());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (stop && stop->load()) break;
+  }
+  first.join();
+  for (auto& t : threads) t.join();
+  if (progress) progress(files_done.load(), bytes_done.load());
+
+  PipelineResult result;
+  result.interrupted = interrupted.load();
+  std::vector<std::pair<std::size_t, Diagnostic>> errors;
+  std::unordered_set<std::uint64_t> principals;
+  for (Worker& w : workers) {
+    result.summary.merge(w.summary);
+    for (auto& e : w.errors) errors.push_back(std::move(e));
+    principals.insert(w.principals.begin(), w.principals.end());
+    if (!result.detector) {
+      result.detector = std::move(w.detector);
+    } else {
+      result.detector->merge(std::move(*w.detector));
+    }
+  }
+  std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  result.summary.errors.clear();
+  for (auto& [index, d] : errors) {
+    if (result.summary.errors.size() >= RunSummary::kMaxErrorsKept) break;
+    result.summary.errors.push_back(std::move(d));
+  }
+  result.summary.principals = principals.size();
+  return result;
+}
+
+}  // namespace trailsweep

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Benchmark: trailsweep against the inflate-only limit and what users do otherwise,
+# on the same machine in one run. Prints a Markdown table (the README keeps it).
+#
+#   tests/bench/run_bench.sh [ARCHIVE_DIR] [SIZE_MB] [PRINCIPALS]
+#
+# Builds the release preset if needed and generates the archive (deterministic)
+# if ARCHIVE_DIR has none. Needs: python3, jq, gzip, GNU time.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+archive=${1:-/tmp/trailsweep-bench}
+size_mb=${2:-2000}
+principals=${3:-100000}
+jobs=$(nproc)
+build=$root/build/release
+if [ ! -x "$build/trailsweep" ] || [ ! -x "$build/tests/bench/trailsweep_inflate_only" ]; then
+  (cd "$root" && cmake --preset release >/dev/null && cmake --build --preset release >/dev/null)
+fi
+if [ ! -d "$archive/AWSLogs" ]; then
+  python3 "$root/tests/bench/make_bench_archive.py" "$archive" --size-mb "$size_mb" --principals "$principals"
+fi
+list=$(mktemp)
+trap 'rm -f "$list" "$list".*' EXIT
+find "$archive" -name '*.json.gz' | sort > "$list"
+nfiles=$(wc -l < "$list")
+gz_mb=$(du -sm --apparent-size "$archive" | cut -f1)
+sync
+
+# seconds and peak RSS (KB) of a command
+measure() { /usr/bin/time -f "%e %M" -o "$list.time" "$@" > /dev/null 2>"$list.err" || true; tail -n 1 "$list.time"; }
+
+inflate="$build/tests/bench/trailsweep_inflate_only"
+read limit_s _ <<< "$(measure sh -c "'$inflate' -j $jobs < '$list'")"
+read limit1_s _ <<< "$(measure sh -c "'$inflate' -j 1 < '$list'")"
+raw_mb=$("$inflate" -j "$jobs" < "$list" | cut -d' ' -f3)
+rules=(--rules "$root/rules" --rules "$root/testdata/sigma-rules")
+read ts_s ts_rss <<< "$(measure "$build/trailsweep" scan -q --no-summary --format json -j "$jobs" "${rules[@]}" "$archive")"
+read ts1_s _ <<< "$(measure "$build/trailsweep" scan -q --no-summary --format json -j 1 "${rules[@]}" "$archive")"
+read tsc_s tsc_rss <<< "$(measure "$build/trailsweep" scan -q --no-summary --format json -j "$jobs" "$archive")"
+records=$( ("$build/trailsweep" scan -q --no-summary --format json -j "$jobs" "$archive" || true) | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["records"])')
+read gz_s _ <<< "$(measure sh -c "xargs -P $jobs -n 64 gzip -dc < '$list'")"
+py='import gzip,json,sys
+n=0
+for f in sys.argv[1:]:
+    for r in json.load(gzip.open(f))["Records"]:
+        if r.get("eventName") in ("RunInstances","CreateCluster") or r.get("errorCode")=="Client.DryRunOperation": n+=1
+print(n)'
+read py_s _ <<< "$(measure sh -c "xargs -P $jobs -n 256 python3 -c '$py' < '$list'")"
+tenth=$((nfiles / 10 + 1))
+head -n "$tenth" "$list" > "$list.10"
+read jq_s _ <<< "$(measure sh -c "xargs zcat < '$list.10' | jq -c '.Records[] | select(.eventName==\"RunInstances\" or .errorCode==\"Client.DryRunOperation\")'")"
+jq_scaled=$(python3 -c "print(f'{$jq_s * $nfiles / $tenth:.1f}')")
+
+ratio() { python3 -c "print(f'{$1 / $limit_s:.1f}')"; }
+echo "archive: $nfiles files, ${gz_mb} MB gzip, ${raw_mb} MB JSON, $records records, $principals principals; $jobs threads on $(nproc) cores"
+echo
+echo "| way to do the job | wall time | ratio to the limit |"
+echo "|---|---|---|"
+echo "| libdeflate inflate only, $jobs threads (the limit) | ${limit_s} s | 1.0 |"
+echo "| **trailsweep scan**, shipped + 57 SigmaHQ rules, -j $jobs | ${ts_s} s | $(ratio "$ts_s") |"
+echo "| trailsweep scan, shipped rules only, -j $jobs | ${tsc_s} s | $(ratio "$tsc_s") |"
+echo "| \`gzip -dc\` only, $jobs processes | ${gz_s} s | $(ratio "$gz_s") |"
+echo "| Python gzip+json filter, $jobs processes | ${py_s} s | $(ratio "$py_s") |"
+echo "| \`zcat \| jq\` filter (10% subset, scaled) | ~${jq_scaled} s | ~$(ratio "$jq_scaled") |"
+echo
+python3 - <<PY
+ts, ts1, lim1 = $ts_s, $ts1_s, $limit1_s
+print(f"trailsweep (all rules): {$raw_mb/ts:.0f} MB/s of JSON, {$records/ts/1e6:.2f} M records/s; "
+      f"scaling 1 -> $jobs threads: {ts1/ts:.2f}x (inflate alone: {lim1/$limit_s:.2f}x); "
+      f"peak RSS {int('$ts_rss')/1024:.0f} MB (shipped rules only: {int('$tsc_rss')/1024:.0f} MB)")
+print(f"vs gzip -dc: {$gz_s/ts:.1f}x faster; vs zcat | jq: ~{$jq_scaled/ts:.0f}x faster")
+PY
