@@ -178,6 +178,11 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
   return n * mult;
 }
 
+std::string interrupted_line(std::uint64_t files_done, std::size_t files, std::uint64_t bytes) {
+  return fmt::format("trailsweep: interrupted after {} of {} files ({:.1f} MB read); no findings reported\n",
+                     files_done, files, bytes / 1e6);
+}
+
 int usage_error(const std::string& message) {
   std::cerr << "trailsweep: " << message << "\n";
   return ts::kExitUsage;
@@ -243,6 +248,11 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   ts::PipelineResult scanned = pipeline.run(
       walk.files, [&](std::size_t files, std::uint64_t bytes) { progress.update(files, bytes); }, &g_stop);
   progress.finish();
+  if (scanned.stuck) {
+    std::cerr << interrupted_line(scanned.summary.files_read, walk.files.size(), scanned.summary.bytes_compressed);
+    std::cerr.flush();
+    std::_Exit(ts::kExitInterrupted);  // a worker is blocked in read(); do not wait for it
+  }
   ts::Detector& detector = *scanned.detector;
   // Walk errors first, then the files' errors in input order; merge() adds the counts.
   for (auto& e : scanned.summary.errors) {

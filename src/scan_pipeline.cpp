@@ -25,6 +25,7 @@ PipelineResult ScanPipeline::run(const std::vector<InputFile>& files,
   std::atomic<std::size_t> next{0}, files_done{0};
   std::atomic<std::uint64_t> bytes_done{0};
   std::atomic<bool> interrupted{false};
+  std::atomic<unsigned> finished{0};
 
   auto work = [&](Worker& w) {
     Scanner scanner(options_);
@@ -45,16 +46,34 @@ PipelineResult ScanPipeline::run(const std::vector<InputFile>& files,
       bytes_done.fetch_add(file_summary.bytes_compressed, std::memory_order_relaxed);
     }
     w.principals = scanner.principals();
+    finished.fetch_add(1);
   };
 
   std::vector<std::thread> threads;
   for (unsigned t = 1; t < n_workers; ++t) threads.emplace_back(work, std::ref(workers[t]));
   std::thread first(work, std::ref(workers[0]));
   // The calling thread only reports progress.
-  while (files_done.load() < files.size() && !interrupted.load()) {
+  while (finished.load() < n_workers) {
     if (progress) progress(files_done.load(), bytes_done.load());
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (stop && stop->load()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (stop && stop->load()) {
+      // Workers stop between files; one blocked on a pipe or a slow disk may
+      // not, so give them a moment and then report what is known.
+      for (int i = 0; i < 40 && finished.load() < n_workers; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      if (finished.load() < n_workers) {
+        first.detach();
+        for (auto& t : threads) t.detach();
+        PipelineResult partial;
+        partial.interrupted = true;
+        partial.stuck = true;
+        partial.summary.files_read = files_done.load();
+        partial.summary.bytes_compressed = bytes_done.load();
+        return partial;
+      }
+      break;
+    }
   }
   first.join();
   for (auto& t : threads) t.join();

@@ -44,6 +44,24 @@ void Scanner::deliver(EventSink& sink, RunSummary& summary) {
   sink.on_event(event_);
 }
 
+namespace {
+
+// Byte offset of record `index` in a whole document; only called for records
+// with problems, which the whole-document parse cannot locate by itself.
+std::int64_t offset_of_record(std::string_view text, std::int64_t index) {
+  MemorySource source(text);
+  Decoder decoder(source, UINT64_MAX);
+  RecordReader reader(decoder);
+  RecordView view;
+  while (reader.next(&view)) {
+    if (view.index == index) return view.offset;
+    if (view.index > index) break;
+  }
+  return -1;
+}
+
+}  // namespace
+
 bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, EventSink& sink,
                               RunSummary& summary) {
   if (file.path == "-") return false;
@@ -98,6 +116,7 @@ bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, Ev
           if (problems++ < options_.max_problems_per_file) {
             Diagnostic d = file_problem(name, outcome.error);
             d.pos.record = index;
+            d.pos.offset = offset_of_record(text, index);
             summary.add_error(std::move(d));
           } else {
             ++summary.errors_total;

@@ -86,3 +86,38 @@ TEST(Cli, MissingPathIsAnInputError) {
 
 }  // namespace
 }  // namespace trailsweep
+
+namespace trailsweep {
+namespace {
+
+TEST(Cli, OutputIsTheSameForAnyNumberOfThreads) {
+  auto one = testing::run_trailsweep("scan --deterministic --no-summary --format json -j 1 testdata/");
+  for (const char* j : {"2", "3", "8"}) {
+    auto many = testing::run_trailsweep(std::string("scan --deterministic --no-summary --format json -j ") + j + " testdata/");
+    EXPECT_TRUE(one.out == many.out) << "-j " << j;
+    EXPECT_EQ(one.exit_code, many.exit_code);
+  }
+}
+
+TEST(Cli, InterruptStopsWithAPartialSummaryAndExit130) {
+  // stdin that never ends: the scan blocks until SIGINT arrives.
+  testing::TempDir tmp;
+  std::string cmd = std::string("cd '") + TRAILSWEEP_SOURCE_DIR + "' && (sleep 30 | '" + TRAILSWEEP_BINARY +
+                    "' scan -q - 2>'" + (tmp.path() / "err").string() + "'; echo $? > '" +
+                    (tmp.path() / "rc").string() + "') & sleep 1; pkill -INT -f '" + TRAILSWEEP_BINARY +
+                    " scan -q -$'; wait";
+  std::system(cmd.c_str());
+  EXPECT_EQ(testing::read_file(tmp.path() / "rc"), "130\n");
+  EXPECT_NE(testing::read_file(tmp.path() / "err").find("trailsweep: interrupted"), std::string::npos);
+}
+
+TEST(Cli, ClosedStdoutPipeExitsQuietly) {
+  testing::TempDir tmp;
+  std::string cmd = std::string("cd '") + TRAILSWEEP_SOURCE_DIR + "' && '" + TRAILSWEEP_BINARY +
+                    "' scan --format jsonl --no-summary testdata/ 2>'" + (tmp.path() / "err").string() + "' | head -c 10 > /dev/null";
+  std::system(cmd.c_str());
+  EXPECT_EQ(testing::read_file(tmp.path() / "err"), "");
+}
+
+}  // namespace
+}  // namespace trailsweep

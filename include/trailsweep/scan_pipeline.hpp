@@ -22,6 +22,7 @@ struct PipelineResult {
   RunSummary summary;                 ///< merged; errors in input order
   std::unique_ptr<Detector> detector;  ///< all workers' hits and aggregates
   bool interrupted = false;            ///< stopped early by `stop`
+  bool stuck = false;  ///< a worker did not stop in time: only file/byte counts are known, detector is null
 };
 
 class ScanPipeline {

@@ -1,0 +1,174 @@
+// Damaged copies of real testdata files: every variant is read without a
+// crash, either cleanly or with a located error, every intact record before
+// the damage is still read, and findings from intact files do not change.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "test_util.hpp"
+#include "trailsweep/byte_source.hpp"
+#include "trailsweep/finding_context.hpp"
+#include "trailsweep/scanner.hpp"
+
+namespace trailsweep {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Count : EventSink {
+  std::vector<std::string> ids;
+  void on_event(const Event& ev) override { ids.push_back(ev.event_id); }
+};
+
+struct Read {
+  std::vector<std::string> ids;
+  RunSummary summary;
+};
+
+Read read_bytes(const std::string& bytes, ScanOptions opts = {}) {
+  Scanner scanner(opts);
+  Count sink;
+  Read r;
+  MemorySource src(bytes, 4096);
+  scanner.scan_source(src, "damaged", sink, r.summary);
+  r.ids = std::move(sink.ids);
+  return r;
+}
+
+// Every problem must name a place: a record, a byte offset, or the file itself.
+void expect_located(const RunSummary& s) {
+  for (const auto& e : s.errors) {
+    EXPECT_EQ(e.pos.file, "damaged");
+    EXPECT_FALSE(e.message.empty());
+  }
+}
+
+std::string archive_file() {
+  for (const auto& e : fs::recursive_directory_iterator(fs::path(TRAILSWEEP_SOURCE_DIR) / "testdata/archive/AWSLogs/111122223333/CloudTrail/us-east-1")) {
+    if (e.path().filename().string().find("20251102T0915Z") != std::string::npos) return e.path().string();
+  }
+  return {};
+}
+
+TEST(DamagedInput, TruncatedAtManyOffsetsKeepsThePrefix) {
+  std::string gz = testing::read_file(archive_file());
+  ASSERT_GT(gz.size(), 1000u);
+  Read intact = read_bytes(gz);
+  ASSERT_GT(intact.ids.size(), 50u);
+  std::size_t previous = 0;
+  for (std::size_t cut = 20; cut < gz.size(); cut += gz.size() / 37) {
+    Read r = read_bytes(gz.substr(0, cut));
+    EXPECT_TRUE(r.summary.input_incomplete()) << cut;
+    expect_located(r.summary);
+    // What was read is exactly a prefix of the intact file's records.
+    ASSERT_LE(r.ids.size(), intact.ids.size());
+    EXPECT_TRUE(std::equal(r.ids.begin(), r.ids.end(), intact.ids.begin())) << cut;
+    EXPECT_GE(r.ids.size(), previous) << "a longer prefix never yields fewer records";
+    previous = r.ids.size();
+  }
+}
+
+TEST(DamagedInput, FlippedBytesNeverCrashAndAreReported) {
+  std::string gz = testing::read_file(archive_file());
+  for (std::size_t at = 10; at < gz.size() - 8; at += gz.size() / 53) {
+    std::string damaged = gz;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x5a);
+    Read r = read_bytes(damaged);
+    expect_located(r.summary);
+    EXPECT_TRUE(r.summary.input_incomplete() || !r.ids.empty()) << at;
+  }
+}
+
+TEST(DamagedInput, JsonCutInsideAStringAndInvalidUtf8) {
+  std::string rec1 = testing::iam_user_record("CreateUser", "2024-08-01T13:33:28Z", "id-1");
+  std::string rec2 = testing::iam_user_record("CreateAccessKey", "2024-08-01T13:33:29Z", "id-2");
+  std::string doc = R"({"Records":[)" + rec1 + "," + rec2 + "]}";
+  std::size_t in_string = doc.find("malicious-iam-user", doc.find("id-2") - 900) + 5;
+  ASSERT_GT(in_string, doc.find(rec2.substr(0, 40)) + rec1.size());
+  Read cut = read_bytes(doc.substr(0, in_string));
+  EXPECT_EQ(cut.ids, std::vector<std::string>{"id-1"});
+  ASSERT_EQ(cut.summary.errors.size(), 1u);
+  EXPECT_EQ(cut.summary.errors[0].pos.record, 1);
+  EXPECT_EQ(cut.summary.errors[0].message, "input ends inside this record (truncated)");
+
+  std::string bad_utf8 = doc;
+  bad_utf8.replace(bad_utf8.find("stratus-red-team_4f1b2c3d"), 4, "\xff\xfe\xfd\xfc");
+  Read u = read_bytes(bad_utf8);
+  EXPECT_EQ(u.ids.size(), 1u);  // the damaged record is reported, the other read
+  ASSERT_EQ(u.summary.errors.size(), 1u);
+  EXPECT_EQ(u.summary.errors[0].pos.record, 0);
+  EXPECT_EQ(u.summary.errors[0].message.rfind("invalid JSON: ", 0), 0u);
+}
+
+TEST(DamagedInput, BomAndCrlfJsonLinesReadCleanly) {
+  std::string rec1 = testing::iam_user_record("CreateUser", "2024-08-01T13:33:28Z", "id-1");
+  std::string rec2 = testing::iam_user_record("CreateAccessKey", "2024-08-01T13:33:29Z", "id-2");
+  Read r = read_bytes("\xEF\xBB\xBF" + rec1 + "\r\n" + rec2 + "\r\n");
+  EXPECT_EQ(r.ids, (std::vector<std::string>{"id-1", "id-2"}));
+  EXPECT_EQ(r.summary.errors_total, 0u);
+}
+
+TEST(DamagedInput, WrongTrailerChecksumIsReportedAfterReadingTheRecords) {
+  std::string gz = testing::read_file(archive_file());
+  Read intact = read_bytes(gz);
+  std::string bad = gz;
+  bad[bad.size() - 8] = static_cast<char>(bad[bad.size() - 8] ^ 0xff);
+  Read r = read_bytes(bad);
+  EXPECT_EQ(r.ids, intact.ids);
+  ASSERT_EQ(r.summary.errors.size(), 1u);
+  EXPECT_EQ(r.summary.errors[0].message, "corrupt gzip data: incorrect data check");
+  EXPECT_TRUE(r.summary.errors[0].pos.compressed);
+}
+
+TEST(DamagedInput, ZeroFilledGzipBombHitsTheCap) {
+  // 3 GiB of zeros compresses to ~3 MB; the cap stops it long before.
+  std::string zeros(64 << 20, '\0');
+  std::string member = testing::gzip_bytes(zeros);
+  std::string bomb;
+  for (int i = 0; i < 48; ++i) bomb += member;  // concatenated members: 3 GiB when inflated
+  ScanOptions opts;
+  opts.max_decompressed_bytes = 256ull << 20;
+  Read r = read_bytes(bomb, opts);
+  EXPECT_TRUE(r.ids.empty());
+  bool capped = false;
+  for (const auto& e : r.summary.errors) capped |= e.message.find("--max-decompressed-size") != std::string::npos;
+  EXPECT_TRUE(capped);
+  EXPECT_LE(r.summary.bytes_uncompressed, 256ull << 20);
+}
+
+TEST(DamagedInput, RedeliveredRecordsDoNotDoubleCountStages) {
+  // The full campaign file set, with every archive file given twice.
+  auto once = testing::run_trailsweep("scan --format json --no-summary --deterministic testdata/archive");
+  auto twice = testing::run_trailsweep("scan --format json --no-summary --deterministic testdata/archive testdata/archive");
+  auto stages_of = [](const std::string& json) {
+    auto p = json.find("\"stages\"");
+    return json.substr(p, json.find("\"event_ids\"", p) - p);
+  };
+  ASSERT_NE(once.out.find("\"stages\""), std::string::npos);
+  EXPECT_EQ(stages_of(once.out), stages_of(twice.out));
+  EXPECT_NE(once.out.find("\"event_count\": 162"), std::string::npos);
+  EXPECT_NE(twice.out.find("\"event_count\": 162"), std::string::npos);
+}
+
+TEST(DamagedInput, FindingsFromIntactFilesDoNotChange) {
+  testing::TempDir tmp;
+  std::string benign;  // an organization-trail file with only benign records
+  for (const auto& e : fs::recursive_directory_iterator(fs::path(TRAILSWEEP_SOURCE_DIR) / "testdata/archive/AWSLogs/o-a1b2c3d4e5")) {
+    if (e.is_regular_file()) benign = e.path().string();
+  }
+  std::string gz = testing::read_file(benign);
+  testing::write_file(tmp.path() / "truncated.json.gz", gz.substr(0, gz.size() / 3));
+  testing::write_file(tmp.path() / "flipped.json.gz", std::string(gz).replace(100, 1, "\x01"));
+  testing::write_file(tmp.path() / "zeros.json", std::string(1 << 20, '\0'));
+  auto clean = testing::run_trailsweep("scan --format json --no-summary --deterministic testdata/scenarios/jsonl-delivery");
+  auto mixed = testing::run_trailsweep("scan --format json --no-summary --deterministic testdata/scenarios/jsonl-delivery " +
+                                       tmp.path().string());
+  EXPECT_EQ(mixed.exit_code, 1);
+  auto findings_of = [](const std::string& json) { return json.substr(0, json.find("\"summary\"")); };
+  EXPECT_TRUE(findings_of(clean.out) == findings_of(mixed.out));
+  EXPECT_NE(mixed.out.find("truncated.json.gz"), std::string::npos);
+  EXPECT_NE(mixed.out.find("zeros.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trailsweep
