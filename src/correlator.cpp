@@ -155,7 +155,8 @@ CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
 
     const std::size_t n_refs = c.rule_indices.size();
     for (auto& [key, slot] : groups) {
-      auto& [group, items] = slot;
+      auto& group = slot.first;  // (clang 14 cannot capture structured bindings)
+      auto& items = slot.second;
       std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
         if (a.time_ms != b.time_ms) return a.time_ms < b.time_ms;
         if (a.source_rule != b.source_rule) return a.source_rule < b.source_rule;

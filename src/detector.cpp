@@ -43,8 +43,9 @@ Hit Detector::make_hit(int rule, const Event& ev) {
   const RuleExtras& extras = rules_.rules()[static_cast<std::size_t>(rule)].extras;
   auto collect = [&](const std::vector<std::pair<std::string, std::string>>& spec,
                      std::vector<std::pair<std::string, std::string>>* into) {
-    for (const auto& [type, path] : spec) {
-      fields_.any(path, [&](const FieldValue& v) {
+    for (const auto& entry : spec) {
+      const std::string& type = entry.first;  // (clang 14 cannot capture structured bindings)
+      fields_.any(entry.second, [&](const FieldValue& v) {
         if (v.kind != FieldValue::Kind::kNull && !v.text.empty()) into->emplace_back(type, std::string(v.text));
         return false;
       });
@@ -86,8 +87,9 @@ void Detector::add_event(Aggregate& agg, int rule, const Event& ev) {
   add_capped(agg.access_keys, ev.identity.access_key_id);
   add_capped(agg.session_issuers, ev.identity.session_issuer_arn);
   const RuleExtras& extras = rules_.rules()[static_cast<std::size_t>(rule)].extras;
-  for (const auto& [type, path] : extras.resources) {
-    fields_.any(path, [&](const FieldValue& v) {
+  for (const auto& entry : extras.resources) {
+    const std::string& type = entry.first;
+    fields_.any(entry.second, [&](const FieldValue& v) {
       if (v.kind == FieldValue::Kind::kNull || v.text.empty()) return false;
       agg.resources.insert({type, std::string(v.text), ev.event_source == "iam.amazonaws.com" ? "" : ev.aws_region});
       if (agg.resources.size() > options_.max_resources) agg.resources.erase(std::prev(agg.resources.end()));

@@ -72,7 +72,9 @@ std::string render_remediation_script(const std::vector<Finding>& findings, cons
     } else {
       out += "# No long-term key recorded for this principal; rotate its credentials by hand.\n";
     }
-    for (const auto& [region, types] : by_region) {
+    for (const auto& region_entry : by_region) {
+      const std::string& region = region_entry.first;  // (clang 14 cannot capture structured bindings)
+      const auto& types = region_entry.second;
       std::string reg = region.empty() ? "" : " --region " + shell_quote(region);
       auto ids = [&](const char* type) -> const std::vector<std::string>& {
         static const std::vector<std::string> kNone;
