@@ -281,7 +281,7 @@ std::string render_text_report(const std::vector<Finding>& findings, bool color)
     }
     out += "  evidence\n";
     for (const auto& e : f.evidence) {
-      out += fmt::format("    {}  {:<28} {:<14} {}:{}\n", format_rfc3339_ms(e.time_ms),
+      out += fmt::format("    {}  {:<32} {:<14} {} (record {})\n", format_rfc3339_ms(e.time_ms),
                          sanitize_for_terminal(e.event_name), sanitize_for_terminal(e.region),
                          sanitize_for_terminal(e.file), e.record);
     }

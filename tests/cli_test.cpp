@@ -121,3 +121,23 @@ TEST(Cli, ClosedStdoutPipeExitsQuietly) {
 
 }  // namespace
 }  // namespace trailsweep
+
+namespace trailsweep {
+namespace {
+
+TEST(Cli, InstalledBinaryFindsTheBundledRules) {
+  testing::TempDir prefix;
+  std::string build_dir = std::filesystem::path(TRAILSWEEP_BINARY).parent_path().string();
+  std::string install = "cmake --install '" + build_dir + "' --prefix '" + prefix.path().string() + "' > /dev/null";
+  ASSERT_EQ(std::system(install.c_str()), 0);
+  auto bin = prefix.path() / "bin" / "trailsweep";
+  ASSERT_TRUE(std::filesystem::exists(prefix.path() / "share/trailsweep/rules/aws/cryptomining/sequence/campaign.yml"));
+  // Run from an unrelated directory with no TRAILSWEEP_RULES: the install prefix is found.
+  std::string cmd = "cd / && env -u TRAILSWEEP_RULES '" + bin.string() + "' rules list > '" +
+                    (prefix.path() / "out").string() + "' 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_NE(testing::read_file(prefix.path() / "out").find("aws_cryptomining_campaign"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trailsweep
