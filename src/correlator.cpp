@@ -236,14 +236,7 @@ CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
 
     if (!rules.reports_own_hits(ci)) continue;
     for (const Match& m : matches[static_cast<std::size_t>(ci)]) {
-      Finding f;
-      f.rule = ci;
-      f.rule_id = rule.id;
-      f.rule_name = rule.display_id();
-      f.title = rule.title;
-      f.kind = rule.kind_name();
-      f.level = rule.level;
-      f.tags = rule.tags;
+      Finding f = finding_for_rule(rule, ci);
       f.group = m.group;
       f.detectable_ms = m.detect_ms;
       // One event can match several rules of a stage (a 999-instance group is

@@ -158,14 +158,7 @@ std::vector<Finding> Detector::single_event_findings() const {
   for (const auto& [key, agg] : aggregates_) {
     const auto& [rule_index, account, principal] = key;
     const Rule& rule = rules_.rules()[static_cast<std::size_t>(rule_index)];
-    Finding f;
-    f.rule = rule_index;
-    f.rule_id = rule.id;
-    f.rule_name = rule.display_id();
-    f.title = rule.title;
-    f.kind = rule.kind_name();
-    f.level = rule.level;
-    f.tags = rule.tags;
+    Finding f = finding_for_rule(rule, rule_index);
     f.account = account;
     f.principal = principal;
     if (!agg.access_keys.empty()) f.access_key_id = *agg.access_keys.begin();

@@ -15,6 +15,18 @@ bool finding_before(const Finding& a, const Finding& b) {
          std::tie(b.first_ms, b.principal, b.account, b.rule_id, b.last_ms);
 }
 
+Finding finding_for_rule(const Rule& rule, int index) {
+  Finding f;
+  f.rule = index;
+  f.rule_id = rule.id;
+  f.rule_name = rule.display_id();
+  f.title = rule.title;
+  f.kind = rule.kind_name();
+  f.level = rule.level;
+  f.tags = rule.tags;
+  return f;
+}
+
 bool evidence_before(const Evidence& a, const Evidence& b) {
   return std::tie(a.time_ms, a.event_id, a.file, a.record) < std::tie(b.time_ms, b.event_id, b.file, b.record);
 }

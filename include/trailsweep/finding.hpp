@@ -76,6 +76,9 @@ struct Finding {
   std::vector<std::string> remediation;
 };
 
+/// A finding of `rule` (index `index` in its RuleSet) with the rule's fields filled in.
+Finding finding_for_rule(const Rule& rule, int index);
+
 /// Severity (highest first), then first seen, then principal, then rule.
 bool finding_before(const Finding& a, const Finding& b);
 
