@@ -338,6 +338,62 @@ class Compiler {
   }
 };
 
+// yaml-cpp 0.7 (Debian 12) loops forever, allocating, on a ',' that starts a
+// line outside any flow collection (",", " ,x", "[a]\n,"); found by
+// fuzz_rule_loader. Such text is never a valid rule, so it is refused up front.
+// Returns the 1-based line of the first such comma, or 0.
+int stray_flow_comma_line(std::string_view text) {
+  int depth = 0, line = 1;
+  bool line_start = true, in_single = false, in_double = false, in_comment = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line;
+      line_start = true;
+      in_comment = false;
+      continue;
+    }
+    if (in_comment) continue;
+    if (in_single) {
+      if (c == '\'') in_single = false;
+      continue;
+    }
+    if (in_double) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_double = false;
+      }
+      continue;
+    }
+    if (line_start && (c == ' ' || c == '\t')) continue;
+    if (line_start && c == ',' && depth == 0) return line;
+    line_start = false;
+    switch (c) {
+      case '#':
+        in_comment = true;
+        break;
+      case '\'':
+        in_single = true;
+        break;
+      case '"':
+        in_double = true;
+        break;
+      case '[':
+      case '{':
+        ++depth;
+        break;
+      case ']':
+      case '}':
+        if (depth > 0) --depth;
+        break;
+      default:
+        break;
+    }
+  }
+  return 0;
+}
+
 struct Document {
   std::string file;
   YAML::Node node;
@@ -359,6 +415,10 @@ struct Loader {
 
   void load_text(const std::string& text, const std::string& file) {
     ++result.files;
+    if (int line = stray_flow_comma_line(text)) {
+      result.errors.push_back({file, line, 0, "", "invalid YAML: ',' outside a flow sequence or map"});
+      return;
+    }
     std::vector<YAML::Node> docs;
     try {
       docs = YAML::LoadAll(text);
