@@ -300,6 +300,7 @@ CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
       std::size_t cap = options.max_evidence == 0 ? SIZE_MAX : options.max_evidence;
       std::set<std::string> shown_events;
       std::vector<std::size_t> chosen;
+      std::map<std::size_t, int> stage_of;  // hit -> index in f.stages
       std::vector<std::size_t> cursor(per_stage.size(), 0);
       for (bool progress = true; progress && chosen.size() < cap;) {
         progress = false;
@@ -310,6 +311,7 @@ CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
             const std::string& eid = hits[id].event_id;
             if (!eid.empty() && !shown_events.insert(eid).second) continue;
             chosen.push_back(id);
+            stage_of[id] = static_cast<int>(s);
             progress = true;
             break;
           }
@@ -319,6 +321,7 @@ CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
       for (std::size_t id : chosen) {
         const Hit& h = hits[id];
         f.evidence.push_back(evidence_of(h, rules.rules()[static_cast<std::size_t>(h.rule)].display_id()));
+        f.evidence.back().stage = stage_of[id];
         if (!h.event_id.empty()) f.event_ids.push_back(h.event_id);
       }
       f.evidence_omitted = f.event_count - f.evidence.size();

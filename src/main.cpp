@@ -27,6 +27,7 @@
 #include "trailsweep/remediation_script.hpp"
 #include "trailsweep/report_asff.hpp"
 #include "trailsweep/report_csv.hpp"
+#include "trailsweep/report_html.hpp"
 #include "trailsweep/report_ocsf.hpp"
 #include "trailsweep/report_sarif.hpp"
 #include "trailsweep/reporter.hpp"
@@ -298,6 +299,8 @@ int run_scan(const ScanCli& cli, const char* argv0) {
     out = ts::render_asff_report(findings, ctx);
   } else if (cli.format == "csv") {
     out = ts::render_csv_report(findings);
+  } else if (cli.format == "html") {
+    out = ts::render_html_report(findings, summary, ctx, cli.paths);
   } else {
     bool color = cli.output.empty() && use_color(cli.color, STDOUT_FILENO);
     out = ts::render_text_report(findings, color);
@@ -376,8 +379,9 @@ int main(int argc, char** argv) {
   scan->add_option("--format", scan_cli.format,
                    "Output format: text (for people), json (one document), jsonl (a finding per line, then "
                    "the summary), sarif (code scanning), ocsf (Detection Finding 2004, one per line), asff "
-                   "(Security Hub batch-import-findings), csv (spreadsheets)")
-      ->check(CLI::IsMember({"text", "json", "jsonl", "sarif", "ocsf", "asff", "csv"}))
+                   "(Security Hub batch-import-findings), csv (spreadsheets), html (one self-contained page with "
+                   "attack timelines; use with --output)")
+      ->check(CLI::IsMember({"text", "json", "jsonl", "sarif", "ocsf", "asff", "csv", "html"}))
       ->capture_default_str();
   scan->add_option("--remediation", scan_cli.remediation,
                    "Also write a reviewed-before-run bash script of AWS CLI commands for the critical and "

@@ -81,6 +81,9 @@ void write_finding_json(JsonWriter& w, const Finding& f) {
     w.field("event_id", e.event_id);
     w.field("event_name", e.event_name);
     w.field("rule", e.rule);
+    if (e.stage >= 0 && static_cast<std::size_t>(e.stage) < f.stages.size()) {
+      w.field("stage", f.stages[static_cast<std::size_t>(e.stage)].name);
+    }
     w.field("region", e.region);
     w.field("source_ip", e.source_ip);
     w.field("user_agent", e.user_agent);

@@ -1,5 +1,7 @@
 #include "trailsweep/run_summary.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "trailsweep/json_writer.hpp"
@@ -24,6 +26,8 @@ void RunSummary::merge(const RunSummary& o) {
   records_filtered += o.records_filtered;
   records_rejected += o.records_rejected;
   insight_records += o.insight_records;
+  first_event_ms = std::min(first_event_ms, o.first_event_ms);
+  last_event_ms = std::max(last_event_ms, o.last_event_ms);
   for (const auto& e : o.errors) {
     if (errors.size() < kMaxErrorsKept) errors.push_back(e);
   }

@@ -38,6 +38,7 @@ struct Evidence {
   std::string file;
   std::int64_t record = -1, offset = -1;
   std::string rule;  ///< the detection rule that matched it
+  int stage = -1;    ///< index into Finding::stages, -1 for single-event findings and context
 };
 
 /// One stage of a sequence: a referenced rule and what it contributed.
