@@ -4,9 +4,14 @@
 
 namespace trailsweep {
 
+// Content before position: when two records share an eventID (a redelivery,
+// or a forged duplicate), the one kept must not depend on which file or line
+// came first. Found by fuzz_correlation.
 bool hit_before(const Hit& a, const Hit& b) {
-  return std::tie(a.time_ms, a.event_id, a.rule, a.file, a.record) <
-         std::tie(b.time_ms, b.event_id, b.rule, b.file, b.record);
+  return std::tie(a.time_ms, a.event_id, a.rule, a.account, a.principal, a.event_name, a.region, a.source_ip,
+                  a.user_agent, a.error_code, a.captured, a.resources, a.links, a.file, a.record) <
+         std::tie(b.time_ms, b.event_id, b.rule, b.account, b.principal, b.event_name, b.region, b.source_ip,
+                  b.user_agent, b.error_code, b.captured, b.resources, b.links, b.file, b.record);
 }
 
 bool finding_before(const Finding& a, const Finding& b) {

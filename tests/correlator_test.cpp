@@ -276,3 +276,38 @@ level: high
 
 }  // namespace
 }  // namespace trailsweep
+
+namespace trailsweep {
+namespace {
+
+// Found by fuzz_correlation: with two different records sharing an eventID, the
+// one kept depended on input order, so reversing the input changed findings.
+TEST(Correlator, FuzzOrderDependenceConflictingEventIdsResolveByContent) {
+  auto rules = testing::rules_from(kBase + R"(---
+title: Cluster burst
+name: cluster_burst
+correlation:
+  type: event_count
+  rules: [cluster_created]
+  group-by: [userIdentity.arn]
+  timespan: 10m
+  condition: {gte: 2}
+level: high
+)");
+  auto with_id = [](std::string rec, const std::string& id) {
+    auto p = rec.find("\"eventID\":\"") + 11;
+    rec.replace(p, rec.find('"', p) - p, id);
+    return rec;
+  };
+  std::vector<std::string> records = {with_id(cluster("2025-11-02T09:00:00Z", "mallory"), "same-id"),
+                                      with_id(cluster("2025-11-02T09:00:00Z", "alice"), "same-id"),
+                                      cluster("2025-11-02T09:01:00Z", "mallory")};
+  auto forward = testing::evaluate(*rules, records);
+  std::reverse(records.begin(), records.end());
+  auto backward = testing::evaluate(*rules, records);
+  EXPECT_EQ(names_of(forward), names_of(backward));
+  EXPECT_EQ(forward.correlation.duplicate_hits, 1u);
+}
+
+}  // namespace
+}  // namespace trailsweep

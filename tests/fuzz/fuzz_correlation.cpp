@@ -3,6 +3,7 @@
 // give the same findings when the stream is reversed.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -55,6 +56,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Records at equal times with equal eventIDs may legitimately resolve either
   // way; the set of findings must still match.
   auto backward = run(reversed);
-  if (forward.size() != backward.size()) std::abort();
+  if (forward.size() != backward.size()) {
+    for (const auto& f : forward) fprintf(stderr, "fwd %s\n", f.c_str());
+    for (const auto& f : backward) fprintf(stderr, "bwd %s\n", f.c_str());
+    std::abort();
+  }
   return 0;
 }
