@@ -38,6 +38,7 @@
 #include "trailsweep/scan_pipeline.hpp"
 #include "trailsweep/scanner.hpp"
 #include "trailsweep/time_util.hpp"
+#include "trailsweep/timeline.hpp"
 
 namespace ts = trailsweep;
 
@@ -332,6 +333,54 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   return summary.input_incomplete() ? ts::kExitInputIncomplete : ts::kExitClean;
 }
 
+struct TimelineCli {
+  std::vector<std::string> paths;
+  ts::TimelineQuery query;
+  std::string since, until, format = "text", output;
+  std::vector<std::string> rules;
+  std::size_t max_rows = 100000;
+};
+
+int run_timeline(const TimelineCli& cli, const char* argv0) {
+  if (cli.query.empty()) {
+    return usage_error("timeline: give at least one of --principal, --access-key, --source-ip, --account");
+  }
+  ts::ScanOptions options;
+  if (!cli.since.empty() && !(options.filter.since_ms = ts::parse_time_arg(cli.since))) {
+    return usage_error(fmt::format("--since: '{}' is not RFC 3339 or YYYY-MM-DD", cli.since));
+  }
+  if (!cli.until.empty()) {
+    bool date_only = false;
+    options.filter.until_ms = ts::parse_time_arg(cli.until, &date_only);
+    if (!options.filter.until_ms) return usage_error(fmt::format("--until: '{}' is not RFC 3339 or YYYY-MM-DD", cli.until));
+    if (date_only) *options.filter.until_ms += ts::kMsPerDay - 1;
+  }
+  if (!cli.query.account.empty()) options.filter.accounts = {cli.query.account};
+  auto loaded = load_rule_set(cli.rules, argv0, false);
+  if (!loaded) return ts::kExitUsage;
+  ts::RunSummary summary;
+  ts::WalkResult walk = ts::walk_inputs(cli.paths, options.filter);
+  for (auto& e : walk.errors) summary.add_error(std::move(e));
+  ts::Scanner scanner(options);
+  ts::TimelineCollector collector(loaded->rules.get(), cli.query, cli.max_rows);
+  for (const auto& file : walk.files) scanner.scan_file(file, collector, summary);
+  auto rows = collector.sorted_rows();
+  std::string out = cli.format == "jsonl" ? ts::render_timeline_jsonl(rows)
+                    : cli.format == "csv" ? ts::render_timeline_csv(rows)
+                                          : ts::render_timeline_text(rows);
+  if (!cli.output.empty()) {
+    std::ofstream f(cli.output, std::ios::binary);
+    f << out;
+  } else {
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  }
+  std::cerr << fmt::format("trailsweep: {} events on the timeline", rows.size());
+  if (collector.dropped()) std::cerr << fmt::format(" ({} later ones beyond --max-rows not shown)", collector.dropped());
+  std::cerr << "\n";
+  for (const auto& e : summary.errors) std::cerr << "  " << e.to_string() << "\n";
+  return summary.input_incomplete() ? ts::kExitInputIncomplete : ts::kExitClean;
+}
+
 int run_rules_list(const std::vector<std::string>& paths, const char* argv0) {
   auto loaded = load_rule_set(paths, argv0, false);
   if (!loaded) return ts::kExitUsage;
@@ -426,6 +475,25 @@ int main(int argc, char** argv) {
   scan->add_flag("--no-summary", scan_cli.no_summary, "Do not print the summary on stderr");
   scan->add_flag("-q,--quiet", scan_cli.quiet, "No progress line on stderr (it is only shown on a terminal)");
 
+  TimelineCli tl;
+  auto* timeline = app.add_subcommand(
+      "timeline", "Every event of one actor in eventTime order across the archive, rule matches marked");
+  timeline->footer("Exit status: 0 all input read; 2 usage error; 3 some input could not be read.");
+  timeline->add_option("paths", tl.paths, "Log files, directories or -")->required();
+  timeline->add_option("--principal", tl.query.principal,
+                       "Principal ARN, or a user/role/session name (matches the end of the ARN)");
+  timeline->add_option("--access-key", tl.query.access_key, "Access key id (AKIA.../ASIA...)");
+  timeline->add_option("--source-ip", tl.query.source_ip, "Source IP address");
+  timeline->add_option("--account", tl.query.account, "Account id");
+  timeline->add_option("--since", tl.since, "Only events at or after this time (RFC 3339 or YYYY-MM-DD)");
+  timeline->add_option("--until", tl.until, "Only events at or before this time (RFC 3339 or YYYY-MM-DD: whole day)");
+  timeline->add_option("--format", tl.format, "text, jsonl or csv")
+      ->check(CLI::IsMember({"text", "jsonl", "csv"}))
+      ->capture_default_str();
+  timeline->add_option("-o,--output", tl.output, "Write to FILE instead of stdout");
+  timeline->add_option("--rules", tl.rules, "Rules whose matches are marked (default: the bundled rules)");
+  timeline->add_option("--max-rows", tl.max_rows, "Keep at most this many (earliest) events")->capture_default_str();
+
   auto* rules_cmd = app.add_subcommand("rules", "List or validate Sigma rules");
   rules_cmd->require_subcommand(1);
   std::vector<std::string> list_paths, check_paths;
@@ -442,6 +510,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : ts::kExitUsage;
   }
   if (scan->parsed()) return run_scan(scan_cli, argv[0]);
+  if (timeline->parsed()) return run_timeline(tl, argv[0]);
   if (rules_list->parsed()) return run_rules_list(list_paths, argv[0]);
   if (rules_check->parsed()) return run_rules_check(check_paths, argv[0]);
   return ts::kExitUsage;

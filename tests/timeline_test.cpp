@@ -1,0 +1,61 @@
+// trailsweep timeline: one actor's events in time order with rule marks.
+#include "trailsweep/timeline.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "test_util.hpp"
+
+namespace trailsweep {
+namespace {
+
+TEST(Timeline, PrincipalSelectorsMatchArnNameAndRole) {
+  Event ev;
+  ev.identity.arn = "arn:aws:sts::1:assumed-role/ops-automation/botocore-session-1";
+  ev.identity.session_issuer_arn = "arn:aws:iam::1:role/ops-automation";
+  ev.principal = ev.identity.arn;
+  EXPECT_TRUE(principal_matches(ev, ev.identity.arn));
+  EXPECT_TRUE(principal_matches(ev, "botocore-session-1"));
+  EXPECT_TRUE(principal_matches(ev, "ops-automation"));
+  EXPECT_TRUE(principal_matches(ev, "arn:aws:iam::1:role/ops-automation"));
+  EXPECT_FALSE(principal_matches(ev, "ops"));
+  EXPECT_FALSE(principal_matches(ev, "arn:aws:sts::2:assumed-role/ops-automation/botocore-session-1"));
+}
+
+TEST(Timeline, TheStolenKeyInTimeOrderWithRuleMarks) {
+  auto r = testing::run_trailsweep("timeline --access-key AKIA3XAMPLEST0LENKEY --format jsonl testdata/archive");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines;
+  std::stringstream ss(r.out);
+  for (std::string line; std::getline(ss, line);) lines.push_back(line);
+  // Every call the generator made with the key: recon 4, roles 3, ECS 90, EC2 17, protection 40,
+  // Lambda 4, SES user 4. The instances Auto Scaling launched are the service's calls, not the key's.
+  ASSERT_EQ(lines.size(), 162u);
+  std::string previous;
+  for (const auto& line : lines) {
+    std::string time = line.substr(line.find("\"time\":\"") + 8, 20);
+    EXPECT_LE(previous, time);
+    previous = time;
+    EXPECT_NE(line.find("\"principal\":\"arn:aws:iam::111122223333:user/ci-deployer\""), std::string::npos);
+  }
+  EXPECT_NE(lines.front().find("\"event_name\":\"GetServiceQuota\""), std::string::npos);
+  EXPECT_NE(lines.front().find("\"rules\":[\"cm_recon_ec2_service_quota\"]"), std::string::npos);
+  EXPECT_NE(r.err.find("events on the timeline"), std::string::npos);
+}
+
+TEST(Timeline, TimeWindowAndCsvAndUsageErrors) {
+  auto csv = testing::run_trailsweep(
+      "timeline --principal user-x1x2x3x4 --format csv testdata/archive");
+  EXPECT_EQ(csv.out.rfind("time,region,event_source,event_name", 0), 0u);
+  auto window = testing::run_trailsweep(
+      "timeline --access-key AKIA3XAMPLEST0LENKEY --since 2025-11-02T09:18:40Z --format jsonl testdata/archive");
+  std::size_t rows = static_cast<std::size_t>(std::count(window.out.begin(), window.out.end(), '\n'));
+  EXPECT_GT(rows, 0u);
+  EXPECT_LT(rows, 20u);
+  EXPECT_EQ(window.out.find("GetServiceQuota"), std::string::npos);
+  EXPECT_EQ(testing::run_trailsweep("timeline testdata/archive").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace trailsweep
