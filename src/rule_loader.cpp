@@ -338,18 +338,20 @@ class Compiler {
   }
 };
 
-// yaml-cpp 0.7 (Debian 12) loops forever, allocating, on a ',' that starts a
-// line outside any flow collection (",", " ,x", "[a]\n,"); found by
-// fuzz_rule_loader. Such text is never a valid rule, so it is refused up front.
-// Returns the 1-based line of the first such comma, or 0.
+// yaml-cpp 0.7 (Debian 12) loops forever, allocating, when a node starts with
+// ',' outside any flow collection: ",", " ,x", "[a]\n,", "!,", "a: !t ,"
+// (found by fuzz_rule_loader and fuzz_rule_eval). A plain scalar may not
+// start with ',', so such text is never a valid rule and is refused before
+// yaml-cpp sees it. Returns the 1-based line of the first such comma, or 0.
 int stray_flow_comma_line(std::string_view text) {
   int depth = 0, line = 1;
-  bool line_start = true, in_single = false, in_double = false, in_comment = false;
+  bool in_single = false, in_double = false, in_comment = false;
+  std::size_t line_start = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == '\n') {
       ++line;
-      line_start = true;
+      line_start = i + 1;
       in_comment = false;
       continue;
     }
@@ -366,12 +368,9 @@ int stray_flow_comma_line(std::string_view text) {
       }
       continue;
     }
-    if (line_start && (c == ' ' || c == '\t')) continue;
-    if (line_start && c == ',' && depth == 0) return line;
-    line_start = false;
     switch (c) {
       case '#':
-        in_comment = true;
+        if (i == line_start || text[i - 1] == ' ' || text[i - 1] == '\t') in_comment = true;
         break;
       case '\'':
         in_single = true;
@@ -387,6 +386,22 @@ int stray_flow_comma_line(std::string_view text) {
       case '}':
         if (depth > 0) --depth;
         break;
+      case ',': {
+        if (depth > 0) break;
+        // The whitespace-separated token holding the comma, and the one before it.
+        std::size_t tok = i;
+        while (tok > line_start && text[tok - 1] != ' ' && text[tok - 1] != '\t') --tok;
+        std::size_t prev_end = tok;
+        while (prev_end > line_start && (text[prev_end - 1] == ' ' || text[prev_end - 1] == '\t')) --prev_end;
+        std::size_t prev = prev_end;
+        while (prev > line_start && text[prev - 1] != ' ' && text[prev - 1] != '\t') --prev;
+        std::string_view before = text.substr(prev, prev_end - prev);
+        char first = text[tok];
+        bool node_start = before.empty() || before.back() == ':' || before == "-" || before == "?" ||
+                          before.front() == '!' || before.front() == '&';
+        if (first == '!' || first == '&' || (first == ',' && node_start)) return line;
+        break;
+      }
       default:
         break;
     }

@@ -204,14 +204,16 @@ namespace {
 
 // Found by fuzz_rule_loader: yaml-cpp 0.7 loops forever (and allocates) on these.
 TEST(RuleLoader, FuzzTimeoutStrayFlowCommaIsRefusedNotHung) {
-  for (const char* text : {",%,", ",", " ,x", "[a]\n,", "title: x\n  ,y\n"}) {
+  for (const char* text : {",%,", ",", " ,x", "[a]\n,", "title: x\n  ,y\n", "!,", "#t\n!,--Rt\n", "a: !t ,x", "&a ,"}) {
     auto r = load_rules_from_string(text, "f.yml");
     ASSERT_EQ(r.errors.size(), 1u) << text;
     EXPECT_EQ(r.errors[0].message, "invalid YAML: ',' outside a flow sequence or map") << text;
   }
   // Commas inside flow collections, quotes and comments are fine.
   auto ok = load_rules_from_string(
-      "title: 'a, b'\n# , comment\ndetection:\n  sel:\n    eventName: [A\n      , B]\n  condition: sel\n", "ok.yml");
+      "title: 'a, b'\n# , comment\ndescription: one, two , three\ndetection:\n  sel:\n    eventName: [A\n      , B]\n"
+      "  condition: sel\n",
+      "ok.yml");
   EXPECT_TRUE(ok.errors.empty()) << (ok.errors.empty() ? "" : ok.errors[0].to_string());
 }
 
