@@ -158,7 +158,9 @@ TEST(DamagedInput, FindingsFromIntactFilesDoNotChange) {
   }
   std::string gz = testing::read_file(benign);
   testing::write_file(tmp.path() / "truncated.json.gz", gz.substr(0, gz.size() / 3));
-  testing::write_file(tmp.path() / "flipped.json.gz", std::string(gz).replace(100, 1, "\x01"));
+  std::string flipped = gz;
+  flipped[100] = '\x01';
+  testing::write_file(tmp.path() / "flipped.json.gz", flipped);
   testing::write_file(tmp.path() / "zeros.json", std::string(1 << 20, '\0'));
   auto clean = testing::run_trailsweep("scan --format json --no-summary --deterministic testdata/scenarios/jsonl-delivery");
   auto mixed = testing::run_trailsweep("scan --format json --no-summary --deterministic testdata/scenarios/jsonl-delivery " +
