@@ -27,6 +27,14 @@ std::string csv_cell(std::string_view text) {
   return q;
 }
 
+void append_csv_row(std::string& out, const std::vector<std::string>& cells) {
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i) out += ',';
+    out += csv_cell(cells[i]);
+  }
+  out += "\r\n";
+}
+
 std::string render_csv_report(const std::vector<Finding>& findings) {
   std::string out =
       "severity,rule_name,title,account,principal,access_key_id,first_seen,last_seen,event_count,"
@@ -50,11 +58,7 @@ std::string render_csv_report(const std::vector<Finding>& findings) {
                                       fmt::format("{}", f.event_count), join(stages), join(f.regions),
                                       join(f.source_ips), join(f.user_agents), join(resources), join(f.iocs),
                                       join(mitre_from_tags(f.tags).techniques), finding_fingerprint(f)};
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-      if (i) out += ',';
-      out += csv_cell(cells[i]);
-    }
-    out += "\r\n";
+    append_csv_row(out, cells);
   }
   return out;
 }

@@ -134,11 +134,7 @@ std::string render_timeline_csv(const std::vector<TimelineRow>& rows) {
     std::vector<std::string> cells = {format_rfc3339_ms(r.time_ms), r.region, r.event_source, r.event_name,
                                       r.error_code, r.parameters, r.source_ip, r.user_agent, r.principal,
                                       r.event_id, r.file, fmt::format("{}", r.record), rules};
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-      if (i) out += ',';
-      out += csv_cell(cells[i]);
-    }
-    out += "\r\n";
+    append_csv_row(out, cells);
   }
   return out;
 }
