@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "test_util.hpp"
 
 namespace trailsweep {
@@ -215,6 +217,25 @@ TEST(RuleLoader, FuzzTimeoutStrayFlowCommaIsRefusedNotHung) {
       "  condition: sel\n",
       "ok.yml");
   EXPECT_TRUE(ok.errors.empty()) << (ok.errors.empty() ? "" : ok.errors[0].to_string());
+}
+
+}  // namespace
+}  // namespace trailsweep
+
+namespace trailsweep {
+namespace {
+
+// Found by fuzz_rule_loader after the comma pre-check: yaml-cpp 0.7 also loops on
+// this mutated rule. Any text the parser cannot finish is now refused in bounded time.
+TEST(RuleLoader, FuzzTimeoutYamlCppLoopIsBoundedByADeadline) {
+  std::string text = testing::read_file(std::string(TRAILSWEEP_SOURCE_DIR) +
+                                        "/tests/fuzz/regressions/rule_loader-timeout-yaml-cpp-loop.yml");
+  ASSERT_FALSE(text.empty());
+  auto started = std::chrono::steady_clock::now();
+  auto r = load_rules_from_string(text, "loop.yml");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].message.find("did not finish"), std::string::npos) << r.errors[0].to_string();
 }
 
 }  // namespace
