@@ -36,6 +36,21 @@ detection:
 level: low
 )";
 
+// kBase plus an event_count correlation: N CreateCluster calls by one ARN in 10 minutes.
+std::string burst_rules(int gte, const std::string& extra = "") {
+  return kBase + fmt::format(R"(---
+title: Cluster burst
+name: cluster_burst
+correlation:
+  type: event_count
+  rules: [cluster_created]
+  group-by: [userIdentity.arn]
+  timespan: 10m
+  condition: {{gte: {}}}
+{}level: high
+)", gte, extra);
+}
+
 std::string cluster(const std::string& time, const std::string& user, const std::string& name = "c",
                     const std::string& account = "111122223333") {
   return ct_record(time, "CreateCluster", user, R"("requestParameters":{"clusterName":")" + name + "\"}",
@@ -52,17 +67,7 @@ std::vector<std::string> names_of(const testing::Evaluation& e) {
 }
 
 TEST(Correlator, EventCountWindowIncludesItsEdge) {
-  auto rules = testing::rules_from(kBase + R"(---
-title: Cluster burst
-name: cluster_burst
-correlation:
-  type: event_count
-  rules: [cluster_created]
-  group-by: [userIdentity.arn]
-  timespan: 10m
-  condition: {gte: 3}
-level: high
-)");
+  auto rules = testing::rules_from(burst_rules(3));
   // Three events exactly 10 minutes apart at the ends: inside.
   auto inside = testing::evaluate(*rules, {cluster("2025-11-02T09:00:00Z", "mallory"),
                                            cluster("2025-11-02T09:05:00Z", "mallory"),
@@ -80,17 +85,7 @@ level: high
 }
 
 TEST(Correlator, ResultDoesNotDependOnInputOrder) {
-  auto rules = testing::rules_from(kBase + R"(---
-title: Cluster burst
-name: cluster_burst
-correlation:
-  type: event_count
-  rules: [cluster_created]
-  group-by: [userIdentity.arn]
-  timespan: 10m
-  condition: {gte: 3}
-level: high
-)");
+  auto rules = testing::rules_from(burst_rules(3));
   std::vector<std::string> records;
   for (int i = 0; i < 12; ++i) {
     records.push_back(cluster(fmt::format("2025-11-02T09:{:02}:00Z", i * 4), i % 3 ? "mallory" : "alice",
@@ -239,17 +234,7 @@ level: high
 }
 
 TEST(Correlator, RedeliveredEventIdCountsOnce) {
-  auto rules = testing::rules_from(kBase + R"(---
-title: Cluster burst
-name: cluster_burst
-correlation:
-  type: event_count
-  rules: [cluster_created]
-  group-by: [userIdentity.arn]
-  timespan: 10m
-  condition: {gte: 3}
-level: high
-)");
+  auto rules = testing::rules_from(burst_rules(3));
   auto a = cluster("2025-11-02T09:00:00Z", "m");
   auto b = cluster("2025-11-02T09:01:00Z", "m");
   auto e = testing::evaluate(*rules, {a, b, a, b});
@@ -258,18 +243,7 @@ level: high
 }
 
 TEST(Correlator, GenerateTrueKeepsReferencedRulesReporting) {
-  auto rules = testing::rules_from(kBase + R"(---
-title: Cluster burst
-name: cluster_burst
-correlation:
-  type: event_count
-  rules: [cluster_created]
-  group-by: [userIdentity.arn]
-  timespan: 10m
-  condition: {gte: 2}
-  generate: true
-level: high
-)");
+  auto rules = testing::rules_from(burst_rules(2, "  generate: true\n"));
   auto e = testing::evaluate(*rules, {cluster("2025-11-02T09:00:00Z", "m"), cluster("2025-11-02T09:01:00Z", "m")});
   EXPECT_EQ(names_of(e), (std::vector<std::string>{"cluster_burst@m", "cluster_created@m"}));
 }
@@ -283,17 +257,7 @@ namespace {
 // Found by fuzz_correlation: with two different records sharing an eventID, the
 // one kept depended on input order, so reversing the input changed findings.
 TEST(Correlator, FuzzOrderDependenceConflictingEventIdsResolveByContent) {
-  auto rules = testing::rules_from(kBase + R"(---
-title: Cluster burst
-name: cluster_burst
-correlation:
-  type: event_count
-  rules: [cluster_created]
-  group-by: [userIdentity.arn]
-  timespan: 10m
-  condition: {gte: 2}
-level: high
-)");
+  auto rules = testing::rules_from(burst_rules(2));
   auto with_id = [](std::string rec, const std::string& id) {
     auto p = rec.find("\"eventID\":\"") + 11;
     rec.replace(p, rec.find('"', p) - p, id);
