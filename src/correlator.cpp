@@ -47,6 +47,7 @@ std::string join_key(const std::vector<std::string>& values) {
 CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
                             const CorrelatorOptions& options) {
   CorrelationResult result;
+  result.episodes.assign(rules.rules().size(), 0);
   std::sort(hits.begin(), hits.end(), hit_before);
   // CloudTrail may deliver a record twice: one eventID counts once per rule.
   {
@@ -234,6 +235,7 @@ CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
                 return std::tie(a.detect_ms, a.group) < std::tie(b.detect_ms, b.group);
               });
 
+    result.episodes[static_cast<std::size_t>(ci)] = matches[static_cast<std::size_t>(ci)].size();
     if (!rules.reports_own_hits(ci)) continue;
     for (const Match& m : matches[static_cast<std::size_t>(ci)]) {
       Finding f = finding_for_rule(rule, ci);

@@ -32,6 +32,7 @@
 #include "trailsweep/report_sarif.hpp"
 #include "trailsweep/reporter.hpp"
 #include "trailsweep/rule_loader.hpp"
+#include "trailsweep/rule_test.hpp"
 #include "trailsweep/input_walker.hpp"
 #include "trailsweep/json_writer.hpp"
 #include "trailsweep/run_summary.hpp"
@@ -406,6 +407,29 @@ int run_rules_check(const std::vector<std::string>& paths, const char* argv0) {
   return loaded->ok() ? ts::kExitClean : ts::kExitUsage;
 }
 
+struct RulesTestCli {
+  std::vector<std::string> paths;
+  bool require_tests = false;
+  bool verbose = false;
+};
+
+int run_rules_test(const RulesTestCli& cli, const char* argv0) {
+  std::vector<std::string> paths = cli.paths;
+  if (paths.empty()) {
+    auto dir = default_rules_dir(argv0);
+    if (!dir) return usage_error("no rules: pass PATH or set TRAILSWEEP_RULES");
+    paths.push_back(*dir);
+  }
+  auto loaded = load_rule_set(paths, argv0, false);
+  if (!loaded) return ts::kExitUsage;
+  ts::RuleTestRun run = ts::run_rule_tests(paths, *loaded->rules);
+  std::string out = ts::render_rule_test_run(run, cli.require_tests, cli.verbose);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  if (!loaded->ok() || !run.errors.empty()) return ts::kExitUsage;
+  return run.ok(cli.require_tests) ? ts::kExitClean : ts::kExitFindings;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -503,6 +527,19 @@ int main(int argc, char** argv) {
       "check", "Validate rule files; print every error with file:line and exit 2 if any");
   rules_check->add_option("paths", check_paths, "Rule files or folders (default: the bundled rules)");
 
+  RulesTestCli rules_test_cli;
+  auto* rules_test = rules_cmd->add_subcommand(
+      "test",
+      "Run the rules' test cases (X.tests.yml beside X.yml: records that must and must not match) and "
+      "print a diff for each failure");
+  rules_test->footer(
+      "Exit status: 0 every case passed; 1 a case failed (or, with --require-tests, a rule lacks a match "
+      "or a no-match case); 2 a rule or test file could not be loaded.");
+  rules_test->add_option("paths", rules_test_cli.paths, "Rule files or folders (default: the bundled rules)");
+  rules_test->add_flag("--require-tests", rules_test_cli.require_tests,
+                       "Fail when a rule has no match case or no no-match case");
+  rules_test->add_flag("-v,--verbose", rules_test_cli.verbose, "Also list the cases that passed and untested rules");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -513,5 +550,6 @@ int main(int argc, char** argv) {
   if (timeline->parsed()) return run_timeline(tl, argv[0]);
   if (rules_list->parsed()) return run_rules_list(list_paths, argv[0]);
   if (rules_check->parsed()) return run_rules_check(check_paths, argv[0]);
+  if (rules_test->parsed()) return run_rules_test(rules_test_cli, argv[0]);
   return ts::kExitUsage;
 }

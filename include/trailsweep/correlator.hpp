@@ -25,6 +25,9 @@ struct CorrelationResult {
   std::uint64_t duplicate_hits = 0;       ///< same rule and eventID seen twice (redelivery)
   std::uint64_t ungrouped_hits = 0;       ///< hits lacking a group-by field
   std::vector<Hit> hits;                  ///< all hits, sorted (hit_before) and de-duplicated
+  /// Episodes per rule index (0 for detection rules), also of correlations that
+  /// only feed others and never report: what `rules test` checks.
+  std::vector<std::size_t> episodes;
 };
 
 /// `hits` may arrive in any order.

@@ -36,7 +36,12 @@ struct RuleLoadResult {
   bool ok() const { return errors.empty(); }
 };
 
-/// Loads every .yml/.yaml file under `paths` (files or directories, sorted).
+/// Whether `path` names a rule test file (X.tests.yml beside the rule file X.yml):
+/// folders of rules may hold them, and the loader skips them.
+bool is_rule_test_file(std::string_view path);
+
+/// Loads every .yml/.yaml file under `paths` (files or directories, sorted),
+/// except rule test files.
 RuleLoadResult load_rules(const std::vector<std::string>& paths);
 
 /// One YAML text (possibly several documents) named `name` in messages.
