@@ -38,6 +38,7 @@
 #include "trailsweep/run_summary.hpp"
 #include "trailsweep/scan_pipeline.hpp"
 #include "trailsweep/scanner.hpp"
+#include "trailsweep/search.hpp"
 #include "trailsweep/time_util.hpp"
 #include "trailsweep/timeline.hpp"
 
@@ -191,25 +192,27 @@ int usage_error(const std::string& message) {
   return ts::kExitUsage;
 }
 
+// --since/--until into the filter; a bare --until date means the whole day.
+// Returns the usage error, if any.
+std::optional<std::string> parse_time_window(const std::string& since, const std::string& until,
+                                             ts::InputFilter* filter) {
+  if (!since.empty() && !(filter->since_ms = ts::parse_time_arg(since))) {
+    return fmt::format("--since: '{}' is not RFC 3339 or YYYY-MM-DD", since);
+  }
+  if (!until.empty()) {
+    bool date_only = false;
+    filter->until_ms = ts::parse_time_arg(until, &date_only);
+    if (!filter->until_ms) return fmt::format("--until: '{}' is not RFC 3339 or YYYY-MM-DD", until);
+    if (date_only) *filter->until_ms += ts::kMsPerDay - 1;
+  }
+  return std::nullopt;
+}
+
 int run_scan(const ScanCli& cli, const char* argv0) {
   ts::ScanOptions options;
   std::optional<ts::Level> fail_level;
   if (cli.fail_on != "never") fail_level = ts::parse_level(cli.fail_on);
-  if (!cli.since.empty()) {
-    options.filter.since_ms = ts::parse_time_arg(cli.since);
-    if (!options.filter.since_ms) {
-      return usage_error(fmt::format("--since: '{}' is not RFC 3339 or YYYY-MM-DD", cli.since));
-    }
-  }
-  if (!cli.until.empty()) {
-    bool date_only = false;
-    options.filter.until_ms = ts::parse_time_arg(cli.until, &date_only);
-    if (!options.filter.until_ms) {
-      return usage_error(fmt::format("--until: '{}' is not RFC 3339 or YYYY-MM-DD", cli.until));
-    }
-    // A bare date means the whole day.
-    if (date_only) *options.filter.until_ms += ts::kMsPerDay - 1;
-  }
+  if (auto bad = parse_time_window(cli.since, cli.until, &options.filter)) return usage_error(*bad);
   options.filter.accounts = cli.accounts;
   options.filter.regions = cli.regions;
   auto max_dec = parse_size(cli.max_decompressed);
@@ -347,15 +350,7 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
     return usage_error("timeline: give at least one of --principal, --access-key, --source-ip, --account");
   }
   ts::ScanOptions options;
-  if (!cli.since.empty() && !(options.filter.since_ms = ts::parse_time_arg(cli.since))) {
-    return usage_error(fmt::format("--since: '{}' is not RFC 3339 or YYYY-MM-DD", cli.since));
-  }
-  if (!cli.until.empty()) {
-    bool date_only = false;
-    options.filter.until_ms = ts::parse_time_arg(cli.until, &date_only);
-    if (!options.filter.until_ms) return usage_error(fmt::format("--until: '{}' is not RFC 3339 or YYYY-MM-DD", cli.until));
-    if (date_only) *options.filter.until_ms += ts::kMsPerDay - 1;
-  }
+  if (auto bad = parse_time_window(cli.since, cli.until, &options.filter)) return usage_error(*bad);
   if (!cli.query.account.empty()) options.filter.accounts = {cli.query.account};
   auto loaded = load_rule_set(cli.rules, argv0, false);
   if (!loaded) return ts::kExitUsage;
@@ -379,6 +374,53 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
   if (collector.dropped()) std::cerr << fmt::format(" ({} later ones beyond --max-rows not shown)", collector.dropped());
   std::cerr << "\n";
   for (const auto& e : summary.errors) std::cerr << "  " << e.to_string() << "\n";
+  return summary.input_incomplete() ? ts::kExitInputIncomplete : ts::kExitClean;
+}
+
+struct SearchCli {
+  std::vector<std::string> paths;
+  ts::SearchQuery query;
+  std::string since, until;
+  std::vector<std::string> accounts, regions;
+  bool raw = false, count = false, explain = false;
+  std::uint64_t limit = 0;
+};
+
+int run_search(const SearchCli& cli) {
+  ts::CompiledSearch compiled = ts::compile_search(cli.query);
+  if (!compiled.errors.empty()) {
+    for (const auto& e : compiled.errors) std::cerr << "trailsweep: search: " << e << "\n";
+    return ts::kExitUsage;
+  }
+  if (cli.explain) {
+    std::cout << compiled.rule_yaml;
+    return ts::kExitClean;
+  }
+  ts::ScanOptions options;
+  if (auto bad = parse_time_window(cli.since, cli.until, &options.filter)) return usage_error(*bad);
+  options.filter.accounts = cli.accounts;
+  options.filter.regions = cli.regions;
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  ts::RunSummary summary;
+  ts::WalkResult walk = ts::walk_inputs(cli.paths, options.filter);
+  for (auto& e : walk.errors) summary.add_error(std::move(e));
+  ts::Scanner scanner(options);
+  ts::SearchOutput output = cli.count ? ts::SearchOutput::kCount
+                            : cli.raw ? ts::SearchOutput::kRaw
+                                      : ts::SearchOutput::kText;
+  ts::SearchSink sink(*compiled.rules, output, stdout, cli.limit);
+  for (const auto& file : walk.files) {
+    if (sink.limit_reached() || g_stop.load()) break;
+    scanner.scan_file(file, sink, summary);
+  }
+  if (cli.count) std::cout << sink.matches() << "\n";
+  std::fflush(stdout);
+  std::cerr << fmt::format("trailsweep: {} matching record(s) in {} record(s) read from {} file(s){}\n",
+                           sink.matches(), summary.records, summary.files_read,
+                           sink.limit_reached() ? " (stopped at --limit)" : "");
+  for (const auto& e : summary.errors) std::cerr << "  " << e.to_string() << "\n";
+  if (g_stop.load()) return ts::kExitInterrupted;
   return summary.input_incomplete() ? ts::kExitInputIncomplete : ts::kExitClean;
 }
 
@@ -518,6 +560,34 @@ int main(int argc, char** argv) {
   timeline->add_option("--rules", tl.rules, "Rules whose matches are marked (default: the bundled rules)");
   timeline->add_option("--max-rows", tl.max_rows, "Keep at most this many (earliest) events")->capture_default_str();
 
+  SearchCli sc;
+  auto* search = app.add_subcommand(
+      "search",
+      "Print the records that match --where terms and/or a one-line Sigma detection, without writing a "
+      "rule. Examples:\n"
+      "  trailsweep search AWSLogs/ --where eventName=RunInstances --where errorCode=Client.DryRunOperation\n"
+      "  trailsweep search AWSLogs/ --where 'userAgent|contains=Terraform' --where 'errorCode!=null' --raw | jq .\n"
+      "  trailsweep search AWSLogs/ --sigma '{sel: {eventName|startswith: Create}, f: {readOnly: true}, "
+      "condition: sel and not f}'");
+  search->footer("Exit status: 0 all input read (with or without matches); 2 usage error; 3 some input could "
+                 "not be read; 130 interrupted.");
+  search->add_option("paths", sc.paths, "Log files, directories or -")->required();
+  search->add_option("--where", sc.query.where,
+                     "FIELD=VALUE, FIELD!=VALUE or FIELD|modifier=VALUE (repeatable; all must hold). Values are "
+                     "Sigma values: * and ? are wildcards, null means absent; fields are dotted paths such as "
+                     "requestParameters.instanceType");
+  search->add_option("--sigma", sc.query.sigma,
+                     "A Sigma detection in YAML flow style: selections and a condition, "
+                     "e.g. '{sel: {eventName: CreateUser}, condition: sel}'; ANDed with --where");
+  search->add_flag("--raw", sc.raw, "Print each matching record as one line of JSON (for jq)");
+  search->add_flag("--count", sc.count, "Print only the number of matching records");
+  search->add_option("--limit", sc.limit, "Stop after this many matches (0: no limit)")->capture_default_str();
+  search->add_flag("--explain", sc.explain, "Print the Sigma rule the query compiles to and exit");
+  search->add_option("--since", sc.since, "Only events at or after this time (RFC 3339 or YYYY-MM-DD)");
+  search->add_option("--until", sc.until, "Only events at or before this time (RFC 3339 or YYYY-MM-DD: whole day)");
+  search->add_option("--account", sc.accounts, "Only this account id (repeatable)");
+  search->add_option("--region", sc.regions, "Only this region (repeatable)");
+
   auto* rules_cmd = app.add_subcommand("rules", "List or validate Sigma rules");
   rules_cmd->require_subcommand(1);
   std::vector<std::string> list_paths, check_paths;
@@ -548,6 +618,7 @@ int main(int argc, char** argv) {
   }
   if (scan->parsed()) return run_scan(scan_cli, argv[0]);
   if (timeline->parsed()) return run_timeline(tl, argv[0]);
+  if (search->parsed()) return run_search(sc);
   if (rules_list->parsed()) return run_rules_list(list_paths, argv[0]);
   if (rules_check->parsed()) return run_rules_check(check_paths, argv[0]);
   if (rules_test->parsed()) return run_rules_test(rules_test_cli, argv[0]);

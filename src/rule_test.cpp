@@ -82,7 +82,7 @@ class MatchRecorder final : public EventSink {
     for (int r : matched_) {
       ++matches_[static_cast<std::size_t>(r)];
       if (r == watched_ && listed_.size() < kRecordsListed) {
-        listed_.push_back(fmt::format("record {}: {} {} at {}", ev.pos.record + 1, ev.event_source,
+        listed_.push_back(fmt::format("record {}: {} {} at {}", ev.pos.record, ev.event_source,
                                       ev.event_name, ev.event_time));
       }
     }

@@ -78,7 +78,7 @@ TEST(RuleTest, NegativeCaseThatStartsMatchingFailsWithADiff) {
   EXPECT_EQ(failed->test->name, "RunInstances that really launched");
   EXPECT_NE(failed->diff.find("-cm_recon_runinstances_dryrun: no match"), std::string::npos) << failed->diff;
   EXPECT_NE(failed->diff.find("+cm_recon_runinstances_dryrun: match (1 record)"), std::string::npos) << failed->diff;
-  EXPECT_NE(failed->diff.find("record 1: ec2.amazonaws.com RunInstances at 2025-11-02T"), std::string::npos);
+  EXPECT_NE(failed->diff.find("record 0: ec2.amazonaws.com RunInstances at 2025-11-02T"), std::string::npos);
   std::string rendered = render_rule_test_run(run, true, false);
   EXPECT_NE(rendered.find("FAIL cm_recon_runinstances_dryrun: RunInstances that really launched ("), std::string::npos)
       << rendered;

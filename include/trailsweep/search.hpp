@@ -1,0 +1,62 @@
+#pragma once
+// Search: ad-hoc hunts without writing a rule file. `--where` terms and a
+// one-line Sigma detection are turned into one Sigma rule and compiled by the
+// rule loader, so a hunt has exactly the matching semantics of a rule
+// (modifiers, wildcards, null, case rules). SearchSink prints each matching
+// record as it is read: nothing is kept, so a hunt over an archive runs in
+// constant memory and can be cut short with `| head`.
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "trailsweep/record_fields.hpp"
+#include "trailsweep/rule_set.hpp"
+#include "trailsweep/scanner.hpp"
+
+namespace trailsweep {
+
+struct SearchQuery {
+  /// "field=value", "field!=value", "field|modifier=value" (Sigma values:
+  /// `*` and `?` are wildcards, null means absent); all must hold.
+  std::vector<std::string> where;
+  /// A Sigma detection in YAML flow style, e.g.
+  /// "{sel: {eventName: RunInstances}, filter: {errorCode: null}, condition: sel and not filter}".
+  std::string sigma;
+};
+
+struct CompiledSearch {
+  std::shared_ptr<const RuleSet> rules;  ///< one detection rule; null on error
+  std::vector<std::string> errors;       ///< what is wrong with the query, for the user
+  std::string rule_yaml;                 ///< the rule the query became (shown with --explain)
+};
+
+CompiledSearch compile_search(const SearchQuery& query);
+
+enum class SearchOutput { kText, kRaw, kCount };
+
+class SearchSink final : public EventSink {
+ public:
+  /// Writes matches to `out` as they are read; stops counting at `limit` (0: no limit).
+  SearchSink(const RuleSet& rules, SearchOutput output, std::FILE* out, std::uint64_t limit);
+  void on_event(const Event& ev) override;
+  std::uint64_t matches() const { return matches_; }
+  bool limit_reached() const { return limit_ > 0 && matches_ >= limit_; }
+
+ private:
+  const RuleSet& rules_;
+  SearchOutput output_;
+  std::FILE* out_;
+  std::uint64_t limit_;
+  RecordFields fields_;
+  std::vector<int> matched_;
+  std::string line_;
+  std::uint64_t matches_ = 0;
+};
+
+/// One text line for a matching event: time, account, region, source, name
+/// [error], principal, source IP, file:record. Terminal-safe.
+std::string search_text_line(const Event& ev);
+
+}  // namespace trailsweep

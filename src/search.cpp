@@ -1,0 +1,131 @@
+#include "trailsweep/search.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fmt/format.h>
+
+#include "trailsweep/reporter.hpp"
+#include "trailsweep/rule_loader.hpp"
+#include "trailsweep/time_util.hpp"
+#include "trailsweep/yaml_guard.hpp"
+
+namespace trailsweep {
+
+CompiledSearch compile_search(const SearchQuery& query) {
+  CompiledSearch out;
+  YAML::Node detection(YAML::NodeType::Map);
+  std::vector<std::string> condition;
+  if (!query.sigma.empty()) {
+    if (auto problem = yaml_text_problem(query.sigma)) {
+      out.errors.push_back("--sigma: " + problem->message);
+      return out;
+    }
+    YAML::Node user;
+    try {
+      user = YAML::Load(query.sigma);
+    } catch (const YAML::Exception& e) {
+      out.errors.push_back(fmt::format("--sigma: invalid YAML at column {}: {}", e.mark.column + 1, e.msg));
+      return out;
+    }
+    if (!user.IsMap() || !user["condition"] || !user["condition"].IsScalar()) {
+      out.errors.push_back(
+          "--sigma: expected a Sigma detection map with a condition, e.g. "
+          "'{sel: {eventName: RunInstances}, condition: sel}'");
+      return out;
+    }
+    for (const auto& kv : user) {
+      std::string key = kv.first.Scalar();
+      if (key == "condition") continue;
+      if (key.starts_with("where_")) {
+        out.errors.push_back(fmt::format("--sigma: selection names starting with where_ are reserved ('{}')", key));
+        return out;
+      }
+      detection[key] = kv.second;
+    }
+    condition.push_back("(" + user["condition"].Scalar() + ")");
+  }
+  for (std::size_t i = 0; i < query.where.size(); ++i) {
+    const std::string& term = query.where[i];
+    auto eq = term.find('=');
+    if (eq == std::string::npos || eq == 0 || (eq == 1 && term[0] == '!')) {
+      out.errors.push_back(fmt::format(
+          "--where '{}': expected FIELD=VALUE, FIELD!=VALUE or FIELD|modifier=VALUE "
+          "(e.g. errorCode=Client.DryRunOperation, userAgent|contains=Terraform)",
+          term));
+      continue;
+    }
+    bool negated = term[eq - 1] == '!';
+    std::string field = term.substr(0, negated ? eq - 1 : eq);
+    std::string value = term.substr(eq + 1);
+    std::string name = fmt::format("where_{}", i + 1);
+    YAML::Node selection(YAML::NodeType::Map);
+    if (value == "null") {
+      selection[field] = YAML::Node(YAML::NodeType::Null);
+    } else {
+      selection[field] = value;
+    }
+    detection[name] = selection;
+    condition.push_back(negated ? "not " + name : name);
+  }
+  if (!out.errors.empty()) return out;
+  if (condition.empty()) {
+    out.errors.push_back("give at least one --where FIELD=VALUE or a --sigma detection");
+    return out;
+  }
+  std::string joined;
+  for (const auto& c : condition) joined += joined.empty() ? c : " and " + c;
+  detection["condition"] = joined;
+
+  YAML::Node rule(YAML::NodeType::Map);
+  rule["title"] = "trailsweep search";
+  rule["name"] = "search";
+  rule["logsource"]["product"] = "aws";
+  rule["logsource"]["service"] = "cloudtrail";
+  rule["detection"] = detection;
+  rule["level"] = "informational";
+  YAML::Emitter emitter;
+  emitter << rule;
+  out.rule_yaml = std::string(emitter.c_str()) + "\n";
+  RuleLoadResult loaded = load_rules_from_string(out.rule_yaml, "search");
+  for (const auto& e : loaded.errors) out.errors.push_back(e.to_string());
+  if (out.errors.empty() && loaded.rules->rules().size() != 1) {
+    out.errors.push_back("the query did not compile to one rule");
+  }
+  if (out.errors.empty()) out.rules = loaded.rules;
+  return out;
+}
+
+SearchSink::SearchSink(const RuleSet& rules, SearchOutput output, std::FILE* out, std::uint64_t limit)
+    : rules_(rules), output_(output), out_(out), limit_(limit) {}
+
+void SearchSink::on_event(const Event& ev) {
+  if (limit_reached()) return;
+  fields_.bind(ev);
+  matched_.clear();
+  rules_.match(ev, fields_, &matched_);
+  if (matched_.empty()) return;
+  ++matches_;
+  if (output_ == SearchOutput::kCount) return;
+  if (output_ == SearchOutput::kRaw) {
+    // Raw newlines can only be whitespace between tokens in JSON, so dropping
+    // them keeps a pretty-printed record valid and makes one line per match.
+    line_.clear();
+    for (char c : fields_.raw()) {
+      if (c != '\n' && c != '\r') line_ += c;
+    }
+  } else {
+    line_ = search_text_line(ev);
+  }
+  line_ += '\n';
+  std::fwrite(line_.data(), 1, line_.size(), out_);
+}
+
+std::string search_text_line(const Event& ev) {
+  std::string name = ev.event_name;
+  if (!ev.error_code.empty()) name += fmt::format(" [{}]", ev.error_code);
+  return sanitize_for_terminal(fmt::format("{} {} {:<14} {:<28} {:<40} {} {} {} record {}", format_rfc3339_ms(ev.time_ms),
+                                           ev.account, ev.aws_region, ev.event_source, name, ev.principal,
+                                           ev.source_ip, ev.pos.file, ev.pos.record));
+}
+
+}  // namespace trailsweep

@@ -1,0 +1,178 @@
+// `trailsweep search`: --where terms and one-line Sigma detections compile to
+// one rule with Sigma's semantics, and matching records come out as text or raw JSON.
+#include "trailsweep/search.hpp"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "test_util.hpp"
+
+namespace trailsweep {
+namespace {
+
+using testing::run_trailsweep;
+
+const std::string kArchive = std::string(TRAILSWEEP_SOURCE_DIR) + "/testdata/archive";
+
+struct SearchRun {
+  std::string out;
+  std::uint64_t matches = 0;
+  std::uint64_t records = 0;
+};
+
+SearchRun search(const SearchQuery& q, SearchOutput output = SearchOutput::kText, std::uint64_t limit = 0) {
+  CompiledSearch compiled = compile_search(q);
+  for (const auto& e : compiled.errors) ADD_FAILURE() << e;
+  SearchRun run;
+  if (!compiled.rules) return run;
+  char* buf = nullptr;
+  std::size_t len = 0;
+  std::FILE* mem = open_memstream(&buf, &len);
+  {
+    SearchSink sink(*compiled.rules, output, mem, limit);
+    Scanner scanner(ScanOptions{});
+    RunSummary summary;
+    for (const auto& f : walk_inputs({kArchive}, InputFilter{}).files) scanner.scan_file(f, sink, summary);
+    run.matches = sink.matches();
+    run.records = summary.records;
+  }
+  std::fclose(mem);
+  run.out.assign(buf, len);
+  std::free(buf);
+  return run;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+TEST(Search, WhereTermsAreAndedAndFindTheDryRunProbes) {
+  SearchRun run = search({{"eventName=RunInstances", "errorCode=Client.DryRunOperation"}, ""});
+  // The campaign's two probes (p3.16xlarge, c5.24xlarge); Karpenter and the console probe elsewhere.
+  auto out = lines(run.out);
+  ASSERT_EQ(run.matches, out.size());
+  for (const auto& l : out) {
+    EXPECT_NE(l.find("RunInstances [Client.DryRunOperation]"), std::string::npos) << l;
+    EXPECT_NE(l.find(" record "), std::string::npos) << l;
+  }
+  EXPECT_EQ(std::count_if(out.begin(), out.end(),
+                          [](const std::string& l) { return l.find("user/ci-deployer 203.0.113.77") != std::string::npos; }),
+            2);
+  SearchRun all_runs = search({{"eventName=RunInstances"}, ""});
+  EXPECT_GT(all_runs.matches, run.matches);
+  EXPECT_EQ(all_runs.records, run.records);
+}
+
+TEST(Search, NegationNullAndModifiersFollowSigma) {
+  SearchRun failed = search({{"eventName=RunInstances", "errorCode!=null"}, ""});
+  SearchRun ok = search({{"eventName=RunInstances", "errorCode=null"}, ""});
+  SearchRun all = search({{"eventName=RunInstances"}, ""});
+  EXPECT_GT(failed.matches, 0u);
+  EXPECT_GT(ok.matches, 0u);
+  EXPECT_EQ(failed.matches + ok.matches, all.matches);
+  for (const auto& l : lines(failed.out)) EXPECT_NE(l.find("RunInstances ["), std::string::npos) << l;
+  SearchRun terraform = search({{"userAgent|contains=terraform"}, ""});
+  SearchRun glob = search({{"userAgent=*Terraform*"}, ""});
+  EXPECT_GT(terraform.matches, 0u);
+  EXPECT_EQ(terraform.matches, glob.matches) << "contains is case-insensitive like a glob";
+}
+
+TEST(Search, OneLineSigmaDetectionWithFilter) {
+  SearchRun run = search({{}, "{sel: {eventName|startswith: [CreateFunctionUrlConfig, AddPermission]}, "
+                               "filter: {requestParameters.principal: s3.amazonaws.com}, condition: sel and not filter}"});
+  EXPECT_GT(run.matches, 0u);
+  for (const auto& l : lines(run.out)) {
+    EXPECT_TRUE(l.find("CreateFunctionUrlConfig20211031") != std::string::npos ||
+                l.find("AddPermission20150331v2") != std::string::npos)
+        << l;
+  }
+  // --where narrows a --sigma detection further.
+  SearchRun narrowed = search({{"userIdentity.userName=ci-deployer"},
+                               "{sel: {eventName|startswith: [CreateFunctionUrlConfig, AddPermission]}, condition: sel}"});
+  EXPECT_GT(narrowed.matches, 0u);
+  EXPECT_LT(narrowed.matches, run.matches + 1);
+  for (const auto& l : lines(narrowed.out)) EXPECT_NE(l.find("user/ci-deployer"), std::string::npos) << l;
+}
+
+TEST(Search, RawOutputIsOneParsableRecordPerLine) {
+  SearchRun run = search({{"eventName=CreateUser"}, ""}, SearchOutput::kRaw);
+  auto out = lines(run.out);
+  ASSERT_GT(out.size(), 0u);
+  ASSERT_EQ(out.size(), run.matches);
+  simdjson::dom::parser parser;
+  for (const auto& l : out) {
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(l).get(doc), simdjson::SUCCESS) << l;
+    std::string_view name;
+    ASSERT_EQ(doc["eventName"].get(name), simdjson::SUCCESS);
+    EXPECT_EQ(name, "CreateUser");
+    std::string_view id;
+    EXPECT_EQ(doc["eventID"].get(id), simdjson::SUCCESS) << "the whole record, not a summary";
+  }
+}
+
+TEST(Search, CountAndLimit) {
+  SearchRun count = search({{"eventSource=ecs.amazonaws.com"}, ""}, SearchOutput::kCount);
+  EXPECT_TRUE(count.out.empty());
+  EXPECT_GT(count.matches, 10u);
+  SearchRun limited = search({{"eventSource=ecs.amazonaws.com"}, ""}, SearchOutput::kText, 3);
+  EXPECT_EQ(limited.matches, 3u);
+  EXPECT_EQ(lines(limited.out).size(), 3u);
+}
+
+TEST(Search, BadQueriesSayWhatIsWrong) {
+  auto bad_term = compile_search({{"eventName"}, ""});
+  ASSERT_EQ(bad_term.errors.size(), 1u);
+  EXPECT_NE(bad_term.errors[0].find("--where 'eventName': expected FIELD=VALUE"), std::string::npos);
+  EXPECT_FALSE(compile_search({{}, ""}).errors.empty());
+  auto no_condition = compile_search({{}, "{sel: {eventName: CreateUser}}"});
+  ASSERT_FALSE(no_condition.errors.empty());
+  EXPECT_NE(no_condition.errors[0].find("with a condition"), std::string::npos);
+  auto bad_yaml = compile_search({{}, "{sel: [unclosed"});
+  ASSERT_FALSE(bad_yaml.errors.empty());
+  EXPECT_NE(bad_yaml.errors[0].find("--sigma: invalid YAML"), std::string::npos) << bad_yaml.errors[0];
+  auto bad_modifier = compile_search({{"eventName|sounds_like=x"}, ""});
+  ASSERT_FALSE(bad_modifier.errors.empty());
+  EXPECT_NE(bad_modifier.errors[0].find("sounds_like"), std::string::npos) << bad_modifier.errors[0];
+  auto reserved = compile_search({{}, "{where_1: {eventName: x}, condition: where_1}"});
+  ASSERT_FALSE(reserved.errors.empty());
+}
+
+TEST(Search, ExplainShowsTheCompiledRule) {
+  auto compiled = compile_search({{"userAgent=*Terraform*", "errorCode!=null"}, ""});
+  ASSERT_TRUE(compiled.errors.empty());
+  EXPECT_NE(compiled.rule_yaml.find("userAgent: \"*Terraform*\""), std::string::npos) << compiled.rule_yaml;
+  EXPECT_NE(compiled.rule_yaml.find("condition: where_1 and not where_2"), std::string::npos) << compiled.rule_yaml;
+}
+
+TEST(Search, CliPrintsRawRecordsForJq) {
+  auto r = run_trailsweep(
+      "search testdata/archive --where eventName=RunInstances --where errorCode=Client.DryRunOperation "
+      "--where userIdentity.userName=ci-deployer --raw");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto out = lines(r.out);
+  ASSERT_EQ(out.size(), 2u) << r.out;
+  for (const auto& l : out) {
+    EXPECT_EQ(l.front(), '{');
+    EXPECT_NE(l.find("\"errorCode\":\"Client.DryRunOperation\""), std::string::npos);
+  }
+  EXPECT_NE(r.err.find("2 matching record(s)"), std::string::npos) << r.err;
+  auto usage = run_trailsweep("search testdata/archive");
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_NE(usage.err.find("give at least one --where"), std::string::npos) << usage.err;
+  auto broken = run_trailsweep("search testdata/broken --where eventName=CreateUser --count");
+  EXPECT_EQ(broken.exit_code, 3) << "skipped input shows in the exit status: " << broken.err;
+}
+
+}  // namespace
+}  // namespace trailsweep
