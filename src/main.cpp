@@ -20,6 +20,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "trailsweep/activity_summary.hpp"
 #include "trailsweep/correlator.hpp"
 #include "trailsweep/detector.hpp"
 #include "trailsweep/exit_status.hpp"
@@ -424,6 +425,70 @@ int run_search(const SearchCli& cli) {
   return summary.input_incomplete() ? ts::kExitInputIncomplete : ts::kExitClean;
 }
 
+struct SummaryCli {
+  std::vector<std::string> paths;
+  std::string since, until, baseline_until, format = "text", output;
+  std::vector<std::string> accounts, regions;
+  std::size_t top = 0, listed = 5, max_principals = 250000;
+  unsigned jobs = 0;
+};
+
+int run_activity_summary(const SummaryCli& cli) {
+  ts::ScanOptions options;
+  if (auto bad = parse_time_window(cli.since, cli.until, &options.filter)) return usage_error(*bad);
+  options.filter.accounts = cli.accounts;
+  options.filter.regions = cli.regions;
+  std::optional<std::int64_t> baseline;
+  if (!cli.baseline_until.empty() && !(baseline = ts::parse_time_arg(cli.baseline_until))) {
+    return usage_error(fmt::format("--baseline-until: '{}' is not RFC 3339 or YYYY-MM-DD", cli.baseline_until));
+  }
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  ts::WalkResult walk = ts::walk_inputs(cli.paths, options.filter);
+  ts::ActivityOptions activity_options;
+  activity_options.max_principals = cli.max_principals;
+  unsigned jobs = cli.jobs > 0 ? cli.jobs : std::max(1u, std::thread::hardware_concurrency());
+  ts::SinkScanResult scanned = ts::scan_with_sinks(
+      walk.files, options, jobs, [&] { return std::make_unique<ts::ActivityCollector>(activity_options); },
+      nullptr, &g_stop);
+  if (scanned.stuck) {
+    std::cerr << interrupted_line(scanned.summary.files_read, walk.files.size(), scanned.summary.bytes_compressed);
+    std::cerr.flush();
+    std::_Exit(ts::kExitInterrupted);
+  }
+  ts::RunSummary summary;
+  for (auto& e : walk.errors) summary.add_error(std::move(e));
+  for (auto& e : scanned.summary.errors) summary.add_error(std::move(e));
+  summary.errors_total += scanned.summary.errors_total - scanned.summary.errors.size();
+  if (scanned.interrupted) {
+    std::cerr << "trailsweep: interrupted; no summary written\n";
+    return ts::kExitInterrupted;
+  }
+  auto& merged = static_cast<ts::ActivityCollector&>(*scanned.sinks.front());
+  for (std::size_t i = 1; i < scanned.sinks.size(); ++i) {
+    merged.merge(std::move(static_cast<ts::ActivityCollector&>(*scanned.sinks[i])));
+  }
+  ts::ActivityReport report = merged.report(baseline);
+  std::string out = cli.format == "jsonl" ? ts::render_activity_jsonl(report, cli.top)
+                    : cli.format == "csv" ? ts::render_activity_csv(report, cli.top)
+                                          : ts::render_activity_text(report, cli.listed, cli.top);
+  if (!cli.output.empty()) {
+    std::ofstream f(cli.output, std::ios::binary);
+    f << out;
+    if (!f) {
+      std::cerr << "trailsweep: cannot write " << cli.output << "\n";
+      return ts::kExitUsage;
+    }
+  } else {
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+  }
+  std::cerr << fmt::format("trailsweep: {} principal(s), {} record(s) from {} file(s)\n", report.principals.size(),
+                           scanned.summary.records, scanned.summary.files_read);
+  for (const auto& e : summary.errors) std::cerr << "  " << e.to_string() << "\n";
+  return summary.input_incomplete() ? ts::kExitInputIncomplete : ts::kExitClean;
+}
+
 int run_rules_list(const std::vector<std::string>& paths, const char* argv0) {
   auto loaded = load_rule_set(paths, argv0, false);
   if (!loaded) return ts::kExitUsage;
@@ -560,6 +625,32 @@ int main(int argc, char** argv) {
   timeline->add_option("--rules", tl.rules, "Rules whose matches are marked (default: the bundled rules)");
   timeline->add_option("--max-rows", tl.max_rows, "Keep at most this many (earliest) events")->capture_default_str();
 
+  SummaryCli sm;
+  auto* summary_cmd = app.add_subcommand(
+      "summary",
+      "Per account and principal: events, first/last seen, distinct APIs, regions, source IPs and user "
+      "agents, error rate, and the write APIs first called after a baseline; the most unusual principals "
+      "first, each with the reasons for its rank");
+  summary_cmd->footer("Exit status: 0 all input read; 2 usage error; 3 some input could not be read; 130 interrupted.");
+  summary_cmd->add_option("paths", sm.paths, "Log files, directories or -")->required();
+  summary_cmd->add_option("--baseline-until", sm.baseline_until,
+                          "End of the known-good period: write APIs a principal first calls after it are "
+                          "listed as new (default: the end of the first quarter of the events' time span)");
+  summary_cmd->add_option("--format", sm.format, "text, jsonl or csv")
+      ->check(CLI::IsMember({"text", "jsonl", "csv"}))
+      ->capture_default_str();
+  summary_cmd->add_option("-o,--output", sm.output, "Write to FILE instead of stdout");
+  summary_cmd->add_option("--top", sm.top, "Show only the N most unusual principals (0: all)")->capture_default_str();
+  summary_cmd->add_option("--listed", sm.listed, "Values listed per field in the text format")->capture_default_str();
+  summary_cmd->add_option("--max-principals", sm.max_principals,
+                          "Principals tracked (memory bound); more are counted in a line of their own")
+      ->capture_default_str();
+  summary_cmd->add_option("--since", sm.since, "Only events at or after this time (RFC 3339 or YYYY-MM-DD)");
+  summary_cmd->add_option("--until", sm.until, "Only events at or before this time (RFC 3339 or YYYY-MM-DD: whole day)");
+  summary_cmd->add_option("--account", sm.accounts, "Only this account id (repeatable)");
+  summary_cmd->add_option("--region", sm.regions, "Only this region (repeatable)");
+  summary_cmd->add_option("-j,--jobs", sm.jobs, "Worker threads (default: all cores); output is the same for any value");
+
   SearchCli sc;
   auto* search = app.add_subcommand(
       "search",
@@ -619,6 +710,7 @@ int main(int argc, char** argv) {
   if (scan->parsed()) return run_scan(scan_cli, argv[0]);
   if (timeline->parsed()) return run_timeline(tl, argv[0]);
   if (search->parsed()) return run_search(sc);
+  if (summary_cmd->parsed()) return run_activity_summary(sm);
   if (rules_list->parsed()) return run_rules_list(list_paths, argv[0]);
   if (rules_check->parsed()) return run_rules_check(check_paths, argv[0]);
   if (rules_test->parsed()) return run_rules_test(rules_test_cli, argv[0]);

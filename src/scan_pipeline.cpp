@@ -11,16 +11,18 @@ ScanPipeline::ScanPipeline(const RuleSet& rules, ScanOptions options, DetectorOp
                            unsigned jobs)
     : rules_(rules), options_(std::move(options)), detector_options_(detector_options), jobs_(std::max(1u, jobs)) {}
 
-PipelineResult ScanPipeline::run(const std::vector<InputFile>& files,
-                                 const std::function<void(std::size_t, std::uint64_t)>& progress,
-                                 const std::atomic<bool>* stop) {
+SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOptions& options, unsigned jobs,
+                               const std::function<std::unique_ptr<EventSink>()>& make_sink,
+                               const std::function<void(std::size_t, std::uint64_t)>& progress,
+                               const std::atomic<bool>* stop) {
   struct Worker {
-    std::unique_ptr<Detector> detector;
+    std::unique_ptr<EventSink> sink;
     RunSummary summary;
     std::vector<std::pair<std::size_t, Diagnostic>> errors;  // (file index, problem)
     std::unordered_set<std::uint64_t> principals;
   };
-  const unsigned n_workers = static_cast<unsigned>(std::min<std::size_t>(jobs_, std::max<std::size_t>(1, files.size())));
+  const unsigned n_workers = static_cast<unsigned>(
+      std::min<std::size_t>(std::max(1u, jobs), std::max<std::size_t>(1, files.size())));
   std::vector<Worker> workers(n_workers);
   std::atomic<std::size_t> next{0}, files_done{0};
   std::atomic<std::uint64_t> bytes_done{0};
@@ -28,8 +30,8 @@ PipelineResult ScanPipeline::run(const std::vector<InputFile>& files,
   std::atomic<unsigned> finished{0};
 
   auto work = [&](Worker& w) {
-    Scanner scanner(options_);
-    w.detector = std::make_unique<Detector>(rules_, detector_options_);
+    Scanner scanner(options);
+    w.sink = make_sink();
     for (;;) {
       if (stop && stop->load(std::memory_order_relaxed)) {
         interrupted = true;
@@ -38,7 +40,7 @@ PipelineResult ScanPipeline::run(const std::vector<InputFile>& files,
       std::size_t i = next.fetch_add(1);
       if (i >= files.size()) break;
       RunSummary file_summary;
-      scanner.scan_file(files[i], *w.detector, file_summary);
+      scanner.scan_file(files[i], *w.sink, file_summary);
       for (auto& e : file_summary.errors) w.errors.emplace_back(i, std::move(e));
       file_summary.errors.clear();
       w.summary.merge(file_summary);
@@ -65,7 +67,7 @@ PipelineResult ScanPipeline::run(const std::vector<InputFile>& files,
       if (finished.load() < n_workers) {
         first.detach();
         for (auto& t : threads) t.detach();
-        PipelineResult partial;
+        SinkScanResult partial;
         partial.interrupted = true;
         partial.stuck = true;
         partial.summary.files_read = files_done.load();
@@ -79,7 +81,7 @@ PipelineResult ScanPipeline::run(const std::vector<InputFile>& files,
   for (auto& t : threads) t.join();
   if (progress) progress(files_done.load(), bytes_done.load());
 
-  PipelineResult result;
+  SinkScanResult result;
   result.interrupted = interrupted.load();
   std::vector<std::pair<std::size_t, Diagnostic>> errors;
   std::unordered_set<std::uint64_t> principals;
@@ -87,11 +89,7 @@ PipelineResult ScanPipeline::run(const std::vector<InputFile>& files,
     result.summary.merge(w.summary);
     for (auto& e : w.errors) errors.push_back(std::move(e));
     principals.insert(w.principals.begin(), w.principals.end());
-    if (!result.detector) {
-      result.detector = std::move(w.detector);
-    } else {
-      result.detector->merge(std::move(*w.detector));
-    }
+    result.sinks.push_back(std::move(w.sink));
   }
   std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   result.summary.errors.clear();
@@ -100,6 +98,27 @@ PipelineResult ScanPipeline::run(const std::vector<InputFile>& files,
     result.summary.errors.push_back(std::move(d));
   }
   result.summary.principals = principals.size();
+  return result;
+}
+
+PipelineResult ScanPipeline::run(const std::vector<InputFile>& files,
+                                 const std::function<void(std::size_t, std::uint64_t)>& progress,
+                                 const std::atomic<bool>* stop) {
+  SinkScanResult scanned = scan_with_sinks(
+      files, options_, jobs_, [&] { return std::make_unique<Detector>(rules_, detector_options_); }, progress, stop);
+  PipelineResult result;
+  result.summary = std::move(scanned.summary);
+  result.interrupted = scanned.interrupted;
+  result.stuck = scanned.stuck;
+  for (auto& sink : scanned.sinks) {
+    auto* detector = static_cast<Detector*>(sink.get());
+    if (!result.detector) {
+      sink.release();
+      result.detector.reset(detector);
+    } else {
+      result.detector->merge(std::move(*detector));
+    }
+  }
   return result;
 }
 

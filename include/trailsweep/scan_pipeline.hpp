@@ -25,6 +25,22 @@ struct PipelineResult {
   bool stuck = false;  ///< a worker did not stop in time: only file/byte counts are known, detector is null
 };
 
+/// What a scan with caller-made sinks returns: one sink per worker, to be
+/// merged by the caller in this (fixed) order.
+struct SinkScanResult {
+  RunSummary summary;  ///< merged; errors in input order
+  std::vector<std::unique_ptr<EventSink>> sinks;
+  bool interrupted = false;
+  bool stuck = false;  ///< a worker did not stop in time; sinks is empty
+};
+
+/// Scans `files` on `jobs` threads, each feeding its own sink from
+/// `make_sink` (called once per worker, from that worker's thread).
+SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOptions& options, unsigned jobs,
+                               const std::function<std::unique_ptr<EventSink>()>& make_sink,
+                               const std::function<void(std::size_t, std::uint64_t)>& progress,
+                               const std::atomic<bool>* stop = nullptr);
+
 class ScanPipeline {
  public:
   ScanPipeline(const RuleSet& rules, ScanOptions options, DetectorOptions detector_options, unsigned jobs);

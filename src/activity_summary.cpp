@@ -1,0 +1,371 @@
+#include "trailsweep/activity_summary.hpp"
+
+#include <algorithm>
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "trailsweep/json_writer.hpp"
+#include "trailsweep/report_csv.hpp"
+#include "trailsweep/reporter.hpp"
+#include "trailsweep/time_util.hpp"
+
+namespace trailsweep {
+
+namespace {
+
+constexpr std::string_view kReadPrefixes[] = {"Get",   "List",  "Describe", "Head",     "Lookup", "Search",
+                                              "Check", "Query", "Scan",     "BatchGet", "Select", "View",
+                                              "Preview", "Estimate", "Validate", "Test", "Simulate"};
+
+std::vector<std::pair<std::string, std::uint64_t>> by_count(const std::unordered_map<std::string, std::uint64_t>& m) {
+  std::vector<std::pair<std::string, std::uint64_t>> v(m.begin(), m.end());
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  return v;
+}
+
+// User agents run to 300 characters; a table line shows the start.
+std::string shortened(const std::string& value) {
+  constexpr std::size_t kMax = 72;
+  if (value.size() <= kMax) return value;
+  return value.substr(0, kMax - 3) + "...";
+}
+
+std::string listed_values(const std::vector<std::pair<std::string, std::uint64_t>>& values, std::size_t distinct,
+                          std::size_t listed, bool with_counts) {
+  std::string out;
+  for (std::size_t i = 0; i < values.size() && i < listed; ++i) {
+    if (!out.empty()) out += ", ";
+    out += with_counts ? fmt::format("{} {}", shortened(values[i].first), values[i].second) : shortened(values[i].first);
+  }
+  if (distinct > listed) out += fmt::format(", ... ({} more)", distinct - listed);
+  return out;
+}
+
+}  // namespace
+
+bool is_write_call(const Event& ev) {
+  if (ev.has_read_only) return !ev.read_only;
+  std::string_view name = ev.event_name;
+  for (auto prefix : kReadPrefixes) {
+    if (name.starts_with(prefix)) return false;
+  }
+  return true;
+}
+
+ActivityCollector::ActivityCollector(ActivityOptions options) : options_(options) {}
+
+void ActivityCollector::count_value(Tracked& t, std::unordered_map<std::string, std::uint64_t>& map,
+                                    std::string_view value, std::uint64_t n) {
+  // Probing with a reused string keeps the common case (a value already seen) allocation-free.
+  key_.assign(value);
+  auto it = map.find(key_);
+  if (it != map.end()) {
+    it->second += n;
+  } else if (map.size() < options_.max_values) {
+    map.emplace(key_, n);
+  } else {
+    t.overflow_values += n;
+  }
+}
+
+void ActivityCollector::on_event(const Event& ev) {
+  key_.assign(ev.account);
+  key_ += '\x1f';
+  key_ += ev.principal;
+  auto it = tracked_.find(key_);
+  if (it == tracked_.end()) {
+    if (tracked_.size() >= options_.max_principals) {
+      untracked_.insert(std::hash<std::string>{}(key_));
+      ++untracked_events_;
+      return;
+    }
+    it = tracked_.emplace(key_, Tracked{}).first;
+    it->second.account = ev.account;
+    it->second.principal = ev.principal;
+    it->second.identity_type = ev.identity.type;
+  }
+  Tracked& t = it->second;
+  ++t.events;
+  if (!ev.error_code.empty()) ++t.errors;
+  t.first_ms = std::min(t.first_ms, ev.time_ms);
+  t.last_ms = std::max(t.last_ms, ev.time_ms);
+  api_.assign(ev.event_source);
+  if (auto dot = api_.find('.'); dot != std::string::npos) api_.resize(dot);
+  api_ += ':';
+  api_ += ev.event_name;
+  count_value(t, t.apis, api_);
+  count_value(t, t.regions, ev.aws_region);
+  count_value(t, t.source_ips, ev.source_ip);
+  // aws-cli names each command in its user agent (md/command#s3.ls): one client, not many.
+  std::string_view agent = ev.user_agent;
+  if (auto cmd = agent.find(" md/command#"); cmd != std::string_view::npos) {
+    auto end = agent.find(' ', cmd + 1);
+    agent_.assign(agent.substr(0, cmd));
+    if (end != std::string_view::npos) agent_ += agent.substr(end);
+    agent = agent_;
+  }
+  count_value(t, t.user_agents, agent);
+  // A refused call changed nothing; it says nothing about what the principal does.
+  if (is_write_call(ev) && ev.error_code.empty()) {
+    ++t.write_events;
+    auto w = t.write_first_seen.find(api_);
+    if (w != t.write_first_seen.end()) {
+      w->second = std::min(w->second, ev.time_ms);
+    } else if (t.write_first_seen.size() < options_.max_values) {
+      t.write_first_seen.emplace(api_, ev.time_ms);
+    }
+  }
+}
+
+void ActivityCollector::merge(ActivityCollector&& other) {
+  for (auto& [key, o] : other.tracked_) {
+    auto it = tracked_.find(key);
+    if (it == tracked_.end()) {
+      if (tracked_.size() >= options_.max_principals) {
+        untracked_.insert(std::hash<std::string>{}(key));
+        untracked_events_ += o.events;
+        continue;
+      }
+      tracked_.emplace(key, std::move(o));
+      continue;
+    }
+    Tracked& t = it->second;
+    t.events += o.events;
+    t.errors += o.errors;
+    t.write_events += o.write_events;
+    t.first_ms = std::min(t.first_ms, o.first_ms);
+    t.last_ms = std::max(t.last_ms, o.last_ms);
+    t.overflow_values += o.overflow_values;
+    for (auto pair : {std::pair{&t.apis, &o.apis}, std::pair{&t.regions, &o.regions},
+                       std::pair{&t.source_ips, &o.source_ips}, std::pair{&t.user_agents, &o.user_agents}}) {
+      for (auto& [value, n] : *pair.second) count_value(t, *pair.first, value, n);
+    }
+    for (auto& [api, ms] : o.write_first_seen) {
+      auto w = t.write_first_seen.find(api);
+      if (w != t.write_first_seen.end()) {
+        w->second = std::min(w->second, ms);
+      } else if (t.write_first_seen.size() < options_.max_values) {
+        t.write_first_seen.emplace(api, ms);
+      }
+    }
+  }
+  untracked_.insert(other.untracked_.begin(), other.untracked_.end());
+  untracked_events_ += other.untracked_events_;
+}
+
+ActivityReport ActivityCollector::report(std::optional<std::int64_t> baseline_until_ms) const {
+  ActivityReport report;
+  report.untracked_principals = untracked_.size();
+  report.untracked_events = untracked_events_;
+  std::int64_t first = INT64_MAX, last = INT64_MIN;
+  for (const auto& [key, t] : tracked_) {
+    first = std::min(first, t.first_ms);
+    last = std::max(last, t.last_ms);
+  }
+  if (tracked_.empty()) first = last = 0;
+  report.first_ms = first;
+  report.last_ms = last;
+  report.baseline_until_ms = baseline_until_ms ? *baseline_until_ms : first + (last - first) / 4;
+
+  for (const auto& [key, t] : tracked_) {
+    PrincipalActivity p;
+    p.account = t.account;
+    p.principal = t.principal;
+    p.identity_type = t.identity_type;
+    p.events = t.events;
+    p.errors = t.errors;
+    p.write_events = t.write_events;
+    p.first_ms = t.first_ms;
+    p.last_ms = t.last_ms;
+    p.apis = by_count(t.apis);
+    p.regions = by_count(t.regions);
+    p.source_ips = by_count(t.source_ips);
+    p.user_agents = by_count(t.user_agents);
+    p.distinct_apis = t.apis.size();
+    p.distinct_regions = t.regions.size();
+    p.distinct_source_ips = t.source_ips.size();
+    p.distinct_user_agents = t.user_agents.size();
+    p.new_principal = t.first_ms > report.baseline_until_ms;
+    for (const auto& [api, ms] : t.write_first_seen) {
+      if (ms > report.baseline_until_ms) p.new_write_apis.emplace_back(api, ms);
+    }
+    std::sort(p.new_write_apis.begin(), p.new_write_apis.end(),
+              [](const auto& a, const auto& b) { return std::tie(a.second, a.first) < std::tie(b.second, b.first); });
+
+    // Each signal is capped so that no single one buries the others.
+    auto add = [&](double points, std::string why) {
+      if (points <= 0) return;
+      p.score += points;
+      p.reasons.push_back(std::move(why));
+    };
+    if (!p.new_write_apis.empty()) {
+      add(std::min<double>(30, 3.0 * static_cast<double>(p.new_write_apis.size())),
+          fmt::format("{} write API(s) first called after the baseline", p.new_write_apis.size()));
+    }
+    if (p.new_principal && p.write_events > 0) add(5, "first seen after the baseline, and it changed things");
+    if (p.errors >= 5) {
+      add(std::min(10.0, 10.0 * p.error_rate() * 2), fmt::format("{:.0f}% of calls failed", 100 * p.error_rate()));
+    }
+    if (p.distinct_regions > 1) {
+      add(std::min<double>(10, 2.0 * static_cast<double>(p.distinct_regions - 1)),
+          fmt::format("{} regions", p.distinct_regions));
+    }
+    if (p.distinct_source_ips > 1) {
+      add(std::min<double>(5, static_cast<double>(p.distinct_source_ips - 1)),
+          fmt::format("{} source IPs", p.distinct_source_ips));
+    }
+    if (p.distinct_user_agents > 1) {
+      add(std::min<double>(3, static_cast<double>(p.distinct_user_agents - 1)),
+          fmt::format("{} user agents", p.distinct_user_agents));
+    }
+    if (p.identity_type == "Root") add(5, "root credentials");
+    report.principals.push_back(std::move(p));
+  }
+  std::sort(report.principals.begin(), report.principals.end(), [](const auto& a, const auto& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (a.events != b.events) return a.events > b.events;
+    return std::tie(a.account, a.principal) < std::tie(b.account, b.principal);
+  });
+  return report;
+}
+
+std::string render_activity_text(const ActivityReport& report, std::size_t listed, std::size_t top) {
+  std::string out;
+  out += fmt::format("{} principal(s); events from {} to {}; baseline until {} (write APIs first called later are new)\n",
+                     report.principals.size(), report.principals.empty() ? "-" : format_rfc3339_ms(report.first_ms),
+                     report.principals.empty() ? "-" : format_rfc3339_ms(report.last_ms),
+                     format_rfc3339_ms(report.baseline_until_ms));
+  if (report.untracked_principals) {
+    out += fmt::format("{} more principal(s) with {} event(s) were counted but not tracked (--max-principals)\n",
+                       report.untracked_principals, report.untracked_events);
+  }
+  std::size_t rank = 0;
+  for (const auto& p : report.principals) {
+    if (top && rank >= top) {
+      out += fmt::format("... {} more (--top)\n", report.principals.size() - top);
+      break;
+    }
+    ++rank;
+    out += fmt::format("\n#{} score {:.0f}  {}  {}  ({})\n", rank, p.score, p.account, p.principal,
+                       p.identity_type.empty() ? "unknown" : p.identity_type);
+    out += fmt::format("   events {} ({} writes; {} failed, {:.1f}%)  {} .. {}\n", p.events, p.write_events, p.errors,
+                       100 * p.error_rate(), format_rfc3339_ms(p.first_ms), format_rfc3339_ms(p.last_ms));
+    out += fmt::format("   APIs {}: {}\n", p.distinct_apis, listed_values(p.apis, p.distinct_apis, listed, true));
+    out += fmt::format("   regions {}: {}\n", p.distinct_regions,
+                       listed_values(p.regions, p.distinct_regions, listed, false));
+    out += fmt::format("   source IPs {}: {}\n", p.distinct_source_ips,
+                       listed_values(p.source_ips, p.distinct_source_ips, listed, false));
+    out += fmt::format("   user agents {}: {}\n", p.distinct_user_agents,
+                       listed_values(p.user_agents, p.distinct_user_agents, listed, false));
+    if (!p.new_write_apis.empty()) {
+      std::string apis;
+      for (std::size_t i = 0; i < p.new_write_apis.size() && i < 3 * listed; ++i) {
+        if (!apis.empty()) apis += ", ";
+        apis += fmt::format("{} {}", p.new_write_apis[i].first, format_rfc3339_ms(p.new_write_apis[i].second));
+      }
+      if (p.new_write_apis.size() > 3 * listed) apis += fmt::format(", ... ({} more)", p.new_write_apis.size() - 3 * listed);
+      out += fmt::format("   new write APIs {}: {}\n", p.new_write_apis.size(), apis);
+    }
+    if (!p.reasons.empty()) {
+      std::string why;
+      for (const auto& r : p.reasons) why += why.empty() ? r : "; " + r;
+      out += "   why: " + why + "\n";
+    }
+  }
+  // Values come from requests (user agents, names): neutralise control bytes line by line.
+  std::string safe;
+  std::size_t start = 0;
+  while (start < out.size()) {
+    std::size_t end = out.find('\n', start);
+    if (end == std::string::npos) end = out.size();
+    safe += sanitize_for_terminal(std::string_view(out).substr(start, end - start));
+    safe += '\n';
+    start = end + 1;
+  }
+  return safe;
+}
+
+std::string render_activity_jsonl(const ActivityReport& report, std::size_t top) {
+  std::string out;
+  std::size_t rank = 0;
+  for (const auto& p : report.principals) {
+    if (top && rank >= top) break;
+    ++rank;
+    JsonWriter w(out);
+    w.begin_object();
+    w.field("rank", static_cast<std::int64_t>(rank));
+    w.field("score", p.score);
+    w.field("account", p.account);
+    w.field("principal", p.principal);
+    w.field("identity_type", p.identity_type);
+    w.field("events", static_cast<std::int64_t>(p.events));
+    w.field("write_events", static_cast<std::int64_t>(p.write_events));
+    w.field("errors", static_cast<std::int64_t>(p.errors));
+    w.field("error_rate", p.error_rate());
+    w.field("first_seen", format_rfc3339_ms(p.first_ms));
+    w.field("last_seen", format_rfc3339_ms(p.last_ms));
+    auto counts = [&](const char* name, const std::vector<std::pair<std::string, std::uint64_t>>& values,
+                      std::size_t distinct) {
+      w.field((std::string("distinct_") + name).c_str(), static_cast<std::int64_t>(distinct));
+      w.key(name).begin_object();
+      for (const auto& [value, n] : values) w.field(value.c_str(), static_cast<std::int64_t>(n));
+      w.end_object();
+    };
+    counts("apis", p.apis, p.distinct_apis);
+    counts("regions", p.regions, p.distinct_regions);
+    counts("source_ips", p.source_ips, p.distinct_source_ips);
+    counts("user_agents", p.user_agents, p.distinct_user_agents);
+    w.field("new_principal", p.new_principal);
+    w.key("new_write_apis").begin_array();
+    for (const auto& [api, ms] : p.new_write_apis) {
+      w.begin_object();
+      w.field("api", api);
+      w.field("first_seen", format_rfc3339_ms(ms));
+      w.end_object();
+    }
+    w.end_array();
+    w.key("reasons").begin_array();
+    for (const auto& r : p.reasons) w.value(r);
+    w.end_array();
+    w.field("baseline_until", format_rfc3339_ms(report.baseline_until_ms));
+    w.end_object();
+    out += '\n';
+  }
+  return out;
+}
+
+std::string render_activity_csv(const ActivityReport& report, std::size_t top) {
+  std::string out =
+      "rank,score,account,principal,identity_type,events,write_events,errors,error_rate,first_seen,last_seen,"
+      "distinct_apis,distinct_regions,distinct_source_ips,distinct_user_agents,new_principal,new_write_apis,"
+      "regions,source_ips,reasons\r\n";
+  std::size_t rank = 0;
+  for (const auto& p : report.principals) {
+    if (top && rank >= top) break;
+    ++rank;
+    auto joined = [](const auto& values) {
+      std::string s;
+      for (const auto& v : values) {
+        if (!s.empty()) s += "; ";
+        s += v.first;
+      }
+      return s;
+    };
+    std::string reasons;
+    for (const auto& r : p.reasons) reasons += reasons.empty() ? r : "; " + r;
+    append_csv_row(out, {fmt::format("{}", rank), fmt::format("{:.1f}", p.score), p.account, p.principal,
+                         p.identity_type, fmt::format("{}", p.events), fmt::format("{}", p.write_events),
+                         fmt::format("{}", p.errors), fmt::format("{:.4f}", p.error_rate()),
+                         format_rfc3339_ms(p.first_ms), format_rfc3339_ms(p.last_ms),
+                         fmt::format("{}", p.distinct_apis), fmt::format("{}", p.distinct_regions),
+                         fmt::format("{}", p.distinct_source_ips), fmt::format("{}", p.distinct_user_agents),
+                         p.new_principal ? "true" : "false", joined(p.new_write_apis), joined(p.regions),
+                         joined(p.source_ips), reasons});
+  }
+  return out;
+}
+
+}  // namespace trailsweep

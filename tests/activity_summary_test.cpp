@@ -1,0 +1,192 @@
+// `trailsweep summary`: per-principal activity with the most unusual first.
+#include "trailsweep/activity_summary.hpp"
+
+#include <gtest/gtest.h>
+
+#include "test_util.hpp"
+#include "trailsweep/byte_source.hpp"
+
+namespace trailsweep {
+namespace {
+
+using testing::ct_record;
+using testing::run_trailsweep;
+
+const std::string kArchive = std::string(TRAILSWEEP_SOURCE_DIR) + "/testdata/archive";
+
+ActivityCollector collect_archive(ActivityOptions options = {}) {
+  ActivityCollector collector(options);
+  Scanner scanner(ScanOptions{});
+  RunSummary summary;
+  for (const auto& f : walk_inputs({kArchive}, InputFilter{}).files) scanner.scan_file(f, collector, summary);
+  return collector;
+}
+
+void feed(ActivityCollector& collector, const std::vector<std::string>& records) {
+  std::string lines;
+  for (const auto& r : records) lines += r + "\n";
+  Scanner scanner(ScanOptions{});
+  RunSummary summary;
+  MemorySource source(lines);
+  scanner.scan_source(source, "mem", collector, summary);
+  ASSERT_EQ(summary.errors_total, 0u);
+}
+
+const PrincipalActivity* find(const ActivityReport& r, std::string_view principal_suffix) {
+  for (const auto& p : r.principals) {
+    if (std::string_view(p.principal).ends_with(principal_suffix)) return &p;
+  }
+  return nullptr;
+}
+
+TEST(ActivitySummary, TheStolenKeyRanksFirstWithItsNewWriteApis) {
+  ActivityReport report = collect_archive().report();
+  ASSERT_GE(report.principals.size(), 5u);
+  const PrincipalActivity& top = report.principals.front();
+  EXPECT_EQ(top.principal, "arn:aws:iam::111122223333:user/ci-deployer");
+  EXPECT_EQ(top.account, "111122223333");
+  EXPECT_EQ(top.identity_type, "IAMUser");
+  std::vector<std::string> apis;
+  for (const auto& [api, ms] : top.new_write_apis) {
+    apis.push_back(api);
+    EXPECT_GT(ms, report.baseline_until_ms);
+  }
+  for (const char* expected : {"ecs:CreateCluster", "ecs:RegisterTaskDefinition", "autoscaling:CreateAutoScalingGroup",
+                               "ec2:ModifyInstanceAttribute", "lambda:CreateFunctionUrlConfig20211031",
+                               "iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile"}) {
+    EXPECT_NE(std::find(apis.begin(), apis.end(), expected), apis.end()) << expected;
+  }
+  // Earliest first: the role preparation came before the ECS flood.
+  EXPECT_EQ(top.new_write_apis.front().first, "iam:CreateServiceLinkedRole");
+  // The DryRun probes failed: refused calls are errors, not new writes.
+  EXPECT_EQ(top.errors, 2u);
+  EXPECT_FALSE(top.reasons.empty());
+  EXPECT_NE(top.reasons.front().find("write API(s) first called after the baseline"), std::string::npos);
+  // A reader never has new write APIs.
+  const PrincipalActivity* alice = find(report, "user/alice");
+  ASSERT_NE(alice, nullptr);
+  EXPECT_EQ(alice->write_events, 0u);
+  EXPECT_TRUE(alice->new_write_apis.empty());
+  EXPECT_LT(alice->score, top.score);
+  // Every record is counted once.
+  std::uint64_t events = 0;
+  for (const auto& p : report.principals) events += p.events;
+  EXPECT_EQ(events, 1100u);
+}
+
+TEST(ActivitySummary, BaselineDecidesWhatIsNew) {
+  ActivityCollector collector = collect_archive();
+  ActivityReport late = collector.report(INT64_MAX - 1);
+  for (const auto& p : late.principals) {
+    EXPECT_TRUE(p.new_write_apis.empty()) << p.principal;
+    EXPECT_FALSE(p.new_principal);
+  }
+  ActivityReport early = collector.report(0);
+  const PrincipalActivity* actor = find(early, "user/ci-deployer");
+  ASSERT_NE(actor, nullptr);
+  EXPECT_TRUE(actor->new_principal);
+  // Its writes all came after its first event, so with the baseline at the start all of them are new.
+  EXPECT_GE(actor->new_write_apis.size(), find(collector.report(), "user/ci-deployer")->new_write_apis.size());
+  EXPECT_EQ(actor->new_write_apis.size(), 17u);
+}
+
+TEST(ActivitySummary, WriteCallsFollowReadOnlyThenTheApiName) {
+  Event ev;
+  ev.event_name = "DescribeInstances";
+  EXPECT_FALSE(is_write_call(ev));
+  ev.event_name = "RunInstances";
+  EXPECT_TRUE(is_write_call(ev));
+  ev.has_read_only = true;
+  ev.read_only = true;  // CloudTrail's own judgement wins (e.g. a Decrypt is readOnly)
+  EXPECT_FALSE(is_write_call(ev));
+  ev.read_only = false;
+  ev.event_name = "GetObject";
+  EXPECT_TRUE(is_write_call(ev));
+}
+
+TEST(ActivitySummary, ErrorBurstsAndAgentsAreScoredWithReasons) {
+  ActivityCollector collector;
+  std::vector<std::string> records;
+  for (int i = 0; i < 10; ++i) {
+    records.push_back(ct_record("2025-11-02T10:0" + std::to_string(i) + ":00Z", "CreateUser", "prober",
+                                R"("errorCode":"AccessDenied","errorMessage":"not authorized")", "111122223333",
+                                "iam.amazonaws.com"));
+  }
+  records.push_back(ct_record("2025-11-02T10:10:00Z", "DescribeRegions", "prober"));
+  records.push_back(ct_record("2025-11-02T10:11:00Z", "DescribeRegions", "prober"));
+  records.push_back(ct_record("2025-11-02T09:00:00Z", "DescribeRegions", "quiet"));
+  feed(collector, records);
+  ActivityReport report = collector.report();
+  ASSERT_EQ(report.principals.size(), 2u);
+  const PrincipalActivity& prober = report.principals.front();
+  EXPECT_EQ(prober.principal, "arn:aws:iam::111122223333:user/prober");
+  EXPECT_EQ(prober.errors, 10u);
+  EXPECT_NEAR(prober.error_rate(), 10.0 / 12.0, 1e-9);
+  EXPECT_NE(std::find(prober.reasons.begin(), prober.reasons.end(), "83% of calls failed"), prober.reasons.end());
+  ASSERT_FALSE(prober.apis.empty());
+  EXPECT_EQ(prober.apis.front(), (std::pair<std::string, std::uint64_t>{"iam:CreateUser", 10}));
+}
+
+TEST(ActivitySummary, AwsCliCommandsAreOneUserAgent) {
+  ActivityCollector collector;
+  std::string cli = "aws-cli/2.27.41 md/awscrt#0.26.1 ua/2.0 os/macos#24.5.0 md/command#{} md/prompt#off";
+  std::vector<std::string> records;
+  for (const char* cmd : {"s3.ls", "ec2.describe-instances", "iam.list-users"}) {
+    std::string r = ct_record("2025-11-02T10:00:00Z", "ListBuckets", "dev");
+    std::string agent = cli;
+    agent.replace(agent.find("{}"), 2, cmd);
+    r.replace(r.find("Boto3/1.40.61"), 13, agent);
+    records.push_back(r);
+  }
+  feed(collector, records);
+  ActivityReport report = collector.report();
+  ASSERT_EQ(report.principals.size(), 1u);
+  EXPECT_EQ(report.principals[0].distinct_user_agents, 1u);
+  EXPECT_EQ(report.principals[0].user_agents[0].first,
+            "aws-cli/2.27.41 md/awscrt#0.26.1 ua/2.0 os/macos#24.5.0 md/prompt#off");
+}
+
+TEST(ActivitySummary, MergingWorkersGivesTheSameReport) {
+  // Files dealt to two collectors in turns, as workers would take them.
+  ActivityCollector a, b;
+  Scanner scanner(ScanOptions{});
+  RunSummary summary;
+  auto files = walk_inputs({kArchive}, InputFilter{}).files;
+  for (std::size_t i = 0; i < files.size(); ++i) scanner.scan_file(files[i], i % 2 ? b : a, summary);
+  a.merge(std::move(b));
+  EXPECT_EQ(render_activity_jsonl(a.report(), 0), render_activity_jsonl(collect_archive().report(), 0));
+}
+
+TEST(ActivitySummary, PrincipalsBeyondTheCapAreCountedNotDropped) {
+  ActivityOptions options;
+  options.max_principals = 3;
+  ActivityReport report = collect_archive(options).report();
+  EXPECT_EQ(report.principals.size(), 3u);
+  EXPECT_GT(report.untracked_principals, 0u);
+  std::uint64_t events = report.untracked_events;
+  for (const auto& p : report.principals) events += p.events;
+  EXPECT_EQ(events, 1100u);
+  EXPECT_NE(render_activity_text(report, 5, 0).find("were counted but not tracked (--max-principals)"), std::string::npos);
+}
+
+TEST(ActivitySummary, CliFormatsAndThreadsAgree) {
+  auto one = run_trailsweep("summary -j 1 --format jsonl testdata/archive");
+  auto two = run_trailsweep("summary -j 2 --format jsonl testdata/archive");
+  EXPECT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(one.out, two.out);
+  EXPECT_EQ(one.out.substr(0, 60).find("\"rank\":1"), 1u) << one.out.substr(0, 200);
+  EXPECT_NE(one.out.find("\"principal\":\"arn:aws:iam::111122223333:user/ci-deployer\""), std::string::npos);
+  auto csv = run_trailsweep("summary --format csv --top 2 testdata/archive");
+  EXPECT_EQ(csv.out.rfind("rank,score,account,principal,identity_type,events,", 0), 0u);
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 3);
+  auto text = run_trailsweep("summary --top 1 testdata/archive");
+  EXPECT_NE(text.out.find("#1 score "), std::string::npos);
+  EXPECT_NE(text.out.find("user/ci-deployer  (IAMUser)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("   new write APIs "), std::string::npos);
+  EXPECT_NE(text.out.find("(--top)"), std::string::npos);
+  auto bad = run_trailsweep("summary --baseline-until yesterday testdata/archive");
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace trailsweep
