@@ -1,5 +1,7 @@
 #include "trailsweep/detector.hpp"
 
+#include "trailsweep/allowlist.hpp"
+
 #include <algorithm>
 
 namespace trailsweep {
@@ -122,6 +124,13 @@ void Detector::on_event(const Event& ev) {
   rules_.match(ev, fields_, &matched_);
   if (!fields_.error().empty()) ++field_errors_;
   for (int rule : matched_) {
+    if (options_.allowlist) {
+      int entry = options_.allowlist->covering_entry(rule, ev, fields_);
+      if (entry >= 0) {
+        ++suppressed_[{entry, rule}];
+        continue;
+      }
+    }
     ++hits_total_;
     if (rules_.keeps_hits(rule)) hits_.push_back(make_hit(rule, ev));
     if (rules_.reports_own_hits(rule)) add_event(aggregates_[{rule, ev.account, ev.principal}], rule, ev);
@@ -133,6 +142,7 @@ void Detector::merge(Detector&& other) {
                std::make_move_iterator(other.hits_.end()));
   hits_total_ += other.hits_total_;
   field_errors_ += other.field_errors_;
+  for (const auto& [key, n] : other.suppressed_) suppressed_[key] += n;
   for (auto& [key, agg] : other.aggregates_) {
     Aggregate& mine = aggregates_[key];
     mine.count += agg.count;

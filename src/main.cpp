@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "trailsweep/activity_summary.hpp"
+#include "trailsweep/allowlist.hpp"
 #include "trailsweep/correlator.hpp"
 #include "trailsweep/detector.hpp"
 #include "trailsweep/exit_status.hpp"
@@ -63,6 +64,7 @@ struct ScanCli {
   bool no_summary = false;
   bool quiet = false;
   std::vector<std::string> rules;
+  std::vector<std::string> allow;
   bool strict = false;
   std::string fail_on = "high";
   std::size_t max_evidence = 20;
@@ -242,8 +244,14 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   if (!loaded) return ts::kExitUsage;
   const ts::RuleSet& rules = *loaded->rules;
 
+  ts::AllowlistLoad allow = ts::load_allowlists(cli.allow, rules);
+  if (!allow.errors.empty()) {
+    for (const auto& e : allow.errors) std::cerr << "trailsweep: allowlist error: " << e << "\n";
+    return usage_error("fix the allowlist; nothing is suppressed silently");
+  }
   ts::DetectorOptions detector_options;
   detector_options.max_evidence = cli.max_evidence;
+  if (!allow.allowlist->empty()) detector_options.allowlist = allow.allowlist.get();
   std::uint64_t total_bytes = 0;
   for (const auto& file : walk.files) {
     std::error_code ec;
@@ -272,6 +280,18 @@ int run_scan(const ScanCli& cli, const char* argv0) {
     summary.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::cerr << "trailsweep: interrupted; partial summary of what was read:\n" << ts::render_summary_text(summary);
     return ts::kExitInterrupted;
+  }
+  if (detector_options.allowlist) {
+    const auto& entries = detector_options.allowlist->entries();
+    std::vector<bool> used(entries.size(), false);
+    for (const auto& [key, n] : detector.suppressed()) {
+      used[static_cast<std::size_t>(key.first)] = true;
+      summary.suppressed.push_back({entries[static_cast<std::size_t>(key.first)].name,
+                                    rules.rules()[static_cast<std::size_t>(key.second)].display_id(), n});
+    }
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (!used[i]) summary.unused_allow_entries.push_back(entries[i].name);
+    }
   }
   std::vector<ts::Finding> findings = ts::finalize_findings(rules, detector, cli.max_evidence);
   for (const auto& f : findings) ++summary.findings_by_level[static_cast<int>(f.level)];
@@ -591,6 +611,10 @@ int main(int argc, char** argv) {
                    "Sigma rule file or folder (repeatable). Default: $TRAILSWEEP_RULES, else the "
                    "bundled rules/ next to the binary or in the install prefix");
   scan->add_flag("--strict", scan_cli.strict, "Stop (exit 2) when any rule fails to load");
+  scan->add_option("--allow", scan_cli.allow,
+                   "Allowlist file (repeatable): known-good principals, user agents, accounts, source IPs or "
+                   "instance types per rule; covered hits are dropped before correlation and counted in the "
+                   "summary (see README)");
   scan->add_option("--fail-on", scan_cli.fail_on,
                    "Exit 1 when a finding at or above this severity exists: informational, low, "
                    "medium, high, critical or never")

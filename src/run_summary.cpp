@@ -66,6 +66,21 @@ std::string render_summary_text(const RunSummary& s) {
   out += fmt::format("trailsweep: {} findings ({} critical, {} high, {} medium, {} low, {} informational)\n",
                      total_findings, s.findings_by_level[4], s.findings_by_level[3],
                      s.findings_by_level[2], s.findings_by_level[1], s.findings_by_level[0]);
+  if (!s.suppressed.empty() || !s.unused_allow_entries.empty()) {
+    std::uint64_t total = 0;
+    for (const auto& x : s.suppressed) total += x.hits;
+    out += fmt::format("trailsweep: {} rule hit{} suppressed by the allowlist", total, total == 1 ? "" : "s");
+    std::string parts;
+    for (const auto& x : s.suppressed) {
+      parts += fmt::format("{}{} ({}) {}", parts.empty() ? ": " : ", ", x.allow, x.rule, x.hits);
+    }
+    out += parts + "\n";
+    if (!s.unused_allow_entries.empty()) {
+      std::string names;
+      for (const auto& n : s.unused_allow_entries) names += names.empty() ? n : ", " + n;
+      out += fmt::format("trailsweep: allowlist entries that suppressed nothing: {}\n", names);
+    }
+  }
   if (s.errors_total) {
     out += fmt::format("trailsweep: {} input problem{} (input was skipped):\n", s.errors_total,
                        s.errors_total == 1 ? "" : "s");
@@ -97,6 +112,23 @@ void write_summary_json(JsonWriter& w, const RunSummary& s) {
   w.key("findings").begin_object();
   static constexpr const char* kLevels[] = {"informational", "low", "medium", "high", "critical"};
   for (int l = 4; l >= 0; --l) w.field(kLevels[l], s.findings_by_level[l]);
+  w.end_object();
+  w.key("suppressed").begin_object();
+  std::uint64_t suppressed_total = 0;
+  for (const auto& x : s.suppressed) suppressed_total += x.hits;
+  w.field("hits", suppressed_total);
+  w.key("by_entry").begin_array();
+  for (const auto& x : s.suppressed) {
+    w.begin_object();
+    w.field("allow", x.allow);
+    w.field("rule", x.rule);
+    w.field("hits", x.hits);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("unused_entries").begin_array();
+  for (const auto& n : s.unused_allow_entries) w.value(n);
+  w.end_array();
   w.end_object();
   w.field("errors_total", s.errors_total);
   w.key("errors").begin_array();

@@ -19,10 +19,13 @@
 
 namespace trailsweep {
 
+class Allowlist;
+
 struct DetectorOptions {
   std::size_t max_evidence = 20;  ///< per finding; 0 keeps all
   std::size_t max_distinct_values = 50;  ///< regions, IPs, user agents listed per finding
   std::size_t max_resources = 10000;     ///< resources listed per finding
+  const Allowlist* allowlist = nullptr;  ///< hits it covers are dropped and counted
 };
 
 class Detector final : public EventSink {
@@ -39,6 +42,8 @@ class Detector final : public EventSink {
   std::uint64_t hits_total() const { return hits_total_; }
   /// Records whose JSON could not be walked for a rule's field (counted, rare).
   std::uint64_t field_errors() const { return field_errors_; }
+  /// Hits dropped by the allowlist: (entry index, rule index) -> count.
+  const std::map<std::pair<int, int>, std::uint64_t>& suppressed() const { return suppressed_; }
 
  private:
   struct Aggregate {
@@ -60,6 +65,7 @@ class Detector final : public EventSink {
   std::map<std::tuple<int, std::string, std::string>, Aggregate> aggregates_;
   std::uint64_t hits_total_ = 0;
   std::uint64_t field_errors_ = 0;
+  std::map<std::pair<int, int>, std::uint64_t> suppressed_;
 };
 
 }  // namespace trailsweep

@@ -12,6 +12,13 @@ namespace trailsweep {
 
 class JsonWriter;
 
+/// What one allowlist entry suppressed of one rule.
+struct Suppression {
+  std::string allow;  ///< entry name
+  std::string rule;   ///< rule display id
+  std::uint64_t hits = 0;
+};
+
 struct RunSummary {
   std::uint64_t files_read = 0;       ///< files opened and read (possibly with errors)
   std::uint64_t files_failed = 0;     ///< files that could not be opened or read to the end
@@ -29,6 +36,8 @@ struct RunSummary {
   std::int64_t first_event_ms = INT64_MAX;  ///< earliest eventTime read (INT64_MAX: none)
   std::int64_t last_event_ms = INT64_MIN;   ///< latest eventTime read
   std::uint64_t findings_by_level[5] = {};  ///< indexed by Level (informational..critical)
+  std::vector<Suppression> suppressed;     ///< rule hits dropped by --allow, by entry and rule
+  std::vector<std::string> unused_allow_entries;  ///< --allow entries that suppressed nothing
   std::vector<Diagnostic> errors;     ///< first kMaxErrorsKept problems
   std::uint64_t errors_total = 0;
   double elapsed_s = 0;
