@@ -364,6 +364,7 @@ struct TimelineCli {
   std::string since, until, format = "text", output;
   std::vector<std::string> rules;
   std::size_t max_rows = 100000;
+  unsigned jobs = 0;
 };
 
 int run_timeline(const TimelineCli& cli, const char* argv0) {
@@ -378,9 +379,24 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
   ts::RunSummary summary;
   ts::WalkResult walk = ts::walk_inputs(cli.paths, options.filter);
   for (auto& e : walk.errors) summary.add_error(std::move(e));
-  ts::Scanner scanner(options);
-  ts::TimelineCollector collector(loaded->rules.get(), cli.query, cli.max_rows);
-  for (const auto& file : walk.files) scanner.scan_file(file, collector, summary);
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  unsigned jobs = cli.jobs > 0 ? cli.jobs : std::max(1u, std::thread::hardware_concurrency());
+  ts::SinkScanResult scanned = ts::scan_with_sinks(
+      walk.files, options, jobs,
+      [&] { return std::make_unique<ts::TimelineCollector>(loaded->rules.get(), cli.query, cli.max_rows); }, nullptr,
+      &g_stop);
+  if (scanned.stuck || scanned.interrupted) {
+    std::cerr << "trailsweep: interrupted; no timeline written\n";
+    std::cerr.flush();
+    std::_Exit(ts::kExitInterrupted);
+  }
+  for (auto& e : scanned.summary.errors) summary.add_error(std::move(e));
+  summary.errors_total += scanned.summary.errors_total - scanned.summary.errors.size();
+  auto& collector = static_cast<ts::TimelineCollector&>(*scanned.sinks.front());
+  for (std::size_t i = 1; i < scanned.sinks.size(); ++i) {
+    collector.merge(std::move(static_cast<ts::TimelineCollector&>(*scanned.sinks[i])));
+  }
   auto rows = collector.sorted_rows();
   std::string out = cli.format == "jsonl" ? ts::render_timeline_jsonl(rows)
                     : cli.format == "csv" ? ts::render_timeline_csv(rows)
@@ -648,6 +664,7 @@ int main(int argc, char** argv) {
   timeline->add_option("-o,--output", tl.output, "Write to FILE instead of stdout");
   timeline->add_option("--rules", tl.rules, "Rules whose matches are marked (default: the bundled rules)");
   timeline->add_option("--max-rows", tl.max_rows, "Keep at most this many (earliest) events")->capture_default_str();
+  timeline->add_option("-j,--jobs", tl.jobs, "Worker threads (default: all cores); output is the same for any value");
 
   SummaryCli sm;
   auto* summary_cmd = app.add_subcommand(

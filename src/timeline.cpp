@@ -70,6 +70,16 @@ void TimelineCollector::on_event(const Event& ev) {
   }
 }
 
+void TimelineCollector::merge(TimelineCollector&& other) {
+  dropped_ += other.dropped_;
+  rows_.insert(rows_.end(), std::make_move_iterator(other.rows_.begin()), std::make_move_iterator(other.rows_.end()));
+  if (rows_.size() > max_rows_ * 2) {
+    std::sort(rows_.begin(), rows_.end(), row_before);
+    dropped_ += rows_.size() - max_rows_;
+    rows_.resize(max_rows_);
+  }
+}
+
 std::vector<TimelineRow> TimelineCollector::sorted_rows() const {
   std::vector<TimelineRow> rows = rows_;
   std::sort(rows.begin(), rows.end(), row_before);

@@ -59,3 +59,20 @@ TEST(Timeline, TimeWindowAndCsvAndUsageErrors) {
 
 }  // namespace
 }  // namespace trailsweep
+
+namespace trailsweep {
+namespace {
+
+TEST(TimelineCli, SameRowsForAnyNumberOfThreads) {
+  auto one = testing::run_trailsweep("timeline -j 1 --format jsonl --principal ci-deployer testdata/archive");
+  auto two = testing::run_trailsweep("timeline -j 2 --format jsonl --principal ci-deployer testdata/archive");
+  EXPECT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(std::count(one.out.begin(), one.out.end(), '\n'), 360);
+  EXPECT_EQ(one.out, two.out);
+  auto capped = testing::run_trailsweep("timeline -j 2 --max-rows 5 --principal ci-deployer testdata/archive");
+  EXPECT_NE(capped.err.find("5 events on the timeline (355 later ones beyond --max-rows not shown)"), std::string::npos)
+      << capped.err;
+}
+
+}  // namespace
+}  // namespace trailsweep

@@ -42,7 +42,10 @@ class TimelineCollector final : public EventSink {
   void on_event(const Event& ev) override;
   /// The rows in eventTime order (ties by eventID, then file and record).
   std::vector<TimelineRow> sorted_rows() const;
-  std::uint64_t dropped() const { return dropped_; }
+  /// Events beyond max_rows (the latest ones), not shown.
+  std::uint64_t dropped() const { return dropped_ + (rows_.size() > max_rows_ ? rows_.size() - max_rows_ : 0); }
+  /// Adds another worker's rows (the earliest max_rows of both are kept).
+  void merge(TimelineCollector&& other);
 
  private:
   const RuleSet* rules_;
