@@ -135,6 +135,51 @@ void Detector::on_event(const Event& ev) {
     if (rules_.keeps_hits(rule)) hits_.push_back(make_hit(rule, ev));
     if (rules_.reports_own_hits(rule)) add_event(aggregates_[{rule, ev.account, ev.principal}], rule, ev);
   }
+  // Trim with slack so the cost is amortised over many events.
+  const std::size_t hit_cap = options_.max_correlation_hits;
+  if (hit_cap && hits_.size() > hit_cap + hit_cap / 4 + 64) trim_hits(hit_cap);
+  const std::size_t actor_cap = options_.max_tracked_principals;
+  if (actor_cap && aggregates_.size() > actor_cap + actor_cap / 4 + 64) trim_aggregates(actor_cap);
+}
+
+// Keeps the newest `keep` hits in hit_before order (time, then content): the
+// same hits whichever worker held them, since each worker keeps at least its
+// own newest `keep`.
+void Detector::trim_hits(std::size_t keep) {
+  if (hits_.size() <= keep) return;
+  const std::size_t drop = hits_.size() - keep;
+  std::nth_element(hits_.begin(), hits_.begin() + static_cast<std::ptrdiff_t>(drop), hits_.end(), hit_before);
+  hits_.erase(hits_.begin(), hits_.begin() + static_cast<std::ptrdiff_t>(drop));
+  evictions_.correlation_hits += drop;
+}
+
+// Evicts the least severe, then oldest (last event time) actors: a flood of
+// low-severity noise never pushes out a high-severity finding.
+void Detector::trim_aggregates(std::size_t keep) {
+  if (aggregates_.size() <= keep) return;
+  using It = decltype(aggregates_)::iterator;
+  std::vector<It> order;
+  order.reserve(aggregates_.size());
+  for (It it = aggregates_.begin(); it != aggregates_.end(); ++it) order.push_back(it);
+  auto evict_first = [&](const It& a, const It& b) {
+    auto level_a = rules_.rules()[static_cast<std::size_t>(std::get<0>(a->first))].level;
+    auto level_b = rules_.rules()[static_cast<std::size_t>(std::get<0>(b->first))].level;
+    if (level_a != level_b) return level_a < level_b;
+    if (a->second.last_ms != b->second.last_ms) return a->second.last_ms < b->second.last_ms;
+    return a->first < b->first;
+  };
+  const std::size_t drop = aggregates_.size() - keep;
+  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(drop), order.end(), evict_first);
+  for (std::size_t i = 0; i < drop; ++i) {
+    ++evictions_.principals;
+    evictions_.principal_events += order[i]->second.count;
+    aggregates_.erase(order[i]);
+  }
+}
+
+void Detector::apply_caps() {
+  if (options_.max_correlation_hits) trim_hits(options_.max_correlation_hits);
+  if (options_.max_tracked_principals) trim_aggregates(options_.max_tracked_principals);
 }
 
 void Detector::merge(Detector&& other) {
@@ -143,6 +188,9 @@ void Detector::merge(Detector&& other) {
   hits_total_ += other.hits_total_;
   field_errors_ += other.field_errors_;
   for (const auto& [key, n] : other.suppressed_) suppressed_[key] += n;
+  evictions_.principals += other.evictions_.principals;
+  evictions_.principal_events += other.evictions_.principal_events;
+  evictions_.correlation_hits += other.evictions_.correlation_hits;
   for (auto& [key, agg] : other.aggregates_) {
     Aggregate& mine = aggregates_[key];
     mine.count += agg.count;

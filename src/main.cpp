@@ -68,6 +68,8 @@ struct ScanCli {
   bool strict = false;
   std::string fail_on = "high";
   std::size_t max_evidence = 20;
+  std::size_t max_tracked_principals = 100000;
+  std::size_t max_correlation_hits = 1000000;
   std::string color = "auto";
   std::string remediation;
   bool deterministic = false;
@@ -251,6 +253,8 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   }
   ts::DetectorOptions detector_options;
   detector_options.max_evidence = cli.max_evidence;
+  detector_options.max_tracked_principals = cli.max_tracked_principals;
+  detector_options.max_correlation_hits = cli.max_correlation_hits;
   if (!allow.allowlist->empty()) detector_options.allowlist = allow.allowlist.get();
   std::uint64_t total_bytes = 0;
   for (const auto& file : walk.files) {
@@ -281,6 +285,9 @@ int run_scan(const ScanCli& cli, const char* argv0) {
     std::cerr << "trailsweep: interrupted; partial summary of what was read:\n" << ts::render_summary_text(summary);
     return ts::kExitInterrupted;
   }
+  summary.evicted_principals = detector.evictions().principals;
+  summary.evicted_principal_events = detector.evictions().principal_events;
+  summary.evicted_correlation_hits = detector.evictions().correlation_hits;
   if (detector_options.allowlist) {
     const auto& entries = detector_options.allowlist->entries();
     std::vector<bool> used(entries.size(), false);
@@ -638,6 +645,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   scan->add_option("--max-evidence", scan_cli.max_evidence,
                    "Evidence records kept per finding (0 keeps all); the rest are counted")
+      ->capture_default_str();
+  scan->add_option("--max-tracked-principals", scan_cli.max_tracked_principals,
+                   "Actors (rule, account, principal) tracked for single-event findings; beyond it the least "
+                   "severe, then oldest by event time are evicted and counted in the summary (exit 3). 0: no cap")
+      ->capture_default_str();
+  scan->add_option("--max-correlation-hits", scan_cli.max_correlation_hits,
+                   "Rule hits kept for correlation; beyond it the oldest by event time are evicted and counted in "
+                   "the summary (exit 3). 0: no cap")
       ->capture_default_str();
   scan->add_option("--color", scan_cli.color, "Colour in the text report: auto, always or never (NO_COLOR is honoured)")
       ->check(CLI::IsMember({"auto", "always", "never"}))

@@ -66,6 +66,12 @@ std::string render_summary_text(const RunSummary& s) {
   out += fmt::format("trailsweep: {} findings ({} critical, {} high, {} medium, {} low, {} informational)\n",
                      total_findings, s.findings_by_level[4], s.findings_by_level[3],
                      s.findings_by_level[2], s.findings_by_level[1], s.findings_by_level[0]);
+  if (s.evicted_principals || s.evicted_correlation_hits) {
+    out += fmt::format(
+        "trailsweep: memory caps reached: {} actor(s) with {} matching event(s) evicted at --max-tracked-principals, "
+        "{} hit(s) evicted at --max-correlation-hits (least severe and oldest first); raise the caps to keep them\n",
+        s.evicted_principals, s.evicted_principal_events, s.evicted_correlation_hits);
+  }
   if (!s.suppressed.empty() || !s.unused_allow_entries.empty()) {
     std::uint64_t total = 0;
     for (const auto& x : s.suppressed) total += x.hits;
@@ -112,6 +118,11 @@ void write_summary_json(JsonWriter& w, const RunSummary& s) {
   w.key("findings").begin_object();
   static constexpr const char* kLevels[] = {"informational", "low", "medium", "high", "critical"};
   for (int l = 4; l >= 0; --l) w.field(kLevels[l], s.findings_by_level[l]);
+  w.end_object();
+  w.key("evicted").begin_object();
+  w.field("principals", s.evicted_principals);
+  w.field("principal_events", s.evicted_principal_events);
+  w.field("correlation_hits", s.evicted_correlation_hits);
   w.end_object();
   w.key("suppressed").begin_object();
   std::uint64_t suppressed_total = 0;

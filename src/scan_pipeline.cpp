@@ -119,6 +119,7 @@ PipelineResult ScanPipeline::run(const std::vector<InputFile>& files,
       result.detector->merge(std::move(*detector));
     }
   }
+  if (result.detector) result.detector->apply_caps();
   return result;
 }
 

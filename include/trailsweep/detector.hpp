@@ -26,6 +26,20 @@ struct DetectorOptions {
   std::size_t max_distinct_values = 50;  ///< regions, IPs, user agents listed per finding
   std::size_t max_resources = 10000;     ///< resources listed per finding
   const Allowlist* allowlist = nullptr;  ///< hits it covers are dropped and counted
+  /// Actors tracked for single-event findings, per (rule, account, principal);
+  /// beyond it the lowest-severity, then oldest (by last eventTime) are evicted
+  /// and counted. 0: no cap.
+  std::size_t max_tracked_principals = 100000;
+  /// Hits kept for correlation; beyond it the oldest by eventTime are evicted
+  /// and counted. 0: no cap.
+  std::size_t max_correlation_hits = 1000000;
+};
+
+/// What the caps evicted; reported in the summary.
+struct Evictions {
+  std::uint64_t principals = 0;        ///< (rule, account, principal) actors dropped
+  std::uint64_t principal_events = 0;  ///< their matching events
+  std::uint64_t correlation_hits = 0;  ///< hits dropped before correlation
 };
 
 class Detector final : public EventSink {
@@ -42,6 +56,10 @@ class Detector final : public EventSink {
   std::uint64_t hits_total() const { return hits_total_; }
   /// Records whose JSON could not be walked for a rule's field (counted, rare).
   std::uint64_t field_errors() const { return field_errors_; }
+  /// Applies the caps exactly (workers trim with some slack while scanning).
+  /// The kept set does not depend on -j (see DetectorOptions).
+  void apply_caps();
+  const Evictions& evictions() const { return evictions_; }
   /// Hits dropped by the allowlist: (entry index, rule index) -> count.
   const std::map<std::pair<int, int>, std::uint64_t>& suppressed() const { return suppressed_; }
 
@@ -66,6 +84,9 @@ class Detector final : public EventSink {
   std::uint64_t hits_total_ = 0;
   std::uint64_t field_errors_ = 0;
   std::map<std::pair<int, int>, std::uint64_t> suppressed_;
+  Evictions evictions_;
+  void trim_hits(std::size_t keep);
+  void trim_aggregates(std::size_t keep);
 };
 
 }  // namespace trailsweep

@@ -36,6 +36,9 @@ struct RunSummary {
   std::int64_t first_event_ms = INT64_MAX;  ///< earliest eventTime read (INT64_MAX: none)
   std::int64_t last_event_ms = INT64_MIN;   ///< latest eventTime read
   std::uint64_t findings_by_level[5] = {};  ///< indexed by Level (informational..critical)
+  std::uint64_t evicted_principals = 0;        ///< actors dropped at --max-tracked-principals
+  std::uint64_t evicted_principal_events = 0;  ///< their matching events
+  std::uint64_t evicted_correlation_hits = 0;  ///< hits dropped at --max-correlation-hits
   std::vector<Suppression> suppressed;     ///< rule hits dropped by --allow, by entry and rule
   std::vector<std::string> unused_allow_entries;  ///< --allow entries that suppressed nothing
   std::vector<Diagnostic> errors;     ///< first kMaxErrorsKept problems
@@ -47,8 +50,9 @@ struct RunSummary {
   void add_error(Diagnostic d);
   /// Adds another worker's counts; errors keep their order (caller merges in file order).
   void merge(const RunSummary& other);
-  /// Some input could not be read: the exit status must say so.
-  bool input_incomplete() const { return errors_total > 0; }
+  /// Some input could not be read, or a cap dropped what was read: the exit
+  /// status must say so.
+  bool input_incomplete() const { return errors_total > 0 || evicted_principals > 0 || evicted_correlation_hits > 0; }
 };
 
 /// Human summary for stderr: counts, rates and the errors.

@@ -1,0 +1,146 @@
+// Detector caps: memory stays bounded whatever the archive; what is evicted is
+// chosen by severity and event time (not by arrival), and counted.
+#include "trailsweep/detector.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include <fmt/format.h>
+
+#include "test_util.hpp"
+#include "trailsweep/byte_source.hpp"
+
+namespace trailsweep {
+namespace {
+
+using testing::ct_record;
+using testing::rules_from;
+using testing::run_trailsweep;
+
+constexpr const char* kRules = R"(title: Noisy
+name: noisy
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: DescribeInstances}
+  condition: sel
+level: low
+---
+title: Serious
+name: serious
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: CreateUser}
+  condition: sel
+level: high
+---
+title: Signal
+name: signal
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: RunInstances}
+  condition: sel
+level: low
+---
+title: Burst
+name: burst
+correlation:
+  type: event_count
+  rules: [signal]
+  group-by: [userIdentity.arn]
+  timespan: 1h
+  condition: {gte: 1}
+level: medium
+)";
+
+std::string time_at(int minute) { return fmt::format("2025-11-02T10:{:02d}:00Z", minute); }
+
+void feed(Detector& d, const std::vector<std::string>& records) {
+  std::string text;
+  for (const auto& r : records) text += r + "\n";
+  Scanner scanner(ScanOptions{});
+  RunSummary summary;
+  MemorySource source(text);
+  scanner.scan_source(source, "mem", d, summary);
+  ASSERT_EQ(summary.errors_total, 0u);
+}
+
+TEST(DetectorCaps, LowSeverityNoiseNeverEvictsASeriousFinding) {
+  auto rules = rules_from(kRules);
+  std::vector<std::string> records = {ct_record(time_at(0), "CreateUser", "intruder", "", "111122223333", "iam.amazonaws.com")};
+  for (int i = 0; i < 10; ++i) records.push_back(ct_record(time_at(10 + i), "DescribeInstances", fmt::format("app{}", i)));
+  DetectorOptions options;
+  options.max_tracked_principals = 3;
+  Detector d(*rules, options);
+  feed(d, records);
+  d.apply_caps();
+  auto findings = d.single_event_findings();
+  ASSERT_EQ(findings.size(), 3u);
+  std::set<std::string> kept;
+  for (const auto& f : findings) kept.insert(f.principal.substr(f.principal.rfind('/') + 1));
+  // The high finding, then the two most recent noisy actors.
+  EXPECT_EQ(kept, (std::set<std::string>{"intruder", "app8", "app9"}));
+  EXPECT_EQ(d.evictions().principals, 8u);
+  EXPECT_EQ(d.evictions().principal_events, 8u);
+}
+
+TEST(DetectorCaps, CorrelationHitsKeepTheNewestWhicheverWorkerHeldThem) {
+  auto rules = rules_from(kRules);
+  std::vector<std::string> records;
+  for (int i = 0; i < 40; ++i) records.push_back(ct_record(time_at(i), "RunInstances", fmt::format("u{}", i % 7)));
+  DetectorOptions options;
+  options.max_correlation_hits = 10;
+  Detector one(*rules, options);
+  feed(one, records);
+  one.apply_caps();
+  // Two workers, records dealt alternately, merged.
+  Detector a(*rules, options), b(*rules, options);
+  std::vector<std::string> ra, rb;
+  for (std::size_t i = 0; i < records.size(); ++i) (i % 2 ? rb : ra).push_back(records[i]);
+  feed(a, ra);
+  feed(b, rb);
+  a.merge(std::move(b));
+  a.apply_caps();
+  auto times = [](std::vector<Hit>& hits) {
+    std::vector<std::int64_t> t;
+    for (const auto& h : hits) t.push_back(h.time_ms);
+    std::sort(t.begin(), t.end());
+    return t;
+  };
+  auto kept = times(one.correlation_hits());
+  ASSERT_EQ(kept.size(), 10u);
+  EXPECT_EQ(kept, times(a.correlation_hits()));
+  EXPECT_EQ(kept.front(), kept.back() - 9 * 60000) << "the ten newest minutes";
+  EXPECT_EQ(one.evictions().correlation_hits, 30u);
+  EXPECT_EQ(a.evictions().correlation_hits, 30u);
+}
+
+TEST(DetectorCaps, UncappedKeepsEverything) {
+  auto rules = rules_from(kRules);
+  std::vector<std::string> records;
+  for (int i = 0; i < 20; ++i) records.push_back(ct_record(time_at(i), "RunInstances", fmt::format("u{}", i)));
+  DetectorOptions options;
+  options.max_correlation_hits = 0;
+  options.max_tracked_principals = 0;
+  Detector d(*rules, options);
+  feed(d, records);
+  d.apply_caps();
+  EXPECT_EQ(d.correlation_hits().size(), 20u);
+  EXPECT_EQ(d.evictions().correlation_hits, 0u);
+}
+
+TEST(DetectorCaps, CliReportsEvictionsAndExitsThree) {
+  auto r = run_trailsweep("scan testdata/archive --format json --fail-on never --max-correlation-hits 50");
+  EXPECT_EQ(r.exit_code, 3) << "findings may be missing: the exit status says so\n" << r.err;
+  EXPECT_NE(r.out.find("\"evicted\": {\n      \"principals\": 0,\n      \"principal_events\": 0,\n      "
+                       "\"correlation_hits\": 360\n    }"),
+            std::string::npos)
+      << r.out.substr(r.out.size() - 900);
+  EXPECT_NE(r.err.find("memory caps reached"), std::string::npos) << r.err;
+  auto full = run_trailsweep("scan testdata/archive --format json --fail-on never");
+  EXPECT_EQ(full.exit_code, 0) << full.err;
+  EXPECT_NE(full.out.find("\"correlation_hits\": 0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trailsweep
