@@ -211,10 +211,14 @@ void Detector::merge(Detector&& other) {
   }
 }
 
-std::vector<Finding> Detector::single_event_findings() const {
+std::vector<Finding> Detector::take_single_event_findings() {
   std::vector<Finding> out;
-  for (const auto& [key, agg] : aggregates_) {
-    const auto& [rule_index, account, principal] = key;
+  out.reserve(aggregates_.size());
+  // Each aggregate is freed as its finding is made, so the two never both sit
+  // in memory for a large archive.
+  for (auto it = aggregates_.begin(); it != aggregates_.end(); it = aggregates_.erase(it)) {
+    const auto& [rule_index, account, principal] = it->first;
+    Aggregate& agg = it->second;
     const Rule& rule = rules_.rules()[static_cast<std::size_t>(rule_index)];
     Finding f = finding_for_rule(rule, rule_index);
     f.account = account;
@@ -228,12 +232,12 @@ std::vector<Finding> Detector::single_event_findings() const {
     f.regions.assign(agg.regions.begin(), agg.regions.end());
     f.source_ips.assign(agg.source_ips.begin(), agg.source_ips.end());
     f.user_agents.assign(agg.user_agents.begin(), agg.user_agents.end());
-    for (const Evidence& e : agg.earliest) {
-      f.evidence.push_back(e);
-      f.evidence.back().rule = rule.display_id();
-      if (!e.event_id.empty()) f.event_ids.push_back(e.event_id);
-    }
     f.evidence_omitted = agg.count - agg.earliest.size();
+    for (Evidence& e : agg.earliest) {
+      if (!e.event_id.empty()) f.event_ids.push_back(e.event_id);
+      f.evidence.push_back(std::move(e));
+      f.evidence.back().rule = rule.display_id();
+    }
     f.resources.assign(agg.resources.begin(), agg.resources.end());
     out.push_back(std::move(f));
   }

@@ -146,7 +146,7 @@ std::vector<Finding> finalize_findings(const RuleSet& rules, Detector& detector,
   CorrelatorOptions copts;
   copts.max_evidence = max_evidence;
   CorrelationResult correlated = correlate(rules, std::move(detector.correlation_hits()), copts);
-  std::vector<Finding> findings = detector.single_event_findings();
+  std::vector<Finding> findings = detector.take_single_event_findings();
   for (auto& f : correlated.findings) findings.push_back(std::move(f));
   ContextOptions xopts;
   xopts.max_evidence = max_evidence;

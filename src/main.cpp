@@ -319,25 +319,6 @@ int run_scan(const ScanCli& cli, const char* argv0) {
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
   }
-  std::string out;
-  if (cli.format == "json") {
-    out = ts::render_json_report(findings, summary);
-  } else if (cli.format == "jsonl") {
-    out = ts::render_jsonl_report(findings, summary);
-  } else if (cli.format == "sarif") {
-    out = ts::render_sarif_report(findings, summary, ctx);
-  } else if (cli.format == "ocsf") {
-    out = ts::render_ocsf_report(findings, ctx);
-  } else if (cli.format == "asff") {
-    out = ts::render_asff_report(findings, ctx);
-  } else if (cli.format == "csv") {
-    out = ts::render_csv_report(findings);
-  } else if (cli.format == "html") {
-    out = ts::render_html_report(findings, summary, ctx, cli.paths);
-  } else {
-    bool color = cli.output.empty() && use_color(cli.color, STDOUT_FILENO);
-    out = ts::render_text_report(findings, color);
-  }
   if (!cli.remediation.empty()) {
     std::ofstream script(cli.remediation, std::ios::binary);
     script << ts::render_remediation_script(findings, ts::format_rfc3339_ms(ctx.run_time_ms));
@@ -346,16 +327,44 @@ int run_scan(const ScanCli& cli, const char* argv0) {
       return ts::kExitUsage;
     }
   }
-  if (!cli.output.empty()) {
-    std::ofstream f(cli.output, std::ios::binary);
-    f << out;
-    if (!f) {
-      std::cerr << "trailsweep: cannot write " << cli.output << "\n";
-      return ts::kExitUsage;
-    }
+  // Long reports are written as they are rendered, in ~1 MB steps.
+  std::FILE* dest = stdout;
+  if (!cli.output.empty() && !(dest = std::fopen(cli.output.c_str(), "wb"))) {
+    std::cerr << "trailsweep: cannot write " << cli.output << "\n";
+    return ts::kExitUsage;
+  }
+  bool write_failed = false;
+  ts::ReportFlush flush = [&](const std::string& chunk) {
+    if (std::fwrite(chunk.data(), 1, chunk.size(), dest) != chunk.size()) write_failed = true;
+  };
+  std::string out;
+  if (cli.format == "json") {
+    out = ts::render_json_report(findings, summary, flush);
+  } else if (cli.format == "jsonl") {
+    out = ts::render_jsonl_report(findings, summary, flush);
+  } else if (cli.format == "sarif") {
+    out = ts::render_sarif_report(findings, summary, ctx);
+  } else if (cli.format == "ocsf") {
+    out = ts::render_ocsf_report(findings, ctx, flush);
+  } else if (cli.format == "asff") {
+    out = ts::render_asff_report(findings, ctx);
+  } else if (cli.format == "csv") {
+    out = ts::render_csv_report(findings, flush);
+  } else if (cli.format == "html") {
+    out = ts::render_html_report(findings, summary, ctx, cli.paths);
   } else {
-    std::fwrite(out.data(), 1, out.size(), stdout);
+    bool color = cli.output.empty() && use_color(cli.color, STDOUT_FILENO);
+    out = ts::render_text_report(findings, color, flush);
+  }
+  flush(out);
+  if (dest != stdout) {
+    if (std::fclose(dest) != 0) write_failed = true;
+  } else {
     std::fflush(stdout);
+  }
+  if (write_failed && !cli.output.empty()) {
+    std::cerr << "trailsweep: cannot write " << cli.output << "\n";
+    return ts::kExitUsage;
   }
   if (!cli.no_summary) std::cerr << ts::render_summary_text(summary);
   bool alarming = fail_level && std::any_of(findings.begin(), findings.end(), [&](const ts::Finding& f) {

@@ -35,7 +35,7 @@ void append_csv_row(std::string& out, const std::vector<std::string>& cells) {
   out += "\r\n";
 }
 
-std::string render_csv_report(const std::vector<Finding>& findings) {
+std::string render_csv_report(const std::vector<Finding>& findings, const ReportFlush& flush) {
   std::string out =
       "severity,rule_name,title,account,principal,access_key_id,first_seen,last_seen,event_count,"
       "stages,regions,source_ips,user_agents,resources,iocs,techniques,fingerprint\r\n";
@@ -45,6 +45,7 @@ std::string render_csv_report(const std::vector<Finding>& findings) {
     return s;
   };
   for (const Finding& f : findings) {
+    maybe_flush(out, flush);
     std::vector<std::string> stages, resources;
     for (const auto& s : f.stages) stages.push_back(fmt::format("{} ({})", s.name, s.count));
     for (std::size_t i = 0; i < f.resources.size();) {

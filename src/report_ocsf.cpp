@@ -40,9 +40,11 @@ std::string title_case(std::string_view s) {
 
 }  // namespace
 
-std::string render_ocsf_report(const std::vector<Finding>& findings, const ReportContext& ctx) {
+std::string render_ocsf_report(const std::vector<Finding>& findings, const ReportContext& ctx,
+                               const ReportFlush& flush) {
   std::string out;
   for (const Finding& f : findings) {
+    maybe_flush(out, flush);
     JsonWriter w(out);
     w.begin_object();
     w.field("class_uid", 2004);

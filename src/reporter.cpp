@@ -124,12 +124,16 @@ void write_finding_json(JsonWriter& w, const Finding& f) {
   w.end_object();
 }
 
-std::string render_json_report(const std::vector<Finding>& findings, const RunSummary& summary) {
+std::string render_json_report(const std::vector<Finding>& findings, const RunSummary& summary,
+                               const ReportFlush& flush) {
   std::string out;
   JsonWriter w(out, 2);
   w.begin_object();
   w.key("findings").begin_array();
-  for (const auto& f : findings) write_finding_json(w, f);
+  for (const auto& f : findings) {
+    write_finding_json(w, f);
+    maybe_flush(out, flush);
+  }
   w.end_array();
   w.key("summary");
   write_summary_json(w, summary);
@@ -138,12 +142,14 @@ std::string render_json_report(const std::vector<Finding>& findings, const RunSu
   return out;
 }
 
-std::string render_jsonl_report(const std::vector<Finding>& findings, const RunSummary& summary) {
+std::string render_jsonl_report(const std::vector<Finding>& findings, const RunSummary& summary,
+                                const ReportFlush& flush) {
   std::string out;
   for (const auto& f : findings) {
     JsonWriter w(out);
     write_finding_json(w, f);
     out += '\n';
+    maybe_flush(out, flush);
   }
   JsonWriter w(out);
   w.begin_object().key("summary");
@@ -207,7 +213,7 @@ std::string sanitize_for_terminal(std::string_view text) {
   return out;
 }
 
-std::string render_text_report(const std::vector<Finding>& findings, bool color) {
+std::string render_text_report(const std::vector<Finding>& findings, bool color, const ReportFlush& flush) {
   auto paint = [&](std::string_view code, const std::string& s) {
     return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, s) : s;
   };
@@ -227,6 +233,7 @@ std::string render_text_report(const std::vector<Finding>& findings, bool color)
   if (findings.empty()) return "No findings.\n";
   out += fmt::format("{} finding{}\n\n", findings.size(), findings.size() == 1 ? "" : "s");
   for (const auto& f : findings) {
+    maybe_flush(out, flush);
     std::string sev = fmt::format("[{}]", level_name(f.level));
     std::transform(sev.begin(), sev.end(), sev.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     out += fmt::format("{} {}\n", paint(level_color(f.level), sev), sanitize_for_terminal(f.title));

@@ -74,7 +74,7 @@ TEST(DetectorCaps, LowSeverityNoiseNeverEvictsASeriousFinding) {
   Detector d(*rules, options);
   feed(d, records);
   d.apply_caps();
-  auto findings = d.single_event_findings();
+  auto findings = d.take_single_event_findings();
   ASSERT_EQ(findings.size(), 3u);
   std::set<std::string> kept;
   for (const auto& f : findings) kept.insert(f.principal.substr(f.principal.rfind('/') + 1));

@@ -141,7 +141,7 @@ inline Evaluation evaluate(const RuleSet& rules, const std::vector<std::string>&
     detector.on_event(ev);
   }
   Evaluation e;
-  e.findings = detector.single_event_findings();
+  e.findings = detector.take_single_event_findings();
   CorrelatorOptions copts;
   copts.max_evidence = options.max_evidence;
   e.correlation = correlate(rules, std::move(detector.correlation_hits()), copts);

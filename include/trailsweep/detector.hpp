@@ -51,8 +51,9 @@ class Detector final : public EventSink {
   void merge(Detector&& other);
   /// Hits kept for correlation (unsorted).
   std::vector<Hit>& correlation_hits() { return hits_; }
-  /// One finding per (rule, account, principal) for self-reporting rules.
-  std::vector<Finding> single_event_findings() const;
+  /// One finding per (rule, account, principal) for self-reporting rules;
+  /// the aggregates are consumed.
+  std::vector<Finding> take_single_event_findings();
   std::uint64_t hits_total() const { return hits_total_; }
   /// Records whose JSON could not be walked for a rule's field (counted, rare).
   std::uint64_t field_errors() const { return field_errors_; }

@@ -16,6 +16,6 @@ std::string csv_cell(std::string_view text);
 /// Appends one CSV row (cells through csv_cell, CRLF-terminated).
 void append_csv_row(std::string& out, const std::vector<std::string>& cells);
 
-std::string render_csv_report(const std::vector<Finding>& findings);
+std::string render_csv_report(const std::vector<Finding>& findings, const ReportFlush& flush = {});
 
 }  // namespace trailsweep

@@ -8,6 +8,7 @@
 
 namespace trailsweep {
 
-std::string render_ocsf_report(const std::vector<Finding>& findings, const ReportContext& ctx);
+std::string render_ocsf_report(const std::vector<Finding>& findings, const ReportContext& ctx,
+                               const ReportFlush& flush = {});
 
 }  // namespace trailsweep

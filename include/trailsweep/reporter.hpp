@@ -4,6 +4,7 @@
 // pipelines parse (field names documented in the README); the text report is
 // for a responder reading top-down. Pure functions of their inputs: the same
 // findings give the same bytes.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,21 @@
 #include "trailsweep/run_summary.hpp"
 
 namespace trailsweep {
+
+/// Takes the report text rendered so far and writes it out; the renderer then
+/// clears it. With one, a report of 100,000 findings is written in ~1 MB steps
+/// instead of being held whole. Without one, the whole report is returned.
+using ReportFlush = std::function<void(const std::string&)>;
+constexpr std::size_t kReportFlushBytes = 1 << 20;
+
+/// Hands `out` to `flush` (and clears it) once it has grown past kReportFlushBytes.
+inline void maybe_flush(std::string& out, const ReportFlush& flush) {
+  if (flush && out.size() >= kReportFlushBytes) {
+    flush(out);
+    out.clear();
+  }
+}
+
 
 class JsonWriter;
 class RuleSet;
@@ -42,13 +58,15 @@ Mitre mitre_from_tags(const std::vector<std::string>& tags);
 void write_finding_json(JsonWriter& w, const Finding& f);
 
 /// {"findings":[...],"summary":{...}}, pretty-printed, newline-terminated.
-std::string render_json_report(const std::vector<Finding>& findings, const RunSummary& summary);
+std::string render_json_report(const std::vector<Finding>& findings, const RunSummary& summary,
+                               const ReportFlush& flush = {});
 
 /// The human report: findings by severity with stages, evidence and next steps.
-std::string render_text_report(const std::vector<Finding>& findings, bool color);
+std::string render_text_report(const std::vector<Finding>& findings, bool color, const ReportFlush& flush = {});
 
 /// One finding per line, then {"summary":{...}}.
-std::string render_jsonl_report(const std::vector<Finding>& findings, const RunSummary& summary);
+std::string render_jsonl_report(const std::vector<Finding>& findings, const RunSummary& summary,
+                                const ReportFlush& flush = {});
 
 /// Removes control characters and ANSI escapes from attacker-controlled text
 /// before it reaches a terminal.
