@@ -68,7 +68,7 @@ struct ScanCli {
   bool strict = false;
   std::string fail_on = "high";
   std::size_t max_evidence = 20;
-  std::size_t max_tracked_principals = 100000;
+  std::size_t max_tracked_principals = 20000;
   std::size_t max_correlation_hits = 1000000;
   std::string color = "auto";
   std::string remediation;

@@ -29,7 +29,7 @@ struct DetectorOptions {
   /// Actors tracked for single-event findings, per (rule, account, principal);
   /// beyond it the lowest-severity, then oldest (by last eventTime) are evicted
   /// and counted. 0: no cap.
-  std::size_t max_tracked_principals = 100000;
+  std::size_t max_tracked_principals = 20000;
   /// Hits kept for correlation; beyond it the oldest by eventTime are evicted
   /// and counted. 0: no cap.
   std::size_t max_correlation_hits = 1000000;
