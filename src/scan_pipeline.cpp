@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <thread>
-#include <unordered_set>
 
 namespace trailsweep {
 
@@ -19,7 +18,7 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
     std::unique_ptr<EventSink> sink;
     RunSummary summary;
     std::vector<std::pair<std::size_t, Diagnostic>> errors;  // (file index, problem)
-    std::unordered_set<std::uint64_t> principals;
+    PrincipalSet principals;
   };
   const unsigned n_workers = static_cast<unsigned>(
       std::min<std::size_t>(std::max(1u, jobs), std::max<std::size_t>(1, files.size())));
@@ -47,7 +46,7 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
       files_done.fetch_add(1, std::memory_order_relaxed);
       bytes_done.fetch_add(file_summary.bytes_compressed, std::memory_order_relaxed);
     }
-    w.principals = scanner.principals();
+    w.principals = scanner.principals();  // one copy per worker, not per file
     finished.fetch_add(1);
   };
 
@@ -84,11 +83,11 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
   SinkScanResult result;
   result.interrupted = interrupted.load();
   std::vector<std::pair<std::size_t, Diagnostic>> errors;
-  std::unordered_set<std::uint64_t> principals;
+  PrincipalSet principals;
   for (Worker& w : workers) {
     result.summary.merge(w.summary);
     for (auto& e : w.errors) errors.push_back(std::move(e));
-    principals.insert(w.principals.begin(), w.principals.end());
+    principals.merge(w.principals);
     result.sinks.push_back(std::move(w.sink));
   }
   std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

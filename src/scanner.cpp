@@ -42,7 +42,7 @@ void Scanner::deliver(EventSink& sink, RunSummary& summary) {
   ++summary.records;
   summary.first_event_ms = std::min(summary.first_event_ms, event_.time_ms);
   summary.last_event_ms = std::max(summary.last_event_ms, event_.time_ms);
-  principals_.insert(std::hash<std::string>{}(event_.principal));
+  principals_.insert(event_.principal);
   sink.on_event(event_);
 }
 

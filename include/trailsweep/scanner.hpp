@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <string>
 #include <memory>
-#include <unordered_set>
 
 #include "trailsweep/event.hpp"
 #include "trailsweep/input_walker.hpp"
+#include "trailsweep/principal_set.hpp"
 #include "trailsweep/record_parser.hpp"
 #include "trailsweep/record_reader.hpp"
 #include "trailsweep/run_summary.hpp"
@@ -51,9 +51,8 @@ class Scanner {
 
   ~Scanner();
 
-  /// 64-bit hashes of the distinct principal keys seen (a million principals
-  /// cost 8 MB, not the strings).
-  const std::unordered_set<std::uint64_t>& principals() const { return principals_; }
+  /// The distinct principals seen (hashes: a million cost 16 MB, not the strings).
+  const PrincipalSet& principals() const { return principals_; }
 
  private:
   bool accepted(const Event& ev) const;
@@ -66,7 +65,7 @@ class Scanner {
   ScanOptions options_;
   RecordParser parser_;
   Event event_;
-  std::unordered_set<std::uint64_t> principals_;
+  PrincipalSet principals_;
   struct Buffers;
   std::unique_ptr<Buffers> buffers_;
 };
