@@ -280,6 +280,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   scanned.summary.errors.clear();
   summary.merge(scanned.summary);
   summary.principals = scanned.summary.principals;
+  summary.principals_estimated = scanned.summary.principals_estimated;
   if (scanned.interrupted) {
     summary.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::cerr << "trailsweep: interrupted; partial summary of what was read:\n" << ts::render_summary_text(summary);

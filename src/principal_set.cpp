@@ -1,5 +1,9 @@
 #include "trailsweep/principal_set.hpp"
 
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
 namespace trailsweep {
 
 std::uint64_t PrincipalSet::hash(std::string_view key) {
@@ -17,9 +21,36 @@ std::uint64_t PrincipalSet::hash(std::string_view key) {
   return h == 0 ? 1 : h;
 }
 
+void PrincipalSet::add_to_estimate(std::uint64_t h) {
+  const std::size_t index = h >> (64 - kPrecision);
+  const std::uint64_t rest = (h << kPrecision) | (std::uint64_t{1} << (kPrecision - 1));
+  const auto rank = static_cast<std::uint8_t>(std::countl_zero(rest) + 1);
+  registers_[index] = std::max(registers_[index], rank);
+}
+
+void PrincipalSet::to_estimate() {
+  registers_.assign(std::size_t{1} << kPrecision, 0);
+  for (std::uint64_t h : slots_) {
+    if (h != 0) add_to_estimate(h);
+  }
+  std::vector<std::uint64_t>().swap(slots_);
+  size_ = 0;
+}
+
 void PrincipalSet::insert_hash(std::uint64_t h) {
   if (h == 0) h = 1;
-  if ((size_ + 1) * 2 > slots_.size()) grow();
+  if (estimated()) {
+    add_to_estimate(h);
+    return;
+  }
+  if ((size_ + 1) * 2 > slots_.size()) {
+    if (size_ >= kExactLimit) {
+      to_estimate();
+      add_to_estimate(h);
+      return;
+    }
+    grow();
+  }
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = h & mask;; i = (i + 1) & mask) {
     if (slots_[i] == h) return;
@@ -41,9 +72,29 @@ void PrincipalSet::grow() {
 }
 
 void PrincipalSet::merge(const PrincipalSet& other) {
+  if (other.estimated()) {
+    if (!estimated()) to_estimate();
+    for (std::size_t i = 0; i < registers_.size(); ++i) registers_[i] = std::max(registers_[i], other.registers_[i]);
+    return;
+  }
   for (std::uint64_t h : other.slots_) {
     if (h != 0) insert_hash(h);
   }
+}
+
+std::size_t PrincipalSet::size() const {
+  if (!estimated()) return size_;
+  // HyperLogLog (Flajolet et al. 2007) with the small-range correction.
+  const double m = static_cast<double>(registers_.size());
+  double sum = 0;
+  std::size_t zeros = 0;
+  for (std::uint8_t r : registers_) {
+    sum += std::ldexp(1.0, -r);
+    if (r == 0) ++zeros;
+  }
+  double estimate = (0.7213 / (1 + 1.079 / m)) * m * m / sum;
+  if (estimate <= 2.5 * m && zeros > 0) estimate = m * std::log(m / static_cast<double>(zeros));
+  return static_cast<std::size_t>(std::llround(estimate));
 }
 
 }  // namespace trailsweep

@@ -54,7 +54,8 @@ std::string render_summary_text(const RunSummary& s) {
   if (s.records_rejected) out += fmt::format(", {} rejected", s.records_rejected);
   if (s.records_filtered) out += fmt::format(", {} outside filters", s.records_filtered);
   if (s.insight_records) out += fmt::format(", {} insight events skipped", s.insight_records);
-  out += fmt::format("; {} principals", s.principals);
+  out += s.principals_estimated ? fmt::format("; ~{} principals (estimated)", s.principals)
+                                : fmt::format("; {} principals", s.principals);
   if (s.elapsed_s > 0) {
     out += fmt::format("; {:.2f} s, {:.0f} records/s, {:.1f} MB/s", s.elapsed_s,
                        static_cast<double>(s.records) / s.elapsed_s,
@@ -104,6 +105,7 @@ void write_summary_json(JsonWriter& w, const RunSummary& s) {
   w.field("files_failed", s.files_failed);
   w.field("records", s.records);
   w.field("principals", s.principals);
+  w.field("principals_estimated", s.principals_estimated);
   w.field("bytes_compressed", s.bytes_compressed);
   w.field("bytes_uncompressed", s.bytes_uncompressed);
   w.key("skipped").begin_object();

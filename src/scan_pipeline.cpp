@@ -46,7 +46,7 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
       files_done.fetch_add(1, std::memory_order_relaxed);
       bytes_done.fetch_add(file_summary.bytes_compressed, std::memory_order_relaxed);
     }
-    w.principals = scanner.principals();  // one copy per worker, not per file
+    w.principals = scanner.take_principals();
     finished.fetch_add(1);
   };
 
@@ -97,6 +97,7 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
     result.summary.errors.push_back(std::move(d));
   }
   result.summary.principals = principals.size();
+  result.summary.principals_estimated = principals.estimated();
   return result;
 }
 

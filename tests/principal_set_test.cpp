@@ -31,3 +31,23 @@ TEST(PrincipalSet, ZeroHashAndEmptyKeyAreOrdinaryMembers) {
 
 }  // namespace
 }  // namespace trailsweep
+
+namespace trailsweep {
+namespace {
+
+TEST(PrincipalSet, BeyondTheExactLimitItEstimatesInBoundedMemory) {
+  PrincipalSet a, b;
+  const std::size_t n = PrincipalSet::kExactLimit + 500000;
+  for (std::size_t i = 0; i < n; ++i) (i % 2 ? b : a).insert_hash(PrincipalSet::hash(std::to_string(i)));
+  EXPECT_FALSE(a.estimated()) << "each half is still exact";
+  a.merge(b);
+  ASSERT_TRUE(a.estimated());
+  const double error = std::abs(static_cast<double>(a.size()) - static_cast<double>(n)) / static_cast<double>(n);
+  EXPECT_LT(error, 0.03) << a.size() << " for " << n;
+  // Adding the same principals again changes nothing.
+  a.merge(b);
+  EXPECT_LT(std::abs(static_cast<double>(a.size()) - static_cast<double>(n)) / static_cast<double>(n), 0.03);
+}
+
+}  // namespace
+}  // namespace trailsweep

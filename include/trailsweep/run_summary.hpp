@@ -33,6 +33,7 @@ struct RunSummary {
   std::uint64_t records_rejected = 0; ///< records that could not be read (see errors)
   std::uint64_t insight_records = 0;  ///< Insights events, skipped
   std::uint64_t principals = 0;       ///< distinct principals among the events
+  bool principals_estimated = false;  ///< beyond PrincipalSet::kExactLimit: a HyperLogLog estimate
   std::int64_t first_event_ms = INT64_MAX;  ///< earliest eventTime read (INT64_MAX: none)
   std::int64_t last_event_ms = INT64_MIN;   ///< latest eventTime read
   std::uint64_t findings_by_level[5] = {};  ///< indexed by Level (informational..critical)

@@ -53,6 +53,7 @@ class Scanner {
 
   /// The distinct principals seen (hashes: a million cost 16 MB, not the strings).
   const PrincipalSet& principals() const { return principals_; }
+  PrincipalSet take_principals() { return std::move(principals_); }
 
  private:
   bool accepted(const Event& ev) const;
