@@ -133,7 +133,21 @@ void Detector::on_event(const Event& ev) {
     }
     ++hits_total_;
     if (rules_.keeps_hits(rule)) hits_.push_back(make_hit(rule, ev));
-    if (rules_.reports_own_hits(rule)) add_event(aggregates_[{rule, ev.account, ev.principal}], rule, ev);
+    if (rules_.reports_own_hits(rule)) {
+      auto key = std::tuple<int, std::string_view, std::string_view>(rule, ev.account, ev.principal);
+      auto it = aggregates_.find(key);
+      if (it == aggregates_.end()) {
+        if (has_eviction_floor_ &&
+            std::pair(rules_.rules()[static_cast<std::size_t>(rule)].level, ev.time_ms) < eviction_floor_) {
+          ++evictions_.principals;
+          ++evictions_.principal_events;
+          continue;
+        }
+        it = aggregates_.emplace(std::tuple<int, std::string, std::string>(rule, ev.account, ev.principal), Aggregate{})
+                 .first;
+      }
+      add_event(it->second, rule, ev);
+    }
   }
   // Trim with slack so the cost is amortised over many events.
   const std::size_t hit_cap = options_.max_correlation_hits;
@@ -171,6 +185,12 @@ void Detector::trim_aggregates(std::size_t keep) {
   const std::size_t drop = aggregates_.size() - keep;
   std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(drop), order.end(), evict_first);
   for (std::size_t i = 0; i < drop; ++i) {
+    auto rank = std::pair(rules_.rules()[static_cast<std::size_t>(std::get<0>(order[i]->first))].level,
+                          order[i]->second.last_ms);
+    // Kept actors only ever rank higher (their last time grows), so at least
+    // `keep` of them stay above this floor for the rest of the scan.
+    if (!has_eviction_floor_ || eviction_floor_ < rank) eviction_floor_ = rank;
+    has_eviction_floor_ = true;
     ++evictions_.principals;
     evictions_.principal_events += order[i]->second.count;
     aggregates_.erase(order[i]);

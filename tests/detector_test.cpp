@@ -84,6 +84,32 @@ TEST(DetectorCaps, LowSeverityNoiseNeverEvictsASeriousFinding) {
   EXPECT_EQ(d.evictions().principal_events, 8u);
 }
 
+TEST(DetectorCaps, ActorsBelowTheEvictionFloorAreCountedWithoutBeingTracked) {
+  auto rules = rules_from(kRules);
+  DetectorOptions options;
+  options.max_tracked_principals = 10;  // trims past 10 + 2 + 64 actors
+  Detector d(*rules, options);
+  std::vector<std::string> records;
+  for (int i = 0; i < 100; ++i) {
+    records.push_back(ct_record(fmt::format("2025-11-02T11:{:02d}:{:02d}Z", i / 60, i % 60), "DescribeInstances",
+                                fmt::format("app{}", i)));
+  }
+  // After the trim: an older low-severity actor is below the floor; a high one never is.
+  records.push_back(ct_record("2025-11-02T09:00:00Z", "DescribeInstances", "late-noise"));
+  records.push_back(ct_record("2025-11-02T09:00:00Z", "CreateUser", "intruder", "", "111122223333", "iam.amazonaws.com"));
+  feed(d, records);
+  d.apply_caps();
+  auto findings = d.take_single_event_findings();
+  ASSERT_EQ(findings.size(), 10u);
+  std::set<std::string> kept;
+  for (const auto& f : findings) kept.insert(f.principal.substr(f.principal.rfind('/') + 1));
+  EXPECT_TRUE(kept.count("intruder"));
+  EXPECT_FALSE(kept.count("late-noise"));
+  for (int i = 91; i < 100; ++i) EXPECT_TRUE(kept.count(fmt::format("app{}", i))) << i;
+  EXPECT_EQ(d.evictions().principals, 92u) << "91 apps trimmed, late-noise counted at the floor";
+  EXPECT_EQ(d.evictions().principal_events, 92u);
+}
+
 TEST(DetectorCaps, CorrelationHitsKeepTheNewestWhicheverWorkerHeldThem) {
   auto rules = rules_from(kRules);
   std::vector<std::string> records;

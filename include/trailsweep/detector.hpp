@@ -81,7 +81,13 @@ class Detector final : public EventSink {
   RecordFields fields_;
   std::vector<int> matched_;
   std::vector<Hit> hits_;
-  std::map<std::tuple<int, std::string, std::string>, Aggregate> aggregates_;
+  // std::less<> lets the hot path look actors up by string_view, without
+  // building a key of two strings for every hit.
+  std::map<std::tuple<int, std::string, std::string>, Aggregate, std::less<>> aggregates_;
+  // The highest (level, last event time) evicted so far: a new actor below it
+  // would be evicted at the next trim anyway, so it is counted, not built.
+  bool has_eviction_floor_ = false;
+  std::pair<Level, std::int64_t> eviction_floor_{};
   std::uint64_t hits_total_ = 0;
   std::uint64_t field_errors_ = 0;
   std::map<std::pair<int, int>, std::uint64_t> suppressed_;
