@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -81,9 +82,19 @@ class Detector final : public EventSink {
   RecordFields fields_;
   std::vector<int> matched_;
   std::vector<Hit> hits_;
-  // std::less<> lets the hot path look actors up by string_view, without
-  // building a key of two strings for every hit.
-  std::map<std::tuple<int, std::string, std::string>, Aggregate, std::less<>> aggregates_;
+  // A transparent order lets the hot path look actors up by string_view,
+  // without building a key of two strings for every hit.
+  struct ActorLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      if (std::get<0>(a) != std::get<0>(b)) return std::get<0>(a) < std::get<0>(b);
+      std::string_view a1 = std::get<1>(a), b1 = std::get<1>(b);
+      if (a1 != b1) return a1 < b1;
+      return std::string_view(std::get<2>(a)) < std::string_view(std::get<2>(b));
+    }
+  };
+  std::map<std::tuple<int, std::string, std::string>, Aggregate, ActorLess> aggregates_;
   // The highest (level, last event time) evicted so far: a new actor below it
   // would be evicted at the next trim anyway, so it is counted, not built.
   bool has_eviction_floor_ = false;
