@@ -23,13 +23,7 @@ ActivityCollector collect_archive(ActivityOptions options = {}) {
 }
 
 void feed(ActivityCollector& collector, const std::vector<std::string>& records) {
-  std::string lines;
-  for (const auto& r : records) lines += r + "\n";
-  Scanner scanner(ScanOptions{});
-  RunSummary summary;
-  MemorySource source(lines);
-  scanner.scan_source(source, "mem", collector, summary);
-  ASSERT_EQ(summary.errors_total, 0u);
+  testing::scan_records(collector, records);
 }
 
 const PrincipalActivity* find(const ActivityReport& r, std::string_view principal_suffix) {

@@ -32,12 +32,7 @@ std::map<std::pair<int, int>, std::uint64_t> suppressed_by(const Allowlist& list
   DetectorOptions options;
   options.allowlist = &list;
   Detector detector(shipped(), options);
-  Scanner scanner(ScanOptions{});
-  RunSummary summary;
-  std::string text = record + "\n";
-  MemorySource source(text);
-  scanner.scan_source(source, "mem", detector, summary);
-  EXPECT_EQ(summary.errors_total, 0u);
+  testing::scan_records(detector, {record});
   return detector.suppressed();
 }
 

@@ -55,15 +55,7 @@ level: medium
 
 std::string time_at(int minute) { return fmt::format("2025-11-02T10:{:02d}:00Z", minute); }
 
-void feed(Detector& d, const std::vector<std::string>& records) {
-  std::string text;
-  for (const auto& r : records) text += r + "\n";
-  Scanner scanner(ScanOptions{});
-  RunSummary summary;
-  MemorySource source(text);
-  scanner.scan_source(source, "mem", d, summary);
-  ASSERT_EQ(summary.errors_total, 0u);
-}
+void feed(Detector& d, const std::vector<std::string>& records) { testing::scan_records(d, records); }
 
 TEST(DetectorCaps, LowSeverityNoiseNeverEvictsASeriousFinding) {
   auto rules = rules_from(kRules);

@@ -100,7 +100,9 @@ inline std::string iam_user_record(const std::string& event_name = "CreateUser",
 #include <memory>
 #include <vector>
 
+#include "trailsweep/byte_source.hpp"
 #include "trailsweep/correlator.hpp"
+#include "trailsweep/scanner.hpp"
 #include "trailsweep/detector.hpp"
 #include "trailsweep/record_parser.hpp"
 #include "trailsweep/rule_loader.hpp"
@@ -171,6 +173,19 @@ inline std::string ct_record(const std::string& time, const std::string& event_n
          std::to_string(counter) + R"(","eventID":"e)" + std::to_string(counter) +
          R"(","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":")" +
          account + R"(")" + (extra.empty() ? "" : "," + extra) + "}";
+}
+
+/// Reads `records` (JSON texts) as JSON lines through a Scanner into `sink`,
+/// as a scan would; fails the test if any record cannot be read.
+inline RunSummary scan_records(EventSink& sink, const std::vector<std::string>& records) {
+  std::string lines;
+  for (const auto& r : records) lines += r + "\n";
+  Scanner scanner(ScanOptions{});
+  RunSummary summary;
+  MemorySource source(lines);
+  scanner.scan_source(source, "mem", sink, summary);
+  EXPECT_EQ(summary.errors_total, 0u);
+  return summary;
 }
 
 }  // namespace trailsweep::testing
