@@ -50,7 +50,7 @@ namespace {
 
 constexpr const char* kExitCodesHelp =
     "Exit status: 0 nothing at or above --fail-on and all input read; 1 findings at or above "
-    "--fail-on; 2 usage error; 3 no such findings but some input could not be read; "
+    "--fail-on; 2 usage error; 3 no such findings but some input could not be read or a memory cap evicted actors or hits; "
     "130 interrupted.";
 
 struct ScanCli {
@@ -745,7 +745,7 @@ int main(int argc, char** argv) {
   search->add_option("--account", sc.accounts, "Only this account id (repeatable)");
   search->add_option("--region", sc.regions, "Only this region (repeatable)");
 
-  auto* rules_cmd = app.add_subcommand("rules", "List or validate Sigma rules");
+  auto* rules_cmd = app.add_subcommand("rules", "List, validate or test Sigma rules");
   rules_cmd->require_subcommand(1);
   std::vector<std::string> list_paths, check_paths;
   auto* rules_list = rules_cmd->add_subcommand("list", "List the loaded rules: id, name, level, kind, title");
