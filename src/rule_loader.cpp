@@ -360,11 +360,14 @@ struct Loader {
                                mark.is_null() ? 0 : mark.column + 1, std::move(key), std::move(msg)});
   }
 
-  void load_text(const std::string& text, const std::string& file) {
+  /// `checked`: the text already passed yaml_text_problems().
+  void load_text(const std::string& text, const std::string& file, bool checked = false) {
     ++result.files;
-    if (auto problem = yaml_text_problem(text)) {
-      result.errors.push_back({file, problem->line, 0, "", problem->message});
-      return;
+    if (!checked) {
+      if (auto problem = yaml_text_problem(text)) {
+        result.errors.push_back({file, problem->line, 0, "", problem->message});
+        return;
+      }
     }
     std::vector<YAML::Node> docs;
     try {
@@ -820,14 +823,25 @@ RuleLoadResult load_rules(const std::vector<std::string>& paths) {
   Loader loader;
   std::vector<std::string> files;
   for (const auto& p : paths) collect_files(p, &files, &loader);
+  std::vector<std::pair<std::string, std::string>> texts;  // (file, text)
   for (const auto& f : files) {
     std::ifstream in(f, std::ios::binary);
     if (!in) {
       loader.error(f, YAML::Mark::null_mark(), "", "cannot open");
       continue;
     }
-    std::string text((std::istreambuf_iterator<char>(in)), {});
-    loader.load_text(text, f);
+    texts.emplace_back(f, std::string((std::istreambuf_iterator<char>(in)), {}));
+  }
+  std::vector<const std::string*> pointers;
+  for (const auto& t : texts) pointers.push_back(&t.second);
+  auto problems = yaml_text_problems(pointers);
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    if (problems[i]) {
+      ++loader.result.files;
+      loader.result.errors.push_back({texts[i].first, problems[i]->line, 0, "", problems[i]->message});
+      continue;
+    }
+    loader.load_text(texts[i].second, texts[i].first, /*checked=*/true);
   }
   loader.check_duplicates();
   loader.link();

@@ -5,6 +5,8 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <vector>
+
 #include <fmt/format.h>
 
 namespace trailsweep {
@@ -14,14 +16,17 @@ namespace {
 // yaml-cpp 0.7 has more inputs on which it never returns than any pre-check can
 // list (the fuzzers keep finding new ones). So each text is parsed first in a
 // child process with a deadline; only text that parses to the end there is
-// parsed here. A fork per rule file costs about a millisecond.
-bool yaml_parse_terminates(const std::string& text, int timeout_ms) {
+// parsed here. A fork costs about a millisecond, so a folder of rules is
+// checked in one child.
+bool yaml_parse_terminates(const std::vector<const std::string*>& texts, int timeout_ms) {
   pid_t pid = fork();
   if (pid < 0) return true;  // cannot check; parse as before
   if (pid == 0) {
-    try {
-      YAML::LoadAll(text);
-    } catch (...) {
+    for (const std::string* text : texts) {
+      try {
+        YAML::LoadAll(*text);
+      } catch (...) {
+      }
     }
     _exit(0);
   }
@@ -114,12 +119,31 @@ std::optional<YamlProblem> yaml_text_problem(const std::string& text, int timeou
   if (int line = stray_flow_comma_line(text)) {
     return YamlProblem{line, "invalid YAML: ',' outside a flow sequence or map"};
   }
-  if (!yaml_parse_terminates(text, timeout_ms)) {
+  if (!yaml_parse_terminates({&text}, timeout_ms)) {
     return YamlProblem{0, fmt::format("invalid YAML: the YAML parser did not finish within {} s (a known "
                                       "defect of yaml-cpp 0.7 on malformed input); file skipped",
                                       timeout_ms / 1000.0)};
   }
   return std::nullopt;
+}
+
+std::vector<std::optional<YamlProblem>> yaml_text_problems(const std::vector<const std::string*>& texts,
+                                                           int timeout_ms) {
+  std::vector<std::optional<YamlProblem>> problems(texts.size());
+  std::vector<const std::string*> to_parse;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    if (int line = stray_flow_comma_line(*texts[i])) {
+      problems[i] = YamlProblem{line, "invalid YAML: ',' outside a flow sequence or map"};
+    } else {
+      to_parse.push_back(texts[i]);
+    }
+  }
+  if (to_parse.empty() || yaml_parse_terminates(to_parse, timeout_ms)) return problems;
+  // Some text hangs the parser: find which, one child each.
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    if (!problems[i]) problems[i] = yaml_text_problem(*texts[i], timeout_ms);
+  }
+  return problems;
 }
 
 }  // namespace trailsweep

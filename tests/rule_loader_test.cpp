@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "test_util.hpp"
 
@@ -236,6 +237,31 @@ TEST(RuleLoader, FuzzTimeoutYamlCppLoopIsBoundedByADeadline) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors[0].message.find("did not finish"), std::string::npos) << r.errors[0].to_string();
+}
+
+}  // namespace
+}  // namespace trailsweep
+
+namespace trailsweep {
+namespace {
+
+// A folder is checked in one child process; when one file hangs the parser, the
+// others must still load and the hanging one be named.
+TEST(RuleLoader, OneHangingFileInAFolderIsNamedAndTheRestLoad) {
+  testing::TempDir tmp;
+  const std::string regressions = std::string(TRAILSWEEP_SOURCE_DIR) + "/tests/fuzz/regressions/";
+  std::filesystem::copy_file(regressions + "rule_loader-timeout-yaml-cpp-loop.yml", tmp.path() / "b-loop.yml");
+  std::filesystem::copy_file(std::string(TRAILSWEEP_SOURCE_DIR) + "/rules/aws/cryptomining/iam_create_user.yml",
+                             tmp.path() / "a-good.yml");
+  testing::write_file(tmp.path() / "c-comma.yml", ",\n");
+  auto r = load_rules({tmp.path().string()});
+  ASSERT_EQ(r.rules->rules().size(), 1u);
+  EXPECT_EQ(r.rules->rules()[0].name, "cm_iam_create_user");
+  ASSERT_EQ(r.errors.size(), 2u);
+  EXPECT_NE(r.errors[0].file.find("b-loop.yml"), std::string::npos);
+  EXPECT_NE(r.errors[0].message.find("did not finish"), std::string::npos) << r.errors[0].to_string();
+  EXPECT_NE(r.errors[1].file.find("c-comma.yml"), std::string::npos);
+  EXPECT_EQ(r.files, 3u);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace trailsweep {
 
@@ -17,6 +18,11 @@ struct YamlProblem {
 /// Returns why `text` must not be parsed, or nothing when yaml-cpp is known to
 /// finish on it (it may still report a syntax error, with a location).
 std::optional<YamlProblem> yaml_text_problem(const std::string& text, int timeout_ms = 5000);
+
+/// The same for many texts at once (one child process for all of them, unless
+/// one of them does not finish; then each is checked alone).
+std::vector<std::optional<YamlProblem>> yaml_text_problems(const std::vector<const std::string*>& texts,
+                                                           int timeout_ms = 5000);
 
 /// The 1-based line of the first ',' that starts a node outside any flow
 /// collection (text on which yaml-cpp 0.7 loops), or 0.
