@@ -78,7 +78,7 @@ void ActivityCollector::on_event(const Event& ev) {
   auto it = tracked_.find(key_);
   if (it == tracked_.end()) {
     if (tracked_.size() >= options_.max_principals) {
-      untracked_.insert(std::hash<std::string>{}(key_));
+      untracked_.insert(key_);
       ++untracked_events_;
       return;
     }
@@ -125,7 +125,7 @@ void ActivityCollector::merge(ActivityCollector&& other) {
     auto it = tracked_.find(key);
     if (it == tracked_.end()) {
       if (tracked_.size() >= options_.max_principals) {
-        untracked_.insert(std::hash<std::string>{}(key));
+        untracked_.insert(key);
         untracked_events_ += o.events;
         continue;
       }
@@ -152,7 +152,7 @@ void ActivityCollector::merge(ActivityCollector&& other) {
       }
     }
   }
-  untracked_.insert(other.untracked_.begin(), other.untracked_.end());
+  untracked_.merge(other.untracked_);
   untracked_events_ += other.untracked_events_;
 }
 

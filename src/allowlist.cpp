@@ -27,19 +27,8 @@ constexpr std::string_view kInstanceTypePaths[] = {
     "requestParameters.SpotFleetRequestConfig.LaunchSpecifications.InstanceType",
 };
 
-std::string_view last_segment(std::string_view arn) {
-  auto p = arn.rfind('/');
-  return p == std::string_view::npos ? arn : arn.substr(p + 1);
-}
-
 bool principal_covered(const Glob& g, const Event& ev) {
-  const UserIdentity& id = ev.identity;
-  for (std::string_view candidate : {std::string_view(ev.principal), std::string_view(id.arn),
-                                     std::string_view(id.session_issuer_arn), std::string_view(id.user_name)}) {
-    if (!candidate.empty() && g.matches(candidate)) return true;
-  }
-  if (!id.arn.empty() && g.matches(last_segment(id.arn))) return true;
-  return !id.session_issuer_arn.empty() && g.matches(last_segment(id.session_issuer_arn));
+  return any_principal_name(ev, [&](std::string_view name) { return g.matches(name); });
 }
 
 }  // namespace

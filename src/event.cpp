@@ -63,4 +63,18 @@ std::string principal_key_for(const UserIdentity& id, std::string_view account) 
                      id.principal_id);
 }
 
+bool any_principal_name(const Event& ev, const std::function<bool(std::string_view)>& matches) {
+  auto last_segment = [](std::string_view arn) {
+    auto p = arn.rfind('/');
+    return p == std::string_view::npos ? arn : arn.substr(p + 1);
+  };
+  const UserIdentity& id = ev.identity;
+  for (std::string_view name : {std::string_view(ev.principal), std::string_view(id.arn),
+                                std::string_view(id.session_issuer_arn), std::string_view(id.user_name)}) {
+    if (!name.empty() && matches(name)) return true;
+  }
+  if (!id.arn.empty() && matches(last_segment(id.arn))) return true;
+  return !id.session_issuer_arn.empty() && matches(last_segment(id.session_issuer_arn));
+}
+
 }  // namespace trailsweep

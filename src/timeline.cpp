@@ -14,11 +14,6 @@ namespace trailsweep {
 
 namespace {
 
-std::string_view last_segment(std::string_view arn) {
-  auto p = arn.rfind('/');
-  return p == std::string_view::npos ? arn : arn.substr(p + 1);
-}
-
 bool row_before(const TimelineRow& a, const TimelineRow& b) {
   return std::tie(a.time_ms, a.event_id, a.file, a.record) < std::tie(b.time_ms, b.event_id, b.file, b.record);
 }
@@ -26,11 +21,7 @@ bool row_before(const TimelineRow& a, const TimelineRow& b) {
 }  // namespace
 
 bool principal_matches(const Event& ev, std::string_view selector) {
-  const UserIdentity& id = ev.identity;
-  if (selector == ev.principal || selector == id.arn || selector == id.session_issuer_arn) return true;
-  if (!id.arn.empty() && last_segment(id.arn) == selector) return true;
-  if (!id.user_name.empty() && id.user_name == selector) return true;
-  return !id.session_issuer_arn.empty() && last_segment(id.session_issuer_arn) == selector;
+  return any_principal_name(ev, [&](std::string_view name) { return name == selector; });
 }
 
 TimelineCollector::TimelineCollector(const RuleSet* rules, TimelineQuery query, std::size_t max_rows)

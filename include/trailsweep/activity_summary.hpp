@@ -9,9 +9,9 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
+#include "trailsweep/principal_set.hpp"
 #include "trailsweep/scanner.hpp"
 
 namespace trailsweep {
@@ -74,7 +74,7 @@ class ActivityCollector final : public EventSink {
                    std::uint64_t n = 1);
   ActivityOptions options_;
   std::unordered_map<std::string, Tracked> tracked_;  // key: account '\x1f' principal
-  std::unordered_set<std::uint64_t> untracked_;  // hashes of principals beyond max_principals
+  PrincipalSet untracked_;  // principals beyond max_principals: counted in bounded memory
   std::uint64_t untracked_events_ = 0;
   std::string key_;
   std::string api_;

@@ -5,6 +5,7 @@
 // only while the event is being handed to a sink. Reused across records so the
 // hot loop does not allocate once the strings have grown.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -56,5 +57,11 @@ struct Event {
 ///   AWSService -> "service:<invokedBy>@<account>"
 ///   otherwise -> "<type>:<accountId>:<principalId>"
 std::string principal_key_for(const UserIdentity& id, std::string_view account);
+
+/// Whether `matches` accepts one of the names a responder may give for the
+/// acting principal: its key, ARN, user name, the role behind a session, or the
+/// last path segment of the ARN or of that role (shared by `timeline
+/// --principal` and allowlist `principal:`).
+bool any_principal_name(const Event& ev, const std::function<bool(std::string_view)>& matches);
 
 }  // namespace trailsweep
