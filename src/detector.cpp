@@ -77,10 +77,10 @@ void Detector::add_event(Aggregate& agg, int rule, const Event& ev) {
   agg.last_ms = std::max(agg.last_ms, ev.time_ms);
   // Capped sets keep the smallest values, so the result does not depend on
   // which worker saw which event first.
-  auto add_capped = [&](std::set<std::string>& s, const std::string& v) {
+  auto add_capped = [&](Aggregate::ValueSet& s, std::string_view v) {
     if (v.empty() || s.count(v)) return;
     if (s.size() >= options_.max_distinct_values && !(v < *s.rbegin())) return;
-    s.insert(v);
+    s.emplace(v);
     if (s.size() > options_.max_distinct_values) s.erase(std::prev(s.end()));
   };
   add_capped(agg.regions, ev.aws_region);
@@ -93,7 +93,8 @@ void Detector::add_event(Aggregate& agg, int rule, const Event& ev) {
     const std::string& type = entry.first;
     fields_.any(entry.second, [&](const FieldValue& v) {
       if (v.kind == FieldValue::Kind::kNull || v.text.empty()) return false;
-      agg.resources.insert({type, std::string(v.text), ev.event_source == "iam.amazonaws.com" ? "" : ev.aws_region});
+      agg.resources.insert({type, std::string(v.text),
+                            std::string(ev.event_source == "iam.amazonaws.com" ? std::string_view() : ev.aws_region)});
       if (agg.resources.size() > options_.max_resources) agg.resources.erase(std::prev(agg.resources.end()));
       return false;
     });
@@ -102,7 +103,9 @@ void Detector::add_event(Aggregate& agg, int rule, const Event& ev) {
   if (agg.earliest.size() >= cap) {
     // Cheap check before copying strings: most events of a noisy rule are not kept.
     const Evidence& last = agg.earliest.back();
-    if (std::tie(ev.time_ms, ev.event_id) > std::tie(last.time_ms, last.event_id)) return;
+    if (ev.time_ms > last.time_ms || (ev.time_ms == last.time_ms && ev.event_id > std::string_view(last.event_id))) {
+      return;
+    }
   }
   Evidence e;
   e.time_ms = ev.time_ms;
@@ -217,7 +220,7 @@ void Detector::merge(Detector&& other) {
     for (Evidence& e : agg.earliest) add_evidence(mine, std::move(e));
     mine.first_ms = std::min(mine.first_ms, agg.first_ms);
     mine.last_ms = std::max(mine.last_ms, agg.last_ms);
-    auto merge_set = [&](std::set<std::string>& into, const std::set<std::string>& from) {
+    auto merge_set = [&](Aggregate::ValueSet& into, const Aggregate::ValueSet& from) {
       into.insert(from.begin(), from.end());
       while (into.size() > options_.max_distinct_values) into.erase(std::prev(into.end()));
     };

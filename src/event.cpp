@@ -2,44 +2,52 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstring>
+
 namespace trailsweep {
 
-void UserIdentity::clear() {
-  type.clear();
-  arn.clear();
-  account_id.clear();
-  principal_id.clear();
-  access_key_id.clear();
-  user_name.clear();
-  invoked_by.clear();
-  session_issuer_arn.clear();
-  session_issuer_user_name.clear();
-  session_issuer_type.clear();
-  mfa_authenticated.clear();
-  session_creation_date.clear();
+char* TextArena::allocate(std::size_t n) {
+  while (chunk_ < chunks_.size()) {
+    auto& [memory, size] = chunks_[chunk_];
+    if (size - used_ >= n) {
+      char* out = memory.get() + used_;
+      used_ += n;
+      return out;
+    }
+    ++chunk_;
+    used_ = 0;
+  }
+  const std::size_t size = std::max(n, kChunk);
+  chunks_.emplace_back(std::make_unique<char[]>(size), size);
+  chunk_ = chunks_.size() - 1;
+  used_ = n;
+  return chunks_.back().first.get();
+}
+
+std::string_view TextArena::copy(std::string_view text) {
+  if (text.empty()) return {};
+  char* out = allocate(text.size());
+  std::memcpy(out, text.data(), text.size());
+  return {out, text.size()};
 }
 
 void Event::clear() {
   time_ms = 0;
-  event_time.clear();
-  event_source.clear();
-  event_name.clear();
-  aws_region.clear();
-  source_ip.clear();
-  user_agent.clear();
-  error_code.clear();
-  error_message.clear();
-  recipient_account_id.clear();
-  event_id.clear();
-  event_type.clear();
-  event_version.clear();
+  event_time = event_source = event_name = aws_region = source_ip = user_agent = {};
+  error_code = error_message = recipient_account_id = event_id = event_type = event_version = {};
   read_only = has_read_only = false;
   identity.clear();
-  principal.clear();
-  account.clear();
+  principal = account = {};
   raw_json = {};
   raw_padded_capacity = 0;
   dom = nullptr;
+  arena.reset();
+}
+
+void Event::derive_account_and_principal() {
+  account = !recipient_account_id.empty() ? recipient_account_id : identity.account_id;
+  principal = principal_key_view(identity, account, arena);
 }
 
 bool Event::is_service_call() const {
@@ -48,12 +56,17 @@ bool Event::is_service_call() const {
   return identity.session_issuer_arn.find(":role/aws-service-role/") != std::string::npos;
 }
 
+std::string_view principal_key_view(const UserIdentity& id, std::string_view account, TextArena& arena) {
+  if (id.type != "AWSService" && !id.arn.empty()) return id.arn;
+  return arena.copy(principal_key_for(id, account));
+}
+
 std::string principal_key_for(const UserIdentity& id, std::string_view account) {
   if (id.type == "AWSService") {
     return fmt::format("service:{}@{}", id.invoked_by.empty() ? "unknown" : id.invoked_by,
                        account);
   }
-  if (!id.arn.empty()) return id.arn;
+  if (!id.arn.empty()) return std::string(id.arn);
   if (id.type == "AssumedRole" && !id.session_issuer_arn.empty()) {
     // Without the session ARN keep sessions apart by principalId (ROLEID:session).
     return fmt::format("{}#{}", id.session_issuer_arn, id.principal_id);

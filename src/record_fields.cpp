@@ -33,12 +33,12 @@ std::string& RecordFields::next_scratch() {
   return scratch_[scratch_used_++];
 }
 
-bool RecordFields::fixed_field(std::string_view path, const std::string** out, bool* is_bool) const {
+bool RecordFields::fixed_field(std::string_view path, const std::string_view** out, bool* is_bool) const {
   const Event& e = *ev_;
   *is_bool = false;
   struct Entry {
     std::string_view name;
-    const std::string Event::*field;
+    std::string_view Event::*field;
   };
   static constexpr Entry kTop[] = {
       {"eventName", &Event::event_name},       {"eventSource", &Event::event_source},
@@ -58,7 +58,7 @@ bool RecordFields::fixed_field(std::string_view path, const std::string** out, b
     std::string_view rest = path.substr(13);
     struct IdEntry {
       std::string_view name;
-      const std::string UserIdentity::*field;
+      std::string_view UserIdentity::*field;
     };
     static constexpr IdEntry kId[] = {
         {"type", &UserIdentity::type},
@@ -98,7 +98,7 @@ bool key_equals_ignore_case(std::string_view a, std::string_view b) {
 bool RecordFields::any(std::string_view path,
                        const std::function<bool(const FieldValue&)>& visit) {
   if (!ev_) return false;
-  const std::string* fixed = nullptr;
+  const std::string_view* fixed = nullptr;
   bool is_bool = false;
   if (fixed_field(path, &fixed, &is_bool)) {
     if (fixed->empty()) return false;  // the parser stores absent and null as empty

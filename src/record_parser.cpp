@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 
 #include "record_dom.hpp"
+#include "trailsweep/json_structure.hpp"
 #include "trailsweep/time_util.hpp"
 
-// simdjson's DOM parser, not on-demand: on-demand picks its SIMD kernel when
-// *our* code is compiled, so a portable build gets the scalar fallback
-// (measured about 3x slower here), while the DOM parser dispatches at run time
-// inside libsimdjson. The DOM tape is also what rules walk afterwards, so each
-// record is parsed exactly once.
+// simdjson's DOM parser, not on-demand, for the full parse: on-demand picks its
+// SIMD kernel when *our* code is compiled, so a portable build gets the scalar
+// fallback (measured about 3x slower here), while the DOM parser dispatches at
+// run time inside libsimdjson.
 
 namespace trailsweep {
 
@@ -19,140 +19,126 @@ namespace dom = simdjson::dom;
 
 namespace {
 
-enum class Str { kOk, kAbsent, kWrongType };
-
-Str read_string(dom::element v, std::string& out) {
-  if (v.is_string()) {
-    std::string_view sv(v);
-    out.assign(sv.data(), sv.size());
-    return Str::kOk;
-  }
-  out.clear();
-  return v.is_null() ? Str::kAbsent : Str::kWrongType;
-}
-
-void read_identity(dom::element v, UserIdentity& id) {
-  if (!v.is_object()) return;
-  for (auto [key, value] : dom::object(v)) {
-    if (key == "type") {
-      read_string(value, id.type);
-    } else if (key == "arn") {
-      read_string(value, id.arn);
-    } else if (key == "accountId") {
-      read_string(value, id.account_id);
-    } else if (key == "principalId") {
-      read_string(value, id.principal_id);
-    } else if (key == "accessKeyId") {
-      read_string(value, id.access_key_id);
-    } else if (key == "userName") {
-      read_string(value, id.user_name);
-    } else if (key == "invokedBy") {
-      read_string(value, id.invoked_by);
-    } else if (key == "sessionContext" && value.is_object()) {
-      for (auto [k2, v2] : dom::object(value)) {
-        if (k2 == "sessionIssuer" && v2.is_object()) {
-          for (auto [k3, v3] : dom::object(v2)) {
-            if (k3 == "arn") {
-              read_string(v3, id.session_issuer_arn);
-            } else if (k3 == "userName") {
-              read_string(v3, id.session_issuer_user_name);
-            } else if (k3 == "type") {
-              read_string(v3, id.session_issuer_type);
-            }
-          }
-        } else if (k2 == "attributes" && v2.is_object()) {
-          for (auto [k3, v3] : dom::object(v2)) {
-            if (k3 == "mfaAuthenticated") {
-              // Real records use the string "false"; tolerate a boolean.
-              if (v3.is_bool()) {
-                id.mfa_authenticated = bool(v3) ? "true" : "false";
-              } else {
-                read_string(v3, id.mfa_authenticated);
-              }
-            } else if (k3 == "creationDate") {
-              read_string(v3, id.session_creation_date);
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-}  // namespace
-
-struct RecordParser::Impl {
-  dom::parser parser;
-  RecordDom dom;
+// The record keys Event holds, shared by both parsers so they cannot drift.
+enum class TopKey {
+  kOther, kEventTime, kEventSource, kEventName, kAwsRegion, kSourceIp, kUserAgent, kErrorCode,
+  kErrorMessage, kRecipientAccountId, kEventId, kEventType, kEventVersion, kReadOnly, kUserIdentity,
+  kDigest,
 };
 
-RecordParser::RecordParser() : impl_(std::make_unique<Impl>()) {}
-RecordParser::~RecordParser() = default;
-
-namespace {
-
-// Fills `ev` from one record object; `out` carries the verdict.
-void fill_event(dom::element root, Event* ev, ParseOutcome& out) {
-  if (!root.is_object()) {
-    out.error = "record is not a JSON object";
-    return;
+TopKey classify_top_key(std::string_view key) {
+  switch (key.size()) {
+    case 7:
+      if (key == "eventID") return TopKey::kEventId;
+      break;
+    case 8:
+      if (key == "readOnly") return TopKey::kReadOnly;
+      if (key == "logFiles") return TopKey::kDigest;
+      break;
+    case 9:
+      if (key == "eventTime") return TopKey::kEventTime;
+      if (key == "eventName") return TopKey::kEventName;
+      if (key == "awsRegion") return TopKey::kAwsRegion;
+      if (key == "userAgent") return TopKey::kUserAgent;
+      if (key == "eventType") return TopKey::kEventType;
+      if (key == "errorCode") return TopKey::kErrorCode;
+      break;
+    case 11:
+      if (key == "eventSource") return TopKey::kEventSource;
+      break;
+    case 12:
+      if (key == "userIdentity") return TopKey::kUserIdentity;
+      if (key == "eventVersion") return TopKey::kEventVersion;
+      if (key == "errorMessage") return TopKey::kErrorMessage;
+      break;
+    case 14:
+      if (key == "digestS3Object") return TopKey::kDigest;
+      break;
+    case 15:
+      if (key == "sourceIPAddress") return TopKey::kSourceIp;
+      if (key == "digestStartTime") return TopKey::kDigest;
+      break;
+    case 18:
+      if (key == "recipientAccountId") return TopKey::kRecipientAccountId;
+      break;
+    default:
+      break;
   }
-  bool have_time = false, time_wrong_type = false, digest_keys = false;
-  const char* bad_field = nullptr;
-  for (auto [key, value] : dom::object(root)) {
-    std::string* target = nullptr;
-    const char* required = nullptr;
-    if (key == "eventTime") {
-      Str s = read_string(value, ev->event_time);
-      have_time = s == Str::kOk;
-      time_wrong_type = s == Str::kWrongType;
-      continue;
-    }
-    if (key == "eventSource") {
-      target = &ev->event_source;
-      required = "eventSource";
-    } else if (key == "eventName") {
-      target = &ev->event_name;
-      required = "eventName";
-    } else if (key == "awsRegion") {
-      target = &ev->aws_region;
-    } else if (key == "sourceIPAddress") {
-      target = &ev->source_ip;
-    } else if (key == "userAgent") {
-      target = &ev->user_agent;
-    } else if (key == "errorCode") {
-      target = &ev->error_code;
-    } else if (key == "errorMessage") {
-      target = &ev->error_message;
-    } else if (key == "recipientAccountId") {
-      target = &ev->recipient_account_id;
-    } else if (key == "eventID") {
-      target = &ev->event_id;
-    } else if (key == "eventType") {
-      target = &ev->event_type;
-    } else if (key == "eventVersion") {
-      target = &ev->event_version;
-    } else if (key == "readOnly") {
-      if (value.is_bool()) {
-        ev->read_only = bool(value);
-        ev->has_read_only = true;
-      } else if (value.is_string()) {  // Athena exports readOnly as a string
-        ev->read_only = std::string_view(value) == "true";
-        ev->has_read_only = true;
-      }
-      continue;
-    } else if (key == "userIdentity") {
-      read_identity(value, ev->identity);
-      continue;
-    } else if (key == "digestStartTime" || key == "logFiles" || key == "digestS3Object") {
-      digest_keys = true;
-      continue;
-    } else {
-      continue;
-    }
-    if (read_string(value, *target) == Str::kWrongType && required && !bad_field) bad_field = required;
-  }
+  return TopKey::kOther;
+}
 
+// The Event string a top-level key fills, or nullptr.
+std::string_view Event::*top_string_field(TopKey k) {
+  switch (k) {
+    case TopKey::kEventTime: return &Event::event_time;
+    case TopKey::kEventSource: return &Event::event_source;
+    case TopKey::kEventName: return &Event::event_name;
+    case TopKey::kAwsRegion: return &Event::aws_region;
+    case TopKey::kSourceIp: return &Event::source_ip;
+    case TopKey::kUserAgent: return &Event::user_agent;
+    case TopKey::kErrorCode: return &Event::error_code;
+    case TopKey::kErrorMessage: return &Event::error_message;
+    case TopKey::kRecipientAccountId: return &Event::recipient_account_id;
+    case TopKey::kEventId: return &Event::event_id;
+    case TopKey::kEventType: return &Event::event_type;
+    case TopKey::kEventVersion: return &Event::event_version;
+    default: return nullptr;
+  }
+}
+
+// Fields whose wrong type rejects the record (the others are just dropped).
+const char* required_name(TopKey k) {
+  switch (k) {
+    case TopKey::kEventSource: return "eventSource";
+    case TopKey::kEventName: return "eventName";
+    default: return nullptr;
+  }
+}
+
+enum class IdKey { kOther, kType, kArn, kAccountId, kPrincipalId, kAccessKeyId, kUserName, kInvokedBy, kSessionContext };
+
+IdKey classify_identity_key(std::string_view key) {
+  switch (key.size()) {
+    case 3: if (key == "arn") return IdKey::kArn; break;
+    case 4: if (key == "type") return IdKey::kType; break;
+    case 8: if (key == "userName") return IdKey::kUserName; break;
+    case 9:
+      if (key == "accountId") return IdKey::kAccountId;
+      if (key == "invokedBy") return IdKey::kInvokedBy;
+      break;
+    case 11:
+      if (key == "principalId") return IdKey::kPrincipalId;
+      if (key == "accessKeyId") return IdKey::kAccessKeyId;
+      break;
+    case 14: if (key == "sessionContext") return IdKey::kSessionContext; break;
+    default: break;
+  }
+  return IdKey::kOther;
+}
+
+std::string_view UserIdentity::*identity_string_field(IdKey k) {
+  switch (k) {
+    case IdKey::kType: return &UserIdentity::type;
+    case IdKey::kArn: return &UserIdentity::arn;
+    case IdKey::kAccountId: return &UserIdentity::account_id;
+    case IdKey::kPrincipalId: return &UserIdentity::principal_id;
+    case IdKey::kAccessKeyId: return &UserIdentity::access_key_id;
+    case IdKey::kUserName: return &UserIdentity::user_name;
+    case IdKey::kInvokedBy: return &UserIdentity::invoked_by;
+    default: return nullptr;
+  }
+}
+
+std::string_view UserIdentity::*issuer_string_field(std::string_view key) {
+  if (key == "arn") return &UserIdentity::session_issuer_arn;
+  if (key == "userName") return &UserIdentity::session_issuer_user_name;
+  if (key == "type") return &UserIdentity::session_issuer_type;
+  return nullptr;
+}
+
+// After the fields are read: the verdict both parsers share.
+void finish_event(Event* ev, bool have_time, bool time_wrong_type, bool digest_keys, const char* bad_field,
+                  ParseOutcome& out) {
   if (ev->event_type == "AwsCloudTrailInsight") {
     out.ok = true;
     out.kind = RecordKind::kInsight;
@@ -189,12 +175,306 @@ void fill_event(dom::element root, Event* ev, ParseOutcome& out) {
     return;
   }
   ev->time_ms = *t;
-  ev->account = !ev->recipient_account_id.empty() ? ev->recipient_account_id : ev->identity.account_id;
-  ev->principal = principal_key_for(ev->identity, ev->account);
+  ev->derive_account_and_principal();
   out.ok = true;
 }
 
+// ---- the DOM parser -------------------------------------------------------
+
+enum class Str { kOk, kAbsent, kWrongType };
+
+Str read_string(dom::element v, std::string_view& out) {
+  if (v.is_string()) {
+    out = std::string_view(v);
+    return Str::kOk;
+  }
+  out = {};
+  return v.is_null() ? Str::kAbsent : Str::kWrongType;
+}
+
+void read_identity(dom::element v, UserIdentity& id) {
+  if (!v.is_object()) return;
+  for (auto [key, value] : dom::object(v)) {
+    const IdKey k = classify_identity_key(key);
+    if (auto field = identity_string_field(k)) {
+      read_string(value, id.*field);
+    } else if (k == IdKey::kSessionContext && value.is_object()) {
+      for (auto [k2, v2] : dom::object(value)) {
+        if (k2 == "sessionIssuer" && v2.is_object()) {
+          for (auto [k3, v3] : dom::object(v2)) {
+            if (auto f = issuer_string_field(k3)) read_string(v3, id.*f);
+          }
+        } else if (k2 == "attributes" && v2.is_object()) {
+          for (auto [k3, v3] : dom::object(v2)) {
+            if (k3 == "mfaAuthenticated") {
+              // Real records use the string "false"; tolerate a boolean.
+              if (v3.is_bool()) {
+                id.mfa_authenticated = bool(v3) ? "true" : "false";
+              } else {
+                read_string(v3, id.mfa_authenticated);
+              }
+            } else if (k3 == "creationDate") {
+              read_string(v3, id.session_creation_date);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Fills `ev` from one record object; `out` carries the verdict.
+void fill_event(dom::element root, Event* ev, ParseOutcome& out) {
+  if (!root.is_object()) {
+    out.error = "record is not a JSON object";
+    return;
+  }
+  bool have_time = false, time_wrong_type = false, digest_keys = false;
+  const char* bad_field = nullptr;
+  for (auto [key, value] : dom::object(root)) {
+    const TopKey k = classify_top_key(key);
+    if (k == TopKey::kEventTime) {
+      Str s = read_string(value, ev->event_time);
+      have_time = s == Str::kOk;
+      time_wrong_type = s == Str::kWrongType;
+    } else if (auto field = top_string_field(k)) {
+      if (read_string(value, ev->*field) == Str::kWrongType && !bad_field) bad_field = required_name(k);
+    } else if (k == TopKey::kReadOnly) {
+      if (value.is_bool()) {
+        ev->read_only = bool(value);
+        ev->has_read_only = true;
+      } else if (value.is_string()) {  // Athena exports readOnly as a string
+        ev->read_only = std::string_view(value) == "true";
+        ev->has_read_only = true;
+      }
+    } else if (k == TopKey::kUserIdentity) {
+      read_identity(value, ev->identity);
+    } else if (k == TopKey::kDigest) {
+      digest_keys = true;
+    }
+  }
+  finish_event(ev, have_time, time_wrong_type, digest_keys, bad_field, out);
+}
+
+// ---- the skimming walker --------------------------------------------------
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// One member of an object, as the walker found it.
+struct Member {
+  const char* key;
+  std::size_t key_size;
+  char kind;               // '"' string, '{' object, '[' array, 't'/'f'/'n' literal, '0' number
+  std::size_t begin, end;  // string body, or the value's first and one-past-last byte
+};
+
+// Walks objects member by member with the bitmap index, jumping over nested
+// values. It accepts only plain JSON it fully understands and returns npos
+// for anything else, and the caller then takes the careful path. Keys and
+// values are raw: the caller checks the record for backslashes once.
+class Walker {
+ public:
+  static constexpr std::size_t npos = JsonStructure::npos;
+
+  Walker(std::string_view text, JsonStructure& index) : t_(text.data()), n_(text.size()), index_(index) {}
+
+  std::size_t skip_space(std::size_t p) const {
+    while (p < n_ && is_space(t_[p])) [[unlikely]] ++p;
+    return p;
+  }
+  char at(std::size_t p) const { return p < n_ ? t_[p] : '\0'; }
+  std::string_view slice(std::size_t begin, std::size_t end) const { return {t_ + begin, end - begin}; }
+  JsonStructure& index() { return index_; }
+
+  /// Reads the member whose key's quote is at `p`; returns the position just
+  /// after its value, or npos.
+  [[gnu::always_inline]] std::size_t member(std::size_t p, Member& m) {
+    if (t_[p] != '"') return npos;
+    const std::size_t key_end = index_.next_quote(p + 1);
+    if (key_end == npos) return npos;
+    m.key = t_ + p + 1;
+    m.key_size = key_end - p - 1;
+    p = key_end + 1;
+    if (t_[p] != ':') [[unlikely]] {
+      p = skip_space(p);
+      if (at(p) != ':') return npos;
+    }
+    p = skip_space(p + 1);
+    const char c = at(p);
+    switch (c) {
+      case '"': {
+        const std::size_t value_end = index_.next_quote(p + 1);
+        if (value_end == npos) return npos;
+        m.kind = '"';
+        m.begin = p + 1;
+        m.end = value_end;
+        return value_end + 1;
+      }
+      case '{':
+      case '[': {
+        const std::size_t close = index_.matching_close(p);
+        if (close == npos || t_[close] != (c == '{' ? '}' : ']')) return npos;
+        m.kind = c;
+        m.begin = p;
+        m.end = close + 1;
+        return close + 1;
+      }
+      case 't':
+        return literal(p, "true", m);
+      case 'f':
+        return literal(p, "false", m);
+      case 'n':
+        return literal(p, "null", m);
+      default:
+        return number(p, m);
+    }
+  }
+
+  /// Calls on_member(m) for each member of the object whose '{' is at `open`;
+  /// returns the position of its '}', or npos.
+  template <typename OnMember>
+  [[gnu::always_inline]] std::size_t members(std::size_t open, OnMember&& on_member) {
+    std::size_t p = skip_space(open + 1);
+    if (at(p) == '}') return p;
+    Member m;
+    for (;;) {
+      p = member(p, m);
+      if (p == npos || !on_member(m)) return npos;
+      if (t_[p] != ',' && t_[p] != '}') [[unlikely]] p = skip_space(p);
+      if (at(p) == '}') return p;
+      if (at(p) != ',') return npos;
+      p = skip_space(p + 1);
+    }
+  }
+
+ private:
+  bool delimiter(std::size_t p) const {
+    const char c = at(p);
+    return c == ',' || c == '}' || c == ']' || is_space(c);
+  }
+  std::size_t literal(std::size_t p, std::string_view word, Member& m) const {
+    if (p + word.size() > n_ || std::string_view(t_ + p, word.size()) != word || !delimiter(p + word.size())) {
+      return npos;
+    }
+    m.kind = word[0];
+    m.begin = p;
+    m.end = p + word.size();
+    return m.end;
+  }
+  std::size_t number(std::size_t p, Member& m) const {
+    std::size_t q = p;
+    if (at(q) == '-') ++q;
+    if (at(q) < '0' || at(q) > '9') return npos;
+    while (q < n_) {
+      const char c = t_[q];
+      if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-')) break;
+      ++q;
+    }
+    if (!delimiter(q)) return npos;
+    m.kind = '0';
+    m.begin = p;
+    m.end = q;
+    return q;
+  }
+
+  const char* t_;
+  std::size_t n_;
+  JsonStructure& index_;
+};
+
+// What Event keeps of a string-typed member: strings as views, null as
+// absent; false for anything else (the full parser reports or drops it).
+inline bool keep_string(const Member& m, const char* text, std::string_view& out) {
+  if (m.kind == '"') {
+    out = std::string_view(text + m.begin, m.end - m.begin);
+    return true;
+  }
+  out = {};
+  return m.kind == 'n';
+}
+
+inline std::string_view key_of(const Member& m) { return {m.key, m.key_size}; }
+
+bool skim_identity(Walker& w, const char* text, std::size_t open, Event* ev) {
+  UserIdentity& id = ev->identity;
+  return w.members(open, [&](const Member& m) {
+    const IdKey k = classify_identity_key(key_of(m));
+    if (auto field = identity_string_field(k)) return keep_string(m, text, id.*field);
+    if (k != IdKey::kSessionContext || m.kind != '{') return true;
+    return w.members(m.begin, [&](const Member& m2) {
+      if (m2.kind != '{') return true;
+      const std::string_view key2 = key_of(m2);
+      if (key2 == "sessionIssuer") {
+        return w.members(m2.begin, [&](const Member& m3) {
+          auto f = issuer_string_field(key_of(m3));
+          return !f || keep_string(m3, text, id.*f);
+        }) != Walker::npos;
+      }
+      if (key2 == "attributes") {
+        return w.members(m2.begin, [&](const Member& m3) {
+          const std::string_view key3 = key_of(m3);
+          if (key3 == "mfaAuthenticated") {
+            if (m3.kind == 't' || m3.kind == 'f') {  // real records use the string "false"
+              id.mfa_authenticated = m3.kind == 't' ? "true" : "false";
+              return true;
+            }
+            return keep_string(m3, text, id.mfa_authenticated);
+          }
+          if (key3 == "creationDate") return keep_string(m3, text, id.session_creation_date);
+          return true;
+        }) != Walker::npos;
+      }
+      return true;
+    }) != Walker::npos;
+  }) != Walker::npos;
+}
+
+// Reads the record object whose '{' is at `open` into `ev`. Returns the
+// position of its '}', or npos when it needs the full parser.
+std::size_t skim_record(Walker& w, const char* text, std::size_t open, Event* ev, ParseOutcome& out) {
+  bool have_time = false, digest_keys = false;
+  const std::size_t close = w.members(open, [&](const Member& m) {
+    const TopKey k = classify_top_key(key_of(m));
+    if (k == TopKey::kOther) return true;
+    if (auto field = top_string_field(k)) {
+      if (!keep_string(m, text, ev->*field)) return false;
+      if (k == TopKey::kEventTime) have_time = m.kind == '"';
+      return true;
+    }
+    switch (k) {
+      case TopKey::kReadOnly:
+        if (m.kind == 't' || m.kind == 'f') {
+          ev->read_only = m.kind == 't';
+          ev->has_read_only = true;
+        } else if (m.kind == '"') {  // Athena exports readOnly as a string
+          ev->read_only = std::string_view(text + m.begin, m.end - m.begin) == "true";
+          ev->has_read_only = true;
+        }
+        return true;
+      case TopKey::kUserIdentity:
+        return m.kind != '{' || skim_identity(w, text, m.begin, ev);  // non-objects are ignored, as by the DOM
+      case TopKey::kDigest:
+        digest_keys = true;
+        return true;
+      default:
+        return true;
+    }
+  });
+  if (close == Walker::npos) return close;
+  finish_event(ev, have_time, false, digest_keys, nullptr, out);
+  return close;
+}
+
 }  // namespace
+
+struct RecordParser::Impl {
+  dom::parser parser;
+  RecordDom dom;
+  JsonStructure index;
+};
+
+RecordParser::RecordParser() : impl_(std::make_unique<Impl>()) {}
+RecordParser::~RecordParser() = default;
 
 ParseOutcome RecordParser::parse(const RecordView& view, Event* ev) {
   ev->clear();
@@ -216,27 +496,70 @@ ParseOutcome RecordParser::parse(const RecordView& view, Event* ev) {
   return out;
 }
 
-bool RecordParser::parse_native_document_impl(std::string_view text, Event* ev, RecordCallback cb, void* ctx) {
-  dom::element root;
-  if (impl_->parser.parse(text.data(), text.size(), false).get(root)) return false;
-  dom::array records;
-  if (!root.is_object() || root["Records"].get(records)) return false;
-  std::int64_t index = 0;
-  RecordDom& current = impl_->dom;
-  for (dom::element record : records) {
+RecordParser::DocumentResult RecordParser::parse_native_document_impl(std::string_view text, Event* ev,
+                                                                      RecordCallback cb, void* ctx) {
+  DocumentResult result;
+  JsonStructure& index = impl_->index;
+  index.index(text);
+  Walker w(text, index);
+  const std::size_t root = w.skip_space(0);
+  if (w.at(root) != '{') return result;
+
+  // Find the records array without reading the records: members() jumps
+  // over each top-level value.
+  std::size_t records_open = Walker::npos;
+  const std::size_t root_close = w.members(root, [&](const Member& m) {
+    if (m.kind == '[' && key_of(m) == "Records") records_open = m.begin;
+    return true;
+  });
+  if (root_close == Walker::npos || w.skip_space(root_close + 1) != text.size() || records_open == Walker::npos) {
+    return result;
+  }
+
+  std::int64_t record_index = 0;
+  std::size_t p = w.skip_space(records_open + 1);
+  if (w.at(p) == ']') {
+    result.complete = true;
+    return result;
+  }
+  for (;;) {
+    if (w.at(p) != '{') return result;
     ev->clear();
     ParseOutcome out;
-    fill_event(record, ev, out);
-    if (out.ok) {
-      current.root = record;
-      ev->dom = &current;
-      ev->pos.offset = -1;
-      ev->pos.record = index;
+    std::size_t close = skim_record(w, text.data(), p, ev, out);
+    // Records with escapes, control characters or non-ASCII text are rare:
+    // they (and anything the walker refused) get the full parser, which
+    // unescapes and validates UTF-8.
+    const bool careful = close == Walker::npos || !index.plain(p, close);
+    if (careful) {
+      if (close == Walker::npos) close = index.matching_close(p);
+      if (close == Walker::npos || w.at(close) != '}') return result;
     }
-    cb(ctx, index, out, *ev);
-    ++index;
+    RecordView view;
+    view.json = w.slice(p, close + 1);
+    view.padded_capacity = text.size() + kRecordPadding - p;
+    view.offset = static_cast<std::int64_t>(p);
+    view.index = record_index;
+    if (careful) {
+      out = parse(view, ev);
+    } else if (out.ok) {
+      ev->raw_json = view.json;
+      ev->raw_padded_capacity = view.padded_capacity;
+      ev->pos.offset = view.offset;
+      ev->pos.record = view.index;
+    } else {
+      out.error_offset = view.offset;
+    }
+    cb(ctx, record_index, out, *ev);
+    ++record_index;
+    result.records_done = record_index;
+    p = w.skip_space(close + 1);
+    if (w.at(p) == ']') break;
+    if (w.at(p) != ',') return result;
+    p = w.skip_space(p + 1);
   }
-  return true;
+  result.complete = true;
+  return result;
 }
 
 }  // namespace trailsweep

@@ -46,24 +46,6 @@ void Scanner::deliver(EventSink& sink, RunSummary& summary) {
   sink.on_event(event_);
 }
 
-namespace {
-
-// Byte offset of record `index` in a whole document; only called for records
-// with problems, which the whole-document parse cannot locate by itself.
-std::int64_t offset_of_record(std::string_view text, std::int64_t index) {
-  MemorySource source(text);
-  Decoder decoder(source, UINT64_MAX);
-  RecordReader reader(decoder);
-  RecordView view;
-  while (reader.next(&view)) {
-    if (view.index == index) return view.offset;
-    if (view.index > index) break;
-  }
-  return -1;
-}
-
-}  // namespace
-
 bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, EventSink& sink,
                               RunSummary& summary) {
   if (file.path == "-") return false;
@@ -107,49 +89,61 @@ bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, Ev
     text = std::string_view(b.out.get(), isize);
   }
   event_.pos.file = name;
-  std::uint64_t events_in_file = 0, problems = 0;
-  bool digest = false;
-  bool native = parser_.parse_native_document(
+  std::uint64_t problems = 0;
+  RunSummary done;  // what the fast path counted, kept if it stops part way
+  auto result = parser_.parse_native_document(
       text,
       [&](std::int64_t index, const ParseOutcome& outcome, Event&) {
-        if (digest) return;
         if (!outcome.ok) {
-          ++summary.records_rejected;
+          ++done.records_rejected;
           if (problems++ < options_.max_problems_per_file) {
             Diagnostic d = file_problem(name, outcome.error);
             d.pos.record = index;
-            d.pos.offset = offset_of_record(text, index);
-            summary.add_error(std::move(d));
+            d.pos.offset = outcome.error_offset;
+            done.add_error(std::move(d));
           } else {
-            ++summary.errors_total;
+            ++done.errors_total;
           }
           return;
         }
         if (outcome.kind == RecordKind::kDigest) {
-          ++summary.records_rejected;
-          ++summary.errors_total;
+          ++done.records_rejected;
+          if (problems++ < options_.max_problems_per_file) {
+            Diagnostic d = file_problem(name, "digest object inside a log file; skipped");
+            d.pos.record = index;
+            d.pos.offset = outcome.error_offset;
+            done.add_error(std::move(d));
+          } else {
+            ++done.errors_total;
+          }
           return;
         }
-        ++events_in_file;
         if (outcome.kind == RecordKind::kInsight) {
-          ++summary.insight_records;
+          ++done.insight_records;
           return;
         }
-        event_.pos.file = name;
-        deliver(sink, summary);
+        deliver(sink, done);
       },
       &event_);
-  if (native) {
-    ++summary.files_read;
-    summary.bytes_compressed += size;
-    summary.bytes_uncompressed += text.size();
+  if (result.complete) {
+    if (problems > options_.max_problems_per_file) {
+      done.add_error(file_problem(name, fmt::format("{} more problems in this file not listed",
+                                                    problems - options_.max_problems_per_file)));
+      done.errors_total -= 1;
+    }
+    ++done.files_read;
+    done.bytes_compressed += size;
+    done.bytes_uncompressed += text.size();
+    summary.merge(done);
     return true;
   }
-  // Not a clean native document: read the in-memory bytes record by record.
+  // Not a clean native document: read the rest record by record, which
+  // locates the damage; the records already delivered are not read again.
   MemorySource source(text);
   RunSummary part;
-  scan_source(source, name, sink, part);
+  scan_source(source, name, sink, part, result.records_done);
   part.bytes_compressed = size;  // what the file holds, whatever path decoded it
+  summary.merge(done);
   summary.merge(part);
   return true;
 }
@@ -182,7 +176,7 @@ void Scanner::scan_file(const InputFile& file, EventSink& sink, RunSummary& summ
 }
 
 void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink& sink,
-                          RunSummary& summary) {
+                          RunSummary& summary, std::int64_t resume_at_record) {
   Decoder decoder(source, options_.max_decompressed_bytes);
   RecordReader reader(decoder, options_.reader);
   std::size_t listed = 0;
@@ -221,6 +215,10 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
   RecordView view;
   while (reader.next(&view)) {
     drain();
+    if (view.index < resume_at_record) {
+      ++events_in_file;
+      continue;
+    }
     ParseOutcome outcome = parser_.parse(view, &event_);
     if (!outcome.ok) {
       ++summary.records_rejected;

@@ -121,7 +121,7 @@ void SearchSink::on_event(const Event& ev) {
 }
 
 std::string search_text_line(const Event& ev) {
-  std::string name = ev.event_name;
+  std::string name(ev.event_name);
   if (!ev.error_code.empty()) name += fmt::format(" [{}]", ev.error_code);
   return sanitize_for_terminal(fmt::format("{} {} {:<14} {:<28} {:<40} {} {} {} record {}", format_rfc3339_ms(ev.time_ms),
                                            ev.account, ev.aws_region, ev.event_source, name, ev.principal,

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 struct Count : EventSink {
   std::vector<std::string> ids;
-  void on_event(const Event& ev) override { ids.push_back(ev.event_id); }
+  void on_event(const Event& ev) override { ids.emplace_back(ev.event_id); }
 };
 
 struct Read {

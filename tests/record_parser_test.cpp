@@ -2,7 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include <simdjson.h>
+
 #include "test_util.hpp"
+#include "trailsweep/byte_source.hpp"
+#include "trailsweep/decoder.hpp"
 #include "trailsweep/record_fields.hpp"
 
 namespace trailsweep {
@@ -174,6 +180,146 @@ TEST_F(RecordParserTest, ReusedEventIsClearedBetweenRecords) {
   RecordFields fields;
   fields.bind(ev_);
   EXPECT_FALSE(fields.exists("requestParameters"));
+}
+
+// Everything a parse yields, as owned text, to compare the two parsers.
+struct Snapshot {
+  bool ok;
+  RecordKind kind;
+  std::string error, fields;
+  std::int64_t record;
+  bool operator==(const Snapshot&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Snapshot& s) {
+  return os << "record " << s.record << (s.ok ? " ok " : " error ") << s.error << " " << s.fields;
+}
+
+Snapshot snapshot(const ParseOutcome& o, const Event& e, std::int64_t record) {
+  Snapshot s{o.ok, o.kind, o.error, "", record};
+  if (!o.ok || o.kind != RecordKind::kEvent) return s;
+  const UserIdentity& id = e.identity;
+  for (std::string_view f :
+       {e.event_time, e.event_source, e.event_name, e.aws_region, e.source_ip, e.user_agent, e.error_code,
+        e.error_message, e.recipient_account_id, e.event_id, e.event_type, e.event_version, e.principal, e.account,
+        id.type, id.arn, id.account_id, id.principal_id, id.access_key_id, id.user_name, id.invoked_by,
+        id.session_issuer_arn, id.session_issuer_user_name, id.session_issuer_type, id.mfa_authenticated,
+        id.session_creation_date}) {
+    s.fields.append(f).append("|");
+  }
+  s.fields += std::to_string(e.time_ms) + (e.has_read_only ? (e.read_only ? "|ro" : "|rw") : "|-");
+  return s;
+}
+
+// The whole-document fast path against the record-by-record full parser.
+void expect_both_parsers_agree(const std::string& document) {
+  const std::string buffer = document + std::string(kRecordPadding, '\0');
+  RecordParser fast;
+  Event ev;
+  std::vector<Snapshot> got;
+  auto result = fast.parse_native_document(
+      std::string_view(buffer.data(), document.size()),
+      [&](std::int64_t i, const ParseOutcome& o, Event& e) {
+        got.push_back(snapshot(o, e, i));
+        if (o.ok && o.kind == RecordKind::kEvent) {
+          // The raw record is there for rules that read other fields.
+          RecordFields fields;
+          fields.bind(e);
+          EXPECT_EQ(fields.first_text("eventName"), std::string(e.event_name));
+          EXPECT_FALSE(fields.raw().empty());
+        }
+      },
+      &ev);
+  ASSERT_TRUE(result.complete);
+
+  MemorySource source(document);
+  Decoder decoder(source, UINT64_MAX);
+  RecordReader reader(decoder);
+  RecordParser full;
+  std::vector<Snapshot> want;
+  RecordView view;
+  while (reader.next(&view)) want.push_back(snapshot(full.parse(view, &ev), ev, view.index));
+  ASSERT_TRUE(reader.problems().empty());
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], want[i]);
+}
+
+std::string gunzip(const std::string& gz) {
+  MemorySource source(gz);
+  Decoder decoder(source, UINT64_MAX);
+  std::string out;
+  char buf[65536];
+  for (std::int64_t n; (n = decoder.read(buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  return out;
+}
+
+TEST(NativeDocument, FastPathAgreesWithTheFullParserOnRealRecords) {
+  // Stratus Red Team's recorded CloudTrail (testdata/stratus, Apache-2.0), as
+  // pretty-printed arrays; wrapped as S3 delivers them, compact (the fast
+  // path) and as written (newlines send records to the careful path).
+  int documents = 0;
+  simdjson::dom::parser dom;
+  for (const auto& entry : std::filesystem::directory_iterator(TRAILSWEEP_SOURCE_DIR "/testdata/stratus")) {
+    SCOPED_TRACE(entry.path().filename().string());
+    const std::string pretty = gunzip(testing::read_file(entry.path()));
+    simdjson::dom::element root;
+    ASSERT_FALSE(dom.parse(pretty).get(root));
+    expect_both_parsers_agree("{\"Records\":" + simdjson::minify(root) + "}");
+    expect_both_parsers_agree("{\"Records\":" + pretty + "}");
+    ++documents;
+  }
+  EXPECT_GT(documents, 20);
+}
+
+TEST(NativeDocument, FastPathAgreesWithTheFullParserOnUnusualRecords) {
+  std::string spaced = testing::iam_user_record("PutUserPolicy");
+  for (std::size_t at = 0; (at = spaced.find("\",\"", at)) != std::string::npos; at += 4) spaced.replace(at, 3, "\" , \"");
+  for (std::size_t at = 0; (at = spaced.find("\":", at)) != std::string::npos; at += 4) spaced.replace(at, 2, "\" : ");
+  const std::vector<std::string> records = {
+      testing::iam_user_record(),
+      spaced,  // whitespace between tokens
+      R"({"eventName":"RunInstances","eventTime":"2024-01-01T00:00:00.123Z","eventSource":"ec2.amazonaws.com","userAgent":"a\"b\\c\u00e9\ud83d\ude00","userIdentity":{"type":"AssumedRole","principalId":"AROA:s","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::1:role/r","userName":"r"},"attributes":{"mfaAuthenticated":true,"creationDate":"2024-01-01T00:00:00Z"}},"accountId":"1"}})",
+      "{\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"userAgent\":\"caf\xc3\xa9\"}",
+      "{\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"userAgent\":\"\xff\"}",
+      R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":7})",
+      R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X","errorCode":null,"awsRegion":5,"readOnly":"true","userIdentity":"odd"})",
+      R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X","requestParameters":{"a":[1,2,{"b":"}]"}],"c":-1.5e3,"d":null},"readOnly":true})",
+      R"({"eventTime":null,"eventSource":"a","eventName":"X"})",
+      R"({"eventTime":"yesterday","eventSource":"a","eventName":"X"})",
+      R"({})",
+      R"({"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","awsRegion":"us-east-1","eventID":"x","eventType":"AwsCloudTrailInsight","recipientAccountId":"1","insightDetails":{"state":"Start"}})",
+      R"({"awsAccountId":"111122223333","digestStartTime":"2025-11-02T06:00:00Z","logFiles":[]})",
+      R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X","userIdentity":{"type":"AWSService","invokedBy":"ec2.amazonaws.com"},"recipientAccountId":"9"})",
+      R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X","eventName":"Y"})",
+      R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X","readOnly":tru})",
+  };
+  std::string document = "{\"Records\":[";
+  for (std::size_t i = 0; i < records.size(); ++i) document += (i ? "," : "") + records[i];
+  document += "]}";
+  expect_both_parsers_agree(document);
+}
+
+TEST(NativeDocument, StopsWhereTheStructureBreaksAndSaysHowFarItGot) {
+  const std::string good = testing::iam_user_record();
+  struct Case {
+    std::string document;
+    std::int64_t records_done;
+  };
+  // An element that is not an object stops it there; a document that never
+  // closes is not trusted at all (the careful reader takes it from the start).
+  for (const Case& c : {Case{"{\"Records\":[" + good + "," + good + ",42," + good + "]}", 2},
+                        Case{"{\"Records\":[" + good + "," + good + "," + good.substr(0, 300), 0}}) {
+    const std::string buffer = c.document + std::string(kRecordPadding, '\0');
+    RecordParser parser;
+    Event ev;
+    std::int64_t delivered = 0;
+    auto result = parser.parse_native_document(
+        std::string_view(buffer.data(), c.document.size()),
+        [&](std::int64_t, const ParseOutcome&, Event&) { ++delivered; }, &ev);
+    EXPECT_FALSE(result.complete);
+    EXPECT_EQ(result.records_done, c.records_done);
+    EXPECT_EQ(delivered, c.records_done);
+  }
 }
 
 }  // namespace

@@ -15,7 +15,7 @@ struct Collect : EventSink {
   std::vector<std::string> names, files;
   std::vector<std::int64_t> records;
   void on_event(const Event& ev) override {
-    names.push_back(ev.event_name);
+    names.emplace_back(ev.event_name);
     files.push_back(ev.pos.file);
     records.push_back(ev.pos.record);
   }

@@ -70,7 +70,9 @@ class Detector final : public EventSink {
     std::uint64_t count = 0;
     std::int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
     std::vector<Evidence> earliest;  // sorted by evidence_before, at most max_evidence; rule name left empty
-    std::set<std::string> regions, source_ips, user_agents, access_keys, session_issuers;
+    // Transparent, so the hot path looks values up by view without a copy.
+    using ValueSet = std::set<std::string, std::less<>>;
+    ValueSet regions, source_ips, user_agents, access_keys, session_issuers;
     std::set<Resource> resources;
   };
   Hit make_hit(int rule, const Event& ev);

@@ -1,13 +1,16 @@
 #pragma once
-// Event: the fields of one CloudTrail record that detectors need, copied out of
-// the parser's buffers (simdjson views die with the next record). The raw JSON
-// of the record is kept as a view for rules that read other fields; it is valid
-// only while the event is being handed to a sink. Reused across records so the
-// hot loop does not allocate once the strings have grown.
+// Event: the fields of one CloudTrail record that detectors need, as views into
+// the buffer the record was read from (or, for strings that had to be
+// unescaped or computed, into the event's own arena). Nothing is copied per
+// record, so the hot loop neither allocates nor copies; in exchange an Event
+// and its views are valid only while it is being handed to a sink. Reused
+// across records.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "trailsweep/diagnostic.hpp"
 
@@ -16,36 +19,62 @@ namespace trailsweep {
 struct RecordDom;  // the parsed record (private to the parser and RecordFields)
 
 struct UserIdentity {
-  std::string type;  ///< IAMUser, AssumedRole, Root, FederatedUser, AWSService, ...
-  std::string arn, account_id, principal_id, access_key_id, user_name, invoked_by;
-  std::string session_issuer_arn, session_issuer_user_name, session_issuer_type;
-  std::string mfa_authenticated, session_creation_date;
+  std::string_view type;  ///< IAMUser, AssumedRole, Root, FederatedUser, AWSService, ...
+  std::string_view arn, account_id, principal_id, access_key_id, user_name, invoked_by;
+  std::string_view session_issuer_arn, session_issuer_user_name, session_issuer_type;
+  std::string_view mfa_authenticated, session_creation_date;
 
-  void clear();
+  void clear() { *this = UserIdentity{}; }
+};
+
+/// Bump storage for an event's texts that are not in the input as they are.
+/// Chunks are kept across records, so after warm-up it never allocates.
+class TextArena {
+ public:
+  /// Room for `n` bytes, stable until reset().
+  char* allocate(std::size_t n);
+  std::string_view copy(std::string_view text);
+  void reset() {
+    chunk_ = 0;
+    used_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t kChunk = 4096;
+  std::vector<std::pair<std::unique_ptr<char[]>, std::size_t>> chunks_;  // memory, size
+  std::size_t chunk_ = 0, used_ = 0;
 };
 
 struct Event {
-  std::int64_t time_ms = 0;  ///< eventTime, UTC milliseconds since the epoch
-  std::string event_time;    ///< eventTime as written
-  std::string event_source, event_name, aws_region, source_ip, user_agent;
-  std::string error_code, error_message, recipient_account_id, event_id, event_type;
-  std::string event_version;
+  std::int64_t time_ms = 0;    ///< eventTime, UTC milliseconds since the epoch
+  std::string_view event_time;  ///< eventTime as written
+  std::string_view event_source, event_name, aws_region, source_ip, user_agent;
+  std::string_view error_code, error_message, recipient_account_id, event_id, event_type;
+  std::string_view event_version;
   bool read_only = false;
   bool has_read_only = false;
   UserIdentity identity;
 
   /// Stable key of the acting principal; never merges two accounts or two role
   /// sessions (see principal_key_for()).
-  std::string principal;
+  std::string_view principal;
   /// The account the event belongs to: recipientAccountId, else userIdentity.accountId.
-  std::string account;
+  std::string_view account;
 
   std::string_view raw_json;             ///< whole record; valid during the sink call only
   std::size_t raw_padded_capacity = 0;   ///< readable bytes from raw_json.data()
   const RecordDom* dom = nullptr;        ///< parsed record; valid during the sink call only
   SourcePos pos;
+  TextArena arena;  ///< unescaped and computed texts of this record
 
+  Event() = default;
+  Event(const Event&) = delete;  // views may point into `arena`
+  Event& operator=(const Event&) = delete;
+
+  /// Forgets the record (keeps pos.file and the arena's memory).
   void clear();
+  /// Sets `account` and `principal` from the identity (after the fields are read).
+  void derive_account_and_principal();
   /// True when an AWS service made the call for someone (AWSService identity,
   /// invokedBy set, or a service-linked role session).
   bool is_service_call() const;
@@ -57,6 +86,9 @@ struct Event {
 ///   AWSService -> "service:<invokedBy>@<account>"
 ///   otherwise -> "<type>:<accountId>:<principalId>"
 std::string principal_key_for(const UserIdentity& id, std::string_view account);
+/// The same key as a view: the ARN itself when the key is the ARN (nearly
+/// always), else built in `arena`.
+std::string_view principal_key_view(const UserIdentity& id, std::string_view account, TextArena& arena);
 
 /// Whether `matches` accepts one of the names a responder may give for the
 /// acting principal: its key, ARN, user name, the role behind a session, or the

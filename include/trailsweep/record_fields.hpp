@@ -53,7 +53,7 @@ class RecordFields {
   const std::string& error() const { return error_; }
 
  private:
-  bool fixed_field(std::string_view path, const std::string** out, bool* is_bool) const;
+  bool fixed_field(std::string_view path, const std::string_view** out, bool* is_bool) const;
 
   const Event* ev_ = nullptr;
   struct Dom;

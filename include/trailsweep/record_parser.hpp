@@ -1,7 +1,17 @@
 #pragma once
-// RecordParser: one record's JSON -> Event, with simdjson's on-demand API. It
-// walks the top-level keys once and copies only the fields in Event; the request
-// and response objects are kept as raw views for the rules that need them.
+// RecordParser: CloudTrail records -> Events, two ways.
+//  - parse(): one record's JSON with simdjson's DOM parser, which validates all
+//    of it (records from streams, JSON lines, and any record the fast path
+//    finds unusual).
+//  - parse_native_document(): a whole {"Records":[...]} file in memory. It walks
+//    each record's top-level fields and its userIdentity with a JsonStructure
+//    bitmap index and jumps over everything else (requestParameters,
+//    responseElements, ...) without reading it; rules that need those parse
+//    the record lazily (RecordFields). This is what makes a scan run near the
+//    speed of decompression. Anything out of the ordinary in a record (a
+//    non-string where a string belongs, an escaped key, an odd scalar) sends
+//    that record through parse(), so both ways give the same Event or error.
+// Event fields are views into the input or the parser; see Event.
 // One per thread (it owns a simdjson parser); not thread-safe.
 #include <cstdint>
 #include <memory>
@@ -31,14 +41,18 @@ class RecordParser {
   /// Fills `ev` (cleared first) from `view`. On failure `ev` is unspecified.
   ParseOutcome parse(const RecordView& view, Event* ev);
 
+  struct DocumentResult {
+    bool complete = false;         ///< every record was handed out
+    std::int64_t records_done = 0;  ///< records handed out (the first ones, in order)
+  };
   /// Fast path for a whole native file held in memory ({"Records":[...]}, with
-  /// kRecordPadding readable bytes after it): parses it once and calls
-  /// `on_record(index, outcome, event)` for each record in order (event
-  /// offsets are -1: the DOM keeps no byte positions). Returns false, having
-  /// called nothing, when the text is not valid JSON of that shape; the caller
-  /// then reads it record by record to locate the damage.
+  /// kRecordPadding readable bytes after it): calls `on_record(index, outcome,
+  /// event)` for each record in order, with byte offsets. When the text is not
+  /// of that shape or its structure breaks (truncation, an element that is not
+  /// an object), it stops; the caller reads the rest record by record, from
+  /// record `records_done`, to locate the damage.
   template <typename OnRecord>
-  bool parse_native_document(std::string_view text, OnRecord&& on_record, Event* ev) {
+  DocumentResult parse_native_document(std::string_view text, OnRecord&& on_record, Event* ev) {
     return parse_native_document_impl(text, ev, [](void* ctx, std::int64_t i, const ParseOutcome& o, Event& e) {
       (*static_cast<OnRecord*>(ctx))(i, o, e);
     }, &on_record);
@@ -46,7 +60,7 @@ class RecordParser {
 
  private:
   using RecordCallback = void (*)(void*, std::int64_t, const ParseOutcome&, Event&);
-  bool parse_native_document_impl(std::string_view text, Event* ev, RecordCallback cb, void* ctx);
+  DocumentResult parse_native_document_impl(std::string_view text, Event* ev, RecordCallback cb, void* ctx);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

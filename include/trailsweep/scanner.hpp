@@ -45,9 +45,11 @@ class Scanner {
 
   /// Reads `file` (a path or "-") into `sink`, counting into `summary`.
   void scan_file(const InputFile& file, EventSink& sink, RunSummary& summary);
-  /// Reads from an already open source; `name` is used in messages.
+  /// Reads from an already open source; `name` is used in messages. Records
+  /// before `resume_at_record` were already delivered by the fast path and
+  /// are skipped.
   void scan_source(ByteSource& source, const std::string& name, EventSink& sink,
-                   RunSummary& summary);
+                   RunSummary& summary, std::int64_t resume_at_record = 0);
 
   ~Scanner();
 

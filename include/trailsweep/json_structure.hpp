@@ -1,0 +1,96 @@
+#pragma once
+// JsonStructure: a bitmap index of where a JSON text's strings and brackets
+// are, built 64 bytes at a time with SIMD (AVX2 when the CPU has it, checked at
+// run time, so a portable build still gets it). Code that walks a document can
+// then jump over a string or a whole nested value without reading its bytes,
+// which is what lets the scanner look at only the few fields of a record it
+// needs. It does not validate JSON: it knows which quotes delimit strings and
+// which brackets stand outside them, nothing more.
+// One per thread (it owns the bitmaps, reused from document to document).
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace trailsweep {
+
+class JsonStructure {
+ public:
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  /// Starts indexing `text`, which must stay valid and unchanged while this
+  /// index is used. Reads (but ignores) up to 63 bytes past its end, so the
+  /// caller must have that much padding readable. The bitmaps are built
+  /// lazily, a few KB ahead of the queries, in text order. `portable_only`
+  /// skips the SIMD kernel (tests compare the two).
+  void index(std::string_view text, bool portable_only = false);
+
+  /// Position of the first unescaped '"' at or after `pos`, or npos.
+  std::size_t next_quote(std::size_t pos) {
+    if (pos >= size_) return npos;
+    std::size_t block = pos / 64;
+    std::uint64_t bits = block_at(block).quotes & (~std::uint64_t{0} << (pos % 64));
+    while (!bits) {
+      if (++block >= total_blocks_) return npos;
+      bits = block_at(block).quotes;
+    }
+    return block * 64 + static_cast<std::size_t>(__builtin_ctzll(bits));
+  }
+  /// For the '{' or '[' at `pos` (outside a string), the position of the
+  /// bracket that closes it, or npos when the text ends first.
+  std::size_t matching_close(std::size_t pos);
+  /// Whether the text ends outside any string (indexes the rest of it).
+  bool ends_outside_string();
+  /// Whether [begin, end) is all printable ASCII without a '\\' (the
+  /// walkers' fast path; text past the end is never unusual): then its
+  /// strings need no unescaping and no UTF-8 check, and the raw bytes are
+  /// the values.
+  bool plain(std::size_t begin, std::size_t end) { return !has_unusual(begin, end); }
+
+ private:
+  bool has_unusual(std::size_t begin, std::size_t end) {
+    if (begin >= end) return false;
+    const std::size_t first = begin / 64, last = (end - 1) / 64;
+    std::uint64_t bits = block_at(first).unusual & (~std::uint64_t{0} << (begin % 64));
+    for (std::size_t b = first;;) {
+      if (b == last) {
+        if (end % 64 != 0) bits &= (std::uint64_t{1} << (end % 64)) - 1;
+        return bits != 0;
+      }
+      if (bits) return true;
+      bits = block_at(++b).unusual;
+    }
+  }
+
+ public:
+
+  /// Which kernel index() uses on this machine ("avx2" or "portable").
+  static const char* kernel();
+
+  /// The bitmaps of one 64-byte block (bit i is byte 64 * block + i).
+  struct Block {
+    std::uint64_t quotes = 0;       ///< '"' that open or close a string
+    std::uint64_t opens = 0;        ///< '{' and '[' outside strings
+    std::uint64_t closes = 0;       ///< '}' and ']' outside strings
+    std::uint64_t unusual = 0;      ///< '\\', control characters, non-ASCII bytes
+  };
+
+ private:
+  const Block& block_at(std::size_t block) {
+    if (block >= indexed_) [[unlikely]] {
+      while (block >= indexed_ && indexed_ < total_blocks_) extend();
+    }
+    return blocks_[block];
+  }
+  void extend();
+  std::size_t matching_close_popcnt(std::size_t pos);
+
+  const unsigned char* text_ = nullptr;
+  std::size_t size_ = 0, total_blocks_ = 0, indexed_ = 0;
+  std::vector<Block> blocks_;
+  bool escape_pending_ = false;
+  bool simd_ = false;
+  std::uint64_t inside_ = 0;
+};
+
+}  // namespace trailsweep
