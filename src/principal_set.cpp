@@ -3,16 +3,31 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 
 namespace trailsweep {
 
 std::uint64_t PrincipalSet::hash(std::string_view key) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 1099511628211ull;
+  // Eight bytes a step (a byte-wise FNV was a tenth of the scan time): each
+  // word is folded in with a multiply and an xor-shift, then a murmur
+  // finaliser spreads the bits for table indexing.
+  const char* p = key.data();
+  std::size_t n = key.size();
+  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+  while (n >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+    p += 8;
+    n -= 8;
   }
-  // FNV's low bits are weak for table indexing; a murmur finaliser spreads them.
+  if (n > 0) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    h ^= h >> 29;
+  }
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdull;
   h ^= h >> 33;

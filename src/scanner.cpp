@@ -42,8 +42,12 @@ void Scanner::deliver(EventSink& sink, RunSummary& summary) {
   ++summary.records;
   summary.first_event_ms = std::min(summary.first_event_ms, event_.time_ms);
   summary.last_event_ms = std::max(summary.last_event_ms, event_.time_ms);
-  principals_.insert(event_.principal);
+  // The principal table does not fit in cache: start loading its slot, let
+  // the sink work, then insert.
+  const std::uint64_t principal_hash = PrincipalSet::hash(event_.principal);
+  principals_.prefetch(principal_hash);
   sink.on_event(event_);
+  principals_.insert_hash(principal_hash);
 }
 
 bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, EventSink& sink,

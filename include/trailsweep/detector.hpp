@@ -7,6 +7,7 @@
 // One per worker thread; merge() them in a fixed order at the end.
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -84,19 +85,29 @@ class Detector final : public EventSink {
   RecordFields fields_;
   std::vector<int> matched_;
   std::vector<Hit> hits_;
-  // A transparent order lets the hot path look actors up by string_view,
-  // without building a key of two strings for every hit.
-  struct ActorLess {
+  // Hashed, not ordered: ARNs share long prefixes, so an ordered map spent
+  // its time in memcmp. Transparent, so the hot path looks actors up by
+  // string_view without building a key of two strings for every hit. Nothing
+  // depends on its iteration order (eviction and findings sort).
+  using ActorKey = std::tuple<int, std::string, std::string>;
+  struct ActorHash {
+    using is_transparent = void;
+    template <typename Key>
+    std::size_t operator()(const Key& k) const {
+      std::size_t h = std::hash<std::string_view>()(std::get<1>(k));
+      h ^= std::hash<std::string_view>()(std::get<2>(k)) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+      return h ^ static_cast<std::size_t>(std::get<0>(k));
+    }
+  };
+  struct ActorEq {
     using is_transparent = void;
     template <typename A, typename B>
     bool operator()(const A& a, const B& b) const {
-      if (std::get<0>(a) != std::get<0>(b)) return std::get<0>(a) < std::get<0>(b);
-      std::string_view a1 = std::get<1>(a), b1 = std::get<1>(b);
-      if (a1 != b1) return a1 < b1;
-      return std::string_view(std::get<2>(a)) < std::string_view(std::get<2>(b));
+      return std::get<0>(a) == std::get<0>(b) && std::string_view(std::get<1>(a)) == std::string_view(std::get<1>(b)) &&
+             std::string_view(std::get<2>(a)) == std::string_view(std::get<2>(b));
     }
   };
-  std::map<std::tuple<int, std::string, std::string>, Aggregate, ActorLess> aggregates_;
+  std::unordered_map<ActorKey, Aggregate, ActorHash, ActorEq> aggregates_;
   // The highest (level, last event time) evicted so far: a new actor below it
   // would be evicted at the next trim anyway, so it is counted, not built.
   bool has_eviction_floor_ = false;
