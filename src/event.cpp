@@ -42,6 +42,8 @@ void Event::clear() {
   raw_json = {};
   raw_padded_capacity = 0;
   dom = nullptr;
+  raw_member_count = 0;
+  raw_members_complete = false;
   arena.reset();
 }
 

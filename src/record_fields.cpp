@@ -3,6 +3,8 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <charconv>
+#include <span>
 #include <cctype>
 
 #include <fmt/format.h>
@@ -114,6 +116,9 @@ bool RecordFields::any(std::string_view path,
     v.text = ev_->read_only ? "true" : "false";
     return visit(v);
   }
+  if (!ev_->dom && ev_->raw_members_complete && path.find('.') == std::string_view::npos) {
+    if (auto answered = raw_member(path, visit)) return *answered;
+  }
   if (!parsed_ && ev_->dom) {
     parsed_ = true;
     dom_->root = ev_->dom->root;  // the parser's tape: no second parse
@@ -195,6 +200,85 @@ bool RecordFields::any(std::string_view path,
     return false;
   };
   return walk(dom_->root, path);
+}
+
+namespace {
+
+// Whether the parser would print this (plain, unescaped) object exactly as
+// written: no whitespace between tokens and no number it would reformat
+// (fractions and exponents are printed the parser's way). CloudTrail writes
+// compact JSON, so this nearly always holds and costs one short scan instead
+// of a parse.
+bool prints_as_written(std::string_view json) {
+  bool in_string = false;
+  char previous = 0;
+  for (char c : json) {
+    if (c == '"') {
+      in_string = !in_string;
+    } else if (!in_string) {
+      if (c == ' ' || ((c == '.' || c == 'e' || c == 'E') && previous >= '0' && previous <= '9')) return false;
+    }
+    previous = c;
+  }
+  return true;
+}
+
+}  // namespace
+
+// A top-level field from the fast path's member list, without parsing the
+// record. nullopt when only the parser can answer (arrays fan out over their
+// elements; non-integer numbers are printed the parser's way).
+std::optional<bool> RecordFields::raw_member(std::string_view key,
+                                             const std::function<bool(const FieldValue&)>& visit) {
+  const Event::RawMember* found = nullptr;
+  const auto members = std::span(ev_->raw_members.data(), ev_->raw_member_count);
+  for (const auto& m : members) {
+    if (m.key == key) {
+      found = &m;
+      break;
+    }
+  }
+  if (!found) {
+    // CloudTrail's key casing varies by service (vPCZoneIdentifier, aWSServiceName).
+    for (const auto& m : members) {
+      if (key_equals_ignore_case(m.key, key)) {
+        found = &m;
+        break;
+      }
+    }
+  }
+  if (!found) return false;  // absent: nothing to visit
+  FieldValue v;
+  v.text = found->value;
+  switch (found->kind) {
+    case '"':
+      v.kind = FieldValue::Kind::kString;
+      break;
+    case '{':
+      if (!prints_as_written(found->value)) return std::nullopt;
+      v.kind = FieldValue::Kind::kObject;
+      break;
+    case 't':
+    case 'f':
+      v.kind = FieldValue::Kind::kBool;
+      break;
+    case 'n':
+      v.kind = FieldValue::Kind::kNull;
+      v.text = {};
+      break;
+    case '0': {
+      std::int64_t n = 0;
+      const char* end = found->value.data() + found->value.size();
+      auto [ptr, ec] = std::from_chars(found->value.data(), end, n);
+      if (ec != std::errc() || ptr != end) return std::nullopt;
+      v.kind = FieldValue::Kind::kNumber;
+      v.number = static_cast<double>(n);
+      break;
+    }
+    default:
+      return std::nullopt;
+  }
+  return visit(v);
 }
 
 std::string_view RecordFields::raw() {

@@ -361,14 +361,27 @@ class Walker {
     m.end = p + word.size();
     return m.end;
   }
+  // A number exactly as JSON writes it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
   std::size_t number(std::size_t p, Member& m) const {
+    auto digit = [&](std::size_t q) { return at(q) >= '0' && at(q) <= '9'; };
     std::size_t q = p;
     if (at(q) == '-') ++q;
-    if (at(q) < '0' || at(q) > '9') return npos;
-    while (q < n_) {
-      const char c = t_[q];
-      if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-')) break;
+    if (at(q) == '0') {
       ++q;
+    } else if (digit(q)) {
+      while (digit(q)) ++q;
+    } else {
+      return npos;
+    }
+    if (at(q) == '.') {
+      if (!digit(++q)) return npos;
+      while (digit(q)) ++q;
+    }
+    if (at(q) == 'e' || at(q) == 'E') {
+      ++q;
+      if (at(q) == '+' || at(q) == '-') ++q;
+      if (!digit(q)) return npos;
+      while (digit(q)) ++q;
     }
     if (!delimiter(q)) return npos;
     m.kind = '0';
@@ -377,6 +390,7 @@ class Walker {
     return q;
   }
 
+ private:
   const char* t_;
   std::size_t n_;
   JsonStructure& index_;
@@ -432,8 +446,13 @@ bool skim_identity(Walker& w, const char* text, std::size_t open, Event* ev) {
 // Reads the record object whose '{' is at `open` into `ev`. Returns the
 // position of its '}', or npos when it needs the full parser.
 std::size_t skim_record(Walker& w, const char* text, std::size_t open, Event* ev, ParseOutcome& out) {
-  bool have_time = false, digest_keys = false;
+  bool have_time = false, digest_keys = false, overflow = false;
   const std::size_t close = w.members(open, [&](const Member& m) {
+    if (ev->raw_member_count < Event::kMaxRawMembers) {
+      ev->raw_members[ev->raw_member_count++] = {key_of(m), std::string_view(text + m.begin, m.end - m.begin), m.kind};
+    } else {
+      overflow = true;
+    }
     const TopKey k = classify_top_key(key_of(m));
     if (k == TopKey::kOther) return true;
     if (auto field = top_string_field(k)) {
@@ -461,6 +480,7 @@ std::size_t skim_record(Walker& w, const char* text, std::size_t open, Event* ev
     }
   });
   if (close == Walker::npos) return close;
+  ev->raw_members_complete = !overflow;
   finish_event(ev, have_time, false, digest_keys, nullptr, out);
   return close;
 }

@@ -5,6 +5,7 @@
 // record, so the hot loop neither allocates nor copies; in exchange an Event
 // and its views are valid only while it is being handed to a sink. Reused
 // across records.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -64,6 +65,20 @@ struct Event {
   std::string_view raw_json;             ///< whole record; valid during the sink call only
   std::size_t raw_padded_capacity = 0;   ///< readable bytes from raw_json.data()
   const RecordDom* dom = nullptr;        ///< parsed record; valid during the sink call only
+
+  /// The record's top-level members as the fast path found them, so that
+  /// rules can read a field Event does not hold (requestParameters as a
+  /// whole, requestID, ...) without parsing the record. Only filled for
+  /// plain records (printable ASCII, no escapes), so a string's raw bytes
+  /// are its value and an object's raw text is its JSON as written.
+  struct RawMember {
+    std::string_view key, value;  ///< value: a string's body, else the JSON token(s)
+    char kind = 0;                ///< '"' string, '{' object, '[' array, 't'/'f' bool, 'n' null, '0' number
+  };
+  static constexpr std::size_t kMaxRawMembers = 40;
+  std::array<RawMember, kMaxRawMembers> raw_members{};
+  std::size_t raw_member_count = 0;
+  bool raw_members_complete = false;  ///< every top-level member is listed
   SourcePos pos;
   TextArena arena;  ///< unescaped and computed texts of this record
 

@@ -11,6 +11,7 @@
 #include <vector>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -54,6 +55,7 @@ class RecordFields {
 
  private:
   bool fixed_field(std::string_view path, const std::string_view** out, bool* is_bool) const;
+  std::optional<bool> raw_member(std::string_view key, const std::function<bool(const FieldValue&)>& visit);
 
   const Event* ev_ = nullptr;
   struct Dom;
