@@ -47,6 +47,47 @@ TEST(Report, EveryFormatMatchesItsGoldenFile) {
   }
 }
 
+// A report of many findings is rendered in chunks on several threads; it must
+// be the text one writer would produce: each finding exactly as it renders on
+// its own, joined in order.
+TEST(Report, LargeReportsRenderInOrderAsOneWriterWould) {
+  std::vector<Finding> findings(2000);
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    Finding& f = findings[i];
+    f.rule_id = "r" + std::to_string(i % 7);
+    f.title = "noisy \"rule\"";
+    f.principal = "arn:aws:sts::111122223333:assumed-role/app/p" + std::to_string(i);
+    f.event_count = i;
+    f.regions = {"us-east-1"};
+    if (i % 3 == 0) f.user_agents = {"ua\n" + std::to_string(i)};
+    f.evidence.push_back(Evidence{});
+    f.evidence.back().event_id = "e" + std::to_string(i);
+  }
+  RunSummary summary;
+  summary.records = 42;
+  // One finding alone: its block is what sits between "findings": [ and ].
+  auto block_of = [&](const Finding& f) {
+    const std::string one = render_json_report({f}, summary);
+    const std::size_t begin = one.find("[\n") + 2, end = one.find("\n  ],\n  \"summary\"");
+    return one.substr(begin, end - begin);
+  };
+  std::string joined;
+  for (std::size_t i = 0; i < findings.size(); ++i) joined += (i ? ",\n" : "") + block_of(findings[i]);
+  const std::string single = render_json_report({findings[0]}, summary);
+  const std::string want = single.substr(0, single.find("[\n") + 2) + joined + single.substr(single.find("\n  ],\n  \"summary\""));
+  std::string flushed;
+  const std::string rest = render_json_report(findings, summary, [&](const std::string& part) { flushed += part; });
+  EXPECT_EQ(flushed + rest, want);
+
+  std::string lines;
+  for (const auto& f : findings) {
+    const std::string one = render_jsonl_report({f}, summary);
+    lines += one.substr(0, one.find('\n') + 1);
+  }
+  const std::string all = render_jsonl_report(findings, summary);
+  EXPECT_EQ(all.substr(0, lines.size()), lines);
+}
+
 TEST(Report, OutputIsByteIdenticalAcrossRunsAndFileOrders) {
   for (const auto& [format, ext] : kFormats) {
     auto a = run_trailsweep(std::string("scan --deterministic --no-summary --format ") + format +

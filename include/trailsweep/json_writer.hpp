@@ -18,6 +18,20 @@ class JsonWriter {
   /// `indent` 0 writes one line; otherwise nested values are indented.
   explicit JsonWriter(std::string& out, int indent = 0) : out_(out), indent_(indent) {}
 
+  /// A writer that continues inside an array `depth` containers deep (the
+  /// array itself included) that already holds elements unless
+  /// `array_empty`: separate writers can then render consecutive elements
+  /// of one document, e.g. on several threads, and their texts concatenate
+  /// to what one writer would have written.
+  static JsonWriter resume_in_array(std::string& out, int indent, std::size_t depth, bool array_empty) {
+    JsonWriter w(out, indent);
+    w.stack_.assign(depth, Level{true, false});
+    w.stack_.back() = Level{false, array_empty};
+    return w;
+  }
+  /// Tells this writer that other writers added elements to its open array.
+  void note_elements_added() { stack_.back().empty = false; }
+
   JsonWriter& begin_object();
   JsonWriter& end_object();
   JsonWriter& begin_array();
