@@ -78,8 +78,9 @@ std::optional<std::string> Glob::as_prefix() const {
 
 bool Glob::segment_at(const Segment& s, std::string_view text, std::size_t pos) const {
   if (pos + s.text.size() > text.size()) return false;
+  const bool wild = std::find(s.any.begin(), s.any.end(), true) != s.any.end();
   for (std::size_t k = 0; k < s.text.size(); ++k) {
-    if (s.any[k]) continue;
+    if (wild && s.any[k]) continue;
     char c = text[pos + k];
     if ((cased_ ? c : lower(c)) != s.text[k]) return false;
   }
@@ -101,7 +102,16 @@ bool Glob::matches(std::string_view text) const {
   for (std::size_t i = 1; i + 1 < segments_.size(); ++i) {
     const Segment& s = segments_[i];
     bool found = false;
+    // `contains` runs over whole request objects: skip to where the
+    // segment's first character occurs before comparing the rest.
+    const bool first_fixed = !s.text.empty() && !s.any[0];
+    const char head = first_fixed ? s.text[0] : 0;
     while (pos + s.text.size() <= end) {
+      if (first_fixed) {
+        const std::size_t last_start = end - s.text.size();
+        while (pos <= last_start && (cased_ ? text[pos] : lower(text[pos])) != head) ++pos;
+        if (pos > last_start) break;
+      }
       if (segment_at(s, text, pos)) {
         found = true;
         break;
