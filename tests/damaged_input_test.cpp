@@ -7,6 +7,7 @@
 
 #include "test_util.hpp"
 #include "trailsweep/byte_source.hpp"
+#include "trailsweep/decoder.hpp"
 #include "trailsweep/finding_context.hpp"
 #include "trailsweep/scanner.hpp"
 
@@ -48,6 +49,58 @@ std::string archive_file() {
     if (e.path().filename().string().find("20251102T0915Z") != std::string::npos) return e.path().string();
   }
   return {};
+}
+
+// Whole files take the fast path (libdeflate + skim); it must read exactly
+// what the streaming reader reads, and when a file's structure breaks part
+// way it must hand over without losing or repeating a record.
+TEST(DamagedInput, WholeFilesReadLikeStreamsAndResumeAfterDamage) {
+  const std::string gz = testing::read_file(archive_file());
+  MemorySource unzip_source(gz);
+  Decoder unzip(unzip_source, UINT64_MAX);
+  std::string text;
+  char buf[65536];
+  for (std::int64_t n; (n = unzip.read(buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  const std::size_t second_record = text.find(",{\"eventVersion\"") + 1;
+  const std::size_t third_record = text.find(",{\"eventVersion\"", second_record) + 1;
+  ASSERT_GT(third_record, second_record);
+
+  testing::TempDir dir;
+  auto scan_whole = [&](const std::string& json) {
+    const fs::path path = dir.path() / "AWSLogs/111122223333/CloudTrail/us-east-1/2025/11/02/f.json.gz";
+    testing::write_file(path, testing::gzip_bytes(json));
+    Scanner scanner(ScanOptions{});
+    Count sink;
+    Read r;
+    InputFile file;
+    file.path = path.string();
+    scanner.scan_file(file, sink, r.summary);
+    r.ids = std::move(sink.ids);
+    return r;
+  };
+  const std::vector<std::pair<std::string, std::string>> variants = {
+      {"intact", text},
+      {"an element that is not an object", text.substr(0, third_record) + "42," + text.substr(third_record)},
+      {"JSON cut inside the third record", text.substr(0, third_record + 100)},
+      {"a broken string in the second record",
+       text.substr(0, second_record) + "{\"eventVersion\":\"1.0" + text.substr(second_record + 1)}};
+  for (const auto& [name, json] : variants) {
+    SCOPED_TRACE(name);
+    Read whole = scan_whole(json);
+    Read stream = read_bytes(testing::gzip_bytes(json));
+    EXPECT_EQ(whole.ids, stream.ids);
+    EXPECT_EQ(whole.summary.records, stream.summary.records);
+    EXPECT_EQ(whole.summary.records_rejected, stream.summary.records_rejected);
+    EXPECT_EQ(whole.summary.errors_total, stream.summary.errors_total);
+    EXPECT_EQ(whole.summary.files_read, 1u);
+    ASSERT_EQ(whole.summary.errors.size(), stream.summary.errors.size());
+    for (std::size_t i = 0; i < whole.summary.errors.size(); ++i) {
+      EXPECT_EQ(whole.summary.errors[i].pos.record, stream.summary.errors[i].pos.record);
+      EXPECT_EQ(whole.summary.errors[i].message, stream.summary.errors[i].message);
+    }
+  }
+  EXPECT_GT(scan_whole(text).ids.size(), 50u);
+  EXPECT_EQ(scan_whole(variants[1].second).summary.records_rejected, 1u);
 }
 
 TEST(DamagedInput, TruncatedAtManyOffsetsKeepsThePrefix) {

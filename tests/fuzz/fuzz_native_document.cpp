@@ -1,0 +1,74 @@
+// Fuzz target, differential: a whole native document through the fast path
+// (JsonStructure bitmaps + skim) must give, for every record it hands out,
+// exactly what the full simdjson parser gives for that record's bytes, and
+// rules must read the same top-level fields either way. Any difference aborts,
+// except that nested values the fast path jumps over are not validated.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "trailsweep/record_fields.hpp"
+#include "trailsweep/record_parser.hpp"
+
+namespace {
+
+std::string fields_of(const trailsweep::ParseOutcome& o, const trailsweep::Event& e) {
+  std::string s = o.ok ? "ok" : "error:" + o.error;
+  s += std::to_string(static_cast<int>(o.kind));
+  if (!o.ok || o.kind != trailsweep::RecordKind::kEvent) return s;
+  const auto& id = e.identity;
+  for (std::string_view f : {e.event_time, e.event_source, e.event_name, e.aws_region, e.source_ip, e.user_agent,
+                             e.error_code, e.error_message, e.recipient_account_id, e.event_id, e.event_type,
+                             e.event_version, e.principal, e.account, id.type, id.arn, id.account_id,
+                             id.principal_id, id.access_key_id, id.user_name, id.invoked_by, id.session_issuer_arn,
+                             id.session_issuer_user_name, id.session_issuer_type, id.mfa_authenticated,
+                             id.session_creation_date}) {
+    s.append(f).push_back('|');
+  }
+  s += std::to_string(e.time_ms) + (e.has_read_only ? (e.read_only ? "ro" : "rw") : "-");
+  trailsweep::RecordFields fields;
+  fields.bind(e);
+  for (const char* path : {"requestParameters", "responseElements", "requestID", "managementEvent", "apiVersion",
+                           "Requestparameters", "x"}) {
+    fields.any(path, [&](const trailsweep::FieldValue& v) {
+      s += std::to_string(static_cast<int>(v.kind)) + ":" + std::string(v.text) + "|";
+      return false;
+    });
+  }
+  return s;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static trailsweep::RecordParser fast, full;
+  std::string buf(reinterpret_cast<const char*>(data), size);
+  buf.append(trailsweep::kRecordPadding, '\0');
+  trailsweep::Event ev, reference;
+  fast.parse_native_document(
+      std::string_view(buf.data(), size),
+      [&](std::int64_t, const trailsweep::ParseOutcome& o, trailsweep::Event& e) {
+        const std::string got = fields_of(o, e);
+        if (!o.ok) return;  // an error needs no record bytes to compare against
+        // The record's own bytes, padded, through the full parser.
+        std::string record(e.raw_json);
+        record.append(trailsweep::kRecordPadding, '\0');
+        trailsweep::RecordView view;
+        view.json = std::string_view(record.data(), e.raw_json.size());
+        view.padded_capacity = record.size();
+        const trailsweep::ParseOutcome checked = full.parse(view, &reference);
+        // By design the fast path does not read, so does not validate, the
+        // values it jumps over (requestParameters, ...); a syntax error in
+        // there is the one difference allowed.
+        if (!checked.ok && checked.error.rfind("invalid JSON", 0) == 0) return;
+        const std::string want = fields_of(checked, reference);
+        if (got != want) {
+          std::fprintf(stderr, "fast path: %s\nfull parse: %s\n", got.c_str(), want.c_str());
+          std::abort();
+        }
+      },
+      &ev);
+  return 0;
+}
