@@ -125,7 +125,17 @@ void Detector::on_event(const Event& ev) {
   matched_.clear();
   fields_.bind(ev);
   rules_.match(ev, fields_, &matched_);
-  if (!fields_.error().empty()) ++field_errors_;
+  if (!fields_.error().empty()) {
+    // The fast path does not validate what it jumps over; when a rule reads
+    // into a broken value, say where, once per record.
+    ++field_errors_;
+    if (field_problems_.size() < kMaxFieldProblems) {
+      Diagnostic d = file_problem(ev.pos.file, fields_.error());
+      d.pos.record = ev.pos.record;
+      d.pos.offset = ev.pos.offset;
+      field_problems_.push_back(std::move(d));
+    }
+  }
   for (int rule : matched_) {
     if (options_.allowlist) {
       int entry = options_.allowlist->covering_entry(rule, ev, fields_);
@@ -210,6 +220,7 @@ void Detector::merge(Detector&& other) {
                std::make_move_iterator(other.hits_.end()));
   hits_total_ += other.hits_total_;
   field_errors_ += other.field_errors_;
+  for (auto& d : other.field_problems_) field_problems_.push_back(std::move(d));
   for (const auto& [key, n] : other.suppressed_) suppressed_[key] += n;
   evictions_.principals += other.evictions_.principals;
   evictions_.principal_events += other.evictions_.principal_events;

@@ -286,6 +286,19 @@ int run_scan(const ScanCli& cli, const char* argv0) {
     std::cerr << "trailsweep: interrupted; partial summary of what was read:\n" << ts::render_summary_text(summary);
     return ts::kExitInterrupted;
   }
+  {
+    // Broken values a rule read into (the fast path does not validate what
+    // it skips). Each worker kept its first few; the first by file and record
+    // are listed, all are counted.
+    std::vector<ts::Diagnostic> problems = detector.field_problems();
+    std::sort(problems.begin(), problems.end(), [](const ts::Diagnostic& a, const ts::Diagnostic& b) {
+      return std::tie(a.pos.file, a.pos.record) < std::tie(b.pos.file, b.pos.record);
+    });
+    if (problems.size() > ts::Detector::kMaxFieldProblems) problems.resize(ts::Detector::kMaxFieldProblems);
+    const std::uint64_t listed = problems.size();
+    for (auto& d : problems) summary.add_error(std::move(d));
+    summary.errors_total += detector.field_errors() - listed;
+  }
   summary.evicted_principals = detector.evictions().principals;
   summary.evicted_principal_events = detector.evictions().principal_events;
   summary.evicted_correlation_hits = detector.evictions().correlation_hits;

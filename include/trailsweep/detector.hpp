@@ -59,6 +59,10 @@ class Detector final : public EventSink {
   std::uint64_t hits_total() const { return hits_total_; }
   /// Records whose JSON could not be walked for a rule's field (counted, rare).
   std::uint64_t field_errors() const { return field_errors_; }
+  /// Each worker keeps its first kMaxFieldProblems of them, located (file,
+  /// record, offset); merged detectors hold all of those (sort, then cut).
+  static constexpr std::size_t kMaxFieldProblems = 20;
+  const std::vector<Diagnostic>& field_problems() const { return field_problems_; }
   /// Applies the caps exactly (workers trim with some slack while scanning).
   /// The kept set does not depend on -j (see DetectorOptions).
   void apply_caps();
@@ -114,6 +118,7 @@ class Detector final : public EventSink {
   std::pair<Level, std::int64_t> eviction_floor_{};
   std::uint64_t hits_total_ = 0;
   std::uint64_t field_errors_ = 0;
+  std::vector<Diagnostic> field_problems_;  // at most kMaxFieldProblems
   std::map<std::pair<int, int>, std::uint64_t> suppressed_;
   Evictions evictions_;
   void trim_hits(std::size_t keep);
