@@ -61,12 +61,49 @@ Hit Detector::make_hit(int rule, const Event& ev) {
 }
 
 void Detector::add_evidence(Aggregate& agg, Evidence e) const {
-  std::size_t cap = options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence;
-  if (agg.earliest.size() >= cap) {
+  const std::size_t evidence_cap = options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence;
+  if (agg.earliest.size() >= evidence_cap) {
     if (!evidence_before(e, agg.earliest.back())) return;
     agg.earliest.pop_back();
   }
   agg.earliest.insert(std::upper_bound(agg.earliest.begin(), agg.earliest.end(), e, evidence_before), std::move(e));
+}
+
+void Detector::ValueSet::add(std::string_view v, std::size_t cap) {
+  if (v.empty() || cap == 0) return;
+  if (first_.empty()) {
+    first_.assign(v);
+    return;
+  }
+  if (v == first_) return;
+  auto at = std::lower_bound(more_.begin(), more_.end(), v,
+                             [](const std::string& a, std::string_view b) { return std::string_view(a) < b; });
+  if (at != more_.end() && *at == v) return;
+  const std::size_t size = 1 + more_.size();
+  const std::string_view largest = more_.empty() ? std::string_view(first_) : std::string_view(more_.back());
+  if (size >= cap && !(v < largest)) return;
+  if (v < std::string_view(first_)) {
+    more_.insert(more_.begin(), std::move(first_));
+    first_.assign(v);
+  } else {
+    more_.insert(at, std::string(v));
+  }
+  if (1 + more_.size() > cap) more_.pop_back();
+}
+
+void Detector::ValueSet::add_all(const ValueSet& other, std::size_t cap) {
+  if (other.empty()) return;
+  add(other.first_, cap);
+  for (const auto& v : other.more_) add(v, cap);
+}
+
+std::vector<std::string> Detector::ValueSet::to_vector() const {
+  std::vector<std::string> out;
+  if (empty()) return out;
+  out.reserve(1 + more_.size());
+  out.push_back(first_);
+  out.insert(out.end(), more_.begin(), more_.end());
+  return out;
 }
 
 // Folds one event into its (rule, account, principal) aggregate without
@@ -77,17 +114,12 @@ void Detector::add_event(Aggregate& agg, int rule, const Event& ev) {
   agg.last_ms = std::max(agg.last_ms, ev.time_ms);
   // Capped sets keep the smallest values, so the result does not depend on
   // which worker saw which event first.
-  auto add_capped = [&](Aggregate::ValueSet& s, std::string_view v) {
-    if (v.empty() || s.count(v)) return;
-    if (s.size() >= options_.max_distinct_values && !(v < *s.rbegin())) return;
-    s.emplace(v);
-    if (s.size() > options_.max_distinct_values) s.erase(std::prev(s.end()));
-  };
-  add_capped(agg.regions, ev.aws_region);
-  add_capped(agg.source_ips, ev.source_ip);
-  add_capped(agg.user_agents, ev.user_agent);
-  add_capped(agg.access_keys, ev.identity.access_key_id);
-  add_capped(agg.session_issuers, ev.identity.session_issuer_arn);
+  const std::size_t cap = options_.max_distinct_values;
+  agg.regions.add(ev.aws_region, cap);
+  agg.source_ips.add(ev.source_ip, cap);
+  agg.user_agents.add(ev.user_agent, cap);
+  agg.access_keys.add(ev.identity.access_key_id, cap);
+  agg.session_issuers.add(ev.identity.session_issuer_arn, cap);
   const RuleExtras& extras = rules_.rules()[static_cast<std::size_t>(rule)].extras;
   for (const auto& entry : extras.resources) {
     const std::string& type = entry.first;
@@ -99,8 +131,8 @@ void Detector::add_event(Aggregate& agg, int rule, const Event& ev) {
       return false;
     });
   }
-  std::size_t cap = options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence;
-  if (agg.earliest.size() >= cap) {
+  const std::size_t evidence_cap = options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence;
+  if (agg.earliest.size() >= evidence_cap) {
     // Cheap check before copying strings: most events of a noisy rule are not kept.
     const Evidence& last = agg.earliest.back();
     if (ev.time_ms > last.time_ms || (ev.time_ms == last.time_ms && ev.event_id > std::string_view(last.event_id))) {
@@ -231,15 +263,12 @@ void Detector::merge(Detector&& other) {
     for (Evidence& e : agg.earliest) add_evidence(mine, std::move(e));
     mine.first_ms = std::min(mine.first_ms, agg.first_ms);
     mine.last_ms = std::max(mine.last_ms, agg.last_ms);
-    auto merge_set = [&](Aggregate::ValueSet& into, const Aggregate::ValueSet& from) {
-      into.insert(from.begin(), from.end());
-      while (into.size() > options_.max_distinct_values) into.erase(std::prev(into.end()));
-    };
-    merge_set(mine.regions, agg.regions);
-    merge_set(mine.source_ips, agg.source_ips);
-    merge_set(mine.user_agents, agg.user_agents);
-    merge_set(mine.access_keys, agg.access_keys);
-    merge_set(mine.session_issuers, agg.session_issuers);
+    const std::size_t cap = options_.max_distinct_values;
+    mine.regions.add_all(agg.regions, cap);
+    mine.source_ips.add_all(agg.source_ips, cap);
+    mine.user_agents.add_all(agg.user_agents, cap);
+    mine.access_keys.add_all(agg.access_keys, cap);
+    mine.session_issuers.add_all(agg.session_issuers, cap);
     mine.resources.insert(agg.resources.begin(), agg.resources.end());
     while (mine.resources.size() > options_.max_resources) mine.resources.erase(std::prev(mine.resources.end()));
   }
@@ -257,15 +286,15 @@ std::vector<Finding> Detector::take_single_event_findings() {
     Finding f = finding_for_rule(rule, rule_index);
     f.account = account;
     f.principal = principal;
-    if (!agg.access_keys.empty()) f.access_key_id = *agg.access_keys.begin();
-    if (!agg.session_issuers.empty()) f.session_issuer = *agg.session_issuers.begin();
+    if (!agg.access_keys.empty()) f.access_key_id = agg.access_keys.front();
+    if (!agg.session_issuers.empty()) f.session_issuer = agg.session_issuers.front();
     f.first_ms = agg.first_ms;
     f.last_ms = agg.last_ms;
     f.detectable_ms = agg.first_ms;
     f.event_count = agg.count;
-    f.regions.assign(agg.regions.begin(), agg.regions.end());
-    f.source_ips.assign(agg.source_ips.begin(), agg.source_ips.end());
-    f.user_agents.assign(agg.user_agents.begin(), agg.user_agents.end());
+    f.regions = agg.regions.to_vector();
+    f.source_ips = agg.source_ips.to_vector();
+    f.user_agents = agg.user_agents.to_vector();
     f.evidence_omitted = agg.count - agg.earliest.size();
     for (Evidence& e : agg.earliest) {
       if (!e.event_id.empty()) f.event_ids.push_back(e.event_id);

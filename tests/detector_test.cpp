@@ -57,6 +57,42 @@ std::string time_at(int minute) { return fmt::format("2025-11-02T10:{:02d}:00Z",
 
 void feed(Detector& d, const std::vector<std::string>& records) { testing::scan_records(d, records); }
 
+// Per finding, the smallest max_distinct_values values are listed, sorted,
+// whichever worker saw which event and in whatever order.
+TEST(DetectorCaps, ListedValuesAreTheSmallestWhateverTheOrderAndWorker) {
+  auto rules = rules_from(kRules);
+  std::vector<std::string> records;
+  for (int i = 0; i < 12; ++i) {
+    std::string r = ct_record(time_at(i), "DescribeInstances", "dev");
+    const std::string ip = fmt::format("203.0.113.{}", 40 - i * 3 % 37);
+    r.replace(r.find("203.0.113.7"), 11, ip);
+    records.push_back(r);
+  }
+  records.push_back(records[3]);  // a repeat adds nothing
+  DetectorOptions options;
+  options.max_distinct_values = 5;
+  auto listed = [&](std::vector<std::string> part_a, std::vector<std::string> part_b) {
+    Detector a(*rules, options), b(*rules, options);
+    feed(a, part_a);
+    if (!part_b.empty()) feed(b, part_b);
+    a.merge(std::move(b));
+    auto findings = a.take_single_event_findings();
+    EXPECT_EQ(findings.size(), 1u);
+    return findings.empty() ? std::vector<std::string>() : findings[0].source_ips;
+  };
+  std::vector<std::string> want;
+  for (const auto& r : records) want.push_back(r.substr(r.find("203.0.113."), r.find('"', r.find("203.0.113.")) - r.find("203.0.113.")));
+  std::sort(want.begin(), want.end());
+  want.erase(std::unique(want.begin(), want.end()), want.end());
+  want.resize(5);
+  std::vector<std::string> reversed(records.rbegin(), records.rend());
+  EXPECT_EQ(listed(records, {}), want);
+  EXPECT_EQ(listed(reversed, {}), want);
+  EXPECT_EQ(listed(std::vector<std::string>(records.begin(), records.begin() + 6),
+                   std::vector<std::string>(records.begin() + 6, records.end())),
+            want);
+}
+
 TEST(DetectorCaps, LowSeverityNoiseNeverEvictsASeriousFinding) {
   auto rules = rules_from(kRules);
   std::vector<std::string> records = {ct_record(time_at(0), "CreateUser", "intruder", "", "111122223333", "iam.amazonaws.com")};

@@ -71,12 +71,26 @@ class Detector final : public EventSink {
   const std::map<std::pair<int, int>, std::uint64_t>& suppressed() const { return suppressed_; }
 
  private:
+  // The smallest `cap` distinct values seen (so the kept ones do not depend on
+  // which worker saw what first), sorted. Nearly every actor has one value
+  // per field, and it lives inline: a noisy rule creates and evicts hundreds
+  // of thousands of actors, and a set node per value was most of that cost.
+  class ValueSet {
+   public:
+    bool empty() const { return first_.empty(); }  // values are never empty
+    const std::string& front() const { return first_; }
+    void add(std::string_view v, std::size_t cap);
+    void add_all(const ValueSet& other, std::size_t cap);
+    std::vector<std::string> to_vector() const;
+
+   private:
+    std::string first_;              // the smallest
+    std::vector<std::string> more_;  // the others, ascending
+  };
   struct Aggregate {
     std::uint64_t count = 0;
     std::int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
     std::vector<Evidence> earliest;  // sorted by evidence_before, at most max_evidence; rule name left empty
-    // Transparent, so the hot path looks values up by view without a copy.
-    using ValueSet = std::set<std::string, std::less<>>;
     ValueSet regions, source_ips, user_agents, access_keys, session_issuers;
     std::set<Resource> resources;
   };
