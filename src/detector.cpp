@@ -156,7 +156,7 @@ void Detector::add_event(Aggregate& agg, int rule, const Event& ev) {
 void Detector::on_event(const Event& ev) {
   matched_.clear();
   fields_.bind(ev);
-  rules_.match(ev, fields_, &matched_);
+  rules_.match_candidates(candidates_.get(rules_, ev.event_source, ev.event_name), fields_, &matched_);
   if (!fields_.error().empty()) {
     // The fast path does not validate what it jumps over; when a rule reads
     // into a broken value, say where, once per record.

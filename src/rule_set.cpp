@@ -196,26 +196,23 @@ bool RuleSet::may_match(std::string_view event_source, std::string_view event_na
   return by_source_.count(key) > 0;
 }
 
-void RuleSet::match(const Event& ev, RecordFields& fields, std::vector<int>* hits) const {
+void RuleSet::candidates(std::string_view event_source, std::string_view event_name, std::vector<int>* out) const {
   thread_local std::string key;
-  thread_local std::vector<int> candidates;
-  candidates.clear();
-  lower_into(ev.event_name, key);
-  if (auto it = by_name_.find(key); it != by_name_.end()) {
-    candidates.insert(candidates.end(), it->second.begin(), it->second.end());
-  }
+  out->clear();
+  lower_into(event_name, key);
+  if (auto it = by_name_.find(key); it != by_name_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
   for (const auto& [prefix, idx] : by_name_prefix_) {
-    if (key.compare(0, prefix.size(), prefix) == 0) candidates.push_back(idx);
+    if (key.compare(0, prefix.size(), prefix) == 0) out->push_back(idx);
   }
-  lower_into(ev.event_source, key);
-  if (auto it = by_source_.find(key); it != by_source_.end()) {
-    candidates.insert(candidates.end(), it->second.begin(), it->second.end());
-  }
-  candidates.insert(candidates.end(), always_.begin(), always_.end());
-  if (candidates.empty()) return;
-  std::sort(candidates.begin(), candidates.end());
-  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  lower_into(event_source, key);
+  if (auto it = by_source_.find(key); it != by_source_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
+  out->insert(out->end(), always_.begin(), always_.end());
+  std::sort(out->begin(), out->end());
+  out->erase(std::unique(out->begin(), out->end()), out->end());
+}
 
+void RuleSet::match_candidates(const std::vector<int>& candidates, RecordFields& fields,
+                               std::vector<int>* hits) const {
   thread_local std::vector<signed char> cache;
   for (int idx : candidates) {
     const Detection& d = rules_[static_cast<std::size_t>(idx)].detection;
@@ -227,6 +224,25 @@ void RuleSet::match(const Event& ev, RecordFields& fields, std::vector<int>* hit
     });
     if (hit) hits->push_back(idx);
   }
+}
+
+void RuleSet::match(const Event& ev, RecordFields& fields, std::vector<int>* hits) const {
+  thread_local std::vector<int> found;
+  candidates(ev.event_source, ev.event_name, &found);
+  match_candidates(found, fields, hits);
+}
+
+const std::vector<int>& CandidateCache::get(const RuleSet& rules, std::string_view event_source,
+                                            std::string_view event_name) {
+  key_.assign(event_name);
+  key_.push_back('\0');
+  key_.append(event_source);
+  auto it = entries_.find(key_);
+  if (it != entries_.end()) return it->second;
+  if (entries_.size() >= kMaxEntries) entries_.clear();  // an attacker's endless names stay bounded
+  std::vector<int> found;
+  rules.candidates(event_source, event_name, &found);
+  return entries_.emplace(key_, std::move(found)).first->second;
 }
 
 int RuleSet::find(std::string_view name_or_id) const {

@@ -57,6 +57,44 @@ std::string time_at(int minute) { return fmt::format("2025-11-02T10:{:02d}:00Z",
 
 void feed(Detector& d, const std::vector<std::string>& records) { testing::scan_records(d, records); }
 
+// The per-worker memo of rule candidates answers as the index does, whatever
+// the case of the name, and stays bounded under endless distinct names.
+TEST(CandidateCache, AnswersAsTheIndexAndStaysBounded) {
+  auto rules = rules_from(std::string(kRules) + R"(---
+title: Prefix
+name: prefix
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName|startswith: Describe}
+  condition: sel
+level: low
+---
+title: Source
+name: source
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventSource: iam.amazonaws.com}
+  condition: sel
+level: low
+)");
+  CandidateCache cache;
+  auto direct = [&](std::string_view source, std::string_view name) {
+    std::vector<int> out;
+    rules->candidates(source, name, &out);
+    return out;
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (auto [source, name] : {std::pair{"ec2.amazonaws.com", "DescribeInstances"}, {"ec2.amazonaws.com", "describeinstances"},
+                                {"iam.amazonaws.com", "CreateUser"}, {"ec2.amazonaws.com", "RunInstances"},
+                                {"s3.amazonaws.com", "GetObject"}}) {
+      EXPECT_EQ(cache.get(*rules, source, name), direct(source, name)) << name;
+    }
+    for (int i = 0; i < 5000; ++i) cache.get(*rules, "ec2.amazonaws.com", "Describe" + std::to_string(i));
+  }
+  EXPECT_EQ(direct("ec2.amazonaws.com", "DescribeInstances").size(), 2u);  // noisy + prefix
+  EXPECT_TRUE(direct("s3.amazonaws.com", "GetObject").empty());
+}
+
 // Per finding, the smallest max_distinct_values values are listed, sorted,
 // whichever worker saw which event and in whatever order.
 TEST(DetectorCaps, ListedValuesAreTheSmallestWhateverTheOrderAndWorker) {

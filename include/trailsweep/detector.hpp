@@ -102,6 +102,7 @@ class Detector final : public EventSink {
   DetectorOptions options_;
   RecordFields fields_;
   std::vector<int> matched_;
+  CandidateCache candidates_;
   std::vector<Hit> hits_;
   // Hashed, not ordered: ARNs share long prefixes, so an ordered map spent
   // its time in memcmp. Transparent, so the hot path looks actors up by

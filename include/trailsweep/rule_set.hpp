@@ -32,6 +32,12 @@ class RuleSet {
 
   /// Appends the indexes of the detection rules that match `ev` (bound to `fields`).
   void match(const Event& ev, RecordFields& fields, std::vector<int>* hits) const;
+  /// The detection rules an event with this source and name can match: the
+  /// first half of match(), which depends on nothing else, so callers may
+  /// keep it per (name, source) (see CandidateCache).
+  void candidates(std::string_view event_source, std::string_view event_name, std::vector<int>* out) const;
+  /// The second half: appends those of `candidates` that match.
+  void match_candidates(const std::vector<int>& candidates, RecordFields& fields, std::vector<int>* hits) const;
 
   /// Fields a hit of detection rule `i` must carry for the correlations that use
   /// it (group-by, aliases, value_count fields).
@@ -65,6 +71,19 @@ class RuleSet {
   std::vector<std::vector<std::string>> capture_;
   std::vector<std::vector<int>> referenced_by_;
   std::vector<bool> reports_;
+};
+
+/// Remembers RuleSet::candidates() per (eventName, eventSource): a trail
+/// repeats a few hundred API names, so the lower-casing and index lookups run
+/// once per name, not once per record. Bounded; one per thread.
+class CandidateCache {
+ public:
+  const std::vector<int>& get(const RuleSet& rules, std::string_view event_source, std::string_view event_name);
+
+ private:
+  static constexpr std::size_t kMaxEntries = 4096;
+  std::string key_;
+  std::unordered_map<std::string, std::vector<int>> entries_;
 };
 
 }  // namespace trailsweep
