@@ -73,6 +73,7 @@ struct ScanCli {
   std::string color = "auto";
   std::string remediation;
   bool deterministic = false;
+  bool validate_json = false;
   std::string asff_account = "000000000000";
   std::string asff_region = "us-east-1";
   unsigned jobs = 0;
@@ -230,6 +231,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   }
   options.max_decompressed_bytes = *max_dec;
   options.reader.max_record_bytes = static_cast<std::size_t>(*max_rec);
+  options.validate_json = cli.validate_json;
 
   auto started = std::chrono::steady_clock::now();
   std::signal(SIGINT, on_interrupt);
@@ -657,6 +659,9 @@ int main(int argc, char** argv) {
                    "Sigma rule file or folder (repeatable). Default: $TRAILSWEEP_RULES, else the "
                    "bundled rules/ next to the binary or in the install prefix");
   scan->add_flag("--strict", scan_cli.strict, "Stop (exit 2) when any rule fails to load");
+  scan->add_flag("--validate-json", scan_cli.validate_json,
+                 "Parse and check every record in full (about 2x slower). By default values no rule reads, "
+                 "such as a requestParameters object, are skipped unchecked");
   scan->add_option("--allow", scan_cli.allow,
                    "Allowlist file (repeatable): known-good principals, user agents, accounts, source IPs or "
                    "instance types per rule; covered hits are dropped before correlation and counted in the "

@@ -271,7 +271,7 @@ struct Member {
 // Walks objects member by member with the bitmap index, jumping over nested
 // values. It accepts only plain JSON it fully understands and returns npos
 // for anything else, and the caller then takes the careful path. Keys and
-// values are raw: the caller checks the record for backslashes once.
+// values are raw: the caller checks once per record that it is plain (JsonStructure::plain).
 class Walker {
  public:
   static constexpr std::size_t npos = JsonStructure::npos;

@@ -130,6 +130,15 @@ level: high
   EXPECT_NE(r.out.find("\"errors_total\": 1"), std::string::npos) << r.out.substr(r.out.size() - 600);
   EXPECT_NE(r.out.find("cannot parse record for field lookup"), std::string::npos) << r.out.substr(r.out.size() - 600);
   EXPECT_NE(r.out.find("\"record\": 1"), std::string::npos);
+
+  // --validate-json checks every record in full: the broken one is rejected
+  // as invalid JSON, whether or not a rule reads it.
+  auto v = testing::run_trailsweep("scan --validate-json --format json --no-summary --rules '" +
+                                   (dir.path() / "rules").string() + "' '" + (dir.path() / "AWSLogs").string() + "'");
+  EXPECT_EQ(v.exit_code, 1) << v.err;
+  EXPECT_NE(v.out.find("\"event_count\": 1"), std::string::npos);
+  EXPECT_NE(v.out.find("\"rejected_records\": 1"), std::string::npos) << v.out.substr(v.out.size() - 600);
+  EXPECT_NE(v.out.find("invalid JSON"), std::string::npos) << v.out.substr(v.out.size() - 600);
 }
 
 TEST(DamagedInput, TruncatedAtManyOffsetsKeepsThePrefix) {

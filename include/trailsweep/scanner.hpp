@@ -35,6 +35,10 @@ struct ScanOptions {
   /// are read whole and inflated with libdeflate; bigger ones, stdin and
   /// multi-member gzip stream through zlib.
   std::uint64_t whole_file_max_bytes = 64ull << 20;
+  /// Parse every record in full (simdjson), so that a syntax error anywhere
+  /// in it is reported; otherwise whole files are skimmed and values no rule
+  /// reads are not checked.
+  bool validate_json = false;
 };
 
 class Scanner {
