@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace trailsweep {
 
@@ -58,24 +59,40 @@ bool Event::is_service_call() const {
   return identity.session_issuer_arn.find(":role/aws-service-role/") != std::string::npos;
 }
 
+namespace {
+
+// The key is the ARN itself unless the identity is a service or has none.
+bool key_is_arn(const UserIdentity& id) { return id.type != "AWSService" && !id.arn.empty(); }
+
+// The other keys, formatted into a buffer that holds them without touching
+// the heap (this runs per record for AWSService calls).
+void format_built_key(fmt::memory_buffer& out, const UserIdentity& id, std::string_view account) {
+  auto to = std::back_inserter(out);
+  if (id.type == "AWSService") {
+    fmt::format_to(to, "service:{}@{}", id.invoked_by.empty() ? "unknown" : id.invoked_by, account);
+  } else if (id.type == "AssumedRole" && !id.session_issuer_arn.empty()) {
+    // Without the session ARN keep sessions apart by principalId (ROLEID:session).
+    fmt::format_to(to, "{}#{}", id.session_issuer_arn, id.principal_id);
+  } else {
+    fmt::format_to(to, "{}:{}:{}", id.type.empty() ? "Unknown" : id.type,
+                   id.account_id.empty() ? account : id.account_id, id.principal_id);
+  }
+}
+
+}  // namespace
+
 std::string_view principal_key_view(const UserIdentity& id, std::string_view account, TextArena& arena) {
-  if (id.type != "AWSService" && !id.arn.empty()) return id.arn;
-  return arena.copy(principal_key_for(id, account));
+  if (key_is_arn(id)) return id.arn;
+  fmt::memory_buffer key;
+  format_built_key(key, id, account);
+  return arena.copy(std::string_view(key.data(), key.size()));
 }
 
 std::string principal_key_for(const UserIdentity& id, std::string_view account) {
-  if (id.type == "AWSService") {
-    return fmt::format("service:{}@{}", id.invoked_by.empty() ? "unknown" : id.invoked_by,
-                       account);
-  }
-  if (!id.arn.empty()) return std::string(id.arn);
-  if (id.type == "AssumedRole" && !id.session_issuer_arn.empty()) {
-    // Without the session ARN keep sessions apart by principalId (ROLEID:session).
-    return fmt::format("{}#{}", id.session_issuer_arn, id.principal_id);
-  }
-  return fmt::format("{}:{}:{}", id.type.empty() ? "Unknown" : id.type,
-                     id.account_id.empty() ? account : std::string_view(id.account_id),
-                     id.principal_id);
+  if (key_is_arn(id)) return std::string(id.arn);
+  fmt::memory_buffer key;
+  format_built_key(key, id, account);
+  return fmt::to_string(key);
 }
 
 bool any_principal_name(const Event& ev, const std::function<bool(std::string_view)>& matches) {

@@ -152,13 +152,6 @@ void run_kernel(bool simd, const unsigned char* p, std::size_t blocks, Carry& ca
 
 }  // namespace
 
-const char* JsonStructure::kernel() {
-#ifdef TRAILSWEEP_X86
-  if (cpu_has_avx2()) return "avx2";
-#endif
-  return "portable";
-}
-
 void JsonStructure::index(std::string_view text, bool portable_only) {
 #ifdef TRAILSWEEP_X86
   simd_ = !portable_only && cpu_has_avx2();

@@ -284,7 +284,6 @@ class Walker {
   }
   char at(std::size_t p) const { return p < n_ ? t_[p] : '\0'; }
   std::string_view slice(std::size_t begin, std::size_t end) const { return {t_ + begin, end - begin}; }
-  JsonStructure& index() { return index_; }
 
   /// Reads the member whose key's quote is at `p`; returns the position just
   /// after its value, or npos.

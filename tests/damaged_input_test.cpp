@@ -7,7 +7,6 @@
 
 #include "test_util.hpp"
 #include "trailsweep/byte_source.hpp"
-#include "trailsweep/decoder.hpp"
 #include "trailsweep/finding_context.hpp"
 #include "trailsweep/scanner.hpp"
 
@@ -56,11 +55,7 @@ std::string archive_file() {
 // way it must hand over without losing or repeating a record.
 TEST(DamagedInput, WholeFilesReadLikeStreamsAndResumeAfterDamage) {
   const std::string gz = testing::read_file(archive_file());
-  MemorySource unzip_source(gz);
-  Decoder unzip(unzip_source, UINT64_MAX);
-  std::string text;
-  char buf[65536];
-  for (std::int64_t n; (n = unzip.read(buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  const std::string text = testing::gunzip(gz);
   const std::size_t second_record = text.find(",{\"eventVersion\"") + 1;
   const std::size_t third_record = text.find(",{\"eventVersion\"", second_record) + 1;
   ASSERT_GT(third_record, second_record);

@@ -57,6 +57,13 @@ std::string time_at(int minute) { return fmt::format("2025-11-02T10:{:02d}:00Z",
 
 void feed(Detector& d, const std::vector<std::string>& records) { testing::scan_records(d, records); }
 
+// The user or session names of the actors that kept a finding.
+std::set<std::string> kept_names(const std::vector<Finding>& findings) {
+  std::set<std::string> kept;
+  for (const auto& f : findings) kept.insert(f.principal.substr(f.principal.rfind('/') + 1));
+  return kept;
+}
+
 // The per-worker memo of rule candidates answers as the index does, whatever
 // the case of the name, and stays bounded under endless distinct names.
 TEST(CandidateCache, AnswersAsTheIndexAndStaysBounded) {
@@ -142,8 +149,7 @@ TEST(DetectorCaps, LowSeverityNoiseNeverEvictsASeriousFinding) {
   d.apply_caps();
   auto findings = d.take_single_event_findings();
   ASSERT_EQ(findings.size(), 3u);
-  std::set<std::string> kept;
-  for (const auto& f : findings) kept.insert(f.principal.substr(f.principal.rfind('/') + 1));
+  const std::set<std::string> kept = kept_names(findings);
   // The high finding, then the two most recent noisy actors.
   EXPECT_EQ(kept, (std::set<std::string>{"intruder", "app8", "app9"}));
   EXPECT_EQ(d.evictions().principals, 8u);
@@ -167,8 +173,7 @@ TEST(DetectorCaps, ActorsBelowTheEvictionFloorAreCountedWithoutBeingTracked) {
   d.apply_caps();
   auto findings = d.take_single_event_findings();
   ASSERT_EQ(findings.size(), 10u);
-  std::set<std::string> kept;
-  for (const auto& f : findings) kept.insert(f.principal.substr(f.principal.rfind('/') + 1));
+  const std::set<std::string> kept = kept_names(findings);
   EXPECT_TRUE(kept.count("intruder"));
   EXPECT_FALSE(kept.count("late-noise"));
   for (int i = 91; i < 100; ++i) EXPECT_TRUE(kept.count(fmt::format("app{}", i))) << i;

@@ -261,15 +261,6 @@ void expect_both_parsers_agree(const std::string& document) {
   for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], want[i]);
 }
 
-std::string gunzip(const std::string& gz) {
-  MemorySource source(gz);
-  Decoder decoder(source, UINT64_MAX);
-  std::string out;
-  char buf[65536];
-  for (std::int64_t n; (n = decoder.read(buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
-  return out;
-}
-
 TEST(NativeDocument, FastPathAgreesWithTheFullParserOnRealRecords) {
   // Stratus Red Team's recorded CloudTrail (testdata/stratus, Apache-2.0), as
   // pretty-printed arrays; wrapped as S3 delivers them, compact (the fast
@@ -278,7 +269,7 @@ TEST(NativeDocument, FastPathAgreesWithTheFullParserOnRealRecords) {
   simdjson::dom::parser dom;
   for (const auto& entry : std::filesystem::directory_iterator(TRAILSWEEP_SOURCE_DIR "/testdata/stratus")) {
     SCOPED_TRACE(entry.path().filename().string());
-    const std::string pretty = gunzip(testing::read_file(entry.path()));
+    const std::string pretty = testing::gunzip(testing::read_file(entry.path()));
     simdjson::dom::element root;
     ASSERT_FALSE(dom.parse(pretty).get(root));
     expect_both_parsers_agree("{\"Records\":" + simdjson::minify(root) + "}");

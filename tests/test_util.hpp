@@ -102,12 +102,23 @@ inline std::string iam_user_record(const std::string& event_name = "CreateUser",
 
 #include "trailsweep/byte_source.hpp"
 #include "trailsweep/correlator.hpp"
+#include "trailsweep/decoder.hpp"
 #include "trailsweep/scanner.hpp"
 #include "trailsweep/detector.hpp"
 #include "trailsweep/record_parser.hpp"
 #include "trailsweep/rule_loader.hpp"
 
 namespace trailsweep::testing {
+
+/// The decompressed bytes of a gzip file's contents (through the real Decoder).
+inline std::string gunzip(const std::string& gz) {
+  MemorySource source(gz);
+  Decoder decoder(source, UINT64_MAX);
+  std::string out;
+  char buf[65536];
+  for (std::int64_t n; (n = decoder.read(buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  return out;
+}
 
 /// Loads rules from YAML text and fails the test on any load error.
 inline std::shared_ptr<const RuleSet> rules_from(const std::string& yaml) {

@@ -1,7 +1,7 @@
 #pragma once
 // Event: the fields of one CloudTrail record that detectors need, as views into
-// the buffer the record was read from (or, for strings that had to be
-// unescaped or computed, into the event's own arena). Nothing is copied per
+// the buffer the record was read from or the parser's unescaped strings (and,
+// for a principal key that had to be built, into the event's own arena). Nothing is copied per
 // record, so the hot loop neither allocates nor copies; in exchange an Event
 // and its views are valid only while it is being handed to a sink. Reused
 // across records.
@@ -80,7 +80,7 @@ struct Event {
   std::size_t raw_member_count = 0;
   bool raw_members_complete = false;  ///< every top-level member is listed
   SourcePos pos;
-  TextArena arena;  ///< unescaped and computed texts of this record
+  TextArena arena;  ///< texts built for this record (a principal key that is not an ARN)
 
   Event() = default;
   Event(const Event&) = delete;  // views may point into `arena`

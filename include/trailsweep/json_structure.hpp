@@ -64,9 +64,6 @@ class JsonStructure {
 
  public:
 
-  /// Which kernel index() uses on this machine ("avx2" or "portable").
-  static const char* kernel();
-
   /// The bitmaps of one 64-byte block (bit i is byte 64 * block + i).
   struct Block {
     std::uint64_t quotes = 0;       ///< '"' that open or close a string
