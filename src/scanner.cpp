@@ -93,68 +93,55 @@ bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, Ev
     text = std::string_view(b.out.get(), isize);
   }
   event_.pos.file = name;
-  if (options_.validate_json) {
-    // Record by record through the full parser, from memory.
-    MemorySource source(text);
-    RunSummary part;
-    scan_source(source, name, sink, part);
-    part.bytes_compressed = size;
-    summary.merge(part);
-    return true;
-  }
-  std::uint64_t problems = 0;
   RunSummary done;  // what the fast path counted, kept if it stops part way
-  auto result = parser_.parse_native_document(
-      text,
-      [&](std::int64_t index, const ParseOutcome& outcome, Event&) {
-        if (!outcome.ok) {
-          ++done.records_rejected;
-          if (problems++ < options_.max_problems_per_file) {
-            Diagnostic d = file_problem(name, outcome.error);
-            d.pos.record = index;
-            d.pos.offset = outcome.error_offset;
-            done.add_error(std::move(d));
+  std::int64_t records_done = 0;
+  if (!options_.validate_json) {
+    std::uint64_t problems = 0;
+    auto reject = [&](std::int64_t index, std::int64_t offset, const std::string& message) {
+      ++done.records_rejected;
+      if (problems++ >= options_.max_problems_per_file) {
+        ++done.errors_total;
+        return;
+      }
+      Diagnostic d = file_problem(name, message);
+      d.pos.record = index;
+      d.pos.offset = offset;
+      done.add_error(std::move(d));
+    };
+    auto result = parser_.parse_native_document(
+        text,
+        [&](std::int64_t index, const ParseOutcome& outcome, Event&) {
+          if (!outcome.ok) {
+            reject(index, outcome.error_offset, outcome.error);
+          } else if (outcome.kind == RecordKind::kDigest) {
+            reject(index, outcome.error_offset, "digest object inside a log file; skipped");
+          } else if (outcome.kind == RecordKind::kInsight) {
+            ++done.insight_records;
           } else {
-            ++done.errors_total;
+            deliver(sink, done);
           }
-          return;
-        }
-        if (outcome.kind == RecordKind::kDigest) {
-          ++done.records_rejected;
-          if (problems++ < options_.max_problems_per_file) {
-            Diagnostic d = file_problem(name, "digest object inside a log file; skipped");
-            d.pos.record = index;
-            d.pos.offset = outcome.error_offset;
-            done.add_error(std::move(d));
-          } else {
-            ++done.errors_total;
-          }
-          return;
-        }
-        if (outcome.kind == RecordKind::kInsight) {
-          ++done.insight_records;
-          return;
-        }
-        deliver(sink, done);
-      },
-      &event_);
-  if (result.complete) {
-    if (problems > options_.max_problems_per_file) {
-      done.add_error(file_problem(name, fmt::format("{} more problems in this file not listed",
-                                                    problems - options_.max_problems_per_file)));
-      done.errors_total -= 1;
+        },
+        &event_);
+    if (result.complete) {
+      if (problems > options_.max_problems_per_file) {
+        done.add_error(file_problem(name, fmt::format("{} more problems in this file not listed",
+                                                      problems - options_.max_problems_per_file)));
+        done.errors_total -= 1;
+      }
+      ++done.files_read;
+      done.bytes_compressed += size;
+      done.bytes_uncompressed += text.size();
+      summary.merge(done);
+      return true;
     }
-    ++done.files_read;
-    done.bytes_compressed += size;
-    done.bytes_uncompressed += text.size();
-    summary.merge(done);
-    return true;
+    records_done = result.records_done;
   }
-  // Not a clean native document: read the rest record by record, which
-  // locates the damage; the records already delivered are not read again.
+  // Record by record through the full parser, from memory: for
+  // --validate-json, or to locate the damage in a file whose structure broke
+  // (the records the fast path already delivered are not read again).
   MemorySource source(text);
   RunSummary part;
-  scan_source(source, name, sink, part, result.records_done);
+  scan_source(source, name, sink, part, records_done);
   part.bytes_compressed = size;  // what the file holds, whatever path decoded it
   summary.merge(done);
   summary.merge(part);
