@@ -215,6 +215,7 @@ class Compiler {
         }
         p.kind = ValuePattern::Kind::kRegex;
         p.regex = std::move(re);
+        if (flags.find('i') == std::string::npos) p.regex_literal = regex_required_literal(s);
         out->values.push_back(std::move(p));
         continue;
       }

@@ -2,6 +2,7 @@
 #include "trailsweep/sigma_match.hpp"
 
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 
 #include "test_util.hpp"
 
@@ -103,6 +104,47 @@ TEST(SigmaMatch, RegularExpressionsWithFlags) {
   EXPECT_FALSE(rule_matches(rule("    msg|re: '^second$'"), multi));
   EXPECT_TRUE(rule_matches(rule("    msg|re|s: 'first.second'"), multi));
   EXPECT_FALSE(rule_matches(rule("    msg|re: 'first.second'"), multi));
+}
+
+TEST(RegexLiteral, OnlyBytesEveryMatchMustContain) {
+  EXPECT_EQ(regex_required_literal(".+:assumed-role/aws:.+"), ":assumed-role/aws:");
+  EXPECT_EQ(regex_required_literal("^Boto3/1\\.\\d+"), "Boto3/1.");
+  EXPECT_EQ(regex_required_literal("colou?r-scheme"), "r-scheme");  // 'u' optional: "colo" and "r-scheme"
+  EXPECT_EQ(regex_required_literal("abc+de"), "abc");
+  EXPECT_EQ(regex_required_literal("xy{2,3}zzz"), "zzz");
+  EXPECT_EQ(regex_required_literal("[ab]cd[^]x]ef"), "cd");
+  EXPECT_EQ(regex_required_literal("(prefix)?core"), "core");
+  // Nothing provable: alternation anywhere, inline flags, quoting, groups, one byte.
+  EXPECT_EQ(regex_required_literal("abc|def"), "");
+  EXPECT_EQ(regex_required_literal("(abc)"), "");
+  EXPECT_EQ(regex_required_literal("(?i)abcdef"), "");
+  EXPECT_EQ(regex_required_literal("\\Qa.b\\E"), "");
+  EXPECT_EQ(regex_required_literal("a.b.c"), "");
+  EXPECT_EQ(regex_required_literal("caf\xc3\xa9?s"), "");
+}
+
+TEST(RegexLiteral, NeverRejectsWhatTheRegexMatches) {
+  const std::vector<std::string> patterns = {
+      ".+:assumed-role/aws:.+", "^Boto3/1\\.\\d+", "colou?r-scheme", "abc+de", "xy{2,3}zzz", "[ab]cd[^]x]ef",
+      "(prefix)?core", "a\\.b*c\\+d", "ab{0}cd", "a[]]bc", "\\d{3}-\\w+key", "^arn:aws:iam::\\d{12}:root$"};
+  const std::vector<std::string> texts = {
+      "arn:aws:sts::1:assumed-role/aws:ec2-instance/i-1", "Boto3/1.40.61", "color-scheme", "colour-scheme",
+      "abccde", "abde", "xyyzzz", "xzzz", "acdyef", "bcd]ef", "core", "prefixcore", "a.bbc+d", "a.c+d", "acd",
+      "abcd", "a]bc", "123-xkey", "arn:aws:iam::123456789012:root", ""};
+  for (const auto& pattern : patterns) {
+    RE2 re(pattern);
+    ASSERT_TRUE(re.ok()) << pattern;
+    const std::string literal = regex_required_literal(pattern);
+    for (const auto& text : texts) {
+      if (RE2::PartialMatch(text, re)) {
+        EXPECT_NE(text.find(literal), std::string::npos) << pattern << " matches " << text << " without " << literal;
+      }
+    }
+  }
+  // And through a rule: the filter is applied, the case-insensitive form is not filtered.
+  EXPECT_TRUE(rule_matches(rule("    userAgent|re: 'Boto3/1\\.\\d+\\.61$'"), kTaskDef));
+  EXPECT_FALSE(rule_matches(rule("    userAgent|re: 'Botox/1\\.\\d+'"), kTaskDef));
+  EXPECT_TRUE(rule_matches(rule("    userAgent|re|i: 'BOTO3/1\\.\\d+\\.61$'"), kTaskDef));
 }
 
 TEST(SigmaMatch, CidrBase64FieldrefWindash) {

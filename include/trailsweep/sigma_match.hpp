@@ -51,6 +51,9 @@ struct ValuePattern {
   Kind kind = Kind::kGlob;
   Glob glob;
   std::shared_ptr<const re2::RE2> regex;
+  /// Bytes every match of `regex` contains (see regex_required_literal):
+  /// checked with a plain search first, since most values cannot match.
+  std::string regex_literal;
   NumericOp numeric_op = NumericOp::kGt;
   double number = 0;
   bool number_is_yaml_number = false;  ///< the YAML value was a number: compare numerically too
@@ -82,6 +85,12 @@ struct Selection {
 
   bool matches(RecordFields& fields) const;
 };
+
+/// A run of literal bytes that every match of the RE2 `pattern` must
+/// contain, or "" when none can be proven. Conservative: patterns with
+/// alternation, inline flags or \\Q quoting give "", as do runs inside groups
+/// or made optional by a quantifier. Case-sensitive patterns only.
+std::string regex_required_literal(std::string_view pattern);
 
 /// Parses "10.0.0.0/8" or "2001:db8::/32" into network bytes. False if invalid.
 bool parse_cidr(std::string_view text, std::vector<unsigned char>* network, int* prefix_bits);
