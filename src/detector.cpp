@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "trailsweep/principal_set.hpp"
+
 namespace trailsweep {
 
 Detector::Detector(const RuleSet& rules, DetectorOptions options)
@@ -179,26 +181,17 @@ void Detector::on_event(const Event& ev) {
     ++hits_total_;
     if (rules_.keeps_hits(rule)) hits_.push_back(make_hit(rule, ev));
     if (rules_.reports_own_hits(rule)) {
-      auto key = std::tuple<int, std::string_view, std::string_view>(rule, ev.account, ev.principal);
-      auto it = aggregates_.find(key);
-      if (it == aggregates_.end()) {
-        if (has_eviction_floor_ &&
-            std::pair(rules_.rules()[static_cast<std::size_t>(rule)].level, ev.time_ms) < eviction_floor_) {
-          ++evictions_.principals;
-          ++evictions_.principal_events;
-          continue;
-        }
-        it = aggregates_.emplace(std::tuple<int, std::string, std::string>(rule, ev.account, ev.principal), Aggregate{})
-                 .first;
-      }
-      add_event(it->second, rule, ev);
+      const std::size_t actor =
+          find_or_add_actor(actor_hash(rule, ev.account, ev.principal), rule, ev.account, ev.principal, ev.time_ms);
+      if (actor == kNoActor) continue;
+      add_event(actors_[actor].agg, rule, ev);
     }
   }
   // Trim with slack so the cost is amortised over many events.
   const std::size_t hit_cap = options_.max_correlation_hits;
   if (hit_cap && hits_.size() > hit_cap + hit_cap / 4 + 64) trim_hits(hit_cap);
   const std::size_t actor_cap = options_.max_tracked_principals;
-  if (actor_cap && aggregates_.size() > actor_cap + actor_cap / 4 + 64) trim_aggregates(actor_cap);
+  if (actor_cap && live_actors_ > actor_cap + actor_cap / 4 + 64) trim_aggregates(actor_cap);
 }
 
 // Keeps the newest `keep` hits in hit_before order (time, then content): the
@@ -212,34 +205,127 @@ void Detector::trim_hits(std::size_t keep) {
   evictions_.correlation_hits += drop;
 }
 
+bool Detector::evicted_first(std::size_t a, std::size_t b) const {
+  const Actor& x = actors_[a];
+  const Actor& y = actors_[b];
+  const Level level_x = rules_.rules()[static_cast<std::size_t>(x.rule)].level;
+  const Level level_y = rules_.rules()[static_cast<std::size_t>(y.rule)].level;
+  if (level_x != level_y) return level_x < level_y;
+  if (x.agg.last_ms != y.agg.last_ms) return x.agg.last_ms < y.agg.last_ms;
+  return std::tie(x.rule, x.account, x.principal) < std::tie(y.rule, y.account, y.principal);
+}
+
 // Evicts the least severe, then oldest (last event time) actors: a flood of
 // low-severity noise never pushes out a high-severity finding.
 void Detector::trim_aggregates(std::size_t keep) {
-  if (aggregates_.size() <= keep) return;
-  using It = decltype(aggregates_)::iterator;
-  std::vector<It> order;
-  order.reserve(aggregates_.size());
-  for (It it = aggregates_.begin(); it != aggregates_.end(); ++it) order.push_back(it);
-  auto evict_first = [&](const It& a, const It& b) {
-    auto level_a = rules_.rules()[static_cast<std::size_t>(std::get<0>(a->first))].level;
-    auto level_b = rules_.rules()[static_cast<std::size_t>(std::get<0>(b->first))].level;
-    if (level_a != level_b) return level_a < level_b;
-    if (a->second.last_ms != b->second.last_ms) return a->second.last_ms < b->second.last_ms;
-    return a->first < b->first;
-  };
-  const std::size_t drop = aggregates_.size() - keep;
-  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(drop), order.end(), evict_first);
+  if (live_actors_ <= keep) return;
+  std::vector<std::size_t> order;
+  order.reserve(live_actors_);
+  for (std::size_t i = 0; i < actors_.size(); ++i) {
+    if (actors_[i].rule >= 0) order.push_back(i);
+  }
+  const std::size_t drop = live_actors_ - keep;
+  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(drop), order.end(),
+                   [this](std::size_t a, std::size_t b) { return evicted_first(a, b); });
   for (std::size_t i = 0; i < drop; ++i) {
-    auto rank = std::pair(rules_.rules()[static_cast<std::size_t>(std::get<0>(order[i]->first))].level,
-                          order[i]->second.last_ms);
+    const Actor& victim = actors_[order[i]];
+    auto rank = std::pair(rules_.rules()[static_cast<std::size_t>(victim.rule)].level, victim.agg.last_ms);
     // Kept actors only ever rank higher (their last time grows), so at least
     // `keep` of them stay above this floor for the rest of the scan.
     if (!has_eviction_floor_ || eviction_floor_ < rank) eviction_floor_ = rank;
     has_eviction_floor_ = true;
     ++evictions_.principals;
-    evictions_.principal_events += order[i]->second.count;
-    aggregates_.erase(order[i]);
+    evictions_.principal_events += victim.agg.count;
+    free_actor(order[i]);
   }
+  rebuild_actor_index();
+}
+
+std::uint64_t Detector::actor_hash(int rule, std::string_view account, std::string_view principal) {
+  const std::uint64_t h = PrincipalSet::hash(principal) ^ (PrincipalSet::hash(account) * 0x9e3779b97f4a7c15ull);
+  return (h + static_cast<std::uint64_t>(rule)) * 0xbf58476d1ce4e5b9ull;
+}
+
+std::size_t Detector::find_or_add_actor(std::uint64_t hash, int rule, std::string_view account,
+                                        std::string_view principal, std::int64_t time_ms) {
+  const std::uint64_t tag = hash & 0xffffffff00000000ull;
+  if (!actor_index_.empty()) {
+    const std::size_t mask = actor_index_.size() - 1;
+    for (std::size_t i = (hash >> 7) & mask;; i = (i + 1) & mask) {
+      const std::uint64_t slot = actor_index_[i];
+      if (slot == 0) break;
+      if ((slot & 0xffffffff00000000ull) != tag) continue;
+      const std::size_t at = (slot & 0xffffffffull) - 1;
+      const Actor& a = actors_[at];
+      if (a.rule == rule && a.principal == principal && a.account == account) return at;
+    }
+  }
+  if (has_eviction_floor_ && std::pair(rules_.rules()[static_cast<std::size_t>(rule)].level, time_ms) < eviction_floor_) {
+    ++evictions_.principals;
+    ++evictions_.principal_events;
+    return kNoActor;
+  }
+  std::size_t at;
+  if (!free_actors_.empty()) {
+    at = free_actors_.back();
+    free_actors_.pop_back();
+  } else {
+    at = actors_.size();
+    actors_.emplace_back();
+  }
+  Actor& a = actors_[at];
+  a.hash = hash;
+  a.rule = rule;
+  a.account.assign(account);
+  a.principal.assign(principal);
+  ++live_actors_;
+  // At most half full keeps probe runs short.
+  if (2 * live_actors_ > actor_index_.size()) {
+    rebuild_actor_index();
+  } else {
+    index_actor(at);
+  }
+  return at;
+}
+
+void Detector::index_actor(std::size_t actor) {
+  const std::uint64_t hash = actors_[actor].hash;
+  const std::size_t mask = actor_index_.size() - 1;
+  std::size_t i = (hash >> 7) & mask;
+  while (actor_index_[i] != 0) i = (i + 1) & mask;
+  actor_index_[i] = (hash & 0xffffffff00000000ull) | (actor + 1);
+}
+
+void Detector::rebuild_actor_index() {
+  std::size_t size = 64;
+  while (size < 2 * live_actors_ + 2) size *= 2;
+  actor_index_.assign(size, 0);
+  for (std::size_t i = 0; i < actors_.size(); ++i) {
+    if (actors_[i].rule >= 0) index_actor(i);
+  }
+}
+
+void Detector::free_actor(std::size_t actor) {
+  Actor& a = actors_[actor];
+  a.rule = -1;
+  a.account.clear();
+  a.principal.clear();
+  a.agg.clear();
+  --live_actors_;
+  free_actors_.push_back(static_cast<std::uint32_t>(actor));
+}
+
+void Detector::Aggregate::clear() {
+  count = 0;
+  first_ms = INT64_MAX;
+  last_ms = INT64_MIN;
+  earliest.clear();
+  regions.clear();
+  source_ips.clear();
+  user_agents.clear();
+  access_keys.clear();
+  session_issuers.clear();
+  resources.clear();
 }
 
 void Detector::apply_caps() {
@@ -257,10 +343,17 @@ void Detector::merge(Detector&& other) {
   evictions_.principals += other.evictions_.principals;
   evictions_.principal_events += other.evictions_.principal_events;
   evictions_.correlation_hits += other.evictions_.correlation_hits;
-  for (auto& [key, agg] : other.aggregates_) {
-    Aggregate& mine = aggregates_[key];
+  for (Actor& theirs : other.actors_) {
+    if (theirs.rule < 0) continue;
+    const Aggregate& agg = theirs.agg;
+    // Caps are applied after all merges: nothing is refused here.
+    const bool had_floor = has_eviction_floor_;
+    has_eviction_floor_ = false;
+    const std::size_t at = find_or_add_actor(theirs.hash, theirs.rule, theirs.account, theirs.principal, agg.last_ms);
+    has_eviction_floor_ = had_floor;
+    Aggregate& mine = actors_[at].agg;
     mine.count += agg.count;
-    for (Evidence& e : agg.earliest) add_evidence(mine, std::move(e));
+    for (Evidence& e : theirs.agg.earliest) add_evidence(mine, std::move(e));
     mine.first_ms = std::min(mine.first_ms, agg.first_ms);
     mine.last_ms = std::max(mine.last_ms, agg.last_ms);
     const std::size_t cap = options_.max_distinct_values;
@@ -272,20 +365,24 @@ void Detector::merge(Detector&& other) {
     mine.resources.insert(agg.resources.begin(), agg.resources.end());
     while (mine.resources.size() > options_.max_resources) mine.resources.erase(std::prev(mine.resources.end()));
   }
+  other.actors_.clear();
+  other.actor_index_.clear();
+  other.live_actors_ = 0;
 }
 
 std::vector<Finding> Detector::take_single_event_findings() {
   std::vector<Finding> out;
-  out.reserve(aggregates_.size());
-  // Each aggregate is freed as its finding is made, so the two never both sit
-  // in memory for a large archive.
-  for (auto it = aggregates_.begin(); it != aggregates_.end(); it = aggregates_.erase(it)) {
-    const auto& [rule_index, account, principal] = it->first;
-    Aggregate& agg = it->second;
+  out.reserve(live_actors_);
+  // Each actor is freed as its finding is made, so the two never both sit in
+  // memory for a large archive.
+  for (Actor& actor : actors_) {
+    if (actor.rule < 0) continue;
+    const int rule_index = actor.rule;
+    Aggregate& agg = actor.agg;
     const Rule& rule = rules_.rules()[static_cast<std::size_t>(rule_index)];
     Finding f = finding_for_rule(rule, rule_index);
-    f.account = account;
-    f.principal = principal;
+    f.account = std::move(actor.account);
+    f.principal = std::move(actor.principal);
     if (!agg.access_keys.empty()) f.access_key_id = agg.access_keys.front();
     if (!agg.session_issuers.empty()) f.session_issuer = agg.session_issuers.front();
     f.first_ms = agg.first_ms;
@@ -303,7 +400,12 @@ std::vector<Finding> Detector::take_single_event_findings() {
     }
     f.resources.assign(agg.resources.begin(), agg.resources.end());
     out.push_back(std::move(f));
+    actor = Actor{};
   }
+  actors_.clear();
+  free_actors_.clear();
+  actor_index_.clear();
+  live_actors_ = 0;
   return out;
 }
 

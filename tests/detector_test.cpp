@@ -181,6 +181,68 @@ TEST(DetectorCaps, ActorsBelowTheEvictionFloorAreCountedWithoutBeingTracked) {
   EXPECT_EQ(d.evictions().principal_events, 92u);
 }
 
+TEST(DetectorCaps, EvictedActorsAreReusedWithNothingLeftOver) {
+  auto rules = rules_from(kRules);
+  DetectorOptions options;
+  options.max_tracked_principals = 10;  // trims past 76 actors: hundreds are evicted and their slots reused
+  Detector d(*rules, options);
+  std::vector<std::string> records;
+  for (int i = 0; i < 300; ++i) {
+    for (int k = 0; k < 3; ++k) {
+      const int second = i * 3 + k;
+      records.push_back(ct_record(fmt::format("2025-11-02T{:02d}:{:02d}:{:02d}Z", 10 + second / 3600, second / 60 % 60,
+                                              second % 60),
+                                  "DescribeInstances", fmt::format("app{}", i)));
+    }
+  }
+  feed(d, records);
+  d.apply_caps();
+  auto findings = d.take_single_event_findings();
+  ASSERT_EQ(findings.size(), 10u);
+  for (const auto& f : findings) {
+    EXPECT_EQ(f.event_count, 3u) << f.principal;
+    EXPECT_EQ(f.evidence.size(), 3u) << f.principal;
+    EXPECT_EQ(f.regions, std::vector<std::string>{"us-east-1"}) << f.principal;
+    EXPECT_EQ(f.last_ms - f.first_ms, 2000) << f.principal;
+  }
+  std::set<std::string> expected;
+  for (int i = 290; i < 300; ++i) expected.insert(fmt::format("app{}", i));
+  EXPECT_EQ(kept_names(findings), expected);
+  EXPECT_EQ(d.evictions().principals, 290u);
+  EXPECT_EQ(d.evictions().principal_events, 870u);
+}
+
+TEST(DetectorCaps, ThousandsOfActorsOverTwoWorkersAddUp) {
+  auto rules = rules_from(kRules);
+  DetectorOptions options;
+  options.max_tracked_principals = 0;
+  Detector a(*rules, options), b(*rules, options);
+  std::vector<std::string> ra, rb;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string user = fmt::format("user{}", i);
+    ra.push_back(ct_record(time_at(i % 60), "DescribeInstances", user));
+    rb.push_back(ct_record(time_at(i % 60), "DescribeInstances", user));
+    if (i % 3 == 0) rb.push_back(ct_record(time_at(i % 60), "CreateUser", user, "", "111122223333", "iam.amazonaws.com"));
+  }
+  feed(a, ra);
+  feed(b, rb);
+  a.merge(std::move(b));
+  a.apply_caps();
+  auto findings = a.take_single_event_findings();
+  ASSERT_EQ(findings.size(), 4000u);
+  std::size_t noisy = 0;
+  for (const auto& f : findings) {
+    if (f.rule_name == "noisy") {
+      ++noisy;
+      EXPECT_EQ(f.event_count, 2u) << f.principal;
+    } else {
+      EXPECT_EQ(f.event_count, 1u) << f.principal;
+    }
+  }
+  EXPECT_EQ(noisy, 3000u);
+  EXPECT_EQ(a.evictions().principals, 0u);
+}
+
 TEST(DetectorCaps, CorrelationHitsKeepTheNewestWhicheverWorkerHeldThem) {
   auto rules = rules_from(kRules);
   std::vector<std::string> records;
