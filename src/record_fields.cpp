@@ -35,54 +35,60 @@ std::string& RecordFields::next_scratch() {
   return scratch_[scratch_used_++];
 }
 
-bool RecordFields::fixed_field(std::string_view path, const std::string_view** out, bool* is_bool) const {
-  const Event& e = *ev_;
-  *is_bool = false;
-  struct Entry {
-    std::string_view name;
-    std::string_view Event::*field;
-  };
-  static constexpr Entry kTop[] = {
-      {"eventName", &Event::event_name},       {"eventSource", &Event::event_source},
-      {"awsRegion", &Event::aws_region},       {"sourceIPAddress", &Event::source_ip},
-      {"userAgent", &Event::user_agent},       {"errorCode", &Event::error_code},
-      {"errorMessage", &Event::error_message}, {"recipientAccountId", &Event::recipient_account_id},
-      {"eventID", &Event::event_id},           {"eventType", &Event::event_type},
-      {"eventTime", &Event::event_time},       {"eventVersion", &Event::event_version},
-  };
-  for (const auto& entry : kTop) {
-    if (path == entry.name) {
-      *out = &(e.*entry.field);
-      return true;
-    }
+namespace {
+
+// The fields Event keeps, in fixed_field_id order: top-level ones, then
+// userIdentity's (named after the "userIdentity." prefix).
+struct TopField {
+  std::string_view name;
+  std::string_view Event::*field;
+};
+constexpr TopField kTopFields[] = {
+    {"eventName", &Event::event_name},       {"eventSource", &Event::event_source},
+    {"awsRegion", &Event::aws_region},       {"sourceIPAddress", &Event::source_ip},
+    {"userAgent", &Event::user_agent},       {"errorCode", &Event::error_code},
+    {"errorMessage", &Event::error_message}, {"recipientAccountId", &Event::recipient_account_id},
+    {"eventID", &Event::event_id},           {"eventType", &Event::event_type},
+    {"eventTime", &Event::event_time},       {"eventVersion", &Event::event_version},
+};
+struct IdentityField {
+  std::string_view name;
+  std::string_view UserIdentity::*field;
+};
+constexpr IdentityField kIdentityFields[] = {
+    {"type", &UserIdentity::type},
+    {"arn", &UserIdentity::arn},
+    {"accountId", &UserIdentity::account_id},
+    {"principalId", &UserIdentity::principal_id},
+    {"accessKeyId", &UserIdentity::access_key_id},
+    {"userName", &UserIdentity::user_name},
+    {"invokedBy", &UserIdentity::invoked_by},
+    {"sessionContext.sessionIssuer.arn", &UserIdentity::session_issuer_arn},
+    {"sessionContext.sessionIssuer.userName", &UserIdentity::session_issuer_user_name},
+    {"sessionContext.sessionIssuer.type", &UserIdentity::session_issuer_type},
+    {"sessionContext.attributes.mfaAuthenticated", &UserIdentity::mfa_authenticated},
+};
+constexpr int kTopCount = static_cast<int>(std::size(kTopFields));
+
+}  // namespace
+
+int RecordFields::fixed_field_id(std::string_view path) {
+  for (int i = 0; i < kTopCount; ++i) {
+    if (path == kTopFields[i].name) return i;
   }
   if (path.substr(0, 13) == "userIdentity.") {
-    std::string_view rest = path.substr(13);
-    struct IdEntry {
-      std::string_view name;
-      std::string_view UserIdentity::*field;
-    };
-    static constexpr IdEntry kId[] = {
-        {"type", &UserIdentity::type},
-        {"arn", &UserIdentity::arn},
-        {"accountId", &UserIdentity::account_id},
-        {"principalId", &UserIdentity::principal_id},
-        {"accessKeyId", &UserIdentity::access_key_id},
-        {"userName", &UserIdentity::user_name},
-        {"invokedBy", &UserIdentity::invoked_by},
-        {"sessionContext.sessionIssuer.arn", &UserIdentity::session_issuer_arn},
-        {"sessionContext.sessionIssuer.userName", &UserIdentity::session_issuer_user_name},
-        {"sessionContext.sessionIssuer.type", &UserIdentity::session_issuer_type},
-        {"sessionContext.attributes.mfaAuthenticated", &UserIdentity::mfa_authenticated},
-    };
-    for (const auto& entry : kId) {
-      if (rest == entry.name) {
-        *out = &(e.identity.*entry.field);
-        return true;
-      }
+    const std::string_view rest = path.substr(13);
+    for (std::size_t i = 0; i < std::size(kIdentityFields); ++i) {
+      if (rest == kIdentityFields[i].name) return kTopCount + static_cast<int>(i);
     }
   }
-  return false;
+  return -1;
+}
+
+std::string_view RecordFields::fixed_value(int id) const {
+  if (!ev_) return {};
+  if (id < kTopCount) return ev_->*kTopFields[id].field;
+  return ev_->identity.*kIdentityFields[id - kTopCount].field;
 }
 
 namespace {
@@ -100,13 +106,11 @@ bool key_equals_ignore_case(std::string_view a, std::string_view b) {
 bool RecordFields::any(std::string_view path,
                        const std::function<bool(const FieldValue&)>& visit) {
   if (!ev_) return false;
-  const std::string_view* fixed = nullptr;
-  bool is_bool = false;
-  if (fixed_field(path, &fixed, &is_bool)) {
-    if (fixed->empty()) return false;  // the parser stores absent and null as empty
+  if (const int id = fixed_field_id(path); id >= 0) {
     FieldValue v;
     v.kind = FieldValue::Kind::kString;
-    v.text = *fixed;
+    v.text = fixed_value(id);
+    if (v.text.empty()) return false;  // the parser stores absent and null as empty
     return visit(v);
   }
   if (path == "readOnly") {

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "trailsweep/record_fields.hpp"
 #include "trailsweep/yaml_guard.hpp"
 
 namespace trailsweep {
@@ -121,6 +122,7 @@ class Compiler {
       return false;
     }
     out->path = parts[0];
+    out->fixed_field = RecordFields::fixed_field_id(out->path);
     std::set<std::string> mods;
     for (std::size_t i = 1; i < parts.size(); ++i) {
       const std::string& m = parts[i];

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "trailsweep/record_fields.hpp"
 
@@ -32,6 +33,7 @@ Glob Glob::parse(std::string_view v, bool cased) {
     } else if (c == '?') {
       g.segments_.back().text.push_back('?');
       g.segments_.back().any.push_back(true);
+      g.segments_.back().has_any = true;
     } else {
       g.segments_.back().text.push_back(cased ? c : lower(c));
       g.segments_.back().any.push_back(false);
@@ -78,11 +80,17 @@ std::optional<std::string> Glob::as_prefix() const {
 
 bool Glob::segment_at(const Segment& s, std::string_view text, std::size_t pos) const {
   if (pos + s.text.size() > text.size()) return false;
-  const bool wild = std::find(s.any.begin(), s.any.end(), true) != s.any.end();
-  for (std::size_t k = 0; k < s.text.size(); ++k) {
-    if (wild && s.any[k]) continue;
-    char c = text[pos + k];
-    if ((cased_ ? c : lower(c)) != s.text[k]) return false;
+  const char* at = text.data() + pos;
+  const std::size_t n = s.text.size();
+  if (s.has_any) {
+    for (std::size_t k = 0; k < n; ++k) {
+      if (!s.any[k] && (cased_ ? at[k] : lower(at[k])) != s.text[k]) return false;
+    }
+    return true;
+  }
+  if (cased_) return std::memcmp(at, s.text.data(), n) == 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (lower(at[k]) != s.text[k]) return false;
   }
   return true;
 }
@@ -323,6 +331,24 @@ bool ValuePattern::matches_value(const FieldValue& v, RecordFields& fields) cons
   return false;
 }
 
+namespace {
+
+// Calls visit(value) for each value of the check's field, as RecordFields::any
+// does; a field the parser keeps is read directly (rules meet every record,
+// and most of their checks are on such fields).
+template <typename Visit>
+bool any_value(const FieldCheck& check, RecordFields& fields, Visit&& visit) {
+  if (check.fixed_field >= 0) {
+    FieldValue v;
+    v.kind = FieldValue::Kind::kString;
+    v.text = fields.fixed_value(check.fixed_field);
+    return !v.text.empty() && visit(v);  // the parser keeps absent and null as empty
+  }
+  return fields.any(check.path, visit);
+}
+
+}  // namespace
+
 bool FieldCheck::matches(RecordFields& fields) const {
   if (path.empty()) {
     // Keyword search: the values are looked for anywhere in the record text.
@@ -333,26 +359,26 @@ bool FieldCheck::matches(RecordFields& fields) const {
     return all ? std::all_of(values.begin(), values.end(), hit)
                : std::any_of(values.begin(), values.end(), hit);
   }
+  auto exists = [&] { return any_value(*this, fields, [](const FieldValue& v) { return v.kind != FieldValue::Kind::kNull; }); };
   bool result;
   if (values.size() == 1 && values[0].kind == ValuePattern::Kind::kExists) {
-    result = fields.exists(path) == values[0].exists;
+    result = exists() == values[0].exists;
   } else if (values.size() == 1 && values[0].kind == ValuePattern::Kind::kNull) {
     // null matches an absent field as well as an explicit JSON null.
-    bool has_non_null = fields.exists(path);
-    result = !has_non_null;
+    result = !exists();
   } else if (all) {
     result = std::all_of(values.begin(), values.end(), [&](const ValuePattern& p) {
-      return fields.any(path, [&](const FieldValue& v) { return p.matches_value(v, fields); });
+      return any_value(*this, fields, [&](const FieldValue& v) { return p.matches_value(v, fields); });
     });
   } else {
-    result = fields.any(path, [&](const FieldValue& v) {
+    result = any_value(*this, fields, [&](const FieldValue& v) {
       return std::any_of(values.begin(), values.end(),
                          [&](const ValuePattern& p) { return p.matches_value(v, fields); });
     });
     if (!result && std::any_of(values.begin(), values.end(), [](const ValuePattern& p) {
           return p.kind == ValuePattern::Kind::kNull;
         })) {
-      result = !fields.exists(path);
+      result = !exists();
     }
   }
   return negate ? !result : result;

@@ -50,11 +50,17 @@ class RecordFields {
   /// The whole record's JSON text (for keyword searches).
   std::string_view raw();
 
+  /// The id of a field the parser keeps in Event (eventName,
+  /// userIdentity.arn, ...), or -1. Resolve once, then read it with
+  /// fixed_value() without a path lookup.
+  static int fixed_field_id(std::string_view path);
+  /// The bound event's value of fixed field `id` ("" when absent or null).
+  std::string_view fixed_value(int id) const;
+
   /// Problems parsing the record's JSON for deep paths (reported, never thrown).
   const std::string& error() const { return error_; }
 
  private:
-  bool fixed_field(std::string_view path, const std::string_view** out, bool* is_bool) const;
   std::optional<bool> raw_member(std::string_view key, const std::function<bool(const FieldValue&)>& visit);
 
   const Event* ev_ = nullptr;

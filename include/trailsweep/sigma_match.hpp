@@ -38,6 +38,7 @@ class Glob {
   struct Segment {
     std::string text;  // lower-cased unless cased; '?' positions in `any`
     std::vector<bool> any;
+    bool has_any = false;  // some '?': compared byte by byte with `any`
   };
   bool segment_at(const Segment& s, std::string_view text, std::size_t pos) const;
   std::vector<Segment> segments_;  // split at '*'
@@ -71,6 +72,9 @@ struct ValuePattern {
 
 struct FieldCheck {
   std::string path;  ///< empty: keyword search over the whole record
+  /// RecordFields::fixed_field_id(path), resolved once when the rule is
+  /// compiled: a field the parser keeps is then read without a path lookup.
+  int fixed_field = -1;
   std::vector<ValuePattern> values;
   bool all = false;     ///< every value must match (modifier all)
   bool negate = false;  ///< modifier neq: no value may match
