@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -130,11 +132,13 @@ namespace {
 // Renders every finding with `render_one(out, finding, index)` into `out`, in
 // order, flushing as it goes. A large report (one finding per noisy actor) is
 // rendered in chunks on all cores: it was the longest single-threaded step
-// after a scan. Each round holds only a few chunks of text.
+// after a scan. Workers take chunks in order and stay at most a window of
+// chunks ahead of the writer, so memory stays bounded; the calling thread
+// appends and flushes finished chunks while they render the next ones.
 template <typename RenderOne>
 void render_findings(const std::vector<Finding>& findings, std::string& out, const ReportFlush& flush,
                      RenderOne&& render_one) {
-  constexpr std::size_t kChunk = 256;
+  constexpr std::size_t kChunk = 128;
   const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
   if (findings.size() < 2 * kChunk || threads == 1) {
     for (std::size_t i = 0; i < findings.size(); ++i) {
@@ -143,24 +147,55 @@ void render_findings(const std::vector<Finding>& findings, std::string& out, con
     }
     return;
   }
-  std::vector<std::string> texts(threads);
-  for (std::size_t round_start = 0; round_start < findings.size(); round_start += threads * kChunk) {
-    std::vector<std::thread> workers;
-    for (std::size_t t = 0; t < threads; ++t) {
-      const std::size_t begin = round_start + t * kChunk;
-      texts[t].clear();
-      if (begin >= findings.size()) break;
-      workers.emplace_back([&, t, begin] {
-        const std::size_t end = std::min(findings.size(), begin + kChunk);
-        for (std::size_t i = begin; i < end; ++i) render_one(texts[t], findings[i], i);
-      });
+  const std::size_t chunks = (findings.size() + kChunk - 1) / kChunk;
+  const std::size_t window = 4 * threads;
+  struct Slot {
+    std::string text;
+    bool ready = false;
+  };
+  std::vector<Slot> slots(window);
+  std::mutex mutex;
+  std::condition_variable chunk_ready, room;
+  std::size_t next_chunk = 0, written = 0;
+  auto work = [&] {
+    std::string text;
+    for (;;) {
+      std::size_t chunk;
+      {
+        std::unique_lock lock(mutex);
+        room.wait(lock, [&] { return next_chunk >= chunks || next_chunk < written + window; });
+        if (next_chunk >= chunks) return;
+        chunk = next_chunk++;
+      }
+      text.clear();
+      const std::size_t end = std::min(findings.size(), (chunk + 1) * kChunk);
+      for (std::size_t i = chunk * kChunk; i < end; ++i) render_one(text, findings[i], i);
+      {
+        std::lock_guard lock(mutex);
+        Slot& slot = slots[chunk % window];
+        slot.text.swap(text);
+        slot.ready = true;
+      }
+      chunk_ready.notify_all();
     }
-    for (auto& w : workers) w.join();
-    for (std::size_t t = 0; t < workers.size(); ++t) {
-      out += texts[t];
-      maybe_flush(out, flush);
+  };
+  std::vector<std::thread> workers;
+  for (std::size_t t = 0; t < threads; ++t) workers.emplace_back(work);
+  std::string text;
+  for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
+    {
+      std::unique_lock lock(mutex);
+      Slot& slot = slots[chunk % window];
+      chunk_ready.wait(lock, [&] { return slot.ready; });
+      text.swap(slot.text);
+      slot.ready = false;
+      written = chunk + 1;
     }
+    room.notify_all();
+    out += text;
+    maybe_flush(out, flush);
   }
+  for (auto& w : workers) w.join();
 }
 
 }  // namespace

@@ -4,6 +4,24 @@
 
 namespace trailsweep {
 
+// Long plain runs are copied eight bytes at a time: every byte that needs
+// escaping must stop that copy wherever it sits in the word.
+TEST(JsonWriter, WordAtATimeCopyStopsAtEveryByteThatNeedsEscaping) {
+  for (int b = 0; b < 256; ++b) {
+    const std::string byte(1, static_cast<char>(b));
+    std::string alone;
+    append_json_string(alone, byte);  // one byte: never the word path
+    const std::string escaped = alone.substr(1, alone.size() - 2);
+    for (std::size_t at = 0; at < 18; ++at) {
+      std::string text(18, 'a');
+      text[at] = static_cast<char>(b);
+      std::string out;
+      append_json_string(out, text);
+      EXPECT_EQ(out, "\"" + std::string(at, 'a') + escaped + std::string(17 - at, 'a') + "\"") << b << " at " << at;
+    }
+  }
+}
+
 TEST(JsonWriter, EscapesHostileStrings) {
   std::string out;
   append_json_string(out, std::string("a\"b\\c\n\x1b[31mred\x7f\0end", 19));
