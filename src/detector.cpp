@@ -71,6 +71,19 @@ void Detector::add_evidence(Aggregate& agg, Evidence e) const {
   agg.earliest.insert(std::upper_bound(agg.earliest.begin(), agg.earliest.end(), e, evidence_before), std::move(e));
 }
 
+// Both lists are sorted and capped: one linear merge, not an insertion each.
+void Detector::merge_evidence(Aggregate& into, Aggregate& from) const {
+  const std::size_t evidence_cap = options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence;
+  std::vector<Evidence> merged;
+  merged.reserve(std::min(evidence_cap, into.earliest.size() + from.earliest.size()));
+  auto a = into.earliest.begin(), b = from.earliest.begin();
+  while (merged.size() < evidence_cap && (a != into.earliest.end() || b != from.earliest.end())) {
+    const bool take_b = a == into.earliest.end() || (b != from.earliest.end() && evidence_before(*b, *a));
+    merged.push_back(std::move(take_b ? *b++ : *a++));
+  }
+  into.earliest.swap(merged);
+}
+
 void Detector::ValueSet::add(std::string_view v, std::size_t cap) {
   if (v.empty() || cap == 0) return;
   if (first_.empty()) {
@@ -352,8 +365,12 @@ void Detector::merge(Detector&& other) {
     const std::size_t at = find_or_add_actor(theirs.hash, theirs.rule, theirs.account, theirs.principal, agg.last_ms);
     has_eviction_floor_ = had_floor;
     Aggregate& mine = actors_[at].agg;
+    if (mine.count == 0) {  // new here: take theirs whole
+      std::swap(mine, theirs.agg);
+      continue;
+    }
     mine.count += agg.count;
-    for (Evidence& e : theirs.agg.earliest) add_evidence(mine, std::move(e));
+    merge_evidence(mine, theirs.agg);
     mine.first_ms = std::min(mine.first_ms, agg.first_ms);
     mine.last_ms = std::max(mine.last_ms, agg.last_ms);
     const std::size_t cap = options_.max_distinct_values;

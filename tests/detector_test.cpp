@@ -212,6 +212,34 @@ TEST(DetectorCaps, EvictedActorsAreReusedWithNothingLeftOver) {
   EXPECT_EQ(d.evictions().principal_events, 870u);
 }
 
+TEST(DetectorCaps, EvidenceIsTheEarliestWhicheverWorkerHeldIt) {
+  auto rules = rules_from(kRules);
+  DetectorOptions options;
+  options.max_evidence = 5;
+  std::vector<std::string> records;
+  for (int i = 0; i < 16; ++i) records.push_back(ct_record(time_at((i * 7) % 16), "DescribeInstances", "dev"));
+  auto evidence_minutes = [&](const std::vector<std::string>& part_a, const std::vector<std::string>& part_b) {
+    Detector a(*rules, options), b(*rules, options);
+    if (!part_a.empty()) feed(a, part_a);
+    if (!part_b.empty()) feed(b, part_b);
+    a.merge(std::move(b));
+    auto findings = a.take_single_event_findings();
+    std::vector<std::int64_t> minutes;
+    if (findings.size() != 1u) return minutes;
+    EXPECT_EQ(findings[0].event_count, 16u);
+    EXPECT_EQ(findings[0].evidence_omitted, 11u);
+    for (const auto& e : findings[0].evidence) minutes.push_back((e.time_ms / 60000) % 60);
+    return minutes;
+  };
+  const std::vector<std::int64_t> want = {0, 1, 2, 3, 4};
+  std::vector<std::string> odd, even;
+  for (std::size_t i = 0; i < records.size(); ++i) (i % 2 ? odd : even).push_back(records[i]);
+  EXPECT_EQ(evidence_minutes(records, {}), want);
+  EXPECT_EQ(evidence_minutes({}, records), want);
+  EXPECT_EQ(evidence_minutes(odd, even), want);
+  EXPECT_EQ(evidence_minutes(even, odd), want);
+}
+
 TEST(DetectorCaps, ThousandsOfActorsOverTwoWorkersAddUp) {
   auto rules = rules_from(kRules);
   DetectorOptions options;
