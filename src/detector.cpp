@@ -3,6 +3,7 @@
 #include "trailsweep/allowlist.hpp"
 
 #include <algorithm>
+#include <thread>
 
 #include "trailsweep/principal_set.hpp"
 
@@ -387,38 +388,59 @@ void Detector::merge(Detector&& other) {
   other.live_actors_ = 0;
 }
 
-std::vector<Finding> Detector::take_single_event_findings() {
-  std::vector<Finding> out;
-  out.reserve(live_actors_);
-  // Each actor is freed as its finding is made, so the two never both sit in
-  // memory for a large archive.
-  for (Actor& actor : actors_) {
-    if (actor.rule < 0) continue;
-    const int rule_index = actor.rule;
-    Aggregate& agg = actor.agg;
-    const Rule& rule = rules_.rules()[static_cast<std::size_t>(rule_index)];
-    Finding f = finding_for_rule(rule, rule_index);
-    f.account = std::move(actor.account);
-    f.principal = std::move(actor.principal);
-    if (!agg.access_keys.empty()) f.access_key_id = agg.access_keys.front();
-    if (!agg.session_issuers.empty()) f.session_issuer = agg.session_issuers.front();
-    f.first_ms = agg.first_ms;
-    f.last_ms = agg.last_ms;
-    f.detectable_ms = agg.first_ms;
-    f.event_count = agg.count;
-    f.regions = agg.regions.to_vector();
-    f.source_ips = agg.source_ips.to_vector();
-    f.user_agents = agg.user_agents.to_vector();
-    f.evidence_omitted = agg.count - agg.earliest.size();
-    for (Evidence& e : agg.earliest) {
-      if (!e.event_id.empty()) f.event_ids.push_back(e.event_id);
-      f.evidence.push_back(std::move(e));
-      f.evidence.back().rule = rule.display_id();
-    }
-    f.resources.assign(agg.resources.begin(), agg.resources.end());
-    out.push_back(std::move(f));
-    actor = Actor{};
+Finding Detector::take_finding(Actor& actor) const {
+  const int rule_index = actor.rule;
+  Aggregate& agg = actor.agg;
+  const Rule& rule = rules_.rules()[static_cast<std::size_t>(rule_index)];
+  Finding f = finding_for_rule(rule, rule_index);
+  f.account = std::move(actor.account);
+  f.principal = std::move(actor.principal);
+  if (!agg.access_keys.empty()) f.access_key_id = agg.access_keys.front();
+  if (!agg.session_issuers.empty()) f.session_issuer = agg.session_issuers.front();
+  f.first_ms = agg.first_ms;
+  f.last_ms = agg.last_ms;
+  f.detectable_ms = agg.first_ms;
+  f.event_count = agg.count;
+  f.regions = agg.regions.to_vector();
+  f.source_ips = agg.source_ips.to_vector();
+  f.user_agents = agg.user_agents.to_vector();
+  f.evidence_omitted = agg.count - agg.earliest.size();
+  for (Evidence& e : agg.earliest) {
+    if (!e.event_id.empty()) f.event_ids.push_back(e.event_id);
+    f.evidence.push_back(std::move(e));
+    f.evidence.back().rule = rule.display_id();
   }
+  f.resources.assign(agg.resources.begin(), agg.resources.end());
+  // Freed as its finding is made, so the two never both sit in memory.
+  actor = Actor{};
+  return f;
+}
+
+std::vector<Finding> Detector::take_single_event_findings() {
+  // Tens of thousands of findings (a noisy rule over many principals) are
+  // built on all cores: this runs on one thread after the scan. Each thread
+  // fills its own stretch of the output, so the order is the actors' order.
+  constexpr std::size_t kMinPerThread = 2048;
+  const std::size_t threads =
+      std::clamp<std::size_t>(live_actors_ / kMinPerThread, 1, std::max(1u, std::thread::hardware_concurrency()));
+  const std::size_t span = (actors_.size() + threads - 1) / threads;
+  std::vector<std::size_t> first_out(threads + 1, 0);
+  for (std::size_t t = 0; t < threads; ++t) {
+    std::size_t live = 0;
+    for (std::size_t i = t * span; i < std::min(actors_.size(), (t + 1) * span); ++i) live += actors_[i].rule >= 0;
+    first_out[t + 1] = first_out[t] + live;
+  }
+  std::vector<Finding> out(live_actors_);
+  auto build = [&](std::size_t t) {
+    std::size_t at = first_out[t];
+    for (std::size_t i = t * span; i < std::min(actors_.size(), (t + 1) * span); ++i) {
+      if (actors_[i].rule >= 0) out[at++] = take_finding(actors_[i]);
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(build, t);
+  build(0);
+  for (auto& h : helpers) h.join();
   actors_.clear();
   free_actors_.clear();
   actor_index_.clear();

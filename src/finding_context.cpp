@@ -91,11 +91,14 @@ void drop_superseded(const RuleSet& rules, std::vector<Finding>* findings) {
       if (g.first_ms <= f.last_ms && f.first_ms <= g.last_ms) drop[i] = true;
     }
   }
-  std::vector<Finding> kept;
+  // Usually nothing is superseded; then no finding moves.
+  std::size_t kept = 0;
   for (std::size_t i = 0; i < findings->size(); ++i) {
-    if (!drop[i]) kept.push_back(std::move((*findings)[i]));
+    if (drop[i]) continue;
+    if (kept != i) (*findings)[kept] = std::move((*findings)[i]);
+    ++kept;
   }
-  *findings = std::move(kept);
+  findings->erase(findings->begin() + static_cast<std::ptrdiff_t>(kept), findings->end());
 }
 
 void add_remediation(Finding* f) {

@@ -246,7 +246,7 @@ TEST(DetectorCaps, ThousandsOfActorsOverTwoWorkersAddUp) {
   options.max_tracked_principals = 0;
   Detector a(*rules, options), b(*rules, options);
   std::vector<std::string> ra, rb;
-  for (int i = 0; i < 3000; ++i) {
+  for (int i = 0; i < 5000; ++i) {  // enough that findings are built on several threads
     const std::string user = fmt::format("user{}", i);
     ra.push_back(ct_record(time_at(i % 60), "DescribeInstances", user));
     rb.push_back(ct_record(time_at(i % 60), "DescribeInstances", user));
@@ -257,7 +257,7 @@ TEST(DetectorCaps, ThousandsOfActorsOverTwoWorkersAddUp) {
   a.merge(std::move(b));
   a.apply_caps();
   auto findings = a.take_single_event_findings();
-  ASSERT_EQ(findings.size(), 4000u);
+  ASSERT_EQ(findings.size(), 6667u);
   std::size_t noisy = 0;
   for (const auto& f : findings) {
     if (f.rule_name == "noisy") {
@@ -267,7 +267,10 @@ TEST(DetectorCaps, ThousandsOfActorsOverTwoWorkersAddUp) {
       EXPECT_EQ(f.event_count, 1u) << f.principal;
     }
   }
-  EXPECT_EQ(noisy, 3000u);
+  EXPECT_EQ(noisy, 5000u);
+  std::set<std::string> principals;
+  for (const auto& f : findings) principals.insert(f.rule_name + " " + f.principal);
+  EXPECT_EQ(principals.size(), 6667u) << "each actor once";
   EXPECT_EQ(a.evictions().principals, 0u);
 }
 

@@ -110,6 +110,7 @@ class Detector final : public EventSink {
   void add_event(Aggregate& agg, int rule, const Event& ev);
   void add_evidence(Aggregate& agg, Evidence e) const;
   void merge_evidence(Aggregate& into, Aggregate& from) const;
+  Finding take_finding(Actor& actor) const;
   static constexpr std::size_t kNoActor = static_cast<std::size_t>(-1);
   static std::uint64_t actor_hash(int rule, std::string_view account, std::string_view principal);
   /// Index into actors_ of the actor, or creates it; npos when it would be
