@@ -6,6 +6,7 @@
 #include <set>
 
 #include "trailsweep/event.hpp"
+#include "trailsweep/principal_set.hpp"
 #include "trailsweep/record_fields.hpp"
 
 namespace trailsweep {
@@ -213,12 +214,22 @@ void RuleSet::candidates(std::string_view event_source, std::string_view event_n
 
 void RuleSet::match_candidates(const std::vector<int>& candidates, RecordFields& fields,
                                std::vector<int>* hits) const {
-  thread_local std::vector<signed char> cache;
+  // Each selection is evaluated at most once per rule (a condition may name
+  // it twice); rules rarely have more than a few, so the memo is on the stack.
+  constexpr std::size_t kStackSelections = 64;
+  std::vector<signed char> spill;
   for (int idx : candidates) {
     const Detection& d = rules_[static_cast<std::size_t>(idx)].detection;
-    cache.assign(d.selections.size(), -1);
-    bool hit = d.condition.evaluate([&](int s) {
-      signed char& c = cache[static_cast<std::size_t>(s)];
+    signed char on_stack[kStackSelections];
+    signed char* memo = on_stack;
+    if (d.selections.size() > kStackSelections) {
+      spill.assign(d.selections.size(), -1);
+      memo = spill.data();
+    } else {
+      std::fill_n(on_stack, d.selections.size(), static_cast<signed char>(-1));
+    }
+    const bool hit = d.condition.evaluate([&](int s) {
+      signed char& c = memo[static_cast<std::size_t>(s)];
       if (c < 0) c = d.selections[static_cast<std::size_t>(s)].matches(fields) ? 1 : 0;
       return c == 1;
     });
@@ -232,17 +243,46 @@ void RuleSet::match(const Event& ev, RecordFields& fields, std::vector<int>* hit
   match_candidates(found, fields, hits);
 }
 
+CandidateCache::Entry* CandidateCache::slot_for(std::uint64_t hash, std::string_view event_source,
+                                                std::string_view event_name) {
+  const std::size_t mask = entries_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    Entry& e = entries_[i];
+    if (!e.used || (e.hash == hash && e.name == event_name && e.source == event_source)) return &e;
+  }
+}
+
 const std::vector<int>& CandidateCache::get(const RuleSet& rules, std::string_view event_source,
                                             std::string_view event_name) {
-  key_.assign(event_name);
-  key_.push_back('\0');
-  key_.append(event_source);
-  auto it = entries_.find(key_);
-  if (it != entries_.end()) return it->second;
-  if (entries_.size() >= kMaxEntries) entries_.clear();  // an attacker's endless names stay bounded
-  std::vector<int> found;
-  rules.candidates(event_source, event_name, &found);
-  return entries_.emplace(key_, std::move(found)).first->second;
+  const std::uint64_t hash = PrincipalSet::hash(event_name) ^ (PrincipalSet::hash(event_source) * 0x9e3779b97f4a7c15ull);
+  if (!entries_.empty()) {
+    Entry* e = slot_for(hash, event_source, event_name);
+    if (e->used) return e->rules;
+  }
+  // At most half full. Past kMaxEntries (an attacker's endless names) it
+  // starts over, so it stays bounded.
+  if (2 * (used_ + 1) > entries_.size()) {
+    std::vector<Entry> old;
+    old.swap(entries_);
+    if (used_ + 1 > kMaxEntries) {
+      old.clear();
+      used_ = 0;
+    }
+    std::size_t size = 64;
+    while (size < 2 * (used_ + 1)) size *= 2;
+    entries_.resize(size);
+    for (Entry& moved : old) {
+      if (moved.used) *slot_for(moved.hash, moved.source, moved.name) = std::move(moved);
+    }
+  }
+  Entry* e = slot_for(hash, event_source, event_name);
+  e->used = true;
+  e->hash = hash;
+  e->name.assign(event_name);
+  e->source.assign(event_source);
+  rules.candidates(event_source, event_name, &e->rules);
+  ++used_;
+  return e->rules;
 }
 
 int RuleSet::find(std::string_view name_or_id) const {

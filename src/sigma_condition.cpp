@@ -7,26 +7,6 @@
 
 namespace trailsweep {
 
-bool ConditionNode::evaluate(const std::function<bool(int)>& matched) const {
-  switch (kind) {
-    case Kind::kAnd:
-      return std::all_of(children.begin(), children.end(),
-                         [&](const ConditionNode& c) { return c.evaluate(matched); });
-    case Kind::kOr:
-      return std::any_of(children.begin(), children.end(),
-                         [&](const ConditionNode& c) { return c.evaluate(matched); });
-    case Kind::kNot:
-      return !children[0].evaluate(matched);
-    case Kind::kSelection:
-      return matched(selections[0]);
-    case Kind::kOneOf:
-      return std::any_of(selections.begin(), selections.end(), matched);
-    case Kind::kAllOf:
-      return !selections.empty() && std::all_of(selections.begin(), selections.end(), matched);
-  }
-  return false;
-}
-
 namespace {
 
 struct Token {

@@ -96,7 +96,11 @@ level: low
                                 {"s3.amazonaws.com", "GetObject"}}) {
       EXPECT_EQ(cache.get(*rules, source, name), direct(source, name)) << name;
     }
-    for (int i = 0; i < 5000; ++i) cache.get(*rules, "ec2.amazonaws.com", "Describe" + std::to_string(i));
+    for (int i = 0; i < 5000; ++i) {
+      const std::string name = "Describe" + std::to_string(i);
+      ASSERT_EQ(cache.get(*rules, "ec2.amazonaws.com", name), direct("ec2.amazonaws.com", name)) << name;
+      ASSERT_LE(cache.size(), CandidateCache::kMaxEntries);
+    }
   }
   EXPECT_EQ(direct("ec2.amazonaws.com", "DescribeInstances").size(), 2u);  // noisy + prefix
   EXPECT_TRUE(direct("s3.amazonaws.com", "GetObject").empty());

@@ -78,12 +78,22 @@ class RuleSet {
 /// once per name, not once per record. Bounded; one per thread.
 class CandidateCache {
  public:
+  static constexpr std::size_t kMaxEntries = 4096;
   const std::vector<int>& get(const RuleSet& rules, std::string_view event_source, std::string_view event_name);
+  std::size_t size() const { return used_; }
 
  private:
-  static constexpr std::size_t kMaxEntries = 4096;
-  std::string key_;
-  std::unordered_map<std::string, std::vector<int>> entries_;
+  // Open addressing on a hash of both names: no key string is built and no
+  // node is chased per record, which is when this runs.
+  struct Entry {
+    std::uint64_t hash = 0;
+    bool used = false;
+    std::string name, source;
+    std::vector<int> rules;
+  };
+  Entry* slot_for(std::uint64_t hash, std::string_view event_source, std::string_view event_name);
+  std::vector<Entry> entries_;
+  std::size_t used_ = 0;
 };
 
 }  // namespace trailsweep

@@ -3,7 +3,6 @@
 // "all of them", ... parsed into a small tree whose leaves are selection
 // indexes. Immutable after parsing; evaluation takes a callback that answers
 // (and may cache) whether selection i matched.
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,7 +16,38 @@ struct ConditionNode {
   std::vector<ConditionNode> children;  ///< kAnd, kOr, kNot
   std::vector<int> selections;          ///< kSelection (one), kOneOf / kAllOf (resolved set)
 
-  bool evaluate(const std::function<bool(int)>& selection_matched) const;
+  /// `selection_matched(i)` answers whether selection i matched. A template
+  /// (not std::function): it runs for every candidate rule of every record.
+  template <typename Matched>
+  bool evaluate(Matched&& selection_matched) const {
+    switch (kind) {
+      case Kind::kAnd:
+        for (const ConditionNode& c : children) {
+          if (!c.evaluate(selection_matched)) return false;
+        }
+        return true;
+      case Kind::kOr:
+        for (const ConditionNode& c : children) {
+          if (c.evaluate(selection_matched)) return true;
+        }
+        return false;
+      case Kind::kNot:
+        return !children[0].evaluate(selection_matched);
+      case Kind::kSelection:
+        return selection_matched(selections[0]);
+      case Kind::kOneOf:
+        for (int s : selections) {
+          if (selection_matched(s)) return true;
+        }
+        return false;
+      case Kind::kAllOf:
+        for (int s : selections) {
+          if (!selection_matched(s)) return false;
+        }
+        return !selections.empty();
+    }
+    return false;
+  }
 };
 
 /// Parses `text` against the selection names. On error returns nullopt and
