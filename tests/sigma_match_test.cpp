@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <re2/re2.h>
 
+#include <random>
+
 #include "test_util.hpp"
 
 namespace trailsweep {
@@ -145,6 +147,33 @@ TEST(RegexLiteral, NeverRejectsWhatTheRegexMatches) {
   EXPECT_TRUE(rule_matches(rule("    userAgent|re: 'Boto3/1\\.\\d+\\.61$'"), kTaskDef));
   EXPECT_FALSE(rule_matches(rule("    userAgent|re: 'Botox/1\\.\\d+'"), kTaskDef));
   EXPECT_TRUE(rule_matches(rule("    userAgent|re|i: 'BOTO3/1\\.\\d+\\.61$'"), kTaskDef));
+}
+
+// Random patterns from regex pieces, random texts from the same letters:
+// whenever RE2 finds a match, the text holds the literal (fixed seed).
+TEST(RegexLiteral, RandomPatternsNeverLoseAMatch) {
+  const std::vector<std::string> pieces = {"a", "b", "c", ":", "/", "ab", "\\.", ".", "*", "+", "?", "{2}", "{0,1}",
+                                           "(", ")", "[ab]", "[^a]", "^", "$", "\\d", "(?:", "|"};
+  std::mt19937 rng(20261126);
+  int with_literal = 0;
+  for (int n = 0; n < 4000; ++n) {
+    std::string pattern;
+    const int length = 1 + static_cast<int>(rng() % 8);
+    for (int k = 0; k < length; ++k) pattern += pieces[rng() % pieces.size()];
+    RE2 re(pattern, RE2::Quiet);
+    if (!re.ok()) continue;
+    const std::string literal = regex_required_literal(pattern);
+    if (!literal.empty()) ++with_literal;
+    for (int t = 0; t < 30; ++t) {
+      std::string text;
+      const int text_length = static_cast<int>(rng() % 10);
+      for (int k = 0; k < text_length; ++k) text += "abc:/.1x"[rng() % 8];
+      if (RE2::PartialMatch(text, re)) {
+        ASSERT_NE(text.find(literal), std::string::npos) << "pattern " << pattern << " text " << text;
+      }
+    }
+  }
+  EXPECT_GT(with_literal, 200) << "the generator should give many patterns a literal";
 }
 
 TEST(SigmaMatch, CidrBase64FieldrefWindash) {
