@@ -195,8 +195,8 @@ void Detector::on_event(const Event& ev) {
     ++hits_total_;
     if (rules_.keeps_hits(rule)) hits_.push_back(make_hit(rule, ev));
     if (rules_.reports_own_hits(rule)) {
-      const std::size_t actor =
-          find_or_add_actor(actor_hash(rule, ev.account, ev.principal), rule, ev.account, ev.principal, ev.time_ms);
+      const std::size_t actor = find_or_add_actor(actor_hash(rule, ev.account, ev.principal), rule, ev.account,
+                                                  ev.principal, ev.time_ms, /*may_refuse=*/true);
       if (actor == kNoActor) continue;
       add_event(actors_[actor].agg, rule, ev);
     }
@@ -261,7 +261,7 @@ std::uint64_t Detector::actor_hash(int rule, std::string_view account, std::stri
 }
 
 std::size_t Detector::find_or_add_actor(std::uint64_t hash, int rule, std::string_view account,
-                                        std::string_view principal, std::int64_t time_ms) {
+                                        std::string_view principal, std::int64_t time_ms, bool may_refuse) {
   const std::uint64_t tag = hash & 0xffffffff00000000ull;
   if (!actor_index_.empty()) {
     const std::size_t mask = actor_index_.size() - 1;
@@ -274,7 +274,8 @@ std::size_t Detector::find_or_add_actor(std::uint64_t hash, int rule, std::strin
       if (a.rule == rule && a.principal == principal && a.account == account) return at;
     }
   }
-  if (has_eviction_floor_ && std::pair(rules_.rules()[static_cast<std::size_t>(rule)].level, time_ms) < eviction_floor_) {
+  if (may_refuse && has_eviction_floor_ &&
+      std::pair(rules_.rules()[static_cast<std::size_t>(rule)].level, time_ms) < eviction_floor_) {
     ++evictions_.principals;
     ++evictions_.principal_events;
     return kNoActor;
@@ -361,10 +362,8 @@ void Detector::merge(Detector&& other) {
     if (theirs.rule < 0) continue;
     const Aggregate& agg = theirs.agg;
     // Caps are applied after all merges: nothing is refused here.
-    const bool had_floor = has_eviction_floor_;
-    has_eviction_floor_ = false;
-    const std::size_t at = find_or_add_actor(theirs.hash, theirs.rule, theirs.account, theirs.principal, agg.last_ms);
-    has_eviction_floor_ = had_floor;
+    const std::size_t at = find_or_add_actor(theirs.hash, theirs.rule, theirs.account, theirs.principal, agg.last_ms,
+                                             /*may_refuse=*/false);
     Aggregate& mine = actors_[at].agg;
     if (mine.count == 0) {  // new here: take theirs whole
       std::swap(mine, theirs.agg);
@@ -384,6 +383,7 @@ void Detector::merge(Detector&& other) {
     while (mine.resources.size() > options_.max_resources) mine.resources.erase(std::prev(mine.resources.end()));
   }
   other.actors_.clear();
+  other.free_actors_.clear();
   other.actor_index_.clear();
   other.live_actors_ = 0;
 }

@@ -113,10 +113,10 @@ class Detector final : public EventSink {
   Finding take_finding(Actor& actor) const;
   static constexpr std::size_t kNoActor = static_cast<std::size_t>(-1);
   static std::uint64_t actor_hash(int rule, std::string_view account, std::string_view principal);
-  /// Index into actors_ of the actor, or creates it; npos when it would be
-  /// evicted at once (below the eviction floor).
+  /// Index into actors_ of the actor, or creates it; kNoActor when
+  /// `may_refuse` and it would be evicted at once (below the eviction floor).
   std::size_t find_or_add_actor(std::uint64_t hash, int rule, std::string_view account, std::string_view principal,
-                                std::int64_t time_ms);
+                                std::int64_t time_ms, bool may_refuse);
   void index_actor(std::size_t actor);
   void rebuild_actor_index();
   void free_actor(std::size_t actor);
@@ -132,7 +132,8 @@ class Detector final : public EventSink {
   // (high hash bits | actor index + 1; 0 empty) small enough to stay in
   // cache, so a lookup touches memory once, at the actor it finds. (A
   // node-based map missed the cache two or three times per hit.) Nothing
-  // depends on the actors' order (eviction and findings sort).
+  // depends on the actors' order (eviction and findings sort). Indexes fit
+  // in 32 bits: four billion actors would need terabytes first.
   std::vector<Actor> actors_;
   std::vector<std::uint32_t> free_actors_;
   std::vector<std::uint64_t> actor_index_;
