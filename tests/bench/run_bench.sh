@@ -22,7 +22,7 @@ if [ ! -d "$archive/AWSLogs" ]; then
   python3 "$root/tests/bench/make_bench_archive.py" "$archive" --size-mb "$size_mb" --principals "$principals"
 fi
 list=$(mktemp)
-trap 'rm -f "$list" "$list".*' EXIT
+trap 'rm -rf "$list" "$list".*' EXIT
 find "$archive" -name '*.json.gz' | sort > "$list"
 nfiles=$(wc -l < "$list")
 gz_mb=$(du -sm --apparent-size "$archive" | cut -f1)
@@ -50,6 +50,19 @@ rules=(--rules "$root/rules" --rules "$root/testdata/sigma-rules")
 read ts_s ts_rss <<< "$(measure "$build/trailsweep" scan -q --no-summary --format json -j "$jobs" "${rules[@]}" "$archive")"
 read ts1_s _ <<< "$(measure "$build/trailsweep" scan -q --no-summary --format json -j 1 "${rules[@]}" "$archive")"
 read tsc_s tsc_rss <<< "$(measure "$build/trailsweep" scan -q --no-summary --format json -j "$jobs" "$archive")"
+# The reading floor: one rule that can never match, so every record is read
+# and counted but no rule runs.
+mkdir -p "$list.rules"
+cat > "$list.rules/never.yml" <<'RULE'
+title: Never matches
+id: 00000000-0000-4000-8000-000000000000
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection: {eventName: NoSuchEventAnywhere}
+  condition: selection
+level: low
+RULE
+read tsr_s _ <<< "$(measure "$build/trailsweep" scan -q --no-summary --format json -j "$jobs" --rules "$list.rules" "$archive")"
 records=$( ("$build/trailsweep" scan -q --no-summary --format json -j "$jobs" "$archive" || true) | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["records"])')
 read gz_s _ <<< "$(measure sh -c "xargs -P $jobs -n 64 gzip -dc < '$list'")"
 py='import gzip,json,sys
@@ -72,6 +85,7 @@ echo "|---|---|---|"
 echo "| libdeflate inflate only, $jobs threads (the limit) | ${limit_s} s | 1.0 |"
 echo "| **trailsweep scan**, shipped + 57 SigmaHQ rules, -j $jobs | ${ts_s} s | $(ratio "$ts_s") |"
 echo "| trailsweep scan, shipped rules only, -j $jobs | ${tsc_s} s | $(ratio "$tsc_s") |"
+echo "| trailsweep scan, one rule that never matches (reading alone), -j $jobs | ${tsr_s} s | $(ratio "$tsr_s") |"
 echo "| \`gzip -dc\` only, $jobs processes | ${gz_s} s | $(ratio "$gz_s") |"
 echo "| Python gzip+json filter, $jobs processes | ${py_s} s | $(ratio "$py_s") |"
 echo "| \`zcat \| jq\` filter (10% subset, scaled) | ~${jq_scaled} s | ~$(ratio "$jq_scaled") |"
