@@ -18,6 +18,44 @@
 
 namespace trailsweep {
 
+namespace {
+
+// One file's problems: the first `limit` are listed with their place, the rest
+// only counted and summed up in one line by finish(), so a file of garbage
+// cannot flood the report. Every problem counts in errors_total.
+class FileProblems {
+ public:
+  FileProblems(const std::string& name, std::size_t limit, RunSummary& into)
+      : name_(name), limit_(limit), into_(into) {}
+  void add(std::int64_t offset, std::int64_t record, std::string message) {
+    if (listed_ >= limit_) {
+      ++unlisted_;
+      ++into_.errors_total;
+      return;
+    }
+    ++listed_;
+    Diagnostic d = file_problem(name_, std::move(message));
+    d.pos.offset = offset;
+    d.pos.record = record;
+    into_.add_error(std::move(d));
+  }
+  std::size_t listed() const { return listed_; }
+  void finish() {
+    if (unlisted_ == 0) return;
+    into_.add_error(file_problem(name_, fmt::format("{} more problems in this file not listed", unlisted_)));
+    into_.errors_total -= 1;  // the summary line is not a problem of its own
+  }
+
+ private:
+  const std::string& name_;
+  std::size_t limit_;
+  RunSummary& into_;
+  std::size_t listed_ = 0;
+  std::uint64_t unlisted_ = 0;
+};
+
+}  // namespace
+
 // Per-thread buffers of the whole-file path, reused from file to file.
 struct Scanner::Buffers {
   libdeflate_decompressor* inflater = libdeflate_alloc_decompressor();
@@ -96,17 +134,10 @@ bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, Ev
   RunSummary done;  // what the fast path counted, kept if it stops part way
   std::int64_t records_done = 0;
   if (!options_.validate_json) {
-    std::uint64_t problems = 0;
-    auto reject = [&](std::int64_t index, std::int64_t offset, const std::string& message) {
+    FileProblems problems(name, options_.max_problems_per_file, done);
+    auto reject = [&](std::int64_t index, std::int64_t offset, std::string message) {
       ++done.records_rejected;
-      if (problems++ >= options_.max_problems_per_file) {
-        ++done.errors_total;
-        return;
-      }
-      Diagnostic d = file_problem(name, message);
-      d.pos.record = index;
-      d.pos.offset = offset;
-      done.add_error(std::move(d));
+      problems.add(offset, index, std::move(message));
     };
     auto result = parser_.parse_native_document(
         text,
@@ -123,11 +154,7 @@ bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, Ev
         },
         &event_);
     if (result.complete) {
-      if (problems > options_.max_problems_per_file) {
-        done.add_error(file_problem(name, fmt::format("{} more problems in this file not listed",
-                                                      problems - options_.max_problems_per_file)));
-        done.errors_total -= 1;
-      }
+      problems.finish();
       ++done.files_read;
       done.bytes_compressed += size;
       done.bytes_uncompressed += text.size();
@@ -179,18 +206,9 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
                           RunSummary& summary, std::int64_t resume_at_record) {
   Decoder decoder(source, options_.max_decompressed_bytes);
   RecordReader reader(decoder, options_.reader);
-  std::size_t listed = 0;
-  std::uint64_t unlisted = 0;
+  FileProblems problems(name, options_.max_problems_per_file, summary);
   auto report = [&](std::int64_t offset, std::int64_t record, std::string message) {
-    if (listed >= options_.max_problems_per_file) {
-      ++unlisted;
-      return;
-    }
-    ++listed;
-    Diagnostic d = file_problem(name, std::move(message));
-    d.pos.offset = offset;
-    d.pos.record = record;
-    summary.add_error(std::move(d));
+    problems.add(offset, record, std::move(message));
   };
   std::int64_t end_record = -1;  // record cut off by the end of the stream
   bool end_problem = false;
@@ -255,7 +273,6 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
     d.pos.offset = static_cast<std::int64_t>(decoder.error_offset());
     d.pos.record = end_record;
     d.pos.compressed = decoder.is_gzip();
-    ++listed;
     summary.add_error(std::move(d));
   } else if (end_problem) {
     if (end_record >= 0) ++summary.records_rejected;
@@ -263,13 +280,10 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
            std::move(end_problem_detail.message));
   } else if (decoder.decompressed_bytes() == 0) {
     report(-1, -1, "file is empty");
-  } else if (reader.records_seen() == 0 && reader.record_arrays_seen() == 0 && listed == 0) {
+  } else if (reader.records_seen() == 0 && reader.record_arrays_seen() == 0 && problems.listed() == 0) {
     report(-1, -1, "no CloudTrail records found");
   }
-  if (unlisted) {
-    summary.add_error(file_problem(name, fmt::format("{} more problems in this file not listed", unlisted)));
-    summary.errors_total += unlisted - 1;
-  }
+  problems.finish();
 }
 
 }  // namespace trailsweep

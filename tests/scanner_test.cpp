@@ -142,6 +142,22 @@ TEST(Scanner, ManyProblemsInOneFileAreCappedButCounted) {
   EXPECT_EQ(s.errors_total, 50u);
   EXPECT_EQ(s.errors.back().to_string(), "f.json.gz: 45 more problems in this file not listed");
   EXPECT_EQ(s.records_rejected, 50u);
+  // The same from a file on disk, which is read whole (and, with
+  // --validate-json, record by record from memory).
+  testing::TempDir dir;
+  const auto path = dir.path() / "f.json.gz";
+  testing::write_file(path, testing::gzip_bytes(doc));
+  for (bool validate : {false, true}) {
+    opts.validate_json = validate;
+    Scanner scanner(opts);
+    Collect whole;
+    RunSummary w;
+    scanner.scan_file({path.string(), {}}, whole, w);
+    ASSERT_EQ(w.errors.size(), 6u) << validate;
+    EXPECT_EQ(w.errors_total, 50u) << validate;
+    EXPECT_EQ(w.errors.back().to_string(), path.string() + ": 45 more problems in this file not listed") << validate;
+    EXPECT_EQ(w.records_rejected, 50u) << validate;
+  }
 }
 
 TEST(Scanner, UnopenableFileIsReported) {
