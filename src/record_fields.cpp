@@ -106,13 +106,7 @@ bool key_equals_ignore_case(std::string_view a, std::string_view b) {
 bool RecordFields::any(std::string_view path,
                        const std::function<bool(const FieldValue&)>& visit) {
   if (!ev_) return false;
-  if (const int id = fixed_field_id(path); id >= 0) {
-    FieldValue v;
-    v.kind = FieldValue::Kind::kString;
-    v.text = fixed_value(id);
-    if (v.text.empty()) return false;  // the parser stores absent and null as empty
-    return visit(v);
-  }
+  if (const int id = fixed_field_id(path); id >= 0) return any(id, path, visit);
   if (path == "readOnly") {
     if (!ev_->has_read_only) return false;
     FieldValue v;

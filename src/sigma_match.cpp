@@ -331,24 +331,6 @@ bool ValuePattern::matches_value(const FieldValue& v, RecordFields& fields) cons
   return false;
 }
 
-namespace {
-
-// Calls visit(value) for each value of the check's field, as RecordFields::any
-// does; a field the parser keeps is read directly (rules meet every record,
-// and most of their checks are on such fields).
-template <typename Visit>
-bool any_value(const FieldCheck& check, RecordFields& fields, Visit&& visit) {
-  if (check.fixed_field >= 0) {
-    FieldValue v;
-    v.kind = FieldValue::Kind::kString;
-    v.text = fields.fixed_value(check.fixed_field);
-    return !v.text.empty() && visit(v);  // the parser keeps absent and null as empty
-  }
-  return fields.any(check.path, visit);
-}
-
-}  // namespace
-
 bool FieldCheck::matches(RecordFields& fields) const {
   if (path.empty()) {
     // Keyword search: the values are looked for anywhere in the record text.
@@ -359,7 +341,9 @@ bool FieldCheck::matches(RecordFields& fields) const {
     return all ? std::all_of(values.begin(), values.end(), hit)
                : std::any_of(values.begin(), values.end(), hit);
   }
-  auto exists = [&] { return any_value(*this, fields, [](const FieldValue& v) { return v.kind != FieldValue::Kind::kNull; }); };
+  auto exists = [&] {
+    return fields.any(fixed_field, path, [](const FieldValue& v) { return v.kind != FieldValue::Kind::kNull; });
+  };
   bool result;
   if (values.size() == 1 && values[0].kind == ValuePattern::Kind::kExists) {
     result = exists() == values[0].exists;
@@ -368,10 +352,10 @@ bool FieldCheck::matches(RecordFields& fields) const {
     result = !exists();
   } else if (all) {
     result = std::all_of(values.begin(), values.end(), [&](const ValuePattern& p) {
-      return any_value(*this, fields, [&](const FieldValue& v) { return p.matches_value(v, fields); });
+      return fields.any(fixed_field, path, [&](const FieldValue& v) { return p.matches_value(v, fields); });
     });
   } else {
-    result = any_value(*this, fields, [&](const FieldValue& v) {
+    result = fields.any(fixed_field, path, [&](const FieldValue& v) {
       return std::any_of(values.begin(), values.end(),
                          [&](const ValuePattern& p) { return p.matches_value(v, fields); });
     });

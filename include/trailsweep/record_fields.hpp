@@ -41,6 +41,18 @@ class RecordFields {
   /// calls nothing; an explicit JSON null is visited as kNull.
   bool any(std::string_view path, const std::function<bool(const FieldValue&)>& visit);
 
+  /// any(path, visit) when fixed_field_id(path) is already known (rules
+  /// resolve it when loaded): a field the parser keeps is read directly,
+  /// without the path lookup or a std::function.
+  template <typename Visit>
+  bool any(int fixed_id, std::string_view path, Visit&& visit) {
+    if (fixed_id < 0) return any(path, visit);
+    FieldValue v;
+    v.kind = FieldValue::Kind::kString;
+    v.text = fixed_value(fixed_id);
+    return !v.text.empty() && visit(v);  // the parser keeps absent and null as empty
+  }
+
   /// True when `path` leads to at least one value that is not null.
   bool exists(std::string_view path);
 
