@@ -1,0 +1,97 @@
+// How fast the record reader skims CloudTrail files already in memory: the
+// part of a scan between inflate and the rules. Inflates the files first
+// (up to --mb MB of JSON), then times RecordParser::parse_native_document
+// over all of them, best of --rounds, on one thread. A steadier number than
+// a whole scan for work on the reader itself.
+//
+// --index-only times just the bitmap index (JsonStructure) over each file.
+//
+// Usage: trailsweep_skim_only [--mb N] [--rounds N] [--index-only] [FILE...]  (names also from stdin)
+// Prints: best seconds, records, ns/record, MB/s of JSON.
+#include <libdeflate.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "trailsweep/json_structure.hpp"
+#include "trailsweep/record_parser.hpp"
+
+int main(int argc, char** argv) {
+  std::size_t max_mb = 300;
+  int rounds = 5;
+  bool index_only = false;
+  std::vector<std::string> files;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--mb") == 0 && i + 1 < argc) {
+      max_mb = static_cast<std::size_t>(std::atol(argv[++i]));
+    } else if (std::strcmp(argv[i], "--index-only") == 0) {
+      index_only = true;
+    } else if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
+      rounds = std::atoi(argv[++i]);
+    } else {
+      files.emplace_back(argv[i]);
+    }
+  }
+  if (files.empty()) {
+    for (std::string line; std::getline(std::cin, line);) files.push_back(line);
+  }
+  libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+  std::vector<std::string> texts;
+  std::size_t total = 0;
+  for (const auto& name : files) {
+    if (total >= max_mb * 1000000) break;
+    std::ifstream f(name, std::ios::binary | std::ios::ate);
+    std::string in(static_cast<std::size_t>(f.tellg()), '\0');
+    f.seekg(0);
+    f.read(in.data(), static_cast<std::streamsize>(in.size()));
+    if (in.size() < 18) continue;
+    const auto* b = reinterpret_cast<const unsigned char*>(in.data());
+    std::size_t isize = b[in.size() - 4] | (b[in.size() - 3] << 8) | (b[in.size() - 2] << 16) |
+                        (static_cast<std::size_t>(b[in.size() - 1]) << 24);
+    std::string out(isize + trailsweep::kRecordPadding, '\0');
+    std::size_t got = 0;
+    if (libdeflate_gzip_decompress(d, in.data(), in.size(), out.data(), isize, &got) != LIBDEFLATE_SUCCESS) continue;
+    total += got;
+    texts.push_back(std::move(out));
+  }
+  libdeflate_free_decompressor(d);
+
+  trailsweep::RecordParser parser;
+  trailsweep::Event event;
+  trailsweep::JsonStructure index;
+  double best = 1e30;
+  std::int64_t records = 0, failed = 0;
+  for (int r = 0; r < rounds; ++r) {
+    records = 0;
+    failed = 0;
+    auto start = std::chrono::steady_clock::now();
+    for (const auto& t : texts) {
+      std::string_view text(t.data(), t.size() - trailsweep::kRecordPadding);
+      if (index_only) {
+        index.index(text);
+        records += index.ends_outside_string();
+        continue;
+      }
+      auto result = parser.parse_native_document(
+          text,
+          [&](std::int64_t, const trailsweep::ParseOutcome& o, trailsweep::Event&) {
+            ++records;
+            failed += !o.ok;
+          },
+          &event);
+      if (!result.complete) ++failed;
+    }
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::printf("%.3f s, %lld records (%lld not ok), %.0f ns/record, %.0f MB/s\n", best,
+              static_cast<long long>(records), static_cast<long long>(failed), best * 1e9 / double(records),
+              double(total) / 1e6 / best);
+  return 0;
+}
