@@ -80,12 +80,13 @@ void Scanner::deliver(EventSink& sink, RunSummary& summary) {
   ++summary.records;
   summary.first_event_ms = std::min(summary.first_event_ms, event_.time_ms);
   summary.last_event_ms = std::max(summary.last_event_ms, event_.time_ms);
-  // The principal table does not fit in cache: start loading its slot, let
-  // the sink work, then insert.
   const std::uint64_t principal_hash = PrincipalSet::hash(event_.principal);
   principals_.prefetch(principal_hash);
+  std::uint64_t& in_flight = principals_in_flight_[next_in_flight_];
+  if (in_flight != 0) principals_.insert_hash(in_flight);
+  in_flight = principal_hash;  // never 0 (PrincipalSet::hash)
+  next_in_flight_ = (next_in_flight_ + 1) % kPrincipalsInFlight;
   sink.on_event(event_);
-  principals_.insert_hash(principal_hash);
 }
 
 bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, EventSink& sink,
@@ -173,6 +174,14 @@ bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, Ev
   summary.merge(done);
   summary.merge(part);
   return true;
+}
+
+PrincipalSet Scanner::take_principals() {
+  for (std::uint64_t& h : principals_in_flight_) {
+    if (h != 0) principals_.insert_hash(h);
+    h = 0;
+  }
+  return std::move(principals_);
 }
 
 bool Scanner::accepted(const Event& ev) const {
