@@ -2,9 +2,13 @@
 // libdeflate on N threads, doing nothing with the output. The benchmark script
 // puts trailsweep's time next to this one.
 //
-// Usage: trailsweep_inflate_only [-j N] [FILE...]   (file names also from stdin)
+// --zlib inflates with zlib instead (the "zlib inflate only" row:
+// what a reader built on zlib could reach at best).
+//
+// Usage: trailsweep_inflate_only [-j N] [--zlib] [FILE...]   (file names also from stdin)
 // Prints: seconds, MB in, MB out.
 #include <libdeflate.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -19,9 +23,12 @@
 
 int main(int argc, char** argv) {
   unsigned jobs = std::thread::hardware_concurrency();
+  bool use_zlib = false;
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "-j") == 0 && i + 1 < argc) {
+    if (std::strcmp(argv[i], "--zlib") == 0) {
+      use_zlib = true;
+    } else if (std::strcmp(argv[i], "-j") == 0 && i + 1 < argc) {
       jobs = static_cast<unsigned>(std::atoi(argv[++i]));
     } else {
       files.emplace_back(argv[i]);
@@ -47,7 +54,22 @@ int main(int argc, char** argv) {
                           (static_cast<std::size_t>(b[in.size() - 1]) << 24);
       out.resize(isize);
       std::size_t got = 0;
-      if (libdeflate_gzip_decompress(d, in.data(), in.size(), out.data(), out.size(), &got) == LIBDEFLATE_SUCCESS) {
+      bool ok = false;
+      if (use_zlib) {
+        z_stream z{};
+        if (inflateInit2(&z, 16 + MAX_WBITS) == Z_OK) {
+          z.next_in = reinterpret_cast<Bytef*>(in.data());
+          z.avail_in = static_cast<uInt>(in.size());
+          z.next_out = reinterpret_cast<Bytef*>(out.data());
+          z.avail_out = static_cast<uInt>(out.size());
+          ok = inflate(&z, Z_FINISH) == Z_STREAM_END;
+          got = z.total_out;
+          inflateEnd(&z);
+        }
+      } else {
+        ok = libdeflate_gzip_decompress(d, in.data(), in.size(), out.data(), out.size(), &got) == LIBDEFLATE_SUCCESS;
+      }
+      if (ok) {
         in_total += in.size();
         out_total += got;
       }

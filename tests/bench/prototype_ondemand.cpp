@@ -1,0 +1,99 @@
+// The reference line, rebuilt so that it runs on the same machine as
+// trailsweep: libdeflate inflates each file whole, simdjson On-Demand reads
+// each record's eventName and nothing else, and records whose name is one of
+// the campaign's are counted. No principal, time, summary or rule: the least
+// any CloudTrail reader that looks at every record can do. The benchmark
+// script puts trailsweep's time next to it.
+//
+// Usage: trailsweep_prototype_ondemand [-j N] [FILE...]   (file names also from stdin)
+// Prints: seconds, records, matching records, implementation.
+#include <libdeflate.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace {
+
+constexpr std::array<std::string_view, 8> kPrefilter = {
+    "RunInstances",   "CreateCluster", "RegisterTaskDefinition", "CreateService",
+    "GetServiceQuota", "CreateUser",   "CreateAccessKey",        "CreateLoginProfile"};
+
+// On-Demand's kernel is the one this file was compiled for (the library's
+// builtin_implementation() names the library's own, not this one).
+#define TRAILSWEEP_STRINGIFY_IMPL(x) #x
+#define TRAILSWEEP_STRINGIFY(x) TRAILSWEEP_STRINGIFY_IMPL(x)
+constexpr const char* kKernel = TRAILSWEEP_STRINGIFY(SIMDJSON_BUILTIN_IMPLEMENTATION);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  unsigned jobs = std::thread::hardware_concurrency();
+  std::vector<std::string> files;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "-j") == 0 && i + 1 < argc) {
+      jobs = static_cast<unsigned>(std::atoi(argv[++i]));
+    } else {
+      files.emplace_back(argv[i]);
+    }
+  }
+  if (files.empty()) {
+    for (std::string line; std::getline(std::cin, line);) files.push_back(line);
+  }
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::uint64_t> records_total{0}, matches_total{0};
+  auto start = std::chrono::steady_clock::now();
+  auto work = [&] {
+    libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+    simdjson::ondemand::parser parser;
+    std::vector<char> in, out;
+    std::uint64_t records = 0, matches = 0;
+    for (std::size_t i; (i = next.fetch_add(1)) < files.size();) {
+      std::ifstream f(files[i], std::ios::binary | std::ios::ate);
+      in.resize(static_cast<std::size_t>(f.tellg()));
+      f.seekg(0);
+      f.read(in.data(), static_cast<std::streamsize>(in.size()));
+      if (in.size() < 18) continue;
+      const auto* b = reinterpret_cast<const unsigned char*>(in.data());
+      std::size_t isize = b[in.size() - 4] | (b[in.size() - 3] << 8) | (b[in.size() - 2] << 16) |
+                          (static_cast<std::size_t>(b[in.size() - 1]) << 24);
+      out.resize(isize + simdjson::SIMDJSON_PADDING);
+      std::size_t got = 0;
+      if (libdeflate_gzip_decompress(d, in.data(), in.size(), out.data(), isize, &got) != LIBDEFLATE_SUCCESS) continue;
+      simdjson::ondemand::document doc;
+      if (parser.iterate(out.data(), got, out.size()).get(doc)) continue;
+      simdjson::ondemand::array list;
+      if (doc["Records"].get_array().get(list)) continue;
+      for (auto element : list) {
+        simdjson::ondemand::object record;
+        if (element.get_object().get(record)) break;
+        ++records;
+        std::string_view name;
+        if (record["eventName"].get_string().get(name)) continue;
+        matches += std::find(kPrefilter.begin(), kPrefilter.end(), name) != kPrefilter.end();
+      }
+    }
+    records_total += records;
+    matches_total += matches;
+    libdeflate_free_decompressor(d);
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < jobs; ++t) threads.emplace_back(work);
+  for (auto& t : threads) t.join();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("%.3f %llu %llu %s\n", secs, static_cast<unsigned long long>(records_total.load()),
+              static_cast<unsigned long long>(matches_total.load()),
+              kKernel);
+  return 0;
+}
