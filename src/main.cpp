@@ -607,6 +607,17 @@ int run_rules_test(const RulesTestCli& cli, const char* argv0) {
 
 }  // namespace
 
+// A repeatable option takes one value each time it is given. CLI11 lets a
+// vector option take every word after it, so `scan --rules dir a/ b/` read
+// a/ as a second rule folder (a folder of logs holds no rules, so nothing
+// said so) and scanned only b/.
+void one_value_per_use(CLI::App& app) {
+  for (CLI::Option* option : app.get_options()) {
+    if (option->nonpositional()) option->allow_extra_args(false);
+  }
+  for (CLI::App* sub : app.get_subcommands({})) one_value_per_use(*sub);
+}
+
 int main(int argc, char** argv) {
   CLI::App app{
       "trailsweep: find multi-stage attacks (such as the 2025 EC2/ECS cryptomining campaign) in "
@@ -785,6 +796,7 @@ int main(int argc, char** argv) {
                        "Fail when a rule has no match case or no no-match case");
   rules_test->add_flag("-v,--verbose", rules_test_cli.verbose, "Also list the cases that passed and untested rules");
 
+  one_value_per_use(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

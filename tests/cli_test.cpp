@@ -79,6 +79,23 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(run_trailsweep("").exit_code, 2);
 }
 
+// Repeatable options take one value per use: the paths after --rules DIR
+// (or --account ID) are paths to scan, not more rule folders or accounts.
+// Putting the options after the paths must not change the report.
+TEST(Cli, PathsAfterARepeatableOptionAreScanned) {
+  const std::string paths = " testdata/exports testdata/archive";
+  for (const std::string options : {"--rules rules", "--rules rules --rules testdata/sigma-rules",
+                                    "--account 111122223333 --region us-east-1"}) {
+    auto before = run_trailsweep("scan --format json --no-summary --deterministic " + options + paths);
+    auto after = run_trailsweep("scan --format json --no-summary --deterministic" + paths + " " + options);
+    EXPECT_TRUE(before.out == after.out) << options << "\n" << before.out.substr(0, 400);
+    EXPECT_EQ(before.exit_code, after.exit_code) << options;
+    if (options.find("--account") == std::string::npos) {
+      EXPECT_NE(before.out.find("\"files\": 364"), std::string::npos) << options;
+    }
+  }
+}
+
 TEST(Cli, MissingPathIsAnInputError) {
   auto r = run_trailsweep("scan --no-summary testdata/does-not-exist");
   EXPECT_EQ(r.exit_code, 3);
