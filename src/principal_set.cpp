@@ -48,7 +48,7 @@ void PrincipalSet::to_estimate() {
   for (std::uint64_t h : slots_) {
     if (h != 0) add_to_estimate(h);
   }
-  std::vector<std::uint64_t>().swap(slots_);
+  decltype(slots_)().swap(slots_);
   size_ = 0;
 }
 
@@ -78,7 +78,7 @@ void PrincipalSet::insert_hash(std::uint64_t h) {
 }
 
 void PrincipalSet::grow() {
-  std::vector<std::uint64_t> old = std::move(slots_);
+  auto old = std::move(slots_);
   slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
   size_ = 0;
   for (std::uint64_t h : old) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "trailsweep/huge_page_allocator.hpp"
+
 namespace trailsweep {
 
 class PrincipalSet {
@@ -36,7 +38,7 @@ class PrincipalSet {
   void grow();
   void to_estimate();
   void add_to_estimate(std::uint64_t h);
-  std::vector<std::uint64_t> slots_;  // 0: empty
+  std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> slots_;  // 0: empty
   std::size_t size_ = 0;
   std::vector<std::uint8_t> registers_;  // HyperLogLog, once estimated
 };
