@@ -266,7 +266,10 @@ struct Member {
   std::size_t key_size;
   char kind;               // '"' string, '{' object, '[' array, 't'/'f'/'n' literal, '0' number
   std::size_t begin, end;  // string body, or the value's first and one-past-last byte
+                           // (kEndUnknown for an object or array until Walker::finish)
 };
+
+constexpr std::size_t kEndUnknown = 0;  // no value ends at byte 0
 
 // Walks objects member by member with the bitmap index, jumping over nested
 // values. It accepts only plain JSON it fully understands and returns npos
@@ -310,14 +313,13 @@ class Walker {
         return value_end + 1;
       }
       case '{':
-      case '[': {
-        const std::size_t close = index_.matching_close(p);
-        if (close == npos || t_[close] != (c == '{' ? '}' : ']')) return npos;
+      case '[':
+        // Its end is found when the callback has seen it: an object the
+        // caller walks anyway gives its end for free.
         m.kind = c;
         m.begin = p;
-        m.end = close + 1;
-        return close + 1;
-      }
+        m.end = kEndUnknown;
+        return p;
       case 't':
         return literal(p, "true", m);
       case 'f':
@@ -329,8 +331,25 @@ class Walker {
     }
   }
 
+  /// Sets the end of an object or array member (after the callback saw it
+  /// and did not walk it); false when its brackets do not match.
+  bool finish(Member& m) {
+    if (m.end != kEndUnknown) return true;
+    const char close_char = m.kind == '{' ? '}' : ']';
+    if (t_[m.begin + 1] == close_char) {  // {} and [], common in CloudTrail
+      m.end = m.begin + 2;
+      return true;
+    }
+    const std::size_t close = index_.matching_close(m.begin);
+    if (close == npos || t_[close] != close_char) return false;
+    m.end = close + 1;
+    return true;
+  }
+
   /// Calls on_member(m) for each member of the object whose '{' is at `open`;
-  /// returns the position of its '}', or npos.
+  /// returns the position of its '}', or npos. The callback may walk an
+  /// object member itself and set its end (one past its '}'), or call
+  /// finish(m) when it needs the end; otherwise it is found afterwards.
   template <typename OnMember>
   [[gnu::always_inline]] std::size_t members(std::size_t open, OnMember&& on_member) {
     std::size_t p = skip_space(open + 1);
@@ -339,6 +358,10 @@ class Walker {
     for (;;) {
       p = member(p, m);
       if (p == npos || !on_member(m)) return npos;
+      if (m.kind == '{' || m.kind == '[') {
+        if (!finish(m)) return npos;
+        p = m.end;
+      }
       if (t_[p] != ',' && t_[p] != '}') [[unlikely]] p = skip_space(p);
       if (at(p) == '}') return p;
       if (at(p) != ',') return npos;
@@ -408,23 +431,32 @@ inline bool keep_string(const Member& m, const char* text, std::string_view& out
 
 inline std::string_view key_of(const Member& m) { return {m.key, m.key_size}; }
 
-bool skim_identity(Walker& w, const char* text, std::size_t open, Event* ev) {
+// Walks the userIdentity object at `open`; returns the position of its '}',
+// or npos.
+std::size_t skim_identity(Walker& w, const char* text, std::size_t open, Event* ev) {
   UserIdentity& id = ev->identity;
-  return w.members(open, [&](const Member& m) {
+  // Walks the object member `m` with on_member and sets its end.
+  auto walk = [&w](Member& m, auto&& on_member) {
+    const std::size_t close = w.members(m.begin, on_member);
+    if (close == Walker::npos) return false;
+    m.end = close + 1;
+    return true;
+  };
+  return w.members(open, [&](Member& m) {
     const IdKey k = classify_identity_key(key_of(m));
     if (auto field = identity_string_field(k)) return keep_string(m, text, id.*field);
     if (k != IdKey::kSessionContext || m.kind != '{') return true;
-    return w.members(m.begin, [&](const Member& m2) {
+    return walk(m, [&](Member& m2) {
       if (m2.kind != '{') return true;
       const std::string_view key2 = key_of(m2);
       if (key2 == "sessionIssuer") {
-        return w.members(m2.begin, [&](const Member& m3) {
+        return walk(m2, [&](const Member& m3) {
           auto f = issuer_string_field(key_of(m3));
           return !f || keep_string(m3, text, id.*f);
-        }) != Walker::npos;
+        });
       }
       if (key2 == "attributes") {
-        return w.members(m2.begin, [&](const Member& m3) {
+        return walk(m2, [&](const Member& m3) {
           const std::string_view key3 = key_of(m3);
           if (key3 == "mfaAuthenticated") {
             if (m3.kind == 't' || m3.kind == 'f') {  // real records use the string "false"
@@ -435,24 +467,30 @@ bool skim_identity(Walker& w, const char* text, std::size_t open, Event* ev) {
           }
           if (key3 == "creationDate") return keep_string(m3, text, id.session_creation_date);
           return true;
-        }) != Walker::npos;
+        });
       }
       return true;
-    }) != Walker::npos;
-  }) != Walker::npos;
+    });
+  });
 }
 
 // Reads the record object whose '{' is at `open` into `ev`. Returns the
 // position of its '}', or npos when it needs the full parser.
 std::size_t skim_record(Walker& w, const char* text, std::size_t open, Event* ev, ParseOutcome& out) {
   bool have_time = false, digest_keys = false, overflow = false;
-  const std::size_t close = w.members(open, [&](const Member& m) {
+  const std::size_t close = w.members(open, [&](Member& m) {
+    const TopKey k = classify_top_key(key_of(m));
+    if (k == TopKey::kUserIdentity && m.kind == '{') {  // non-objects are ignored, as by the DOM
+      const std::size_t identity_close = skim_identity(w, text, m.begin, ev);
+      if (identity_close == Walker::npos) return false;
+      m.end = identity_close + 1;
+    }
+    if (!w.finish(m)) return false;  // the raw member needs the value's end
     if (ev->raw_member_count < Event::kMaxRawMembers) {
       ev->raw_members[ev->raw_member_count++] = {key_of(m), std::string_view(text + m.begin, m.end - m.begin), m.kind};
     } else {
       overflow = true;
     }
-    const TopKey k = classify_top_key(key_of(m));
     if (k == TopKey::kOther) return true;
     if (auto field = top_string_field(k)) {
       if (!keep_string(m, text, ev->*field)) return false;
@@ -469,8 +507,6 @@ std::size_t skim_record(Walker& w, const char* text, std::size_t open, Event* ev
           ev->has_read_only = true;
         }
         return true;
-      case TopKey::kUserIdentity:
-        return m.kind != '{' || skim_identity(w, text, m.begin, ev);  // non-objects are ignored, as by the DOM
       case TopKey::kDigest:
         digest_keys = true;
         return true;
