@@ -13,30 +13,17 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_inputs.hpp"
+
 int main(int argc, char** argv) {
-  unsigned jobs = std::thread::hardware_concurrency();
-  bool use_zlib = false;
-  std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--zlib") == 0) {
-      use_zlib = true;
-    } else if (std::strcmp(argv[i], "-j") == 0 && i + 1 < argc) {
-      jobs = static_cast<unsigned>(std::atoi(argv[++i]));
-    } else {
-      files.emplace_back(argv[i]);
-    }
-  }
-  if (files.empty()) {
-    for (std::string line; std::getline(std::cin, line);) files.push_back(line);
-  }
+  const auto args = trailsweep::bench::parse_args(argc, argv, {"-j"});
+  const auto jobs = static_cast<unsigned>(args.number("-j", std::thread::hardware_concurrency()));
+  const bool use_zlib = args.has("--zlib");
+  const std::vector<std::string>& files = args.files;
   std::atomic<std::size_t> next{0};
   std::atomic<std::uint64_t> in_total{0}, out_total{0};
   auto start = std::chrono::steady_clock::now();
@@ -44,14 +31,8 @@ int main(int argc, char** argv) {
     libdeflate_decompressor* d = libdeflate_alloc_decompressor();
     std::vector<char> in, out;
     for (std::size_t i; (i = next.fetch_add(1)) < files.size();) {
-      std::ifstream f(files[i], std::ios::binary | std::ios::ate);
-      in.resize(static_cast<std::size_t>(f.tellg()));
-      f.seekg(0);
-      f.read(in.data(), static_cast<std::streamsize>(in.size()));
-      if (in.size() < 18) continue;
-      const auto* b = reinterpret_cast<const unsigned char*>(in.data());
-      std::size_t isize = b[in.size() - 4] | (b[in.size() - 3] << 8) | (b[in.size() - 2] << 16) |
-                          (static_cast<std::size_t>(b[in.size() - 1]) << 24);
+      const std::size_t isize = trailsweep::bench::read_gzip_file(files[i], in);
+      if (isize == 0) continue;
       out.resize(isize);
       std::size_t got = 0;
       bool ok = false;

@@ -20,14 +20,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <iostream>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "bench_inputs.hpp"
 
 namespace {
 
@@ -88,21 +86,10 @@ std::size_t read_fields(simdjson::ondemand::object record) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  unsigned jobs = std::thread::hardware_concurrency();
-  bool fields = false;
-  std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--fields") == 0) {
-      fields = true;
-    } else if (std::strcmp(argv[i], "-j") == 0 && i + 1 < argc) {
-      jobs = static_cast<unsigned>(std::atoi(argv[++i]));
-    } else {
-      files.emplace_back(argv[i]);
-    }
-  }
-  if (files.empty()) {
-    for (std::string line; std::getline(std::cin, line);) files.push_back(line);
-  }
+  const auto args = trailsweep::bench::parse_args(argc, argv, {"-j"});
+  const auto jobs = static_cast<unsigned>(args.number("-j", std::thread::hardware_concurrency()));
+  const bool fields = args.has("--fields");
+  const std::vector<std::string>& files = args.files;
   std::atomic<std::size_t> next{0};
   std::atomic<std::uint64_t> records_total{0}, matches_total{0};
   auto start = std::chrono::steady_clock::now();
@@ -112,14 +99,8 @@ int main(int argc, char** argv) {
     std::vector<char> in, out;
     std::uint64_t records = 0, matches = 0;
     for (std::size_t i; (i = next.fetch_add(1)) < files.size();) {
-      std::ifstream f(files[i], std::ios::binary | std::ios::ate);
-      in.resize(static_cast<std::size_t>(f.tellg()));
-      f.seekg(0);
-      f.read(in.data(), static_cast<std::streamsize>(in.size()));
-      if (in.size() < 18) continue;
-      const auto* b = reinterpret_cast<const unsigned char*>(in.data());
-      std::size_t isize = b[in.size() - 4] | (b[in.size() - 3] << 8) | (b[in.size() - 2] << 16) |
-                          (static_cast<std::size_t>(b[in.size() - 1]) << 24);
+      const std::size_t isize = trailsweep::bench::read_gzip_file(files[i], in);
+      if (isize == 0) continue;
       out.resize(isize + simdjson::SIMDJSON_PADDING);
       std::size_t got = 0;
       if (libdeflate_gzip_decompress(d, in.data(), in.size(), out.data(), isize, &got) != LIBDEFLATE_SUCCESS) continue;

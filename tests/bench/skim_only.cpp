@@ -13,48 +13,26 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <iostream>
 #include <string>
 #include <vector>
 
+#include "bench_inputs.hpp"
 #include "trailsweep/json_structure.hpp"
 #include "trailsweep/record_parser.hpp"
 
 int main(int argc, char** argv) {
-  std::size_t max_mb = 300;
-  int rounds = 5;
-  bool index_only = false;
-  std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--mb") == 0 && i + 1 < argc) {
-      max_mb = static_cast<std::size_t>(std::atol(argv[++i]));
-    } else if (std::strcmp(argv[i], "--index-only") == 0) {
-      index_only = true;
-    } else if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
-      rounds = std::atoi(argv[++i]);
-    } else {
-      files.emplace_back(argv[i]);
-    }
-  }
-  if (files.empty()) {
-    for (std::string line; std::getline(std::cin, line);) files.push_back(line);
-  }
+  const auto args = trailsweep::bench::parse_args(argc, argv, {"--mb", "--rounds"});
+  const auto max_mb = static_cast<std::size_t>(args.number("--mb", 300));
+  const auto rounds = static_cast<int>(args.number("--rounds", 5));
+  const bool index_only = args.has("--index-only");
   libdeflate_decompressor* d = libdeflate_alloc_decompressor();
   std::vector<std::string> texts;
   std::size_t total = 0;
-  for (const auto& name : files) {
+  std::vector<char> in;
+  for (const auto& name : args.files) {
     if (total >= max_mb * 1000000) break;
-    std::ifstream f(name, std::ios::binary | std::ios::ate);
-    std::string in(static_cast<std::size_t>(f.tellg()), '\0');
-    f.seekg(0);
-    f.read(in.data(), static_cast<std::streamsize>(in.size()));
-    if (in.size() < 18) continue;
-    const auto* b = reinterpret_cast<const unsigned char*>(in.data());
-    std::size_t isize = b[in.size() - 4] | (b[in.size() - 3] << 8) | (b[in.size() - 2] << 16) |
-                        (static_cast<std::size_t>(b[in.size() - 1]) << 24);
+    const std::size_t isize = trailsweep::bench::read_gzip_file(name, in);
+    if (isize == 0) continue;
     std::string out(isize + trailsweep::kRecordPadding, '\0');
     std::size_t got = 0;
     if (libdeflate_gzip_decompress(d, in.data(), in.size(), out.data(), isize, &got) != LIBDEFLATE_SUCCESS) continue;
