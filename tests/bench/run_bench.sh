@@ -6,6 +6,10 @@
 #
 #   tests/bench/run_bench.sh [ARCHIVE_DIR] [SIZE_MB] [PRINCIPALS]
 #
+# The issue's DuckDB row runs when TRAILSWEEP_BENCH_DUCKDB names a folder with
+# DuckDB's Node.js package in it (npm install --prefix DIR @duckdb/node-api;
+# DuckDB is not packaged for Debian 12); otherwise that row says how.
+#
 # Builds the release preset if needed and generates the archive (deterministic)
 # if ARCHIVE_DIR has none. Needs: python3, jq, gzip, GNU time.
 set -euo pipefail
@@ -79,6 +83,12 @@ for f in sys.argv[1:]:
         if r.get("eventName") in ("RunInstances","CreateCluster") or r.get("errorCode")=="Client.DryRunOperation": n+=1
 print(n)'
 read py_s _ <<< "$(measure_once sh -c "xargs -P $jobs -n 256 python3 -c '$py' < '$list'")"
+duck_row="| DuckDB \`read_json\` record count, $jobs threads | not run: set TRAILSWEEP_BENCH_DUCKDB (see the script) | |"
+if [ -n "${TRAILSWEEP_BENCH_DUCKDB:-}" ] && command -v node >/dev/null; then
+  read duck_s _ <<< "$(measure node "$root/tests/bench/duckdb_count.cjs" "$TRAILSWEEP_BENCH_DUCKDB" \
+                       "$archive/AWSLogs/**/*.json.gz" "$jobs")"
+  duck_row="| DuckDB \`read_json\` record count, $jobs threads | ${duck_s} s | RATIO_DUCK |"
+fi
 tenth=$((nfiles / 10 + 1))
 head -n "$tenth" "$list" > "$list.10"
 read jq_s _ <<< "$(measure_once sh -c "xargs zcat < '$list.10' | jq -c '.Records[] | select(.eventName==\"RunInstances\" or .errorCode==\"Client.DryRunOperation\")'")"
@@ -97,6 +107,8 @@ echo "| trailsweep scan, shipped rules only, -j $jobs | ${tsc_s} s | $(ratio "$t
 echo "| trailsweep scan, one rule that never matches (reading alone), -j $jobs | ${tsr_s} s | $(ratio "$tsr_s") |"
 echo "| zlib inflate only, $jobs threads | ${zlib_s} s | $(ratio "$zlib_s") |"
 echo "| \`gzip -dc\` only, $jobs processes | ${gz_s} s | $(ratio "$gz_s") |"
+[ -n "${duck_s:-}" ] && duck_row=${duck_row/RATIO_DUCK/$(ratio "$duck_s")}
+echo "$duck_row"
 echo "| Python gzip+json filter, $jobs processes | ${py_s} s | $(ratio "$py_s") |"
 echo "| \`zcat \| jq\` filter (10% subset, scaled) | ~${jq_scaled} s | ~$(ratio "$jq_scaled") |"
 echo
