@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -16,6 +17,18 @@ namespace trailsweep {
 namespace {
 // ASCII folding, inline: this runs for every byte a rule compares.
 inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+// How common a byte is in CloudTrail JSON, most common first (roughly: JSON
+// punctuation, digits of ids and times, then letters by English frequency);
+// bytes not listed are rare. Only the order matters: a `contains` value is
+// searched for by its rarest byte, so that few places need a full compare.
+constexpr std::string_view kCommonBytes =
+    "\",:-.0123456789eatsoinrlcdmu/_pgAhEbSTIRyfwCNOkDLvMPUGx{}[]BHFjqzKVWXYJQZ";
+
+std::size_t commonness(char c) {
+  const std::size_t at = kCommonBytes.find(c);
+  return at == std::string_view::npos ? 0 : kCommonBytes.size() - at;
+}
 }  // namespace
 
 Glob Glob::parse(std::string_view v, bool cased) {
@@ -39,6 +52,7 @@ Glob Glob::parse(std::string_view v, bool cased) {
       g.segments_.back().any.push_back(false);
     }
   }
+  g.choose_anchors();
   return g;
 }
 
@@ -50,7 +64,45 @@ Glob Glob::literal(std::string_view text, bool cased) {
     g.segments_.back().text.push_back(cased ? c : lower(c));
     g.segments_.back().any.push_back(false);
   }
+  g.choose_anchors();
   return g;
+}
+
+void Glob::choose_anchors() {
+  for (Segment& s : segments_) {
+    s.anchor = std::string::npos;
+    for (std::size_t k = 0; k < s.text.size(); ++k) {
+      if (s.any[k]) continue;
+      if (s.anchor == std::string::npos || commonness(s.text[k]) < commonness(s.text[s.anchor])) s.anchor = k;
+    }
+  }
+}
+
+// The first position in [from, to) holding the segment's anchor byte (either
+// case when the glob ignores case and it is a letter), or npos. Eight bytes a
+// step: OR-ing 0x20 into each byte folds exactly 'X' onto 'x' (and nothing
+// else onto a lower-case letter), and the lowest zero byte of the XOR with the
+// anchor is found with the usual borrow trick (exact for the lowest one).
+std::size_t Glob::find_anchor(const Segment& s, std::string_view text, std::size_t from, std::size_t to) const {
+  const auto anchor = static_cast<unsigned char>(s.text[s.anchor]);
+  const unsigned char fold = !cased_ && anchor >= 'a' && anchor <= 'z' ? 0x20 : 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  std::size_t i = from;
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+    const std::uint64_t pattern = anchor * kOnes, folds = fold * kOnes;
+    for (; i + 8 <= to; i += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p + i, 8);
+      const std::uint64_t v = (word | folds) ^ pattern;
+      const std::uint64_t zero = (v - kOnes) & ~v & kHighs;
+      if (zero) return i + static_cast<std::size_t>(std::countr_zero(zero)) / 8;
+    }
+  }
+  for (; i < to; ++i) {
+    if (static_cast<unsigned char>(p[i] | fold) == anchor) return i;
+  }
+  return std::string_view::npos;
 }
 
 Glob Glob::with_wildcards(bool leading, bool trailing) const {
@@ -109,22 +161,23 @@ bool Glob::matches(std::string_view text) const {
   std::size_t end = text.size() - last.text.size();
   for (std::size_t i = 1; i + 1 < segments_.size(); ++i) {
     const Segment& s = segments_[i];
+    if (pos + s.text.size() > end) return false;
+    const std::size_t last_start = end - s.text.size();
     bool found = false;
-    // `contains` runs over whole request objects: skip to where the
-    // segment's first character occurs before comparing the rest.
-    const bool first_fixed = !s.text.empty() && !s.any[0];
-    const char head = first_fixed ? s.text[0] : 0;
-    while (pos + s.text.size() <= end) {
-      if (first_fixed) {
-        const std::size_t last_start = end - s.text.size();
-        while (pos <= last_start && (cased_ ? text[pos] : lower(text[pos])) != head) ++pos;
-        if (pos > last_start) break;
+    if (s.anchor == std::string::npos) {  // all '?' (or empty): any place with room
+      found = true;
+    } else {
+      // `contains` runs over whole request objects: jump from one place
+      // holding the anchor byte to the next, leftmost first.
+      for (std::size_t at = pos + s.anchor; at <= last_start + s.anchor; ++at) {
+        at = find_anchor(s, text, at, last_start + s.anchor + 1);
+        if (at == std::string_view::npos) break;
+        if (segment_at(s, text, at - s.anchor)) {
+          pos = at - s.anchor;
+          found = true;
+          break;
+        }
       }
-      if (segment_at(s, text, pos)) {
-        found = true;
-        break;
-      }
-      ++pos;
     }
     if (!found) return false;
     pos += s.text.size();

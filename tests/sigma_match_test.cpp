@@ -41,6 +41,46 @@ TEST(Glob, WildcardsEscapesAndCase) {
   EXPECT_FALSE(Glob::parse("", false).matches("x"));
 }
 
+// Glob against a plain dynamic-programming matcher over random texts and
+// patterns: middle segments are searched for by their rarest byte a word at
+// a time, and no match may be lost or invented whatever the case, the '?'s,
+// the number of segments or where the anchor falls against the 8-byte steps.
+TEST(Glob, AgreesWithAReferenceMatcherOnRandomInput) {
+  auto reference = [](std::string_view text, std::string_view pattern, bool cased) {
+    auto fold = [&](char c) { return cased || c < 'A' || c > 'Z' ? c : static_cast<char>(c + 32); };
+    // can[i][j]: text[i..] matches pattern[j..]
+    std::vector<std::vector<char>> can(text.size() + 1, std::vector<char>(pattern.size() + 1, 0));
+    can[text.size()][pattern.size()] = 1;
+    for (std::size_t i = text.size() + 1; i-- > 0;) {
+      for (std::size_t j = pattern.size(); j-- > 0;) {
+        if (pattern[j] == '*') {
+          can[i][j] = can[i][j + 1] || (i < text.size() && can[i + 1][j]);
+        } else if (i < text.size() && (pattern[j] == '?' || fold(pattern[j]) == fold(text[i]))) {
+          can[i][j] = can[i + 1][j + 1];
+        }
+      }
+    }
+    return can[0][0] == 1;
+  };
+  std::mt19937 rng(20261126);
+  const std::string text_bytes = "aAxXr.bB\"z";
+  const std::string pattern_bytes = "aAxXr.z?**";
+  int matched = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(rng() % 48, ' '), pattern(rng() % 9, ' ');
+    for (char& c : text) c = text_bytes[rng() % text_bytes.size()];
+    for (char& c : pattern) c = pattern_bytes[rng() % pattern_bytes.size()];
+    if (rng() % 2) pattern = "*" + pattern + "*";  // a contains
+    const bool cased = rng() % 4 == 0;
+    const bool expected = reference(text, pattern, cased);
+    matched += expected;
+    ASSERT_EQ(Glob::parse(pattern, cased).matches(text), expected)
+        << "pattern '" << pattern << "' text '" << text << "' cased " << cased;
+  }
+  EXPECT_GT(matched, 2000);  // both outcomes are well exercised
+  EXPECT_LT(matched, 18000);
+}
+
 TEST(SigmaMatch, PlainValuesAreCaseInsensitiveAndListsAreOr) {
   EXPECT_TRUE(rule_matches(rule("    eventName: registertaskdefinition"), kTaskDef));
   EXPECT_TRUE(rule_matches(rule("    eventName: [CreateCluster, RegisterTaskDefinition]"), kTaskDef));

@@ -39,8 +39,13 @@ class Glob {
     std::string text;  // lower-cased unless cased; '?' positions in `any`
     std::vector<bool> any;
     bool has_any = false;  // some '?': compared byte by byte with `any`
+    // The byte of `text` least common in CloudTrail JSON (no '?'): a middle
+    // segment is searched for by it, a word at a time (see find_anchor).
+    std::size_t anchor = std::string::npos;
   };
   bool segment_at(const Segment& s, std::string_view text, std::size_t pos) const;
+  void choose_anchors();
+  std::size_t find_anchor(const Segment& s, std::string_view text, std::size_t from, std::size_t to) const;
   std::vector<Segment> segments_;  // split at '*'
   bool cased_ = false;
 };
