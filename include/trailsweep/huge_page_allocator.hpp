@@ -1,6 +1,6 @@
 #pragma once
-// HugePageAllocator: for the few big tables that every record hits at a
-// random place (the principal count, the detector's actor index). Spread over
+// HugePageAllocator: for a big table that every record hits at a random
+// place (the distinct-principal count, PrincipalSet). Spread over
 // 4 KB pages, a 16 MB table misses the TLB on nearly every access, and under
 // a hypervisor each miss is a two-level page walk: perf put 4% of a scan on
 // the prefetch into the principal table alone. Blocks of 2 MB and more are
