@@ -122,12 +122,17 @@ RuleSet::RuleSet(std::vector<Rule> rules, std::vector<int> correlation_order)
     : rules_(std::move(rules)), correlation_order_(std::move(correlation_order)) {
   const std::size_t n = rules_.size();
   capture_.resize(n);
+  identity_types_.resize(n);
   referenced_by_.resize(n);
   reports_.assign(n, true);
   for (std::size_t i = 0; i < n; ++i) {
     const Rule& r = rules_[i];
     if (!r.is_correlation) {
       ++detection_count_;
+      const Constraint types = node_constraint(r.detection.condition, r.detection, "userIdentity.type");
+      if (types && types->prefixes.empty() && !types->exact.empty()) {
+        identity_types_[i].assign(types->exact.begin(), types->exact.end());
+      }
       Constraint names = node_constraint(r.detection.condition, r.detection, "eventName");
       int idx = static_cast<int>(i);
       if (names) {
@@ -212,13 +217,34 @@ void RuleSet::candidates(std::string_view event_source, std::string_view event_n
   out->erase(std::unique(out->begin(), out->end()), out->end());
 }
 
+namespace {
+
+// Whether `value` equals one of `lowered` (lower-case) ignoring ASCII case.
+bool one_of_ignoring_case(const std::vector<std::string>& lowered, std::string_view value) {
+  for (const std::string& candidate : lowered) {
+    if (candidate.size() != value.size()) continue;
+    bool same = true;
+    for (std::size_t k = 0; k < value.size() && same; ++k) {
+      const char c = value[k];
+      same = ((c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c) == candidate[k];
+    }
+    if (same) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void RuleSet::match_candidates(const std::vector<int>& candidates, RecordFields& fields,
                                std::vector<int>* hits) const {
+  static const int kIdentityType = RecordFields::fixed_field_id("userIdentity.type");
   // Each selection is evaluated at most once per rule (a condition may name
   // it twice); rules rarely have more than a few, so the memo is on the stack.
   constexpr std::size_t kStackSelections = 64;
   std::vector<signed char> spill;
   for (int idx : candidates) {
+    const std::vector<std::string>& types = identity_types_[static_cast<std::size_t>(idx)];
+    if (!types.empty() && !one_of_ignoring_case(types, fields.fixed_value(kIdentityType))) continue;
     const Detection& d = rules_[static_cast<std::size_t>(idx)].detection;
     signed char on_stack[kStackSelections];
     signed char* memo = on_stack;

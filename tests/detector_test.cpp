@@ -338,3 +338,66 @@ TEST(DetectorCaps, CliReportsEvictionsAndExitsThree) {
 
 }  // namespace
 }  // namespace trailsweep
+
+namespace trailsweep {
+namespace {
+
+// Rules that name no eventName but need a userIdentity.type are skipped for
+// other types without being evaluated; that skip must never lose a match
+// (types compare ignoring case, like the rule's own check) and must not be
+// derived from a negated or an or-ed selection.
+TEST(RuleSet, RulesNeedingAnIdentityTypeAreSkippedForOtherTypesOnly) {
+  auto rules = testing::rules_from(R"(title: Root use
+name: root_use
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection_usertype: {userIdentity.type: Root}
+  selection_eventtype: {eventType: AwsServiceEvent}
+  condition: selection_usertype and not selection_eventtype
+level: high
+---
+title: Lower-case in the rule
+name: lower_case
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {userIdentity.type: iamuser}
+  condition: sel
+level: low
+---
+title: Not root
+name: not_root
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {userIdentity.type: Root}
+  condition: not sel
+level: low
+---
+title: Root or a name
+name: root_or_name
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {userIdentity.type: Root}
+  other: {userAgent: Boto3/1.40.61}
+  condition: sel or other
+level: low
+)");
+  ASSERT_TRUE(rules);
+  EXPECT_EQ(rules->required_identity_types(rules->find("root_use")), std::vector<std::string>{"root"});
+  EXPECT_EQ(rules->required_identity_types(rules->find("lower_case")), std::vector<std::string>{"iamuser"});
+  EXPECT_TRUE(rules->required_identity_types(rules->find("not_root")).empty());
+  EXPECT_TRUE(rules->required_identity_types(rules->find("root_or_name")).empty());
+
+  std::string root = ct_record("2025-11-02T10:00:00Z", "ListBuckets", "root");
+  root.replace(root.find("\"IAMUser\""), 9, "\"Root\"");
+  const std::string iam_user = ct_record("2025-11-02T10:00:01Z", "ListBuckets", "alice");
+  auto names = [&](const std::string& record) {
+    std::set<std::string> out;
+    for (const Finding& f : testing::evaluate(*rules, {record}).findings) out.insert(f.rule_name);
+    return out;
+  };
+  EXPECT_EQ(names(root), (std::set<std::string>{"root_use", "root_or_name"}));
+  EXPECT_EQ(names(iam_user), (std::set<std::string>{"lower_case", "not_root", "root_or_name"}));
+}
+
+}  // namespace
+}  // namespace trailsweep

@@ -54,6 +54,14 @@ class RuleSet {
     return !referenced_by(i).empty() || r.extras.context || !r.extras.ioc.empty() ||
            !r.extras.links.empty();
   }
+  /// The userIdentity.type values (lower-cased) detection rule `i` needs,
+  /// when its condition names some (aws_root_account_usage: "root"); empty
+  /// when any type may match. match_candidates() skips the rule for other
+  /// types without evaluating it: such rules name no eventName and would
+  /// otherwise be evaluated on every record.
+  const std::vector<std::string>& required_identity_types(int i) const {
+    return identity_types_[static_cast<std::size_t>(i)];
+  }
   /// Could some rule match an event with this source and name? (hot-path prefilter)
   bool may_match(std::string_view event_source, std::string_view event_name) const;
 
@@ -68,6 +76,7 @@ class RuleSet {
   std::vector<std::pair<std::string, int>> by_name_prefix_;      // lower-cased prefix
   std::unordered_map<std::string, std::vector<int>> by_source_;  // lower-cased eventSource
   std::vector<int> always_;
+  std::vector<std::vector<std::string>> identity_types_;
   std::vector<std::vector<std::string>> capture_;
   std::vector<std::vector<int>> referenced_by_;
   std::vector<bool> reports_;
