@@ -108,12 +108,20 @@ Constraint node_constraint(const ConditionNode& n, const Detection& d, std::stri
 }
 
 // ASCII only, inline: std::tolower is a locale-aware library call per byte.
+inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
 void lower_into(std::string_view in, std::string& out) {
   out.resize(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    out[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-  }
+  for (std::size_t i = 0; i < in.size(); ++i) out[i] = ascii_lower(in[i]);
+}
+
+// Whether `value` equals one of `lowered` (lower-case) ignoring ASCII case.
+bool one_of_ignoring_case(const std::vector<std::string>& lowered, std::string_view value) {
+  return std::any_of(lowered.begin(), lowered.end(), [&](const std::string& candidate) {
+    return candidate.size() == value.size() &&
+           std::equal(value.begin(), value.end(), candidate.begin(),
+                      [](char v, char c) { return ascii_lower(v) == c; });
+  });
 }
 
 }  // namespace
@@ -216,24 +224,6 @@ void RuleSet::candidates(std::string_view event_source, std::string_view event_n
   std::sort(out->begin(), out->end());
   out->erase(std::unique(out->begin(), out->end()), out->end());
 }
-
-namespace {
-
-// Whether `value` equals one of `lowered` (lower-case) ignoring ASCII case.
-bool one_of_ignoring_case(const std::vector<std::string>& lowered, std::string_view value) {
-  for (const std::string& candidate : lowered) {
-    if (candidate.size() != value.size()) continue;
-    bool same = true;
-    for (std::size_t k = 0; k < value.size() && same; ++k) {
-      const char c = value[k];
-      same = ((c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c) == candidate[k];
-    }
-    if (same) return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 void RuleSet::match_candidates(const std::vector<int>& candidates, RecordFields& fields,
                                std::vector<int>* hits) const {

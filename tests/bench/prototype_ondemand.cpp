@@ -47,8 +47,9 @@ bool event_string_key(std::string_view key) {
   return std::find(kKeys.begin(), kKeys.end(), key) != kKeys.end();
 }
 
-// Sums the lengths of the string values of `object` (and, one level down, of
-// the objects named in `descend`), so that the compiler cannot drop the reads.
+// Sums the lengths of the string values of `object` and, `depth` levels
+// down, of its sessionContext, sessionIssuer and attributes objects (what the
+// skim reads of userIdentity), so that the compiler cannot drop the reads.
 std::size_t read_strings(simdjson::ondemand::object object, int depth) {
   std::size_t sum = 0;
   for (auto field : object) {
