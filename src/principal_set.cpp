@@ -97,13 +97,61 @@ void PrincipalSet::merge(const PrincipalSet& other) {
   }
 }
 
-std::size_t PrincipalSet::size() const {
-  if (!estimated()) return size_;
+bool PrincipalSet::contains(std::uint64_t h) const {
+  if (h == 0) h = 1;
+  if (slots_.empty()) return false;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    if (slots_[i] == h) return true;
+    if (slots_[i] == 0) return false;
+  }
+}
+
+PrincipalSet::Count PrincipalSet::count_union(std::span<const PrincipalSet* const> sets) {
+  const bool any_estimated = std::any_of(sets.begin(), sets.end(), [](const PrincipalSet* s) { return s->estimated(); });
+  if (any_estimated) {
+    PrincipalSet all;
+    all.registers_.assign(std::size_t{1} << kPrecision, 0);
+    for (const PrincipalSet* s : sets) all.merge(*s);
+    return {all.size(), true};
+  }
+  // A hash counts in the first set that holds it. Lookups into the earlier
+  // (cache-sized many times over) tables are issued kAhead hashes early.
+  constexpr std::size_t kAhead = 16;
+  Count count;
+  for (std::size_t w = 0; w < sets.size(); ++w) {
+    const auto& slots = sets[w]->slots_;
+    if (w == 0) {
+      count.size += sets[w]->size_;
+      continue;
+    }
+    auto prefetch_earlier = [&](std::uint64_t h) {
+      for (std::size_t v = 0; v < w; ++v) sets[v]->prefetch(h);
+    };
+    const std::size_t n = slots.size();
+    for (std::size_t i = 0; i < std::min(n, kAhead); ++i) {
+      if (slots[i] != 0) prefetch_earlier(slots[i]);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n && slots[i + kAhead] != 0) prefetch_earlier(slots[i + kAhead]);
+      const std::uint64_t h = slots[i];
+      if (h == 0) continue;
+      bool seen = false;
+      for (std::size_t v = 0; v < w && !seen; ++v) seen = sets[v]->contains(h);
+      count.size += !seen;
+    }
+  }
+  return count;
+}
+
+std::size_t PrincipalSet::size() const { return estimated() ? estimate(registers_) : size_; }
+
+std::size_t PrincipalSet::estimate(const std::vector<std::uint8_t>& registers) {
   // HyperLogLog (Flajolet et al. 2007) with the small-range correction.
-  const double m = static_cast<double>(registers_.size());
+  const double m = static_cast<double>(registers.size());
   double sum = 0;
   std::size_t zeros = 0;
-  for (std::uint8_t r : registers_) {
+  for (std::uint8_t r : registers) {
     sum += std::ldexp(1.0, -r);
     if (r == 0) ++zeros;
   }

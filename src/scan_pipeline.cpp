@@ -83,11 +83,11 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
   SinkScanResult result;
   result.interrupted = interrupted.load();
   std::vector<std::pair<std::size_t, Diagnostic>> errors;
-  PrincipalSet principals;
+  std::vector<const PrincipalSet*> principals;
   for (Worker& w : workers) {
     result.summary.merge(w.summary);
     for (auto& e : w.errors) errors.push_back(std::move(e));
-    principals.merge(w.principals);
+    principals.push_back(&w.principals);
     result.sinks.push_back(std::move(w.sink));
   }
   std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -96,8 +96,9 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
     if (result.summary.errors.size() >= RunSummary::kMaxErrorsKept) break;
     result.summary.errors.push_back(std::move(d));
   }
-  result.summary.principals = principals.size();
-  result.summary.principals_estimated = principals.estimated();
+  const PrincipalSet::Count principal_count = PrincipalSet::count_union(principals);
+  result.summary.principals = principal_count.size;
+  result.summary.principals_estimated = principal_count.estimated;
   return result;
 }
 

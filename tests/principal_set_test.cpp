@@ -20,6 +20,26 @@ TEST(PrincipalSet, CountsDistinctKeysThroughGrowthAndMerge) {
   EXPECT_EQ(a.size(), 150000u);
 }
 
+TEST(PrincipalSet, CountsTheUnionOfWorkerSetsWithoutMergingThem) {
+  // Three workers' sets that overlap in every way (only in a, a and b, b and
+  // c, all three), one empty: each principal counts once.
+  auto key = [](int i) { return "arn:aws:sts::111122223333:assumed-role/app/session-" + std::to_string(i); };
+  PrincipalSet a, b, c, empty;
+  for (int i = 0; i < 60000; ++i) a.insert(key(i));
+  for (int i = 40000; i < 90000; ++i) b.insert(key(i));
+  for (int i = 50000; i < 120000; ++i) c.insert(key(i));
+  for (int i = 0; i < 100; ++i) c.insert(key(i));
+  const PrincipalSet* sets[] = {&a, &empty, &b, &c};
+  const PrincipalSet::Count count = PrincipalSet::count_union(sets);
+  EXPECT_EQ(count.size, 120000u);
+  EXPECT_FALSE(count.estimated);
+  const PrincipalSet* reversed[] = {&c, &b, &empty, &a};
+  EXPECT_EQ(PrincipalSet::count_union(reversed).size, 120000u);
+  const PrincipalSet* none[] = {&empty};
+  EXPECT_EQ(PrincipalSet::count_union(none).size, 0u);
+  EXPECT_EQ(PrincipalSet::count_union({}).size, 0u);
+}
+
 TEST(PrincipalSet, ZeroHashAndEmptyKeyAreOrdinaryMembers) {
   PrincipalSet s;
   s.insert_hash(0);
@@ -47,6 +67,14 @@ TEST(PrincipalSet, BeyondTheExactLimitItEstimatesInBoundedMemory) {
   // Adding the same principals again changes nothing.
   a.merge(b);
   EXPECT_LT(std::abs(static_cast<double>(a.size()) - static_cast<double>(n)) / static_cast<double>(n), 0.03);
+  // An estimated set makes the union an estimate over all of them.
+  PrincipalSet more;
+  for (std::size_t i = n; i < n + 100000; ++i) more.insert_hash(PrincipalSet::hash(std::to_string(i)));
+  const PrincipalSet* sets[] = {&more, &a, &b};
+  const PrincipalSet::Count count = PrincipalSet::count_union(sets);
+  EXPECT_TRUE(count.estimated);
+  const double total = static_cast<double>(n + 100000);
+  EXPECT_LT(std::abs(static_cast<double>(count.size) - total) / total, 0.03) << count.size;
 }
 
 }  // namespace

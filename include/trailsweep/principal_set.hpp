@@ -6,6 +6,7 @@
 // switches to a HyperLogLog estimate (16 KB, ~0.8% standard error), so memory
 // stays bounded on any archive; estimated() says which.
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +27,16 @@ class PrincipalSet {
   }
   /// Adds every principal of `other`.
   void merge(const PrincipalSet& other);
+  struct Count {
+    std::size_t size = 0;
+    bool estimated = false;
+  };
+  /// Distinct principals over all `sets` (the workers'), counted without
+  /// building their union: a merge re-inserted every hash into a table that
+  /// grew to twice the biggest worker's, on one thread after the scan. Exact
+  /// when every set is; else a HyperLogLog estimate over all of them.
+  static Count count_union(std::span<const PrincipalSet* const> sets);
+  bool contains(std::uint64_t h) const;
   /// Exact count, or the estimate once more than kExactLimit were seen.
   std::size_t size() const;
   bool estimated() const { return !registers_.empty(); }
@@ -38,6 +49,7 @@ class PrincipalSet {
   void grow();
   void to_estimate();
   void add_to_estimate(std::uint64_t h);
+  static std::size_t estimate(const std::vector<std::uint8_t>& registers);
   std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> slots_;  // 0: empty
   std::size_t size_ = 0;
   std::vector<std::uint8_t> registers_;  // HyperLogLog, once estimated
