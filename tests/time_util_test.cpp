@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <random>
+#include <string>
+
 namespace trailsweep {
 
 TEST(TimeUtil, ParsesCloudTrailTimestamps) {
@@ -33,6 +37,35 @@ TEST(TimeUtil, FormatsRoundTrip) {
   EXPECT_EQ(format_rfc3339_ms(1762074723000), "2025-11-02T09:12:03Z");
   EXPECT_EQ(format_rfc3339_ms(1762074723250), "2025-11-02T09:12:03.250Z");
   EXPECT_EQ(parse_rfc3339_ms(format_rfc3339_ms(951782400000)), 951782400000);  // 2000-02-29
+}
+
+TEST(TimeUtil, FormatsEveryInstantAsTheCalendarDoes) {
+  // Against the C library's calendar (gmtime_r), over random instants from
+  // 1970 to 9999, the day boundaries and sub-second values included.
+  std::mt19937_64 random(20251126);
+  std::uniform_int_distribution<std::int64_t> seconds(0, 253402300799);  // 9999-12-31T23:59:59Z
+  for (int i = 0; i < 20000; ++i) {
+    const std::int64_t s = i < 10 ? std::int64_t{86400} * i - (i % 2) : seconds(random);
+    const int milli = i % 3 == 0 ? 0 : static_cast<int>(random() % 1000);
+    std::tm tm{};
+    const std::time_t t = static_cast<std::time_t>(s);
+    ASSERT_NE(gmtime_r(&t, &tm), nullptr);
+    char expected[40];
+    std::size_t n = std::strftime(expected, sizeof expected, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::string want(expected, n);
+    if (tm.tm_year + 1900 < 1000) want.insert(0, 4 - std::to_string(tm.tm_year + 1900).size(), '0');
+    if (milli != 0) {
+      char frac[8];
+      std::snprintf(frac, sizeof frac, ".%03d", milli);
+      want += frac;
+    }
+    want += 'Z';
+    EXPECT_EQ(format_rfc3339_ms(s * 1000 + milli), want) << s << " " << milli;
+  }
+  // Before 1970 and beyond 9999 keep their (signed, widened) form.
+  EXPECT_EQ(format_rfc3339_ms(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_rfc3339_ms(253402300800000), "10000-01-01T00:00:00Z");
+  EXPECT_EQ(format_rfc3339_ms(-62167219200000 - 86400000), "-001-12-31T00:00:00Z");
 }
 
 }  // namespace trailsweep
