@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 namespace trailsweep {
@@ -27,6 +29,10 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
   std::atomic<std::uint64_t> bytes_done{0};
   std::atomic<bool> interrupted{false};
   std::atomic<unsigned> finished{0};
+  // The calling thread wakes for progress every 50 ms, and at once when the
+  // last worker is done: a plain sleep cost up to 50 ms a run.
+  std::mutex finished_mutex;
+  std::condition_variable all_finished;
 
   auto work = [&](Worker& w) {
     Scanner scanner(options);
@@ -47,7 +53,8 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
       bytes_done.fetch_add(file_summary.bytes_compressed, std::memory_order_relaxed);
     }
     w.principals = scanner.take_principals();
-    finished.fetch_add(1);
+    std::lock_guard lock(finished_mutex);
+    if (finished.fetch_add(1) + 1 == n_workers) all_finished.notify_all();
   };
 
   std::vector<std::thread> threads;
@@ -56,7 +63,10 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
   // The calling thread only reports progress.
   while (finished.load() < n_workers) {
     if (progress) progress(files_done.load(), bytes_done.load());
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    {
+      std::unique_lock lock(finished_mutex);
+      all_finished.wait_for(lock, std::chrono::milliseconds(50), [&] { return finished.load() == n_workers; });
+    }
     if (stop && stop->load()) {
       // Workers stop between files; one blocked on a pipe or a slow disk may
       // not, so give them a moment and then report what is known.
