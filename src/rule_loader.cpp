@@ -363,7 +363,7 @@ struct Loader {
                                mark.is_null() ? 0 : mark.column + 1, std::move(key), std::move(msg)});
   }
 
-  /// `checked`: the text already passed yaml_text_problems().
+  /// `checked`: the text already passed for_each_checked_yaml().
   void load_text(const std::string& text, const std::string& file, bool checked = false) {
     ++result.files;
     if (!checked) {
@@ -837,15 +837,14 @@ RuleLoadResult load_rules(const std::vector<std::string>& paths) {
   }
   std::vector<const std::string*> pointers;
   for (const auto& t : texts) pointers.push_back(&t.second);
-  auto problems = yaml_text_problems(pointers);
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    if (problems[i]) {
+  for_each_checked_yaml(pointers, kYamlTimeoutMs, [&](std::size_t i, std::optional<YamlProblem> problem) {
+    if (problem) {
       ++loader.result.files;
-      loader.result.errors.push_back({texts[i].first, problems[i]->line, 0, "", problems[i]->message});
-      continue;
+      loader.result.errors.push_back({texts[i].first, problem->line, 0, "", problem->message});
+      return;
     }
     loader.load_text(texts[i].second, texts[i].first, /*checked=*/true);
-  }
+  });
   loader.check_duplicates();
   loader.link();
   return std::move(loader.result);

@@ -246,22 +246,30 @@ namespace trailsweep {
 namespace {
 
 // A folder is checked in one child process; when one file hangs the parser, the
-// others must still load and the hanging one be named.
+// others, before and after it, must still load and the hanging one be named
+// (a new child goes on after it).
 TEST(RuleLoader, OneHangingFileInAFolderIsNamedAndTheRestLoad) {
   testing::TempDir tmp;
   const std::string regressions = std::string(TRAILSWEEP_SOURCE_DIR) + "/tests/fuzz/regressions/";
+  const std::string rules = std::string(TRAILSWEEP_SOURCE_DIR) + "/rules/aws/cryptomining/";
   std::filesystem::copy_file(regressions + "rule_loader-timeout-yaml-cpp-loop.yml", tmp.path() / "b-loop.yml");
-  std::filesystem::copy_file(std::string(TRAILSWEEP_SOURCE_DIR) + "/rules/aws/cryptomining/iam_create_user.yml",
-                             tmp.path() / "a-good.yml");
+  std::filesystem::copy_file(rules + "iam_create_user.yml", tmp.path() / "a-good.yml");
   testing::write_file(tmp.path() / "c-comma.yml", ",\n");
+  std::filesystem::copy_file(rules + "iam_create_access_key_for_user.yml", tmp.path() / "d-good.yml");
+  testing::write_file(tmp.path() / "e-syntax.yml", "title: [unclosed\n");
+  std::filesystem::copy_file(rules + "iam_create_login_profile_for_user.yml", tmp.path() / "f-good.yml");
   auto r = load_rules({tmp.path().string()});
-  ASSERT_EQ(r.rules->rules().size(), 1u);
+  ASSERT_EQ(r.rules->rules().size(), 3u);
   EXPECT_EQ(r.rules->rules()[0].name, "cm_iam_create_user");
-  ASSERT_EQ(r.errors.size(), 2u);
+  EXPECT_EQ(r.rules->rules()[1].name, "cm_iam_create_access_key_for_user");
+  EXPECT_EQ(r.rules->rules()[2].name, "cm_iam_create_login_profile_for_user");
+  ASSERT_EQ(r.errors.size(), 3u);
   EXPECT_NE(r.errors[0].file.find("b-loop.yml"), std::string::npos);
   EXPECT_NE(r.errors[0].message.find("did not finish"), std::string::npos) << r.errors[0].to_string();
   EXPECT_NE(r.errors[1].file.find("c-comma.yml"), std::string::npos);
-  EXPECT_EQ(r.files, 3u);
+  EXPECT_NE(r.errors[2].file.find("e-syntax.yml"), std::string::npos);
+  EXPECT_EQ(r.errors[2].line, 2) << r.errors[2].to_string();
+  EXPECT_EQ(r.files, 6u);
 }
 
 }  // namespace
