@@ -1,5 +1,6 @@
 #include "trailsweep/json_writer.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -41,25 +42,57 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   return n;
 }
 
+// Nonzero when one of the eight bytes of `w` needs escaping: below 0x20,
+// '"', '\\', 0x7F or non-ASCII (checked for UTF-8 validity and U+2028/2029
+// on the slow path). SWAR: such a byte sets its high bit.
+constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+std::uint64_t escape_flag(std::uint64_t w) {
+  auto zero_byte = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  return ((w - kOnes * 0x20) & ~w & kHigh) | zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\')) |
+         zero_byte(w ^ (kOnes * 0x7F)) | (w & kHigh);
+}
+
+// Whether any byte of `s` needs escaping; the last partial word is padded
+// with a byte that needs nothing.
+bool needs_escape(std::string_view s) {
+  std::size_t i = 0;
+  std::uint64_t any = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    any |= escape_flag(w);
+  }
+  if (i < s.size()) {
+    std::uint64_t w = kOnes * 'a';
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    any |= escape_flag(w);
+  }
+  return any != 0;
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
+  if (!needs_escape(s)) {
+    // Nearly every string of a report: one copy, no byte-wise pass.
+    const std::size_t at = out.size();
+    out.resize(at + s.size() + 2);
+    char* p = out.data() + at;
+    p[0] = '"';
+    std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = '"';
+    return;
+  }
   out.push_back('"');
   std::size_t i = 0;
   while (i < s.size()) {
     // Most text is printable ASCII with nothing to escape: copy such runs
     // whole (reports of many findings spent their time here byte by byte).
     std::size_t run = i;
-    // Eight bytes a step while none needs escaping (SWAR: a byte below
-    // 0x20, '"', '\\', 0x7F or non-ASCII sets its high bit in `flag`).
-    while (run + 8 <= s.size()) {
+    while (run + 8 <= s.size()) {  // eight bytes a step while none needs escaping
       std::uint64_t w;
       std::memcpy(&w, s.data() + run, 8);
-      constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-      auto zero_byte = [&](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
-      const std::uint64_t flag = ((w - kOnes * 0x20) & ~w & kHigh) | zero_byte(w ^ (kOnes * '"')) |
-                                 zero_byte(w ^ (kOnes * '\\')) | zero_byte(w ^ (kOnes * 0x7F)) | (w & kHigh);
-      if (flag) break;
+      if (escape_flag(w)) break;
       run += 8;
     }
     while (run < s.size()) {
@@ -123,8 +156,17 @@ void append_json_string(std::string& out, std::string_view s) {
 
 void JsonWriter::newline() {
   if (indent_ == 0) return;
-  out_.push_back('\n');
-  out_.append(stack_.size() * static_cast<std::size_t>(indent_), ' ');
+  // "\n" and the indentation in one copy (append(n, ' ') was a call to
+  // memset per line, a tenth of writing a large report).
+  static constexpr std::string_view kLineStart =
+      "\n                                                                ";
+  std::size_t n = 1 + stack_.size() * static_cast<std::size_t>(indent_);
+  if (n <= kLineStart.size()) {
+    out_.append(kLineStart.data(), n);
+  } else {
+    out_.push_back('\n');
+    out_.append(n - 1, ' ');
+  }
 }
 
 void JsonWriter::before_value() {
@@ -186,13 +228,15 @@ JsonWriter& JsonWriter::value(std::string_view v) {
 
 JsonWriter& JsonWriter::value(std::int64_t v) {
   before_value();
-  out_ += fmt::format("{}", v);
+  char digits[24];
+  out_.append(digits, std::to_chars(digits, digits + sizeof digits, v).ptr);
   return *this;
 }
 
 JsonWriter& JsonWriter::value(std::uint64_t v) {
   before_value();
-  out_ += fmt::format("{}", v);
+  char digits[24];
+  out_.append(digits, std::to_chars(digits, digits + sizeof digits, v).ptr);
   return *this;
 }
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <string>
+
 namespace trailsweep {
 
 // Long plain runs are copied eight bytes at a time: every byte that needs
@@ -20,6 +23,45 @@ TEST(JsonWriter, WordAtATimeCopyStopsAtEveryByteThatNeedsEscaping) {
       EXPECT_EQ(out, "\"" + std::string(at, 'a') + escaped + std::string(17 - at, 'a') + "\"") << b << " at " << at;
     }
   }
+}
+
+// Strings with nothing to escape are copied whole after a word-at-a-time
+// check whose last word is padded: each byte, at each place of short and
+// word-straddling strings, against an escaper written out byte by byte.
+TEST(JsonWriter, EveryByteOfShortStringsIsEscapedWhereverItSits) {
+  auto reference = [](unsigned char b) -> std::string {
+    switch (b) {
+      case '"': return "\\\"";
+      case '\\': return "\\\\";
+      case '\n': return "\\n";
+      case '\r': return "\\r";
+      case '\t': return "\\t";
+      default: break;
+    }
+    if (b >= 0x80) return "\\ufffd";  // a lone byte is never valid UTF-8
+    if (b < 0x20 || b == 0x7F) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\u%04x", b);
+      return hex;
+    }
+    return std::string(1, static_cast<char>(b));
+  };
+  for (int b = 0; b < 256; ++b) {
+    for (std::size_t length = 1; length <= 17; ++length) {
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string text(length, 'q');
+        text[at] = static_cast<char>(b);
+        std::string out = "prefix";
+        append_json_string(out, text);
+        EXPECT_EQ(out, "prefix\"" + std::string(at, 'q') + reference(static_cast<unsigned char>(b)) +
+                           std::string(length - at - 1, 'q') + "\"")
+            << b << " at " << at << " of " << length;
+      }
+    }
+  }
+  std::string empty;
+  append_json_string(empty, "");
+  EXPECT_EQ(empty, "\"\"");
 }
 
 TEST(JsonWriter, EscapesHostileStrings) {
@@ -44,6 +86,15 @@ TEST(JsonWriter, NestsWithCommasAndIndent) {
   JsonWriter p(pretty, 2);
   p.begin_object().field("a", 1).key("b").begin_array().end_array().end_object();
   EXPECT_EQ(pretty, "{\n  \"a\": 1,\n  \"b\": []\n}");
+  // Deeper than the indentation kept ready: still two spaces a level.
+  std::string deep;
+  JsonWriter d(deep, 2);
+  for (int i = 0; i < 40; ++i) d.begin_array();
+  d.value(std::int64_t{-7}).value(std::uint64_t{18446744073709551615ull});
+  for (int i = 0; i < 40; ++i) d.end_array();
+  EXPECT_NE(deep.find("\n" + std::string(80, ' ') + "-7,\n" + std::string(80, ' ') + "18446744073709551615\n" +
+                      std::string(78, ' ') + "]"),
+            std::string::npos);
 }
 
 }  // namespace trailsweep
