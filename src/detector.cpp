@@ -219,38 +219,51 @@ void Detector::trim_hits(std::size_t keep) {
   evictions_.correlation_hits += drop;
 }
 
-bool Detector::evicted_first(std::size_t a, std::size_t b) const {
-  const Actor& x = actors_[a];
-  const Actor& y = actors_[b];
-  const Level level_x = rules_.rules()[static_cast<std::size_t>(x.rule)].level;
-  const Level level_y = rules_.rules()[static_cast<std::size_t>(y.rule)].level;
-  if (level_x != level_y) return level_x < level_y;
-  if (x.agg.last_ms != y.agg.last_ms) return x.agg.last_ms < y.agg.last_ms;
-  return std::tie(x.rule, x.account, x.principal) < std::tie(y.rule, y.account, y.principal);
-}
-
 // Evicts the least severe, then oldest (last event time) actors: a flood of
-// low-severity noise never pushes out a high-severity finding.
+// low-severity noise never pushes out a high-severity finding. Ties go by
+// rule, then by the hash of (rule, account, principal), then by the names
+// (the hash is the same on every run and for any -j, so the kept set is too).
+// The order is decided on a compact copy of those keys: comparing the
+// actors themselves (hundreds of bytes each, their names elsewhere) missed
+// the cache twice per comparison, and a noisy rule trims tens of times.
 void Detector::trim_aggregates(std::size_t keep) {
   if (live_actors_ <= keep) return;
-  std::vector<std::size_t> order;
+  struct EvictionKey {
+    Level level;
+    int rule;
+    std::int64_t last_ms;
+    std::uint64_t hash;
+    std::uint32_t actor;
+  };
+  std::vector<EvictionKey> order;
   order.reserve(live_actors_);
   for (std::size_t i = 0; i < actors_.size(); ++i) {
-    if (actors_[i].rule >= 0) order.push_back(i);
+    const Actor& a = actors_[i];
+    if (a.rule < 0) continue;
+    order.push_back({rules_.rules()[static_cast<std::size_t>(a.rule)].level, a.rule, a.agg.last_ms, a.hash,
+                     static_cast<std::uint32_t>(i)});
   }
+  auto evicted_first = [this](const EvictionKey& x, const EvictionKey& y) {
+    if (x.level != y.level) return x.level < y.level;
+    if (x.last_ms != y.last_ms) return x.last_ms < y.last_ms;
+    if (x.rule != y.rule) return x.rule < y.rule;
+    if (x.hash != y.hash) return x.hash < y.hash;
+    const Actor& a = actors_[x.actor];
+    const Actor& b = actors_[y.actor];
+    return std::tie(a.account, a.principal) < std::tie(b.account, b.principal);
+  };
   const std::size_t drop = live_actors_ - keep;
-  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(drop), order.end(),
-                   [this](std::size_t a, std::size_t b) { return evicted_first(a, b); });
+  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(drop), order.end(), evicted_first);
   for (std::size_t i = 0; i < drop; ++i) {
-    const Actor& victim = actors_[order[i]];
-    auto rank = std::pair(rules_.rules()[static_cast<std::size_t>(victim.rule)].level, victim.agg.last_ms);
+    const EvictionKey& victim = order[i];
+    auto rank = std::pair(victim.level, victim.last_ms);
     // Kept actors only ever rank higher (their last time grows), so at least
     // `keep` of them stay above this floor for the rest of the scan.
     if (!has_eviction_floor_ || eviction_floor_ < rank) eviction_floor_ = rank;
     has_eviction_floor_ = true;
     ++evictions_.principals;
-    evictions_.principal_events += victim.agg.count;
-    free_actor(order[i]);
+    evictions_.principal_events += actors_[victim.actor].agg.count;
+    free_actor(victim.actor);
   }
   rebuild_actor_index();
 }

@@ -185,6 +185,36 @@ TEST(DetectorCaps, ActorsBelowTheEvictionFloorAreCountedWithoutBeingTracked) {
   EXPECT_EQ(d.evictions().principal_events, 92u);
 }
 
+// Actors of one severity whose last events share a second are kept or
+// evicted by a key of their own (rule, then a hash of their names), never by
+// arrival: the same ones are kept in any order and over any split.
+TEST(DetectorCaps, TiesInTimeAreBrokenTheSameWayInAnyOrderAndSplit) {
+  auto rules = rules_from(kRules);
+  DetectorOptions options;
+  options.max_tracked_principals = 10;  // trims past 76 actors while feeding, then exactly at 10
+  std::vector<std::string> records;
+  for (int i = 0; i < 200; ++i) records.push_back(ct_record(time_at(5), "DescribeInstances", fmt::format("app{}", i)));
+  auto kept = [&](const std::vector<std::string>& part_a, const std::vector<std::string>& part_b) {
+    Detector a(*rules, options), b(*rules, options);
+    if (!part_a.empty()) feed(a, part_a);
+    if (!part_b.empty()) feed(b, part_b);
+    a.merge(std::move(b));
+    a.apply_caps();
+    if (part_a.size() + part_b.size() == records.size()) {
+      EXPECT_EQ(a.evictions().principal_events, 190u);
+    }
+    return kept_names(a.take_single_event_findings());
+  };
+  const std::set<std::string> want = kept(records, {});
+  EXPECT_EQ(want.size(), 10u);
+  std::vector<std::string> reversed(records.rbegin(), records.rend()), odd, even;
+  for (std::size_t i = 0; i < records.size(); ++i) (i % 2 ? odd : even).push_back(records[i]);
+  EXPECT_EQ(kept(reversed, {}), want);
+  EXPECT_EQ(kept({}, records), want);
+  EXPECT_EQ(kept(odd, even), want);
+  EXPECT_EQ(kept(even, reversed), want) << "an actor seen by both workers counts once";
+}
+
 TEST(DetectorCaps, EvictedActorsAreReusedWithNothingLeftOver) {
   auto rules = rules_from(kRules);
   DetectorOptions options;

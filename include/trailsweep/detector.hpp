@@ -120,7 +120,6 @@ class Detector final : public EventSink {
   void index_actor(std::size_t actor);
   void rebuild_actor_index();
   void free_actor(std::size_t actor);
-  bool evicted_first(std::size_t a, std::size_t b) const;
 
   const RuleSet& rules_;
   DetectorOptions options_;
