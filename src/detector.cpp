@@ -170,6 +170,11 @@ void Detector::add_event(Aggregate& agg, int rule, const Event& ev) {
 }
 
 void Detector::on_event(const Event& ev) {
+  const std::uint64_t owner =
+      owner_hash(ev.principal_hash != 0 ? ev.principal_hash : PrincipalSet::hash(ev.principal), ev.account);
+  // A noisy rule looks its actor up on most records, and the index is too
+  // big to stay in cache: load the slot while the rules are evaluated.
+  if (!actor_index_.empty()) __builtin_prefetch(actor_index_.data() + first_slot(owner));
   matched_.clear();
   fields_.bind(ev);
   rules_.match_candidates(candidates_.get(rules_, ev.event_source, ev.event_name), fields_, &matched_);
@@ -195,8 +200,8 @@ void Detector::on_event(const Event& ev) {
     ++hits_total_;
     if (rules_.keeps_hits(rule)) hits_.push_back(make_hit(rule, ev));
     if (rules_.reports_own_hits(rule)) {
-      const std::size_t actor = find_or_add_actor(actor_hash(rule, ev.account, ev.principal), rule, ev.account,
-                                                  ev.principal, ev.time_ms, /*may_refuse=*/true);
+      const std::size_t actor = find_or_add_actor(owner, actor_hash(owner, rule), rule, ev.account, ev.principal,
+                                                  ev.time_ms, /*may_refuse=*/true);
       if (actor == kNoActor) continue;
       add_event(actors_[actor].agg, rule, ev);
     }
@@ -268,17 +273,20 @@ void Detector::trim_aggregates(std::size_t keep) {
   rebuild_actor_index();
 }
 
-std::uint64_t Detector::actor_hash(int rule, std::string_view account, std::string_view principal) {
-  const std::uint64_t h = PrincipalSet::hash(principal) ^ (PrincipalSet::hash(account) * 0x9e3779b97f4a7c15ull);
-  return (h + static_cast<std::uint64_t>(rule)) * 0xbf58476d1ce4e5b9ull;
+std::uint64_t Detector::owner_hash(std::uint64_t principal_hash, std::string_view account) {
+  return principal_hash ^ (PrincipalSet::hash(account) * 0x9e3779b97f4a7c15ull);
 }
 
-std::size_t Detector::find_or_add_actor(std::uint64_t hash, int rule, std::string_view account,
+std::uint64_t Detector::actor_hash(std::uint64_t owner, int rule) {
+  return (owner + static_cast<std::uint64_t>(rule)) * 0xbf58476d1ce4e5b9ull;
+}
+
+std::size_t Detector::find_or_add_actor(std::uint64_t owner, std::uint64_t hash, int rule, std::string_view account,
                                         std::string_view principal, std::int64_t time_ms, bool may_refuse) {
   const std::uint64_t tag = hash & 0xffffffff00000000ull;
   if (!actor_index_.empty()) {
     const std::size_t mask = actor_index_.size() - 1;
-    for (std::size_t i = (hash >> 7) & mask;; i = (i + 1) & mask) {
+    for (std::size_t i = first_slot(owner);; i = (i + 1) & mask) {
       const std::uint64_t slot = actor_index_[i];
       if (slot == 0) break;
       if ((slot & 0xffffffff00000000ull) != tag) continue;
@@ -302,6 +310,7 @@ std::size_t Detector::find_or_add_actor(std::uint64_t hash, int rule, std::strin
     actors_.emplace_back();
   }
   Actor& a = actors_[at];
+  a.owner = owner;
   a.hash = hash;
   a.rule = rule;
   a.account.assign(account);
@@ -319,7 +328,7 @@ std::size_t Detector::find_or_add_actor(std::uint64_t hash, int rule, std::strin
 void Detector::index_actor(std::size_t actor) {
   const std::uint64_t hash = actors_[actor].hash;
   const std::size_t mask = actor_index_.size() - 1;
-  std::size_t i = (hash >> 7) & mask;
+  std::size_t i = first_slot(actors_[actor].owner);
   while (actor_index_[i] != 0) i = (i + 1) & mask;
   actor_index_[i] = (hash & 0xffffffff00000000ull) | (actor + 1);
 }
@@ -375,7 +384,7 @@ void Detector::merge(Detector&& other) {
     if (theirs.rule < 0) continue;
     const Aggregate& agg = theirs.agg;
     // Caps are applied after all merges: nothing is refused here.
-    const std::size_t at = find_or_add_actor(theirs.hash, theirs.rule, theirs.account, theirs.principal, agg.last_ms,
+    const std::size_t at = find_or_add_actor(theirs.owner, theirs.hash, theirs.rule, theirs.account, theirs.principal, agg.last_ms,
                                              /*may_refuse=*/false);
     Aggregate& mine = actors_[at].agg;
     if (mine.count == 0) {  // new here: take theirs whole

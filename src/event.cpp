@@ -40,6 +40,7 @@ void Event::clear() {
   read_only = has_read_only = false;
   identity.clear();
   principal = account = {};
+  principal_hash = 0;
   raw_json = {};
   raw_padded_capacity = 0;
   dom = nullptr;
@@ -51,6 +52,7 @@ void Event::clear() {
 void Event::derive_account_and_principal() {
   account = !recipient_account_id.empty() ? recipient_account_id : identity.account_id;
   principal = principal_key_view(identity, account, arena);
+  principal_hash = 0;  // of another principal, if set
 }
 
 bool Event::is_service_call() const {

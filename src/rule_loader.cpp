@@ -217,7 +217,11 @@ class Compiler {
         }
         p.kind = ValuePattern::Kind::kRegex;
         p.regex = std::move(re);
-        if (flags.find('i') == std::string::npos) p.regex_literal = regex_required_literal(s);
+        if (flags.find('i') == std::string::npos) {
+          if (std::string literal = regex_required_literal(s); !literal.empty()) {
+            p.regex_literal = Glob::literal(literal, /*cased=*/true).with_wildcards(true, true);
+          }
+        }
         out->values.push_back(std::move(p));
         continue;
       }

@@ -81,6 +81,7 @@ void Scanner::deliver(EventSink& sink, RunSummary& summary) {
   summary.first_event_ms = std::min(summary.first_event_ms, event_.time_ms);
   summary.last_event_ms = std::max(summary.last_event_ms, event_.time_ms);
   const std::uint64_t principal_hash = PrincipalSet::hash(event_.principal);
+  event_.principal_hash = principal_hash;
   principals_.prefetch(principal_hash);
   std::uint64_t& in_flight = principals_in_flight_[next_in_flight_];
   if (in_flight != 0) principals_.insert_hash(in_flight);

@@ -330,7 +330,7 @@ bool ValuePattern::matches_value(const FieldValue& v, RecordFields& fields) cons
       return glob.matches(text);
     case Kind::kRegex:
       if (!text_of(v, &text)) return false;
-      if (!regex_literal.empty() && text.find(regex_literal) == std::string_view::npos) return false;
+      if (regex_literal && !regex_literal->matches(text)) return false;
       return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *regex);
     case Kind::kNumeric: {
       double d;

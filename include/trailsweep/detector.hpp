@@ -101,7 +101,8 @@ class Detector final : public EventSink {
   // a vector and reused once evicted: a noisy rule over many principals
   // creates and evicts hundreds of thousands of them.
   struct Actor {
-    std::uint64_t hash = 0;
+    std::uint64_t owner = 0;  // owner_hash(account, principal): where its index slots start
+    std::uint64_t hash = 0;   // actor_hash(owner, rule): slot tag and eviction tie-break
     int rule = -1;  // -1: free
     std::string account, principal;
     Aggregate agg;
@@ -112,10 +113,16 @@ class Detector final : public EventSink {
   void merge_evidence(Aggregate& into, Aggregate& from) const;
   Finding take_finding(Actor& actor) const;
   static constexpr std::size_t kNoActor = static_cast<std::size_t>(-1);
-  static std::uint64_t actor_hash(int rule, std::string_view account, std::string_view principal);
+  /// Index slots start at a hash of the principal alone (the Scanner has
+  /// computed its half), so on_event can prefetch the slot while the rules
+  /// run; the rule is mixed into the slot's tag.
+  static std::uint64_t owner_hash(std::uint64_t principal_hash, std::string_view account);
+  static std::uint64_t actor_hash(std::uint64_t owner, int rule);
+  std::size_t first_slot(std::uint64_t owner) const { return (owner >> 7) & (actor_index_.size() - 1); }
   /// Index into actors_ of the actor, or creates it; kNoActor when
   /// `may_refuse` and it would be evicted at once (below the eviction floor).
-  std::size_t find_or_add_actor(std::uint64_t hash, int rule, std::string_view account, std::string_view principal,
+  std::size_t find_or_add_actor(std::uint64_t owner, std::uint64_t hash, int rule, std::string_view account,
+                                std::string_view principal,
                                 std::int64_t time_ms, bool may_refuse);
   void index_actor(std::size_t actor);
   void rebuild_actor_index();

@@ -61,6 +61,9 @@ struct Event {
   std::string_view principal;
   /// The account the event belongs to: recipientAccountId, else userIdentity.accountId.
   std::string_view account;
+  /// PrincipalSet::hash(principal) when the Scanner has computed it for its
+  /// principal count, else 0: sinks reuse it rather than hash again.
+  std::uint64_t principal_hash = 0;
 
   std::string_view raw_json;             ///< whole record; valid during the sink call only
   std::size_t raw_padded_capacity = 0;   ///< readable bytes from raw_json.data()

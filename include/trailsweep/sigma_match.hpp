@@ -58,8 +58,10 @@ struct ValuePattern {
   Glob glob;
   std::shared_ptr<const re2::RE2> regex;
   /// Bytes every match of `regex` contains (see regex_required_literal):
-  /// checked with a plain search first, since most values cannot match.
-  std::string regex_literal;
+  /// looked for first, since most values cannot match. Searched as a cased
+  /// `*literal*` glob, by its rarest byte: the usual `:` of an ARN pattern
+  /// would stop a plain find at every colon of every ARN.
+  std::optional<Glob> regex_literal;
   NumericOp numeric_op = NumericOp::kGt;
   double number = 0;
   bool number_is_yaml_number = false;  ///< the YAML value was a number: compare numerically too
