@@ -68,4 +68,42 @@ TEST(TimeUtil, FormatsEveryInstantAsTheCalendarDoes) {
   EXPECT_EQ(format_rfc3339_ms(-62167219200000 - 86400000), "-001-12-31T00:00:00Z");
 }
 
+TEST(TimeUtil, TheDayKeptFromTheLastRecordNeverChangesAResult) {
+  // Records of one day reuse it; any other time, valid or not, of the same
+  // day and of others must parse as on its own.
+  std::mt19937_64 random(7);
+  std::uniform_int_distribution<std::int64_t> minutes(0, 253402300799 / 60);
+  for (int i = 0; i < 5000; ++i) {
+    const std::int64_t minute_ms = minutes(random) * 60000;
+    const std::string text = format_rfc3339_ms(minute_ms + 7000);
+    ASSERT_EQ(text.size(), 20u) << text;
+    EXPECT_EQ(parse_rfc3339_ms(text), minute_ms + 7000) << text;
+    std::string other = text;
+    for (const char* second : {"00", "59", "60", "07"}) {
+      other.replace(17, 2, second);
+      EXPECT_EQ(parse_rfc3339_ms(other), minute_ms + std::stoi(second) * 1000) << other;
+    }
+    for (const char* bad : {"61", "6x", " 1", "-1", "99"}) {
+      other.replace(17, 2, bad);
+      EXPECT_FALSE(parse_rfc3339_ms(other).has_value()) << other;
+    }
+    for (const char* bad_time : {"24:00:00", "23:60:00", "2x:00:00", "12-00:00", "12:00-00", "12:00:0:"}) {
+      other = text;
+      other.replace(11, 8, bad_time);
+      EXPECT_FALSE(parse_rfc3339_ms(other).has_value()) << other;
+    }
+    other = text;
+    other.replace(11, 8, "23:59:60");
+    EXPECT_EQ(parse_rfc3339_ms(other), minute_ms - minute_ms % 86400000 + 86400000) << other;
+  }
+  // Another form of the same instant after the minute is kept.
+  EXPECT_EQ(parse_rfc3339_ms("2025-11-02T09:12:03Z"), 1762074723000);
+  EXPECT_EQ(parse_rfc3339_ms("2025-11-02t09:12:04Z"), 1762074724000);
+  EXPECT_EQ(parse_rfc3339_ms("2025-11-02T09:12:05z"), 1762074725000);
+  EXPECT_EQ(parse_rfc3339_ms("2025-11-02T10:12:06+01:00"), 1762074726000);
+  EXPECT_FALSE(parse_rfc3339_ms("2025-11-02T09:12:0Z").has_value());
+  EXPECT_FALSE(parse_rfc3339_ms("2025-02-30T09:12:03Z").has_value());
+  EXPECT_FALSE(parse_rfc3339_ms("2025-02-30T09:12:04Z").has_value()) << "an invalid minute is never kept";
+}
+
 }  // namespace trailsweep
