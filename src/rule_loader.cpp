@@ -311,6 +311,7 @@ class Compiler {
         FieldCheck check;
         std::string key = kv.first.Scalar();
         if (!compile_field(key, kv.second, where + "." + key, &check)) return false;
+        check.prepare();
         checks->push_back(std::move(check));
       }
       return true;

@@ -384,7 +384,40 @@ bool ValuePattern::matches_value(const FieldValue& v, RecordFields& fields) cons
   return false;
 }
 
+void FieldCheck::prepare() {
+  literal_only_ = false;
+  literals_.clear();
+  if (path.empty() || fixed_field < 0 || all || negate || values.empty()) return;
+  for (const ValuePattern& p : values) {
+    // A fixed field is always read as a string, so a YAML number's numeric
+    // comparison never applies and its text is compared as here.
+    std::optional<std::string> literal = p.kind == ValuePattern::Kind::kGlob ? p.glob.as_literal() : std::nullopt;
+    if (!literal || p.glob.cased() != values.front().glob.cased()) {
+      literals_.clear();
+      return;
+    }
+    literals_.push_back(std::move(*literal));
+  }
+  literals_cased_ = values.front().glob.cased();
+  literal_only_ = true;
+}
+
 bool FieldCheck::matches(RecordFields& fields) const {
+  if (literal_only_) {
+    // What the general path decides for these checks (a fixed field that is
+    // absent, null or "" has no value to visit), without its layers: most
+    // records meet several such checks.
+    const std::string_view text = fields.fixed_value(fixed_field);
+    if (text.empty()) return false;
+    return std::any_of(literals_.begin(), literals_.end(), [&](const std::string& literal) {
+      if (literal.size() != text.size()) return false;
+      if (literals_cased_) return std::memcmp(literal.data(), text.data(), text.size()) == 0;
+      for (std::size_t k = 0; k < text.size(); ++k) {
+        if (lower(text[k]) != literal[k]) return false;
+      }
+      return true;
+    });
+  }
   if (path.empty()) {
     // Keyword search: the values are looked for anywhere in the record text.
     FieldValue whole;

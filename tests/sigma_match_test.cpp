@@ -24,6 +24,60 @@ const std::string kTaskDef = testing::ct_record(
     R"("requestParameters":{"family":"x","requiresCompatibilities":["FARGATE"],"cpu":"16384","containerDefinitions":[{"name":"a","image":"nginx:1.27"},{"name":"b","image":"yenik65958/secret:user","cpu":0}]},"responseElements":{"taskDefinition":{"revision":1,"cpu":"16384"}})",
     "111122223333", "ecs.amazonaws.com");
 
+// Plain literals on a field the parser keeps are decided by length and
+// bytes alone (FieldCheck::prepare). The same value with |all (one value:
+// the same meaning) takes the general path: both must agree for every case
+// variant, empty and null field, list of values and |cased.
+TEST(FieldCheck, LiteralFastPathAgreesWithTheGeneralPath) {
+  const std::vector<std::string> records = {
+      testing::ct_record("2025-11-02T09:15:00Z", "RunInstances", "dev"),
+      testing::ct_record("2025-11-02T09:15:00Z", "runinstances", "Dev", R"("errorCode":"Client.DryRunOperation")"),
+      testing::ct_record("2025-11-02T09:15:00Z", "RunInstance", "dev", R"("errorCode":null)"),
+      testing::ct_record("2025-11-02T09:15:00Z", "RUNINSTANCES", "dev", R"("errorCode":"")"),
+  };
+  const std::vector<std::string> fields = {"eventName", "errorCode", "userIdentity.userName", "userIdentity.type",
+                                           "eventSource"};
+  const std::vector<std::string> values = {"RunInstances", "runinstances", "RunInstance", "''",
+                                           "Client.DryRunOperation", "client.dryrunoperation", "dev", "DEV",
+                                           "IAMUser", "ec2.amazonaws.com", "[RunInstances, dev]", "['', x]"};
+  int agreed = 0, matched = 0;
+  for (const auto& field : fields) {
+    for (const auto& value : values) {
+      for (const char* cased : {"", "|cased"}) {
+        const bool list = value.front() == '[';
+        const std::string fast = rule("    " + field + cased + ": " + value);
+        // A list is any-of: the same as one selection per value.
+        std::string general = "title: t\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n";
+        std::vector<std::string> items;
+        if (list) {
+          std::string inner = value.substr(1, value.size() - 2);
+          for (std::size_t at = 0; at != std::string::npos;) {
+            const std::size_t comma = inner.find(',', at);
+            std::string item = inner.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+            item.erase(0, item.find_first_not_of(' '));
+            items.push_back(item);
+            at = comma == std::string::npos ? comma : comma + 1;
+          }
+        } else {
+          items.push_back(value);
+        }
+        for (std::size_t k = 0; k < items.size(); ++k) {
+          general += "  sel" + std::to_string(k) + ":\n    " + field + cased + "|all: " + items[k] + "\n";
+        }
+        general += "  condition: 1 of sel*\n";
+        for (const auto& record : records) {
+          const bool a = testing::rule_matches(fast, record), b = testing::rule_matches(general, record);
+          EXPECT_EQ(a, b) << field << cased << ": " << value << "\n" << record;
+          agreed += a == b;
+          matched += a;
+        }
+      }
+    }
+  }
+  EXPECT_GT(matched, 20) << "the cases must include matches";
+  EXPECT_EQ(agreed, static_cast<int>(fields.size() * values.size() * 2 * records.size()));
+}
+
 TEST(Glob, WildcardsEscapesAndCase) {
   EXPECT_TRUE(Glob::parse("Run*", false).matches("runinstances"));
   EXPECT_FALSE(Glob::parse("Run*", true).matches("runinstances"));

@@ -28,8 +28,9 @@ class Glob {
   /// A literal (no wildcard characters), e.g. after base64 encoding.
   static Glob literal(std::string_view text, bool cased);
   bool matches(std::string_view text) const;
-  /// The literal text when the glob has no wildcards.
+  /// The literal text when the glob has no wildcards (lower-cased unless cased()).
   std::optional<std::string> as_literal() const;
+  bool cased() const { return cased_; }
   /// The literal prefix when the glob is "prefix*" (used by the rule index).
   std::optional<std::string> as_prefix() const;
   Glob with_wildcards(bool leading, bool trailing) const;
@@ -87,6 +88,17 @@ struct FieldCheck {
   bool negate = false;  ///< modifier neq: no value may match
 
   bool matches(RecordFields& fields) const;
+  /// Called once the check is built: finds whether it is the commonest
+  /// kind, plain literals compared whole with a field the parser keeps
+  /// (eventName: X, userIdentity.type: Root), which matches() then decides
+  /// by length and bytes alone. A check never prepared takes the general
+  /// path, with the same result.
+  void prepare();
+
+ private:
+  bool literal_only_ = false;
+  bool literals_cased_ = false;
+  std::vector<std::string> literals_;  // lower-cased unless cased
 };
 
 /// One named selection: OR over alternatives, each an AND over field checks.
