@@ -386,6 +386,12 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   bool alarming = fail_level && std::any_of(findings.begin(), findings.end(), [&](const ts::Finding& f) {
                     return f.level >= *fail_level;
                   });
+  // The process ends right after this: freeing tens of thousands of
+  // findings string by string only delayed the exit (~40 ms of a 2.5 s scan
+  // of the benchmark archive). Kept reachable, so leak checkers stay quiet.
+  static std::vector<ts::Finding>* kept_until_exit = nullptr;
+  delete kept_until_exit;
+  kept_until_exit = new std::vector<ts::Finding>(std::move(findings));
   if (alarming) return ts::kExitFindings;
   return summary.input_incomplete() ? ts::kExitInputIncomplete : ts::kExitClean;
 }
