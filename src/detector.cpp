@@ -200,7 +200,7 @@ void Detector::on_event(const Event& ev) {
     ++hits_total_;
     if (rules_.keeps_hits(rule)) hits_.push_back(make_hit(rule, ev));
     if (rules_.reports_own_hits(rule)) {
-      const std::size_t actor = find_or_add_actor(owner, actor_hash(owner, rule), rule, ev.account, ev.principal,
+      const std::size_t actor = find_or_add_actor(owner, rule, ev.account, ev.principal,
                                                   ev.time_ms, /*may_refuse=*/true);
       if (actor == kNoActor) continue;
       add_event(actors_[actor].agg, rule, ev);
@@ -245,7 +245,7 @@ void Detector::trim_aggregates(std::size_t keep) {
   for (std::size_t i = 0; i < actors_.size(); ++i) {
     const Actor& a = actors_[i];
     if (a.rule < 0) continue;
-    order.push_back({rules_.rules()[static_cast<std::size_t>(a.rule)].level, a.rule, a.agg.last_ms, a.hash,
+    order.push_back({rules_.rules()[static_cast<std::size_t>(a.rule)].level, a.rule, a.agg.last_ms, actor_hash(a.owner, a.rule),
                      static_cast<std::uint32_t>(i)});
   }
   auto evicted_first = [this](const EvictionKey& x, const EvictionKey& y) {
@@ -281,9 +281,9 @@ std::uint64_t Detector::actor_hash(std::uint64_t owner, int rule) {
   return (owner + static_cast<std::uint64_t>(rule)) * 0xbf58476d1ce4e5b9ull;
 }
 
-std::size_t Detector::find_or_add_actor(std::uint64_t owner, std::uint64_t hash, int rule, std::string_view account,
+std::size_t Detector::find_or_add_actor(std::uint64_t owner, int rule, std::string_view account,
                                         std::string_view principal, std::int64_t time_ms, bool may_refuse) {
-  const std::uint64_t tag = hash & 0xffffffff00000000ull;
+  const std::uint64_t tag = actor_hash(owner, rule) & 0xffffffff00000000ull;
   if (!actor_index_.empty()) {
     const std::size_t mask = actor_index_.size() - 1;
     for (std::size_t i = first_slot(owner);; i = (i + 1) & mask) {
@@ -311,7 +311,6 @@ std::size_t Detector::find_or_add_actor(std::uint64_t owner, std::uint64_t hash,
   }
   Actor& a = actors_[at];
   a.owner = owner;
-  a.hash = hash;
   a.rule = rule;
   a.account.assign(account);
   a.principal.assign(principal);
@@ -326,7 +325,7 @@ std::size_t Detector::find_or_add_actor(std::uint64_t owner, std::uint64_t hash,
 }
 
 void Detector::index_actor(std::size_t actor) {
-  const std::uint64_t hash = actors_[actor].hash;
+  const std::uint64_t hash = actor_hash(actors_[actor].owner, actors_[actor].rule);
   const std::size_t mask = actor_index_.size() - 1;
   std::size_t i = first_slot(actors_[actor].owner);
   while (actor_index_[i] != 0) i = (i + 1) & mask;
@@ -384,7 +383,7 @@ void Detector::merge(Detector&& other) {
     if (theirs.rule < 0) continue;
     const Aggregate& agg = theirs.agg;
     // Caps are applied after all merges: nothing is refused here.
-    const std::size_t at = find_or_add_actor(theirs.owner, theirs.hash, theirs.rule, theirs.account, theirs.principal, agg.last_ms,
+    const std::size_t at = find_or_add_actor(theirs.owner, theirs.rule, theirs.account, theirs.principal, agg.last_ms,
                                              /*may_refuse=*/false);
     Aggregate& mine = actors_[at].agg;
     if (mine.count == 0) {  // new here: take theirs whole

@@ -101,8 +101,9 @@ class Detector final : public EventSink {
   // a vector and reused once evicted: a noisy rule over many principals
   // creates and evicts hundreds of thousands of them.
   struct Actor {
-    std::uint64_t owner = 0;  // owner_hash(account, principal): where its index slots start
-    std::uint64_t hash = 0;   // actor_hash(owner, rule): slot tag and eviction tie-break
+    // owner_hash(account, principal): where its index slots start; with the
+    // rule, actor_hash() gives the slot tag and the eviction tie-break.
+    std::uint64_t owner = 0;
     int rule = -1;  // -1: free
     std::string account, principal;
     Aggregate agg;
@@ -121,8 +122,7 @@ class Detector final : public EventSink {
   std::size_t first_slot(std::uint64_t owner) const { return (owner >> 7) & (actor_index_.size() - 1); }
   /// Index into actors_ of the actor, or creates it; kNoActor when
   /// `may_refuse` and it would be evicted at once (below the eviction floor).
-  std::size_t find_or_add_actor(std::uint64_t owner, std::uint64_t hash, int rule, std::string_view account,
-                                std::string_view principal,
+  std::size_t find_or_add_actor(std::uint64_t owner, int rule, std::string_view account, std::string_view principal,
                                 std::int64_t time_ms, bool may_refuse);
   void index_actor(std::size_t actor);
   void rebuild_actor_index();
