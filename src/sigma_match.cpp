@@ -18,6 +18,15 @@ namespace {
 // ASCII folding, inline: this runs for every byte a rule compares.
 inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
+// Whether the next lowered.size() bytes of `text` equal `lowered` once
+// folded to ASCII lower case (a pattern is stored folded unless cased).
+bool equal_folded(const char* text, std::string_view lowered) {
+  for (std::size_t k = 0; k < lowered.size(); ++k) {
+    if (lower(text[k]) != lowered[k]) return false;
+  }
+  return true;
+}
+
 // How common a byte is in CloudTrail JSON, most common first (roughly: JSON
 // punctuation, digits of ids and times, then letters by English frequency);
 // bytes not listed are rare. Only the order matters: a `contains` value is
@@ -141,10 +150,7 @@ bool Glob::segment_at(const Segment& s, std::string_view text, std::size_t pos) 
     return true;
   }
   if (cased_) return std::memcmp(at, s.text.data(), n) == 0;
-  for (std::size_t k = 0; k < n; ++k) {
-    if (lower(at[k]) != s.text[k]) return false;
-  }
-  return true;
+  return equal_folded(at, s.text);
 }
 
 bool Glob::matches(std::string_view text) const {
@@ -412,10 +418,7 @@ bool FieldCheck::matches(RecordFields& fields) const {
     return std::any_of(literals_.begin(), literals_.end(), [&](const std::string& literal) {
       if (literal.size() != text.size()) return false;
       if (literals_cased_) return std::memcmp(literal.data(), text.data(), text.size()) == 0;
-      for (std::size_t k = 0; k < text.size(); ++k) {
-        if (lower(text[k]) != literal[k]) return false;
-      }
-      return true;
+      return equal_folded(text.data(), literal);
     });
   }
   if (path.empty()) {

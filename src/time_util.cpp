@@ -52,18 +52,11 @@ struct LastDay {
 };
 thread_local LastDay last_day;
 
-bool two_digits(const char* p, int* out) {
-  const unsigned hi = static_cast<unsigned char>(p[0]) - '0', lo = static_cast<unsigned char>(p[1]) - '0';
-  if (hi > 9 || lo > 9) return false;
-  *out = static_cast<int>(hi * 10 + lo);
-  return true;
-}
-
-// The time of day of "HH:MM:SS" at p, in ms; false if it is not one.
-bool time_of_day_ms(const char* p, std::int64_t* out) {
+// The time of day of "HH:MM:SS" at s[11], in ms; false if it is not one.
+bool time_of_day_ms(std::string_view s, std::int64_t* out) {
   int h, mi, sec;
-  if (!two_digits(p, &h) || p[2] != ':' || !two_digits(p + 3, &mi) || p[5] != ':' || !two_digits(p + 6, &sec) ||
-      h > 23 || mi > 59 || sec > 60) {
+  if (!read_digits(s, 11, 2, &h) || s[13] != ':' || !read_digits(s, 14, 2, &mi) || s[16] != ':' ||
+      !read_digits(s, 17, 2, &sec) || h > 23 || mi > 59 || sec > 60) {
     return false;
   }
   *out = (h * 3600 + mi * 60 + sec) * std::int64_t{1000};
@@ -79,11 +72,11 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view s) {
   LastDay& last = last_day;
   std::int64_t time_of_day;
   if (last.valid && std::memcmp(s.data(), last.text, 11) == 0) {
-    if (!time_of_day_ms(s.data() + 11, &time_of_day)) return std::nullopt;
+    if (!time_of_day_ms(s, &time_of_day)) return std::nullopt;
     return last.ms + time_of_day;
   }
   const std::optional<std::int64_t> ms = parse_rfc3339_ms_slow(s);
-  if (ms && time_of_day_ms(s.data() + 11, &time_of_day)) {
+  if (ms && time_of_day_ms(s, &time_of_day)) {
     std::memcpy(last.text, s.data(), 11);
     last.ms = *ms - time_of_day;
     last.valid = true;
