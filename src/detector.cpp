@@ -200,8 +200,7 @@ void Detector::on_event(const Event& ev) {
     ++hits_total_;
     if (rules_.keeps_hits(rule)) hits_.push_back(make_hit(rule, ev));
     if (rules_.reports_own_hits(rule)) {
-      const std::size_t actor = find_or_add_actor(owner, rule, ev.account, ev.principal,
-                                                  ev.time_ms, /*may_refuse=*/true);
+      const std::size_t actor = find_or_add_actor(owner, rule, ev.account, ev.principal, /*may_refuse=*/true);
       if (actor == kNoActor) continue;
       add_event(actors_[actor].agg, rule, ev);
     }
@@ -224,20 +223,16 @@ void Detector::trim_hits(std::size_t keep) {
   evictions_.correlation_hits += drop;
 }
 
-// Evicts the least severe, then oldest (last event time) actors: a flood of
-// low-severity noise never pushes out a high-severity finding. Ties go by
-// rule, then by the hash of (rule, account, principal), then by the names
-// (the hash is the same on every run and for any -j, so the kept set is too).
-// The order is decided on a compact copy of those keys: comparing the
-// actors themselves (hundreds of bytes each, their names elsewhere) missed
-// the cache twice per comparison, and a noisy rule trims tens of times.
+// Evicts the least severe actors first, and within a severity those ranked
+// last by owner hash (see Rank): a flood of low-severity noise never pushes
+// out a high-severity finding, and the ones kept are kept from their first
+// event on. The order is decided on a compact copy of the keys: comparing
+// the actors themselves (hundreds of bytes each, their names elsewhere)
+// missed the cache twice per comparison.
 void Detector::trim_aggregates(std::size_t keep) {
   if (live_actors_ <= keep) return;
   struct EvictionKey {
-    Level level;
-    int rule;
-    std::int64_t last_ms;
-    std::uint64_t hash;
+    Rank rank;
     std::uint32_t actor;
   };
   std::vector<EvictionKey> order;
@@ -245,32 +240,41 @@ void Detector::trim_aggregates(std::size_t keep) {
   for (std::size_t i = 0; i < actors_.size(); ++i) {
     const Actor& a = actors_[i];
     if (a.rule < 0) continue;
-    order.push_back({rules_.rules()[static_cast<std::size_t>(a.rule)].level, a.rule, a.agg.last_ms, actor_hash(a.owner, a.rule),
-                     static_cast<std::uint32_t>(i)});
+    order.push_back({rank_of(a.owner, a.rule), static_cast<std::uint32_t>(i)});
   }
   auto evicted_first = [this](const EvictionKey& x, const EvictionKey& y) {
-    if (x.level != y.level) return x.level < y.level;
-    if (x.last_ms != y.last_ms) return x.last_ms < y.last_ms;
-    if (x.rule != y.rule) return x.rule < y.rule;
-    if (x.hash != y.hash) return x.hash < y.hash;
+    if (evicted_before(x.rank, y.rank)) return true;
+    if (evicted_before(y.rank, x.rank)) return false;
     const Actor& a = actors_[x.actor];
     const Actor& b = actors_[y.actor];
-    return std::tie(a.account, a.principal) < std::tie(b.account, b.principal);
+    return std::tie(a.account, a.principal) > std::tie(b.account, b.principal);
   };
   const std::size_t drop = live_actors_ - keep;
   std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(drop), order.end(), evicted_first);
   for (std::size_t i = 0; i < drop; ++i) {
     const EvictionKey& victim = order[i];
-    auto rank = std::pair(victim.level, victim.last_ms);
-    // Kept actors only ever rank higher (their last time grows), so at least
-    // `keep` of them stay above this floor for the rest of the scan.
-    if (!has_eviction_floor_ || eviction_floor_ < rank) eviction_floor_ = rank;
+    // Ranks never change, so the `keep` actors kept here stay above this
+    // floor for the rest of the scan.
+    if (!has_eviction_floor_ || evicted_before(eviction_floor_, victim.rank)) eviction_floor_ = victim.rank;
     has_eviction_floor_ = true;
-    ++evictions_.principals;
-    evictions_.principal_events += actors_[victim.actor].agg.count;
+    const Actor& a = actors_[victim.actor];
+    count_dropped(a.owner, a.rule, a.agg.count);
     free_actor(victim.actor);
   }
   rebuild_actor_index();
+}
+
+void Detector::count_dropped(std::uint64_t owner, int rule, std::uint64_t events) {
+  dropped_.insert_hash(actor_hash(owner, rule));
+  evictions_.principal_events += events;
+}
+
+Evictions Detector::evictions() const {
+  Evictions e = evictions_;
+  std::vector<const PrincipalSet*> sets{&dropped_};
+  for (const PrincipalSet& other : merged_dropped_) sets.push_back(&other);
+  e.principals = PrincipalSet::count_union(sets).size;
+  return e;
 }
 
 std::uint64_t Detector::owner_hash(std::uint64_t principal_hash, std::string_view account) {
@@ -282,7 +286,7 @@ std::uint64_t Detector::actor_hash(std::uint64_t owner, int rule) {
 }
 
 std::size_t Detector::find_or_add_actor(std::uint64_t owner, int rule, std::string_view account,
-                                        std::string_view principal, std::int64_t time_ms, bool may_refuse) {
+                                        std::string_view principal, bool may_refuse) {
   const std::uint64_t tag = actor_hash(owner, rule) & 0xffffffff00000000ull;
   if (!actor_index_.empty()) {
     const std::size_t mask = actor_index_.size() - 1;
@@ -295,10 +299,8 @@ std::size_t Detector::find_or_add_actor(std::uint64_t owner, int rule, std::stri
       if (a.rule == rule && a.principal == principal && a.account == account) return at;
     }
   }
-  if (may_refuse && has_eviction_floor_ &&
-      std::pair(rules_.rules()[static_cast<std::size_t>(rule)].level, time_ms) < eviction_floor_) {
-    ++evictions_.principals;
-    ++evictions_.principal_events;
+  if (may_refuse && has_eviction_floor_ && evicted_before(rank_of(owner, rule), eviction_floor_)) {
+    count_dropped(owner, rule, 1);
     return kNoActor;
   }
   std::size_t at;
@@ -376,15 +378,18 @@ void Detector::merge(Detector&& other) {
   field_errors_ += other.field_errors_;
   for (auto& d : other.field_problems_) field_problems_.push_back(std::move(d));
   for (const auto& [key, n] : other.suppressed_) suppressed_[key] += n;
-  evictions_.principals += other.evictions_.principals;
   evictions_.principal_events += other.evictions_.principal_events;
+  merged_dropped_.push_back(std::move(other.dropped_));
+  for (PrincipalSet& theirs : other.merged_dropped_) merged_dropped_.push_back(std::move(theirs));
+  other.dropped_ = PrincipalSet();
+  other.merged_dropped_.clear();
   evictions_.correlation_hits += other.evictions_.correlation_hits;
   for (Actor& theirs : other.actors_) {
     if (theirs.rule < 0) continue;
     const Aggregate& agg = theirs.agg;
     // Caps are applied after all merges: nothing is refused here.
-    const std::size_t at = find_or_add_actor(theirs.owner, theirs.rule, theirs.account, theirs.principal, agg.last_ms,
-                                             /*may_refuse=*/false);
+    const std::size_t at =
+        find_or_add_actor(theirs.owner, theirs.rule, theirs.account, theirs.principal, /*may_refuse=*/false);
     Aggregate& mine = actors_[at].agg;
     if (mine.count == 0) {  // new here: take theirs whole
       std::swap(mine, theirs.agg);

@@ -301,9 +301,10 @@ int run_scan(const ScanCli& cli, const char* argv0) {
     for (auto& d : problems) summary.add_error(std::move(d));
     summary.errors_total += detector.field_errors() - listed;
   }
-  summary.evicted_principals = detector.evictions().principals;
-  summary.evicted_principal_events = detector.evictions().principal_events;
-  summary.evicted_correlation_hits = detector.evictions().correlation_hits;
+  const ts::Evictions evicted = detector.evictions();
+  summary.evicted_principals = evicted.principals;
+  summary.evicted_principal_events = evicted.principal_events;
+  summary.evicted_correlation_hits = evicted.correlation_hits;
   if (detector_options.allowlist) {
     const auto& entries = detector_options.allowlist->entries();
     std::vector<bool> used(entries.size(), false);
@@ -693,7 +694,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   scan->add_option("--max-tracked-principals", scan_cli.max_tracked_principals,
                    "Actors (rule, account, principal) tracked for single-event findings; beyond it the least "
-                   "severe, then oldest by event time are evicted and counted in the summary (exit 3). 0: no cap")
+                   "severe are evicted, and within a severity a fixed sample by principal is kept (not the "
+                   "latest): every finding kept is complete. Evictions are counted in the summary (exit 3). "
+                   "0: no cap")
       ->capture_default_str();
   scan->add_option("--max-correlation-hits", scan_cli.max_correlation_hits,
                    "Rule hits kept for correlation; beyond it the oldest by event time are evicted and counted in "
@@ -703,8 +706,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   scan->add_option("-j,--jobs", scan_cli.jobs,
-                   "Worker threads (default: all cores); output is the same for any value, except the counts "
-                   "of findings whose actors --max-tracked-principals evicted and re-admitted (exit 3 says so)");
+                   "Worker threads (default: all cores); output is the same for any value");
   scan->add_flag("--no-summary", scan_cli.no_summary, "Do not print the summary on stderr");
   scan->add_flag("-q,--quiet", scan_cli.quiet, "No progress line on stderr (it is only shown on a terminal)");
 

@@ -69,8 +69,8 @@ std::string render_summary_text(const RunSummary& s) {
                      s.findings_by_level[2], s.findings_by_level[1], s.findings_by_level[0]);
   if (s.evicted_principals || s.evicted_correlation_hits) {
     out += fmt::format(
-        "trailsweep: memory caps reached: {} actor(s) with {} matching event(s) evicted at --max-tracked-principals, "
-        "{} hit(s) evicted at --max-correlation-hits (least severe and oldest first); raise the caps to keep them\n",
+        "trailsweep: memory caps reached: {} actor(s) with {} matching event(s) evicted at --max-tracked-principals "
+        "(least severe first), {} hit(s) evicted at --max-correlation-hits (oldest first); raise the caps to keep them\n",
         s.evicted_principals, s.evicted_principal_events, s.evicted_correlation_hits);
   }
   if (!s.suppressed.empty() || !s.unused_allow_entries.empty()) {

@@ -1,15 +1,18 @@
 // Detector caps: memory stays bounded whatever the archive; what is evicted is
-// chosen by severity and event time (not by arrival), and counted.
+// chosen by severity and a fixed rank of the actor (never by arrival or
+// time), so what is kept is complete, and what is dropped is counted.
 #include "trailsweep/detector.hpp"
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "test_util.hpp"
 #include "trailsweep/byte_source.hpp"
+#include "trailsweep/time_util.hpp"
 
 namespace trailsweep {
 namespace {
@@ -154,41 +157,51 @@ TEST(DetectorCaps, LowSeverityNoiseNeverEvictsASeriousFinding) {
   auto findings = d.take_single_event_findings();
   ASSERT_EQ(findings.size(), 3u);
   const std::set<std::string> kept = kept_names(findings);
-  // The high finding, then the two most recent noisy actors.
-  EXPECT_EQ(kept, (std::set<std::string>{"intruder", "app8", "app9"}));
+  // The high finding, then two of the noisy actors: the same two whatever
+  // the order.
+  EXPECT_TRUE(kept.count("intruder"));
+  Detector reversed(*rules, options);
+  feed(reversed, std::vector<std::string>(records.rbegin(), records.rend()));
+  reversed.apply_caps();
+  EXPECT_EQ(kept_names(reversed.take_single_event_findings()), kept);
   EXPECT_EQ(d.evictions().principals, 8u);
   EXPECT_EQ(d.evictions().principal_events, 8u);
 }
 
-TEST(DetectorCaps, ActorsBelowTheEvictionFloorAreCountedWithoutBeingTracked) {
+// An actor met again after the trims is either kept from its first event or
+// dropped (below the floor) every time, and counted once however often.
+TEST(DetectorCaps, ActorsBelowTheEvictionFloorAreCountedOnceAndKeptOnesMissNothing) {
   auto rules = rules_from(kRules);
   DetectorOptions options;
   options.max_tracked_principals = 10;  // trims past 10 + 2 + 64 actors
   Detector d(*rules, options);
   std::vector<std::string> records;
-  for (int i = 0; i < 100; ++i) {
-    records.push_back(ct_record(fmt::format("2025-11-02T11:{:02d}:{:02d}Z", i / 60, i % 60), "DescribeInstances",
-                                fmt::format("app{}", i)));
+  for (int pass = 0; pass < 3; ++pass) {
+    for (int i = 0; i < 100; ++i) {
+      records.push_back(ct_record(fmt::format("2025-11-02T1{}:{:02d}:{:02d}Z", pass, i / 60, i % 60),
+                                  "DescribeInstances", fmt::format("app{}", i)));
+    }
   }
-  // After the trim: an older low-severity actor is below the floor; a high one never is.
-  records.push_back(ct_record("2025-11-02T09:00:00Z", "DescribeInstances", "late-noise"));
   records.push_back(ct_record("2025-11-02T09:00:00Z", "CreateUser", "intruder", "", "111122223333", "iam.amazonaws.com"));
   feed(d, records);
   d.apply_caps();
   auto findings = d.take_single_event_findings();
   ASSERT_EQ(findings.size(), 10u);
-  const std::set<std::string> kept = kept_names(findings);
-  EXPECT_TRUE(kept.count("intruder"));
-  EXPECT_FALSE(kept.count("late-noise"));
-  for (int i = 91; i < 100; ++i) EXPECT_TRUE(kept.count(fmt::format("app{}", i))) << i;
-  EXPECT_EQ(d.evictions().principals, 92u) << "91 apps trimmed, late-noise counted at the floor";
-  EXPECT_EQ(d.evictions().principal_events, 92u);
+  EXPECT_TRUE(kept_names(findings).count("intruder"));
+  for (const auto& f : findings) {
+    if (f.principal.ends_with("/intruder")) continue;
+    EXPECT_EQ(f.event_count, 3u) << f.principal;
+    EXPECT_EQ(f.evidence.size(), 3u) << f.principal;
+    EXPECT_EQ(format_rfc3339_ms(f.first_ms).substr(0, 13), "2025-11-02T10") << f.principal;
+  }
+  EXPECT_EQ(d.evictions().principals, 91u) << "100 apps, 9 kept: each dropped one counts once";
+  EXPECT_EQ(d.evictions().principal_events, 91u * 3);
 }
 
-// Actors of one severity whose last events share a second are kept or
-// evicted by a key of their own (rule, then a hash of their names), never by
-// arrival: the same ones are kept in any order and over any split.
-TEST(DetectorCaps, TiesInTimeAreBrokenTheSameWayInAnyOrderAndSplit) {
+// Actors of one severity are kept or evicted by a key of their own (a hash
+// of their names, then rule), never by arrival: the same ones are kept in any
+// order and over any split.
+TEST(DetectorCaps, TheSameActorsAreKeptInAnyOrderAndSplit) {
   auto rules = rules_from(kRules);
   DetectorOptions options;
   options.max_tracked_principals = 10;  // trims past 76 actors while feeding, then exactly at 10
@@ -239,11 +252,74 @@ TEST(DetectorCaps, EvictedActorsAreReusedWithNothingLeftOver) {
     EXPECT_EQ(f.regions, std::vector<std::string>{"us-east-1"}) << f.principal;
     EXPECT_EQ(f.last_ms - f.first_ms, 2000) << f.principal;
   }
-  std::set<std::string> expected;
-  for (int i = 290; i < 300; ++i) expected.insert(fmt::format("app{}", i));
-  EXPECT_EQ(kept_names(findings), expected);
+  Detector reversed(*rules, options);
+  feed(reversed, std::vector<std::string>(records.rbegin(), records.rend()));
+  reversed.apply_caps();
+  EXPECT_EQ(kept_names(reversed.take_single_event_findings()), kept_names(findings));
   EXPECT_EQ(d.evictions().principals, 290u);
   EXPECT_EQ(d.evictions().principal_events, 870u);
+}
+
+// Under the cap, each kept finding is the one an uncapped scan makes (every
+// event counted, the earliest evidence, every value), and the kept set and
+// the eviction counts are the same for any order and split over workers:
+// a kept actor outranks everything any worker meets, so none ever drops it.
+TEST(DetectorCaps, KeptFindingsAreWholeAndTheSameOverAnySplit) {
+  auto rules = rules_from(kRules);
+  std::vector<std::string> records;
+  for (int k = 0; k < 4; ++k) {
+    for (int i = 0; i < 150; ++i) {
+      const int second = (i * 7 + k * 997) % 3600;  // each actor's events spread over the hour
+      std::string r = ct_record(fmt::format("2025-11-02T10:{:02d}:{:02d}Z", second / 60, second % 60),
+                                "DescribeInstances", fmt::format("app{}", i));
+      r.replace(r.find("203.0.113.7"), 11, fmt::format("198.51.100.{}", k + 1));
+      records.push_back(r);
+    }
+  }
+  struct Whole {
+    std::uint64_t count;
+    std::int64_t first_ms, last_ms;
+    std::vector<std::string> event_ids, source_ips;
+    bool operator==(const Whole&) const = default;
+  };
+  auto wholes = [](std::vector<Finding> findings) {
+    std::map<std::string, Whole> out;
+    for (auto& f : findings) out[f.principal] = {f.event_count, f.first_ms, f.last_ms, f.event_ids, f.source_ips};
+    return out;
+  };
+  DetectorOptions uncapped_options;
+  uncapped_options.max_tracked_principals = 0;
+  Detector uncapped(*rules, uncapped_options);
+  feed(uncapped, records);
+  const auto all = wholes(uncapped.take_single_event_findings());
+  ASSERT_EQ(all.size(), 150u);
+
+  DetectorOptions options;
+  options.max_tracked_principals = 10;  // each worker trims many times
+  auto capped = [&](const std::vector<std::string>& part_a, const std::vector<std::string>& part_b) {
+    Detector a(*rules, options), b(*rules, options);
+    if (!part_a.empty()) feed(a, part_a);
+    if (!part_b.empty()) feed(b, part_b);
+    a.merge(std::move(b));
+    a.apply_caps();
+    EXPECT_EQ(a.evictions().principals, 140u);
+    EXPECT_EQ(a.evictions().principal_events, 560u);
+    return wholes(a.take_single_event_findings());
+  };
+  const auto kept = capped(records, {});
+  ASSERT_EQ(kept.size(), 10u);
+  for (const auto& [principal, whole] : kept) {
+    ASSERT_TRUE(all.count(principal));
+    EXPECT_TRUE(whole == all.at(principal)) << principal << ": " << whole.count << " events kept of " << all.at(principal).count;
+  }
+  std::vector<std::string> reversed(records.rbegin(), records.rend()), odd, even, first_half, second_half;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    (i % 2 ? odd : even).push_back(records[i]);
+    (i < records.size() / 2 ? first_half : second_half).push_back(records[i]);
+  }
+  EXPECT_TRUE(capped(reversed, {}) == kept);
+  EXPECT_TRUE(capped(odd, even) == kept);
+  EXPECT_TRUE(capped(second_half, first_half) == kept);
 }
 
 TEST(DetectorCaps, EvidenceIsTheEarliestWhicheverWorkerHeldIt) {
@@ -351,6 +427,36 @@ TEST(DetectorCaps, UncappedKeepsEverything) {
   d.apply_caps();
   EXPECT_EQ(d.correlation_hits().size(), 20u);
   EXPECT_EQ(d.evictions().correlation_hits, 0u);
+}
+
+// The whole report, evictions included, is the same at any -j when the cap
+// evicts while the workers scan (each sees far more actors than it keeps).
+TEST(DetectorCaps, CliReportUnderTheCapIsTheSameForAnyNumberOfThreads) {
+  testing::TempDir dir;
+  testing::write_file(dir.path() / "noisy.yml", kRules);
+  for (int file = 0; file < 6; ++file) {
+    std::string document = "{\"Records\":[";
+    for (int i = 0; i < 100; ++i) {
+      const int actor = (file * 37 + i * 11) % 240;  // every actor in two or three files
+      document += (i ? "," : "") + ct_record(fmt::format("2025-11-02T1{}:{:02d}:{:02d}Z", file, i / 2, i % 60),
+                                             "DescribeInstances", fmt::format("app{}", actor));
+    }
+    document += "]}";
+    testing::write_file(dir.path() / "AWSLogs/111122223333/CloudTrail/us-east-1/2025/11/02" /
+                            fmt::format("111122223333_CloudTrail_us-east-1_20251102T1{}00Z_file{}.json.gz", file, file),
+                        testing::gzip_bytes(document));
+  }
+  const std::string args = "scan --deterministic --format json --fail-on never --max-tracked-principals 10 --rules '" +
+                           (dir.path() / "noisy.yml").string() + "' '" + (dir.path() / "AWSLogs").string() + "' -j ";
+  auto one = run_trailsweep(args + "1");
+  EXPECT_EQ(one.exit_code, 3) << one.err;
+  EXPECT_NE(one.out.find("\"principal_events\": "), std::string::npos) << one.out.substr(0, 500);
+  EXPECT_EQ(one.out.find("\"principals\": 0,"), std::string::npos) << "the cap must evict here";
+  for (const char* j : {"2", "3"}) {
+    auto many = run_trailsweep(args + j);
+    EXPECT_TRUE(one.out == many.out) << "-j " << j;
+    EXPECT_EQ(many.exit_code, 3);
+  }
 }
 
 TEST(DetectorCaps, CliReportsEvictionsAndExitsThree) {

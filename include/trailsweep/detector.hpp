@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "trailsweep/finding.hpp"
+#include "trailsweep/principal_set.hpp"
 #include "trailsweep/record_fields.hpp"
 #include "trailsweep/rule_set.hpp"
 #include "trailsweep/scanner.hpp"
@@ -27,8 +28,11 @@ struct DetectorOptions {
   std::size_t max_resources = 10000;     ///< resources listed per finding
   const Allowlist* allowlist = nullptr;  ///< hits it covers are dropped and counted
   /// Actors tracked for single-event findings, per (rule, account, principal);
-  /// beyond it the lowest-severity, then oldest (by last eventTime) are evicted
-  /// and counted. 0: no cap.
+  /// beyond it the least severe are evicted and counted, and within one
+  /// severity a fixed sample by a hash of (account, principal), then rule:
+  /// a kept actor outranks every actor it ever meets, so no worker ever
+  /// drops one of its events, its finding is complete, and the kept set and
+  /// the counts are the same for any -j and file order. 0: no cap.
   std::size_t max_tracked_principals = 20000;
   /// Hits kept for correlation; beyond it the oldest by eventTime are evicted
   /// and counted. 0: no cap.
@@ -37,7 +41,7 @@ struct DetectorOptions {
 
 /// What the caps evicted; reported in the summary.
 struct Evictions {
-  std::uint64_t principals = 0;        ///< (rule, account, principal) actors dropped
+  std::uint64_t principals = 0;        ///< distinct (rule, account, principal) actors dropped
   std::uint64_t principal_events = 0;  ///< their matching events
   std::uint64_t correlation_hits = 0;  ///< hits dropped before correlation
 };
@@ -64,7 +68,9 @@ class Detector final : public EventSink {
   /// Applies the caps exactly (workers trim with some slack while scanning).
   /// The kept set does not depend on -j (see DetectorOptions).
   void apply_caps();
-  const Evictions& evictions() const { return evictions_; }
+  /// After apply_caps(): what the caps dropped, over this detector and those
+  /// merged into it.
+  Evictions evictions() const;
   /// Hits dropped by the allowlist: (entry index, rule index) -> count.
   const std::map<std::pair<int, int>, std::uint64_t>& suppressed() const { return suppressed_; }
 
@@ -120,10 +126,31 @@ class Detector final : public EventSink {
   static std::uint64_t owner_hash(std::uint64_t principal_hash, std::string_view account);
   static std::uint64_t actor_hash(std::uint64_t owner, int rule);
   std::size_t first_slot(std::uint64_t owner) const { return (owner >> 7) & (actor_index_.size() - 1); }
+  /// Where an actor stands for eviction: the least severe go first, then
+  /// those with the highest owner hash, then rule; names break a full tie.
+  /// It depends on nothing the scan sees later, which is what makes the kept
+  /// set complete and independent of order.
+  struct Rank {
+    Level level;
+    std::uint64_t owner;
+    int rule;
+    /// Whether an actor ranked `a` goes before one ranked `b`.
+    friend bool evicted_before(const Rank& a, const Rank& b) {
+      if (a.level != b.level) return a.level < b.level;
+      if (a.owner != b.owner) return a.owner > b.owner;
+      return a.rule > b.rule;
+    }
+  };
+  Rank rank_of(std::uint64_t owner, int rule) const {
+    return {rules_.rules()[static_cast<std::size_t>(rule)].level, owner, rule};
+  }
   /// Index into actors_ of the actor, or creates it; kNoActor when
   /// `may_refuse` and it would be evicted at once (below the eviction floor).
   std::size_t find_or_add_actor(std::uint64_t owner, int rule, std::string_view account, std::string_view principal,
-                                std::int64_t time_ms, bool may_refuse);
+                                bool may_refuse);
+  /// Counts an actor as dropped (it may be again, by another worker: the
+  /// set counts it once).
+  void count_dropped(std::uint64_t owner, int rule, std::uint64_t events);
   void index_actor(std::size_t actor);
   void rebuild_actor_index();
   void free_actor(std::size_t actor);
@@ -144,10 +171,15 @@ class Detector final : public EventSink {
   std::vector<std::uint32_t> free_actors_;
   std::vector<std::uint64_t> actor_index_;
   std::size_t live_actors_ = 0;
-  // The highest (level, last event time) evicted so far: a new actor below it
-  // would be evicted at the next trim anyway, so it is counted, not built.
+  // The highest rank evicted so far: a new actor below it would be evicted at
+  // the next trim anyway (the `keep` actors above it stay), so it is counted,
+  // not built.
   bool has_eviction_floor_ = false;
-  std::pair<Level, std::int64_t> eviction_floor_{};
+  Rank eviction_floor_{};
+  // The actors dropped, by actor_hash: this detector's and those merged in
+  // (counted together at the end, as the workers' principals are).
+  PrincipalSet dropped_;
+  std::vector<PrincipalSet> merged_dropped_;
   std::uint64_t hits_total_ = 0;
   std::uint64_t field_errors_ = 0;
   std::vector<Diagnostic> field_problems_;  // at most kMaxFieldProblems
