@@ -287,6 +287,13 @@ std::uint64_t Detector::actor_hash(std::uint64_t owner, int rule) {
 
 std::size_t Detector::find_or_add_actor(std::uint64_t owner, int rule, std::string_view account,
                                         std::string_view principal, bool may_refuse) {
+  // Below the floor, an actor is dropped whether or not it is held: one that
+  // is will go at the next trim (the actors above the floor outrank it), and
+  // its events are counted then, this one now. No lookup needed.
+  if (may_refuse && has_eviction_floor_ && evicted_before(rank_of(owner, rule), eviction_floor_)) {
+    count_dropped(owner, rule, 1);
+    return kNoActor;
+  }
   const std::uint64_t tag = actor_hash(owner, rule) & 0xffffffff00000000ull;
   if (!actor_index_.empty()) {
     const std::size_t mask = actor_index_.size() - 1;
@@ -298,10 +305,6 @@ std::size_t Detector::find_or_add_actor(std::uint64_t owner, int rule, std::stri
       const Actor& a = actors_[at];
       if (a.rule == rule && a.principal == principal && a.account == account) return at;
     }
-  }
-  if (may_refuse && has_eviction_floor_ && evicted_before(rank_of(owner, rule), eviction_floor_)) {
-    count_dropped(owner, rule, 1);
-    return kNoActor;
   }
   std::size_t at;
   if (!free_actors_.empty()) {
