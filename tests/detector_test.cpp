@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <set>
 
 #include <fmt/format.h>
@@ -59,6 +60,19 @@ level: medium
 std::string time_at(int minute) { return fmt::format("2025-11-02T10:{:02d}:00Z", minute); }
 
 void feed(Detector& d, const std::vector<std::string>& records) { testing::scan_records(d, records); }
+
+// Two workers' detectors over the two parts, merged and capped as a scan does.
+std::unique_ptr<Detector> scanned_by_two_workers(const RuleSet& rules, const DetectorOptions& options,
+                                                 const std::vector<std::string>& part_a,
+                                                 const std::vector<std::string>& part_b) {
+  auto a = std::make_unique<Detector>(rules, options);
+  Detector b(rules, options);
+  if (!part_a.empty()) feed(*a, part_a);
+  if (!part_b.empty()) feed(b, part_b);
+  a->merge(std::move(b));
+  a->apply_caps();
+  return a;
+}
 
 // The user or session names of the actors that kept a finding.
 std::set<std::string> kept_names(const std::vector<Finding>& findings) {
@@ -208,15 +222,11 @@ TEST(DetectorCaps, TheSameActorsAreKeptInAnyOrderAndSplit) {
   std::vector<std::string> records;
   for (int i = 0; i < 200; ++i) records.push_back(ct_record(time_at(5), "DescribeInstances", fmt::format("app{}", i)));
   auto kept = [&](const std::vector<std::string>& part_a, const std::vector<std::string>& part_b) {
-    Detector a(*rules, options), b(*rules, options);
-    if (!part_a.empty()) feed(a, part_a);
-    if (!part_b.empty()) feed(b, part_b);
-    a.merge(std::move(b));
-    a.apply_caps();
+    auto a = scanned_by_two_workers(*rules, options, part_a, part_b);
     if (part_a.size() + part_b.size() == records.size()) {
-      EXPECT_EQ(a.evictions().principal_events, 190u);
+      EXPECT_EQ(a->evictions().principal_events, 190u);
     }
-    return kept_names(a.take_single_event_findings());
+    return kept_names(a->take_single_event_findings());
   };
   const std::set<std::string> want = kept(records, {});
   EXPECT_EQ(want.size(), 10u);
@@ -297,14 +307,10 @@ TEST(DetectorCaps, KeptFindingsAreWholeAndTheSameOverAnySplit) {
   DetectorOptions options;
   options.max_tracked_principals = 10;  // each worker trims many times
   auto capped = [&](const std::vector<std::string>& part_a, const std::vector<std::string>& part_b) {
-    Detector a(*rules, options), b(*rules, options);
-    if (!part_a.empty()) feed(a, part_a);
-    if (!part_b.empty()) feed(b, part_b);
-    a.merge(std::move(b));
-    a.apply_caps();
-    EXPECT_EQ(a.evictions().principals, 140u);
-    EXPECT_EQ(a.evictions().principal_events, 560u);
-    return wholes(a.take_single_event_findings());
+    auto a = scanned_by_two_workers(*rules, options, part_a, part_b);
+    EXPECT_EQ(a->evictions().principals, 140u);
+    EXPECT_EQ(a->evictions().principal_events, 560u);
+    return wholes(a->take_single_event_findings());
   };
   const auto kept = capped(records, {});
   ASSERT_EQ(kept.size(), 10u);
