@@ -108,13 +108,19 @@ bool PrincipalSet::contains(std::uint64_t h) const {
 }
 
 PrincipalSet::Count PrincipalSet::count_union(std::span<const PrincipalSet* const> sets) {
-  const bool any_estimated = std::any_of(sets.begin(), sets.end(), [](const PrincipalSet* s) { return s->estimated(); });
-  if (any_estimated) {
+  // Exact exactly when the union holds at most kExactLimit, else the estimate
+  // of all the hashes (the same registers however they were split): what
+  // one worker holding everything would say, so the count does not depend on
+  // -j. (Deciding by each set's own size did: two exact halves of a union one
+  // worker would have estimated.)
+  auto estimate_all = [&sets]() -> Count {
     PrincipalSet all;
     all.registers_.assign(std::size_t{1} << kPrecision, 0);
     for (const PrincipalSet* s : sets) all.merge(*s);
     return {all.size(), true};
-  }
+  };
+  const bool any_estimated = std::any_of(sets.begin(), sets.end(), [](const PrincipalSet* s) { return s->estimated(); });
+  if (any_estimated) return estimate_all();
   // A hash counts in the first set that holds it. Lookups into the earlier
   // (cache-sized many times over) tables are issued kAhead hashes early.
   constexpr std::size_t kAhead = 16;
@@ -141,7 +147,7 @@ PrincipalSet::Count PrincipalSet::count_union(std::span<const PrincipalSet* cons
       count.size += !seen;
     }
   }
-  return count;
+  return count.size > kExactLimit ? estimate_all() : count;
 }
 
 std::size_t PrincipalSet::size() const { return estimated() ? estimate(registers_) : size_; }

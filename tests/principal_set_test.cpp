@@ -77,5 +77,34 @@ TEST(PrincipalSet, BeyondTheExactLimitItEstimatesInBoundedMemory) {
   EXPECT_LT(std::abs(static_cast<double>(count.size) - total) / total, 0.03) << count.size;
 }
 
+// Whether the count is exact depends on the union's size, not on how the
+// principals were split over workers: two exact halves of a union that one
+// worker would have estimated give that worker's estimate, to the unit.
+TEST(PrincipalSet, TheUnionCountIsTheSameHoweverThePrincipalsWereSplit) {
+  const std::size_t n = PrincipalSet::kExactLimit + 1000;
+  PrincipalSet whole, even, odd;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t h = PrincipalSet::hash(std::to_string(i));
+    whole.insert_hash(h);
+    (i % 2 ? odd : even).insert_hash(h);
+  }
+  ASSERT_TRUE(whole.estimated());
+  ASSERT_FALSE(even.estimated());
+  const PrincipalSet* one[] = {&whole};
+  const PrincipalSet* two[] = {&even, &odd};
+  const PrincipalSet::Count alone = PrincipalSet::count_union(one), split = PrincipalSet::count_union(two);
+  EXPECT_TRUE(split.estimated);
+  EXPECT_EQ(split.size, alone.size);
+  // At the limit itself both stay exact.
+  PrincipalSet at_limit_even, at_limit_odd;
+  for (std::size_t i = 0; i < PrincipalSet::kExactLimit; ++i) {
+    (i % 2 ? at_limit_odd : at_limit_even).insert_hash(PrincipalSet::hash(std::to_string(i)));
+  }
+  const PrincipalSet* halves[] = {&at_limit_even, &at_limit_odd};
+  const PrincipalSet::Count exact = PrincipalSet::count_union(halves);
+  EXPECT_FALSE(exact.estimated);
+  EXPECT_EQ(exact.size, PrincipalSet::kExactLimit);
+}
+
 }  // namespace
 }  // namespace trailsweep
