@@ -2,7 +2,8 @@
 # Benchmark: trailsweep against the inflate-only limit and what users do otherwise,
 # on the same machine in one run. Prints a Markdown table (the README keeps it).
 # Each fast command is timed three times and the best kept (the Python and jq
-# baselines, slow and stable, once).
+# baselines, slow and stable, once); the 1-thread runs behind the scaling
+# figures alternate with the N-thread ones.
 #
 #   tests/bench/run_bench.sh [ARCHIVE_DIR] [SIZE_MB] [PRINCIPALS]
 #
@@ -46,10 +47,24 @@ measure() {
   done
   echo "$best $peak"
 }
+# Two commands timed in turn (A B A B A B), the best of three each: the
+# 1 -> N thread ratio compares runs minutes apart otherwise, and this
+# machine drifts by 30% in minutes. Prints "bestA peakA bestB peakB".
+measure_pair() {
+  local best_a="" best_b="" peak_a=0 peak_b=0 t rss
+  for _ in 1 2 3; do
+    read t rss <<< "$(measure_once sh -c "$1")"
+    if [ -z "$best_a" ] || python3 -c "import sys; sys.exit(0 if $t < $best_a else 1)"; then best_a=$t; fi
+    [ "$rss" -gt "$peak_a" ] && peak_a=$rss
+    read t rss <<< "$(measure_once sh -c "$2")"
+    if [ -z "$best_b" ] || python3 -c "import sys; sys.exit(0 if $t < $best_b else 1)"; then best_b=$t; fi
+    [ "$rss" -gt "$peak_b" ] && peak_b=$rss
+  done
+  echo "$best_a $peak_a $best_b $peak_b"
+}
 
 inflate="$build/tests/bench/trailsweep_inflate_only"
-read limit_s _ <<< "$(measure sh -c "'$inflate' -j $jobs < '$list'")"
-read limit1_s _ <<< "$(measure sh -c "'$inflate' -j 1 < '$list'")"
+read limit_s _ limit1_s _ <<< "$(measure_pair "'$inflate' -j $jobs < '$list'" "'$inflate' -j 1 < '$list'")"
 read zlib_s _ <<< "$(measure sh -c "'$inflate' -j $jobs --zlib < '$list'")"
 # The issue's prototype: simdjson On-Demand reading eventName alone.
 proto="$build/tests/bench/trailsweep_prototype_ondemand"
@@ -58,8 +73,8 @@ read proto_s _ <<< "$(measure sh -c "'$proto' -j $jobs < '$list'")"
 read protof_s _ <<< "$(measure sh -c "'$proto' -j $jobs --fields < '$list'")"
 raw_mb=$("$inflate" -j "$jobs" < "$list" | cut -d' ' -f3)
 rules=(--rules "$root/rules" --rules "$root/testdata/sigma-rules")
-read ts_s ts_rss <<< "$(measure "$build/trailsweep" scan -q --no-summary --format json -j "$jobs" "${rules[@]}" "$archive")"
-read ts1_s _ <<< "$(measure "$build/trailsweep" scan -q --no-summary --format json -j 1 "${rules[@]}" "$archive")"
+scan_all=$(printf '%q ' "$build/trailsweep" scan -q --no-summary --format json "${rules[@]}" "$archive")
+read ts_s ts_rss ts1_s _ <<< "$(measure_pair "$scan_all -j $jobs" "$scan_all -j 1")"
 read tsc_s tsc_rss <<< "$(measure "$build/trailsweep" scan -q --no-summary --format json -j "$jobs" "$archive")"
 # The reading floor: one rule that can never match, so every record is read
 # and counted but no rule runs.
