@@ -705,8 +705,7 @@ int main(int argc, char** argv) {
   scan->add_option("--color", scan_cli.color, "Colour in the text report: auto, always or never (NO_COLOR is honoured)")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
-  scan->add_option("-j,--jobs", scan_cli.jobs,
-                   "Worker threads (default: all cores); output is the same for any value");
+  scan->add_option("-j,--jobs", scan_cli.jobs, "Worker threads (default: all cores); output is the same for any value");
   scan->add_flag("--no-summary", scan_cli.no_summary, "Do not print the summary on stderr");
   scan->add_flag("-q,--quiet", scan_cli.quiet, "No progress line on stderr (it is only shown on a terminal)");
 
