@@ -38,27 +38,21 @@ sync
 measure_once() { /usr/bin/time -f "%e %M" -o "$list.time" "$@" > /dev/null 2>"$list.err" || true; tail -n 1 "$list.time"; }
 # The best of three: on a shared machine the neighbours' load only ever adds time.
 # (peak RSS: the largest of the three).
+# fold BEST PEAK T RSS: the smaller time and the larger RSS.
+fold() { awk -v b="$1" -v p="$2" -v t="$3" -v r="$4" 'BEGIN { if (b == "" || t + 0 < b + 0) b = t; if (r + 0 > p + 0) p = r; print b, p }'; }
 measure() {
-  local best="" peak=0 t rss
-  for _ in 1 2 3; do
-    read t rss <<< "$(measure_once "$@")"
-    if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $t < $best else 1)"; then best=$t; fi
-    [ "$rss" -gt "$peak" ] && peak=$rss
-  done
+  local best="" peak=0
+  for _ in 1 2 3; do read best peak <<< "$(fold "$best" "$peak" $(measure_once "$@"))"; done
   echo "$best $peak"
 }
 # Two commands timed in turn (A B A B A B), the best of three each: the
 # 1 -> N thread ratio compares runs minutes apart otherwise, and this
 # machine drifts by 30% in minutes. Prints "bestA peakA bestB peakB".
 measure_pair() {
-  local best_a="" best_b="" peak_a=0 peak_b=0 t rss
+  local best_a="" peak_a=0 best_b="" peak_b=0
   for _ in 1 2 3; do
-    read t rss <<< "$(measure_once sh -c "$1")"
-    if [ -z "$best_a" ] || python3 -c "import sys; sys.exit(0 if $t < $best_a else 1)"; then best_a=$t; fi
-    [ "$rss" -gt "$peak_a" ] && peak_a=$rss
-    read t rss <<< "$(measure_once sh -c "$2")"
-    if [ -z "$best_b" ] || python3 -c "import sys; sys.exit(0 if $t < $best_b else 1)"; then best_b=$t; fi
-    [ "$rss" -gt "$peak_b" ] && peak_b=$rss
+    read best_a peak_a <<< "$(fold "$best_a" "$peak_a" $(measure_once sh -c "$1"))"
+    read best_b peak_b <<< "$(fold "$best_b" "$peak_b" $(measure_once sh -c "$2"))"
   done
   echo "$best_a $peak_a $best_b $peak_b"
 }
