@@ -265,7 +265,7 @@ void Detector::trim_aggregates(std::size_t keep) {
 }
 
 void Detector::count_dropped(std::uint64_t owner, int rule, std::uint64_t events) {
-  dropped_.insert_hash(actor_hash(owner, rule));
+  dropped_.insert_soon(actor_hash(owner, rule));
   evictions_.principal_events += events;
 }
 
@@ -372,6 +372,7 @@ void Detector::Aggregate::clear() {
 void Detector::apply_caps() {
   if (options_.max_correlation_hits) trim_hits(options_.max_correlation_hits);
   if (options_.max_tracked_principals) trim_aggregates(options_.max_tracked_principals);
+  dropped_.flush();
 }
 
 void Detector::merge(Detector&& other) {
@@ -382,6 +383,7 @@ void Detector::merge(Detector&& other) {
   for (auto& d : other.field_problems_) field_problems_.push_back(std::move(d));
   for (const auto& [key, n] : other.suppressed_) suppressed_[key] += n;
   evictions_.principal_events += other.evictions_.principal_events;
+  other.dropped_.flush();
   merged_dropped_.push_back(std::move(other.dropped_));
   for (PrincipalSet& theirs : other.merged_dropped_) merged_dropped_.push_back(std::move(theirs));
   other.dropped_ = PrincipalSet();

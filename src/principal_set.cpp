@@ -77,6 +77,13 @@ void PrincipalSet::insert_hash(std::uint64_t h) {
   }
 }
 
+void PrincipalSet::flush() {
+  for (std::uint64_t& h : in_flight_) {
+    if (h != 0) insert_hash(h);
+    h = 0;
+  }
+}
+
 void PrincipalSet::grow() {
   auto old = std::move(slots_);
   slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);

@@ -82,11 +82,7 @@ void Scanner::deliver(EventSink& sink, RunSummary& summary) {
   summary.last_event_ms = std::max(summary.last_event_ms, event_.time_ms);
   const std::uint64_t principal_hash = PrincipalSet::hash(event_.principal);
   event_.principal_hash = principal_hash;
-  principals_.prefetch(principal_hash);
-  std::uint64_t& in_flight = principals_in_flight_[next_in_flight_];
-  if (in_flight != 0) principals_.insert_hash(in_flight);
-  in_flight = principal_hash;  // never 0 (PrincipalSet::hash)
-  next_in_flight_ = (next_in_flight_ + 1) % kPrincipalsInFlight;
+  principals_.insert_soon(principal_hash);
   sink.on_event(event_);
 }
 
@@ -178,10 +174,7 @@ bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, Ev
 }
 
 PrincipalSet Scanner::take_principals() {
-  for (std::uint64_t& h : principals_in_flight_) {
-    if (h != 0) principals_.insert_hash(h);
-    h = 0;
-  }
+  principals_.flush();
   return std::move(principals_);
 }
 

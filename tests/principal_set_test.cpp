@@ -40,6 +40,32 @@ TEST(PrincipalSet, CountsTheUnionOfWorkerSetsWithoutMergingThem) {
   EXPECT_EQ(PrincipalSet::count_union({}).size, 0u);
 }
 
+TEST(PrincipalSet, InsertSoonCountsWhatItHeldOnceFlushed) {
+  // Fewer inserts than it holds in flight, then many with repeats and 0 (as 1):
+  // after flush() the count is what insert_hash() would have given, and a
+  // second flush adds nothing.
+  PrincipalSet soon, now;
+  for (std::uint64_t h : {5u, 6u, 5u}) {
+    soon.insert_soon(h);
+    now.insert_hash(h);
+  }
+  soon.flush();
+  EXPECT_EQ(soon.size(), now.size());
+  EXPECT_EQ(soon.size(), 2u);
+  for (std::uint64_t i = 0; i < 300000; ++i) {
+    const std::uint64_t h = PrincipalSet::hash(std::to_string(i % 100000)) * (i % 7 != 0);
+    soon.insert_soon(h);
+    now.insert_hash(h);
+  }
+  soon.flush();
+  soon.flush();
+  EXPECT_EQ(soon.size(), now.size());
+  // Each key also comes at an i that is not a multiple of 7; plus the 5, the 6
+  // and the 0s (as 1).
+  EXPECT_EQ(soon.size(), 100000u + 3u);
+  EXPECT_TRUE(soon.contains(6));
+}
+
 TEST(PrincipalSet, ZeroHashAndEmptyKeyAreOrdinaryMembers) {
   PrincipalSet s;
   s.insert_hash(0);

@@ -5,6 +5,7 @@
 // no allocation per insert), exact up to kExactLimit principals. Beyond that it
 // switches to a HyperLogLog estimate (16 KB, ~0.8% standard error), so memory
 // stays bounded on any archive; estimated() says which.
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -25,6 +26,20 @@ class PrincipalSet {
   void prefetch(std::uint64_t h) const {
     if (!slots_.empty()) __builtin_prefetch(slots_.data() + (h & (slots_.size() - 1)));
   }
+  /// insert_hash(h) a little later: the table is too big for the cache, so
+  /// `h` only starts loading its slot now and goes in kInFlight calls on (or
+  /// at flush()), and the misses of several inserts overlap. What is still
+  /// in flight is not counted: flush() before size(), contains(), merge()
+  /// or count_union().
+  void insert_soon(std::uint64_t h) {
+    prefetch(h);
+    std::uint64_t& queued = in_flight_[next_in_flight_];
+    if (queued != 0) insert_hash(queued);
+    queued = h != 0 ? h : 1;  // insert_hash() stores 0 as 1 too
+    next_in_flight_ = (next_in_flight_ + 1) % kInFlight;
+  }
+  /// Inserts what insert_soon() still holds.
+  void flush();
   /// Adds every principal of `other`.
   void merge(const PrincipalSet& other);
   struct Count {
@@ -46,6 +61,7 @@ class PrincipalSet {
 
  private:
   static constexpr int kPrecision = 14;  // 2^14 registers
+  static constexpr std::size_t kInFlight = 8;
   void grow();
   void to_estimate();
   void add_to_estimate(std::uint64_t h);
@@ -53,6 +69,8 @@ class PrincipalSet {
   std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> slots_;  // 0: empty
   std::size_t size_ = 0;
   std::vector<std::uint8_t> registers_;  // HyperLogLog, once estimated
+  std::array<std::uint64_t, kInFlight> in_flight_{};  // 0: free
+  std::size_t next_in_flight_ = 0;
 };
 
 }  // namespace trailsweep

@@ -4,7 +4,6 @@
 // EventSink. Problems become located Diagnostics in the RunSummary and reading
 // goes on with the next record or file. One per thread: it owns the parser and
 // the reusable Event.
-#include <array>
 #include <cstdint>
 #include <string>
 #include <memory>
@@ -73,12 +72,6 @@ class Scanner {
   RecordParser parser_;
   Event event_;
   PrincipalSet principals_;
-  // The principal table does not fit in cache: each record only starts
-  // loading its slot, and its hash is inserted kPrincipalsInFlight records
-  // later, so the misses of several records overlap (0: no hash).
-  static constexpr std::size_t kPrincipalsInFlight = 8;
-  std::array<std::uint64_t, kPrincipalsInFlight> principals_in_flight_{};
-  std::size_t next_in_flight_ = 0;
   struct Buffers;
   std::unique_ptr<Buffers> buffers_;
 };
