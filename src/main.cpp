@@ -211,6 +211,11 @@ std::optional<std::string> parse_time_window(const std::string& since, const std
     if (!filter->until_ms) return fmt::format("--until: '{}' is not RFC 3339 or YYYY-MM-DD", until);
     if (date_only) *filter->until_ms += ts::kMsPerDay - 1;
   }
+  // An empty window is a typo (the dates swapped), not a question: a scan
+  // that reads nothing and reports "no findings" would mislead.
+  if (filter->since_ms && filter->until_ms && *filter->since_ms > *filter->until_ms) {
+    return fmt::format("--since '{}' is after --until '{}': no event can match", since, until);
+  }
   return std::nullopt;
 }
 

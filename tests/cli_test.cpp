@@ -73,6 +73,21 @@ TEST(Cli, HelpExplainsOptionsAndDefaults) {
   }
 }
 
+TEST(Cli, ASwappedTimeWindowIsAUsageErrorNotAnEmptyReport) {
+  // Every command that takes the window refuses one that no event can be in,
+  // and says which values it read.
+  for (const char* command : {"scan", "summary", "search --where eventName=RunInstances",
+                              "timeline --principal arn:aws:iam::111122223333:user/ci-deployer"}) {
+    auto r = run_trailsweep(std::string(command) + " --since 2025-11-03 --until 2025-11-01 testdata/archive");
+    EXPECT_EQ(r.exit_code, 2) << command;
+    EXPECT_NE(r.err.find("--since '2025-11-03' is after --until '2025-11-01'"), std::string::npos) << command << r.err;
+  }
+  // A one-day window written as two dates is not swapped: --until takes the whole day.
+  auto day = run_trailsweep("scan --format json --no-summary --since 2025-11-02 --until 2025-11-02 testdata/archive");
+  EXPECT_NE(day.exit_code, 2) << day.err;
+  EXPECT_NE(day.out.find("\"records\": "), std::string::npos);
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(run_trailsweep("scan --since tomorrow testdata/exports").exit_code, 2);
   EXPECT_EQ(run_trailsweep("scan --format yaml testdata/exports").exit_code, 2);
