@@ -634,7 +634,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "trailsweep: find multi-stage attacks (such as the 2025 EC2/ECS cryptomining campaign) in "
       "exported AWS CloudTrail logs, offline."};
-  app.footer(kExitCodesHelp);
+  app.footer(std::string("Exit status of scan: ") + (kExitCodesHelp + std::string_view("Exit status: ").size()) +
+             " The other commands' --help give theirs.");
   app.require_subcommand(1);
   app.set_version_flag("--version", "trailsweep 0.1.0");
 
@@ -717,7 +718,7 @@ int main(int argc, char** argv) {
   TimelineCli tl;
   auto* timeline = app.add_subcommand(
       "timeline", "Every event of one actor in eventTime order across the archive, rule matches marked");
-  timeline->footer("Exit status: 0 all input read; 2 usage error; 3 some input could not be read.");
+  timeline->footer("Exit status: 0 all input read; 2 usage error; 3 some input could not be read; 130 interrupted.");
   timeline->add_option("paths", tl.paths, "Log files, directories or -")->required();
   timeline->add_option("--principal", tl.query.principal,
                        "Principal ARN, or a user/role/session name (matches the end of the ARN)");
@@ -790,12 +791,15 @@ int main(int argc, char** argv) {
 
   auto* rules_cmd = app.add_subcommand("rules", "List, validate or test Sigma rules");
   rules_cmd->require_subcommand(1);
+  rules_cmd->footer("Exit status: each subcommand's --help gives its own.");
   std::vector<std::string> list_paths, check_paths;
   auto* rules_list = rules_cmd->add_subcommand("list", "List the loaded rules: id, name, level, kind, title");
   rules_list->add_option("--rules", list_paths, "Rule files or folders (default: the bundled rules)");
+  rules_list->footer("Exit status: 0 every rule loaded; 2 a rule could not be loaded (listed on stderr), or a usage error.");
   auto* rules_check = rules_cmd->add_subcommand(
       "check", "Validate rule files; print every error with file:line and exit 2 if any");
   rules_check->add_option("paths", check_paths, "Rule files or folders (default: the bundled rules)");
+  rules_check->footer("Exit status: 0 no errors (warnings are printed, not counted); 2 a rule has errors, or a usage error.");
 
   RulesTestCli rules_test_cli;
   auto* rules_test = rules_cmd->add_subcommand(

@@ -88,6 +88,30 @@ TEST(Cli, ASwappedTimeWindowIsAUsageErrorNotAnEmptyReport) {
   EXPECT_NE(day.out.find("\"records\": "), std::string::npos);
 }
 
+TEST(Cli, EachCommandsHelpGivesItsOwnExitStatus) {
+  // The scan's codes (findings, --fail-on, memory caps) belong to scan only;
+  // a command that cannot return them must not list them.
+  struct Expected {
+    const char* command;
+    const char* says;
+  };
+  for (const Expected& e : {Expected{"scan", "1 findings at or above --fail-on"},
+                            Expected{"rules check", "2 a rule has errors"},
+                            Expected{"rules list", "2 a rule could not be loaded"},
+                            Expected{"rules test", "1 a case failed"},
+                            Expected{"timeline", "130 interrupted"},
+                            Expected{"summary", "3 some input could not be read"},
+                            Expected{"search", "with or without matches"}}) {
+    auto r = run_trailsweep(std::string(e.command) + " --help");
+    EXPECT_EQ(r.exit_code, 0) << e.command;
+    EXPECT_NE(r.out.find("Exit status"), std::string::npos) << e.command;
+    EXPECT_NE(r.out.find(e.says), std::string::npos) << e.command << "\n" << r.out;
+    if (std::string_view(e.command) != "scan") {
+      EXPECT_EQ(r.out.find("--fail-on;"), std::string::npos) << e.command << " lists the scan's codes";
+    }
+  }
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(run_trailsweep("scan --since tomorrow testdata/exports").exit_code, 2);
   EXPECT_EQ(run_trailsweep("scan --format yaml testdata/exports").exit_code, 2);
