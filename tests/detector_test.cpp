@@ -81,48 +81,6 @@ std::set<std::string> kept_names(const std::vector<Finding>& findings) {
   return kept;
 }
 
-// The per-worker memo of rule candidates answers as the index does, whatever
-// the case of the name, and stays bounded under endless distinct names.
-TEST(CandidateCache, AnswersAsTheIndexAndStaysBounded) {
-  auto rules = rules_from(std::string(kRules) + R"(---
-title: Prefix
-name: prefix
-logsource: {product: aws, service: cloudtrail}
-detection:
-  sel: {eventName|startswith: Describe}
-  condition: sel
-level: low
----
-title: Source
-name: source
-logsource: {product: aws, service: cloudtrail}
-detection:
-  sel: {eventSource: iam.amazonaws.com}
-  condition: sel
-level: low
-)");
-  CandidateCache cache;
-  auto direct = [&](std::string_view source, std::string_view name) {
-    std::vector<int> out;
-    rules->candidates(source, name, &out);
-    return out;
-  };
-  for (int round = 0; round < 2; ++round) {
-    for (auto [source, name] : {std::pair{"ec2.amazonaws.com", "DescribeInstances"}, {"ec2.amazonaws.com", "describeinstances"},
-                                {"iam.amazonaws.com", "CreateUser"}, {"ec2.amazonaws.com", "RunInstances"},
-                                {"s3.amazonaws.com", "GetObject"}}) {
-      EXPECT_EQ(cache.get(*rules, source, name), direct(source, name)) << name;
-    }
-    for (int i = 0; i < 5000; ++i) {
-      const std::string name = "Describe" + std::to_string(i);
-      ASSERT_EQ(cache.get(*rules, "ec2.amazonaws.com", name), direct("ec2.amazonaws.com", name)) << name;
-      ASSERT_LE(cache.size(), CandidateCache::kMaxEntries);
-    }
-  }
-  EXPECT_EQ(direct("ec2.amazonaws.com", "DescribeInstances").size(), 2u);  // noisy + prefix
-  EXPECT_TRUE(direct("s3.amazonaws.com", "GetObject").empty());
-}
-
 // Per finding, the smallest max_distinct_values values are listed, sorted,
 // whichever worker saw which event and in whatever order.
 TEST(DetectorCaps, ListedValuesAreTheSmallestWhateverTheOrderAndWorker) {
@@ -476,69 +434,6 @@ TEST(DetectorCaps, CliReportsEvictionsAndExitsThree) {
   auto full = run_trailsweep("scan testdata/archive --format json --fail-on never");
   EXPECT_EQ(full.exit_code, 0) << full.err;
   EXPECT_NE(full.out.find("\"correlation_hits\": 0"), std::string::npos);
-}
-
-}  // namespace
-}  // namespace trailsweep
-
-namespace trailsweep {
-namespace {
-
-// Rules that name no eventName but need a userIdentity.type are skipped for
-// other types without being evaluated; that skip must never lose a match
-// (types compare ignoring case, like the rule's own check) and must not be
-// derived from a negated or an or-ed selection.
-TEST(RuleSet, RulesNeedingAnIdentityTypeAreSkippedForOtherTypesOnly) {
-  auto rules = testing::rules_from(R"(title: Root use
-name: root_use
-logsource: {product: aws, service: cloudtrail}
-detection:
-  selection_usertype: {userIdentity.type: Root}
-  selection_eventtype: {eventType: AwsServiceEvent}
-  condition: selection_usertype and not selection_eventtype
-level: high
----
-title: Lower-case in the rule
-name: lower_case
-logsource: {product: aws, service: cloudtrail}
-detection:
-  sel: {userIdentity.type: iamuser}
-  condition: sel
-level: low
----
-title: Not root
-name: not_root
-logsource: {product: aws, service: cloudtrail}
-detection:
-  sel: {userIdentity.type: Root}
-  condition: not sel
-level: low
----
-title: Root or a name
-name: root_or_name
-logsource: {product: aws, service: cloudtrail}
-detection:
-  sel: {userIdentity.type: Root}
-  other: {userAgent: Boto3/1.40.61}
-  condition: sel or other
-level: low
-)");
-  ASSERT_TRUE(rules);
-  EXPECT_EQ(rules->required_identity_types(rules->find("root_use")), std::vector<std::string>{"root"});
-  EXPECT_EQ(rules->required_identity_types(rules->find("lower_case")), std::vector<std::string>{"iamuser"});
-  EXPECT_TRUE(rules->required_identity_types(rules->find("not_root")).empty());
-  EXPECT_TRUE(rules->required_identity_types(rules->find("root_or_name")).empty());
-
-  std::string root = ct_record("2025-11-02T10:00:00Z", "ListBuckets", "root");
-  root.replace(root.find("\"IAMUser\""), 9, "\"Root\"");
-  const std::string iam_user = ct_record("2025-11-02T10:00:01Z", "ListBuckets", "alice");
-  auto names = [&](const std::string& record) {
-    std::set<std::string> out;
-    for (const Finding& f : testing::evaluate(*rules, {record}).findings) out.insert(f.rule_name);
-    return out;
-  };
-  EXPECT_EQ(names(root), (std::set<std::string>{"root_use", "root_or_name"}));
-  EXPECT_EQ(names(iam_user), (std::set<std::string>{"lower_case", "not_root", "root_or_name"}));
 }
 
 }  // namespace
