@@ -106,27 +106,6 @@ TEST_F(RecordParserTest, AutoScalingServiceLinkedRoleIsAServiceCall) {
   EXPECT_TRUE(ev_.is_service_call());
 }
 
-TEST(PrincipalKey, NeverMergesAccountsOrSessions) {
-  UserIdentity root;
-  root.type = "Root";
-  root.arn = "arn:aws:iam::111122223333:root";
-  EXPECT_EQ(principal_key_for(root, "111122223333"), "arn:aws:iam::111122223333:root");
-  UserIdentity no_arn;
-  no_arn.type = "AssumedRole";
-  no_arn.principal_id = "AROAX:session-a";
-  no_arn.session_issuer_arn = "arn:aws:iam::1:role/r";
-  EXPECT_EQ(principal_key_for(no_arn, "1"), "arn:aws:iam::1:role/r#AROAX:session-a");
-  UserIdentity account;
-  account.type = "AWSAccount";
-  account.account_id = "999";
-  account.principal_id = "AIDAX";
-  EXPECT_EQ(principal_key_for(account, "111"), "AWSAccount:999:AIDAX");
-  UserIdentity svc;
-  svc.type = "AWSService";
-  svc.invoked_by = "lambda.amazonaws.com";
-  EXPECT_NE(principal_key_for(svc, "111"), principal_key_for(svc, "222"));
-}
-
 TEST_F(RecordParserTest, EventTimeOfWrongTypeIsRejected) {
   auto r = parse(R"({"eventTime":1722519208,"eventSource":"iam.amazonaws.com","eventName":"X"})");
   EXPECT_FALSE(r.ok);
