@@ -1,0 +1,158 @@
+// RunSummary: the counts that decide exit status 3 and that pipelines read
+// from the JSON "summary" object.
+#include "trailsweep/run_summary.hpp"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <string>
+
+#include "trailsweep/json_writer.hpp"
+
+namespace trailsweep {
+namespace {
+
+Diagnostic problem_at(const std::string& file, std::int64_t record) {
+  Diagnostic d = file_problem(file, "invalid JSON: TAPE_ERROR");
+  d.pos.record = record;
+  d.pos.offset = 100 * record;
+  return d;
+}
+
+TEST(RunSummary, WorkersMergeIntoOneCountWithTheirProblemsInOrder) {
+  RunSummary a, b;
+  a.files_read = 3;
+  a.records = 100;
+  a.records_rejected = 1;
+  a.bytes_compressed = 10;
+  a.first_event_ms = 2000;
+  a.last_event_ms = 3000;
+  a.add_error(problem_at("a.json.gz", 1));
+  b.files_read = 2;
+  b.files_failed = 1;
+  b.records = 50;
+  b.records_filtered = 7;
+  b.digest_files = 4;
+  b.bytes_compressed = 5;
+  b.first_event_ms = 1000;
+  b.last_event_ms = 2500;
+  b.add_error(problem_at("b.json.gz", 2));
+  b.add_error(problem_at("b.json.gz", 3));
+  RunSummary total;
+  total.merge(a);
+  total.merge(b);
+  EXPECT_EQ(total.files_read, 5u);
+  EXPECT_EQ(total.files_failed, 1u);
+  EXPECT_EQ(total.records, 150u);
+  EXPECT_EQ(total.records_rejected, 1u);
+  EXPECT_EQ(total.records_filtered, 7u);
+  EXPECT_EQ(total.digest_files, 4u);
+  EXPECT_EQ(total.bytes_compressed, 15u);
+  EXPECT_EQ(total.first_event_ms, 1000);
+  EXPECT_EQ(total.last_event_ms, 3000);
+  ASSERT_EQ(total.errors.size(), 3u);
+  EXPECT_EQ(total.errors_total, 3u);
+  EXPECT_EQ(total.errors[0].pos.file, "a.json.gz");
+  EXPECT_EQ(total.errors[2].pos.record, 3);
+}
+
+TEST(RunSummary, ProblemsBeyondTheListAreCountedAndSaidToBeThere) {
+  RunSummary s;
+  for (std::size_t i = 0; i < RunSummary::kMaxErrorsKept + 3; ++i) {
+    s.add_error(problem_at("big.json.gz", static_cast<std::int64_t>(i)));
+  }
+  EXPECT_EQ(s.errors.size(), RunSummary::kMaxErrorsKept);
+  EXPECT_EQ(s.errors_total, RunSummary::kMaxErrorsKept + 3);
+  const std::string text = render_summary_text(s);
+  EXPECT_NE(text.find("trailsweep: 1003 input problems (input was skipped):\n"), std::string::npos);
+  EXPECT_NE(text.find("  big.json.gz: record 0 (byte 0): invalid JSON: TAPE_ERROR\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  ... and 3 more\n"), std::string::npos);
+}
+
+TEST(RunSummary, OnlyUnreadInputAndMemoryCapsMakeTheRunIncomplete) {
+  // Skipping what is not a log (digests, Insights, files and records outside
+  // the filters, other names) is the job, not a problem: exit 0 stays 0.
+  RunSummary s;
+  s.files_read = 10;
+  s.digest_files = 2;
+  s.insight_files = 1;
+  s.filtered_files = 5;
+  s.ignored_files = 3;
+  s.records_filtered = 40;
+  s.insight_records = 6;
+  EXPECT_FALSE(s.input_incomplete());
+  RunSummary unread = s;
+  unread.add_error(problem_at("x.json.gz", 4));
+  EXPECT_TRUE(unread.input_incomplete());
+  RunSummary actors = s;
+  actors.evicted_principals = 1;
+  EXPECT_TRUE(actors.input_incomplete());
+  RunSummary hits = s;
+  hits.evicted_correlation_hits = 1;
+  EXPECT_TRUE(hits.input_incomplete());
+}
+
+TEST(RunSummary, TheTextSaysWhatWasSkippedEstimatedAndEvicted) {
+  RunSummary s;
+  s.files_read = 10;
+  s.digest_files = 2;
+  s.filtered_files = 5;
+  s.records = 1000;
+  s.principals = 1500000;
+  s.principals_estimated = true;
+  s.evicted_principals = 7;
+  s.evicted_principal_events = 9;
+  const std::string text = render_summary_text(s);
+  EXPECT_NE(text.find("10 files read (7 skipped: 2 digest, 0 insight, 5 outside filters)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("~1500000 principals (estimated)"), std::string::npos) << text;
+  EXPECT_NE(text.find("7 actor(s) with 9 matching event(s) evicted at --max-tracked-principals"), std::string::npos);
+  EXPECT_EQ(text.find("input problem"), std::string::npos) << "no problem line when nothing failed";
+}
+
+TEST(RunSummary, JsonSummaryKeepsItsDocumentedFieldNames) {
+  // Pipelines read these names (README "Output"); renaming one breaks them.
+  RunSummary s;
+  s.files_read = 3;
+  s.records = 12;
+  s.records_rejected = 1;
+  s.findings_by_level[4] = 1;
+  s.evicted_correlation_hits = 2;
+  s.add_error(problem_at("a.json.gz", 5));
+  std::string out;
+  JsonWriter w(out);
+  write_summary_json(w, s);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_FALSE(parser.parse(out).get(doc)) << out;
+  auto number = [&](const char* pointer) {
+    std::uint64_t n = 999;
+    EXPECT_FALSE(doc.at_pointer(pointer).get(n)) << pointer << " in " << out;
+    return n;
+  };
+  EXPECT_EQ(number("/files"), 3u);
+  EXPECT_EQ(number("/files_failed"), 0u);
+  EXPECT_EQ(number("/records"), 12u);
+  EXPECT_EQ(number("/principals"), 0u);
+  EXPECT_EQ(number("/bytes_compressed"), 0u);
+  EXPECT_EQ(number("/bytes_uncompressed"), 0u);
+  EXPECT_EQ(number("/skipped/digest_files"), 0u);
+  EXPECT_EQ(number("/skipped/insight_files"), 0u);
+  EXPECT_EQ(number("/skipped/filtered_files"), 0u);
+  EXPECT_EQ(number("/skipped/ignored_files"), 0u);
+  EXPECT_EQ(number("/skipped/rejected_records"), 1u);
+  EXPECT_EQ(number("/skipped/filtered_records"), 0u);
+  EXPECT_EQ(number("/findings/critical"), 1u);
+  EXPECT_EQ(number("/evicted/correlation_hits"), 2u);
+  EXPECT_EQ(number("/suppressed/hits"), 0u);
+  EXPECT_EQ(number("/errors_total"), 1u);
+  std::string_view file;
+  EXPECT_FALSE(doc.at_pointer("/errors/0/file").get(file));
+  EXPECT_EQ(file, "a.json.gz");
+  bool estimated = true;
+  EXPECT_FALSE(doc.at_pointer("/principals_estimated").get(estimated));
+  EXPECT_FALSE(estimated);
+}
+
+}  // namespace
+}  // namespace trailsweep
