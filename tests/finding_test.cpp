@@ -1,0 +1,80 @@
+// Finding order and hit order: what makes reports the same whatever the file
+// order or the number of workers.
+#include "trailsweep/finding.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace trailsweep {
+namespace {
+
+TEST(Finding, ReportsListTheMostSevereFirstThenTheEarliest) {
+  auto finding = [](Level level, std::int64_t first, const std::string& principal) {
+    Finding f;
+    f.level = level;
+    f.first_ms = first;
+    f.last_ms = first + 10;
+    f.principal = principal;
+    f.account = "111122223333";
+    return f;
+  };
+  std::vector<Finding> findings = {finding(Level::kLow, 1, "a"), finding(Level::kCritical, 50, "b"),
+                                   finding(Level::kHigh, 5, "c"), finding(Level::kCritical, 20, "d"),
+                                   finding(Level::kHigh, 5, "a")};
+  std::sort(findings.begin(), findings.end(), finding_before);
+  std::vector<std::string> order;
+  for (const auto& f : findings) order.push_back(f.principal);
+  EXPECT_EQ(order, (std::vector<std::string>{"d", "b", "a", "c", "a"}));
+}
+
+TEST(Finding, HitsWithOneEventIdOrderByContentNotByWhereTheyWereRead) {
+  // A redelivered record (same eventID in two files): whichever file a
+  // worker read first, the same one sorts first.
+  Hit a, b;
+  a.time_ms = b.time_ms = 1000;
+  a.event_id = b.event_id = "8c1b2f5e-0e0f-4a8a-9b3b-2f6e8c1d0a11";
+  a.source_ip = "198.51.100.20";
+  b.source_ip = "203.0.113.77";
+  a.file = "z-late-file.json.gz";
+  b.file = "a-early-file.json.gz";
+  EXPECT_TRUE(hit_before(a, b));
+  EXPECT_FALSE(hit_before(b, a));
+  // Identical content: then, and only then, the position decides.
+  b.source_ip = a.source_ip;
+  EXPECT_TRUE(hit_before(b, a));
+  // Time decides before anything else.
+  a.time_ms = 999;
+  EXPECT_TRUE(hit_before(a, b));
+}
+
+TEST(Finding, EvidenceCarriesTheHitsPlaceAndRule) {
+  Hit h;
+  h.time_ms = 1762074737000;
+  h.event_id = "e1";
+  h.event_name = "RunInstances";
+  h.region = "us-east-1";
+  h.source_ip = "203.0.113.77";
+  h.user_agent = "Boto3/1.40.61";
+  h.error_code = "Client.DryRunOperation";
+  h.file = "AWSLogs/111122223333/CloudTrail/us-east-1/2025/11/02/f.json.gz";
+  h.record = 12;
+  h.offset = 3400;
+  const Evidence e = evidence_of(h, "cm_ec2_dryrun_recon");
+  EXPECT_EQ(e.time_ms, h.time_ms);
+  EXPECT_EQ(e.event_id, "e1");
+  EXPECT_EQ(e.event_name, "RunInstances");
+  EXPECT_EQ(e.region, "us-east-1");
+  EXPECT_EQ(e.source_ip, "203.0.113.77");
+  EXPECT_EQ(e.user_agent, "Boto3/1.40.61");
+  EXPECT_EQ(e.error_code, "Client.DryRunOperation");
+  EXPECT_EQ(e.file, h.file);
+  EXPECT_EQ(e.record, 12);
+  EXPECT_EQ(e.offset, 3400);
+  EXPECT_EQ(e.rule, "cm_ec2_dryrun_recon");
+}
+
+}  // namespace
+}  // namespace trailsweep
