@@ -3,8 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
+#include <tuple>
+
+#include <fmt/format.h>
 
 namespace trailsweep {
 
@@ -15,15 +20,17 @@ ScanPipeline::ScanPipeline(const RuleSet& rules, ScanOptions options, DetectorOp
 SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOptions& options, unsigned jobs,
                                const std::function<std::unique_ptr<EventSink>()>& make_sink,
                                const std::function<void(std::size_t, std::uint64_t)>& progress,
-                               const std::atomic<bool>* stop) {
+                               const std::atomic<bool>* stop, bool split_streams) {
   struct Worker {
     std::unique_ptr<EventSink> sink;
     RunSummary summary;
     std::vector<std::pair<std::size_t, Diagnostic>> errors;  // (file index, problem)
+    std::map<std::size_t, OrderedProblems> ordered;          // of split streams, by file index
     PrincipalSet principals;
   };
-  const unsigned n_workers = static_cast<unsigned>(
-      std::min<std::size_t>(std::max(1u, jobs), std::max<std::size_t>(1, files.size())));
+  // More workers than files only help when a file may be split among them.
+  const unsigned n_workers = static_cast<unsigned>(std::min<std::size_t>(
+      std::max(1u, jobs), split_streams ? std::max(1u, jobs) : std::max<std::size_t>(1, files.size())));
   std::vector<Worker> workers(n_workers);
   std::atomic<std::size_t> next{0}, files_done{0};
   std::atomic<std::uint64_t> bytes_done{0};
@@ -34,24 +41,93 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
   std::mutex finished_mutex;
   std::condition_variable all_finished;
 
+  // Batches of split streams wait here for any worker. Bounded: when it is
+  // full, the worker reading the stream parses its batch itself.
+  std::mutex batches_mutex;
+  std::condition_variable batches_changed;
+  std::deque<RecordBatch> batches;
+  const std::size_t max_batches = 2 * static_cast<std::size_t>(n_workers);
+  unsigned files_in_progress = 0;  // a file in progress may still hand out batches
+
+  class WorkerOutlet : public BatchOutlet {
+   public:
+    WorkerOutlet(std::size_t batch_bytes, const std::function<bool(RecordBatch&)>& queue,
+                 const std::function<void(const RecordBatch&)>& parse_here)
+        : batch_bytes_(batch_bytes), queue_(queue), parse_here_(parse_here) {}
+    std::size_t batch_bytes() const override { return batch_bytes_; }
+    void hand_off(RecordBatch&& batch) override {
+      if (!queue_(batch)) parse_here_(batch);
+    }
+
+   private:
+    std::size_t batch_bytes_;
+    const std::function<bool(RecordBatch&)>& queue_;
+    const std::function<void(const RecordBatch&)>& parse_here_;
+  };
+  const std::function<bool(RecordBatch&)> queue_batch = [&](RecordBatch& batch) {
+    {
+      std::lock_guard lock(batches_mutex);
+      if (batches.size() >= max_batches) return false;
+      batches.push_back(std::move(batch));
+    }
+    batches_changed.notify_one();
+    return true;
+  };
+
   auto work = [&](Worker& w) {
     Scanner scanner(options);
     w.sink = make_sink();
+    const std::function<void(const RecordBatch&)> parse_batch = [&](const RecordBatch& batch) {
+      RunSummary part;
+      scanner.scan_batch(batch, *w.sink, part);
+      w.summary.merge(part);
+    };
+    WorkerOutlet outlet(std::max<std::size_t>(1, options.batch_bytes), queue_batch, parse_batch);
     for (;;) {
       if (stop && stop->load(std::memory_order_relaxed)) {
         interrupted = true;
         break;
       }
-      std::size_t i = next.fetch_add(1);
-      if (i >= files.size()) break;
-      RunSummary file_summary;
-      scanner.scan_file(files[i], *w.sink, file_summary);
-      for (auto& e : file_summary.errors) w.errors.emplace_back(i, std::move(e));
-      file_summary.errors.clear();
-      w.summary.merge(file_summary);
-      files_done.fetch_add(1, std::memory_order_relaxed);
-      bytes_done.fetch_add(file_summary.bytes_compressed, std::memory_order_relaxed);
+      RecordBatch batch;
+      {
+        std::unique_lock lock(batches_mutex);
+        if (!batches.empty()) {
+          batch = std::move(batches.front());
+          batches.pop_front();
+        } else {
+          ++files_in_progress;
+        }
+      }
+      if (!batch.records.empty()) {
+        parse_batch(batch);
+        continue;
+      }
+      const std::size_t i = next.fetch_add(1);
+      if (i < files.size()) {
+        RunSummary file_summary;
+        scanner.scan_file(files[i], *w.sink, file_summary, split_streams ? &outlet : nullptr, i);
+        for (auto& e : file_summary.errors) w.errors.emplace_back(i, std::move(e));
+        file_summary.errors.clear();
+        w.summary.merge(file_summary);
+        files_done.fetch_add(1, std::memory_order_relaxed);
+        bytes_done.fetch_add(file_summary.bytes_compressed, std::memory_order_relaxed);
+      }
+      bool done = false;
+      {
+        std::unique_lock lock(batches_mutex);
+        --files_in_progress;
+        if (i >= files.size()) {
+          // No file left: help with the batches of streams others still
+          // read, until none can come.
+          batches_changed.wait_for(lock, std::chrono::milliseconds(50),
+                                   [&] { return !batches.empty() || files_in_progress == 0; });
+          done = batches.empty() && files_in_progress == 0;
+        }
+      }
+      batches_changed.notify_all();
+      if (done) break;
     }
+    w.ordered = std::move(scanner.ordered_problems());
     w.principals = scanner.take_principals();
     std::lock_guard lock(finished_mutex);
     if (finished.fetch_add(1) + 1 == n_workers) all_finished.notify_all();
@@ -92,19 +168,44 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
 
   SinkScanResult result;
   result.interrupted = interrupted.load();
-  std::vector<std::pair<std::size_t, Diagnostic>> errors;
+  // A file's problems in the order one worker reading it alone lists them:
+  // a split stream's (placed by `order`), then those its reader added to the
+  // file's summary (a decoder failure at the end), then the count of the
+  // unlisted ones.
+  struct Placed {
+    std::size_t file;
+    int part;
+    std::int64_t order;
+    Diagnostic problem;
+  };
+  std::vector<Placed> errors;
+  std::map<std::size_t, OrderedProblems> ordered;
   std::vector<const PrincipalSet*> principals;
   for (Worker& w : workers) {
     result.summary.merge(w.summary);
-    for (auto& e : w.errors) errors.push_back(std::move(e));
+    std::int64_t seq = 0;
+    for (auto& [file, d] : w.errors) errors.push_back({file, 1, seq++, std::move(d)});
+    for (auto& [file, theirs] : w.ordered) ordered[file].merge(std::move(theirs), options.max_problems_per_file);
     principals.push_back(&w.principals);
     result.sinks.push_back(std::move(w.sink));
   }
-  std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [file, problems] : ordered) {
+    problems.trim(options.max_problems_per_file);
+    result.summary.errors_total += problems.total;
+    for (auto& [order, d] : problems.kept) errors.push_back({file, 0, order, std::move(d)});
+    if (problems.total > problems.kept.size()) {
+      errors.push_back({file, 2, 0,
+                        file_problem(problems.file_name, fmt::format("{} more problems in this file not listed",
+                                                                     problems.total - problems.kept.size()))});
+    }
+  }
+  std::stable_sort(errors.begin(), errors.end(), [](const Placed& a, const Placed& b) {
+    return std::tie(a.file, a.part, a.order) < std::tie(b.file, b.part, b.order);
+  });
   result.summary.errors.clear();
-  for (auto& [index, d] : errors) {
+  for (Placed& e : errors) {
     if (result.summary.errors.size() >= RunSummary::kMaxErrorsKept) break;
-    result.summary.errors.push_back(std::move(d));
+    result.summary.errors.push_back(std::move(e.problem));
   }
   const PrincipalSet::Count principal_count = PrincipalSet::count_union(principals);
   result.summary.principals = principal_count.size;
@@ -115,8 +216,11 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
 PipelineResult ScanPipeline::run(const std::vector<InputFile>& files,
                                  const std::function<void(std::size_t, std::uint64_t)>& progress,
                                  const std::atomic<bool>* stop) {
+  // The detector's result does not depend on which worker saw which event
+  // (fixed-rank caps, content-ordered hits), so long streams are split.
   SinkScanResult scanned = scan_with_sinks(
-      files, options_, jobs_, [&] { return std::make_unique<Detector>(rules_, detector_options_); }, progress, stop);
+      files, options_, jobs_, [&] { return std::make_unique<Detector>(rules_, detector_options_); }, progress, stop,
+      /*split_streams=*/true);
   PipelineResult result;
   result.summary = std::move(scanned.summary);
   result.interrupted = scanned.interrupted;

@@ -56,6 +56,26 @@ class FileProblems {
 
 }  // namespace
 
+void OrderedProblems::add(std::int64_t order, Diagnostic d, std::size_t limit) {
+  ++total;
+  kept.emplace_back(order, std::move(d));
+  if (kept.size() > 2 * limit + 16) trim(limit);  // amortised: a file of garbage stays bounded
+}
+
+void OrderedProblems::merge(OrderedProblems&& other, std::size_t limit) {
+  total += other.total;
+  if (file_name.empty()) file_name = std::move(other.file_name);
+  for (auto& p : other.kept) kept.push_back(std::move(p));
+  other.kept.clear();
+  other.total = 0;
+  trim(limit);
+}
+
+void OrderedProblems::trim(std::size_t limit) {
+  std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (kept.size() > limit) kept.resize(limit);
+}
+
 // Per-thread buffers of the whole-file path, reused from file to file.
 struct Scanner::Buffers {
   libdeflate_decompressor* inflater = libdeflate_alloc_decompressor();
@@ -193,7 +213,8 @@ bool Scanner::accepted(const Event& ev) const {
   return true;
 }
 
-void Scanner::scan_file(const InputFile& file, EventSink& sink, RunSummary& summary) {
+void Scanner::scan_file(const InputFile& file, EventSink& sink, RunSummary& summary, BatchOutlet* outlet,
+                        std::size_t file_index) {
   const std::string name = file.path == "-" ? "<stdin>" : file.path;
   if (scan_whole_file(file, name, sink, summary)) return;
   FileSource source(file.path);
@@ -202,16 +223,72 @@ void Scanner::scan_file(const InputFile& file, EventSink& sink, RunSummary& summ
     summary.add_error(file_problem(name, fmt::format("cannot open: {}", source.error())));
     return;
   }
-  scan_source(source, name, sink, summary);
+  scan_source(source, name, sink, summary, 0, outlet, file_index);
+}
+
+void Scanner::scan_batch(const RecordBatch& batch, EventSink& sink, RunSummary& summary) {
+  event_.pos.file = batch.name;
+  OrderedProblems& problems = ordered_problems_[batch.file];
+  auto reject = [&](const RecordBatch::Item& item, std::int64_t offset, std::string message) {
+    ++summary.records_rejected;
+    Diagnostic d = file_problem(batch.name, std::move(message));
+    d.pos.offset = offset;
+    d.pos.record = item.index;
+    problems.add(item.order, std::move(d), options_.max_problems_per_file);
+  };
+  for (const RecordBatch::Item& item : batch.records) {
+    RecordView view;
+    view.json = std::string_view(batch.bytes.data() + item.begin, item.size);
+    view.padded_capacity = batch.bytes.size() - item.begin;
+    view.offset = item.offset;
+    view.index = item.index;
+    ParseOutcome outcome = parser_.parse(view, &event_);
+    if (!outcome.ok) {
+      reject(item, outcome.error_offset, std::move(outcome.error));
+    } else if (outcome.kind == RecordKind::kDigest) {
+      reject(item, view.offset, "digest object inside a log file; skipped");
+    } else if (outcome.kind == RecordKind::kInsight) {
+      ++summary.insight_records;
+    } else {
+      deliver(sink, summary);
+    }
+  }
 }
 
 void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink& sink,
-                          RunSummary& summary, std::int64_t resume_at_record) {
+                          RunSummary& summary, std::int64_t resume_at_record, BatchOutlet* outlet,
+                          std::size_t file_index) {
   Decoder decoder(source, options_.max_decompressed_bytes);
   RecordReader reader(decoder, options_.reader);
   FileProblems problems(name, options_.max_problems_per_file, summary);
+  // With an outlet, the problems of this stream are found on several threads:
+  // each gets its place in the stream (`order`, shared with the records
+  // handed out) and they are put back in order after the scan.
+  OrderedProblems* ordered = nullptr;
+  if (outlet) {
+    ordered = &ordered_problems_[file_index];
+    ordered->file_name = name;
+  }
+  std::int64_t order = 0;
   auto report = [&](std::int64_t offset, std::int64_t record, std::string message) {
-    problems.add(offset, record, std::move(message));
+    if (!ordered) {
+      problems.add(offset, record, std::move(message));
+      return;
+    }
+    Diagnostic d = file_problem(name, std::move(message));
+    d.pos.offset = offset;
+    d.pos.record = record;
+    ordered->add(order++, std::move(d), options_.max_problems_per_file);
+  };
+  // Records go out in batches once the stream has shown an event: until then
+  // it may still turn out to be a digest file, which only its first record tells.
+  bool batching = false;
+  RecordBatch batch;
+  auto hand_off = [&] {
+    if (batch.records.empty()) return;
+    batch.bytes.append(kRecordPadding, '\0');
+    outlet->hand_off(std::move(batch));
+    batch = RecordBatch{};
   };
   std::int64_t end_record = -1;  // record cut off by the end of the stream
   bool end_problem = false;
@@ -240,6 +317,17 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
       ++events_in_file;
       continue;
     }
+    if (batching) {
+      if (batch.records.empty()) {
+        batch.file = file_index;
+        batch.name = name;
+        batch.bytes.reserve(outlet->batch_bytes() + view.json.size() + kRecordPadding);
+      }
+      batch.records.push_back({batch.bytes.size(), view.json.size(), view.offset, view.index, order++});
+      batch.bytes.append(view.json);
+      if (batch.bytes.size() >= outlet->batch_bytes()) hand_off();
+      continue;
+    }
     ParseOutcome outcome = parser_.parse(view, &event_);
     if (!outcome.ok) {
       ++summary.records_rejected;
@@ -254,12 +342,14 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
       continue;
     }
     ++events_in_file;
+    batching = outlet != nullptr;
     if (outcome.kind == RecordKind::kInsight) {
       ++summary.insight_records;
       continue;
     }
     deliver(sink, summary);
   }
+  if (batching) hand_off();
   drain();
 
   summary.bytes_compressed += decoder.compressed_bytes();
@@ -283,7 +373,8 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
            std::move(end_problem_detail.message));
   } else if (decoder.decompressed_bytes() == 0) {
     report(-1, -1, "file is empty");
-  } else if (reader.records_seen() == 0 && reader.record_arrays_seen() == 0 && problems.listed() == 0) {
+  } else if (reader.records_seen() == 0 && reader.record_arrays_seen() == 0 &&
+             (ordered ? ordered->total : problems.listed()) == 0) {
     report(-1, -1, "no CloudTrail records found");
   }
   problems.finish();

@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "test_util.hpp"
 #include "trailsweep/finding_context.hpp"
@@ -24,22 +28,27 @@ std::ostream& operator<<(std::ostream& os, const Outcome& o) {
             << " findings";
 }
 
-Outcome scan(const RuleSet& rules, const std::vector<InputFile>& files, unsigned jobs) {
-  ScanPipeline pipeline(rules, ScanOptions{}, DetectorOptions{}, jobs);
-  PipelineResult result = pipeline.run(files, nullptr);
-  EXPECT_FALSE(result.interrupted);
+Outcome outcome_of(const RuleSet& rules, const RunSummary& s, Detector& detector) {
   Outcome o;
-  const RunSummary& s = result.summary;
   o.counts = {s.files_read,  s.files_failed,     s.records,        s.records_rejected, s.principals,
               s.digest_files, s.bytes_compressed, s.bytes_uncompressed, s.errors_total,
               static_cast<std::uint64_t>(s.first_event_ms), static_cast<std::uint64_t>(s.last_event_ms)};
   for (const Diagnostic& d : s.errors) o.problems.push_back(d.to_string());
-  for (const Finding& f : finalize_findings(rules, *result.detector, 20)) {
+  for (const Finding& f : finalize_findings(rules, detector, 20)) {
+    std::string evidence;
+    for (const Evidence& e : f.evidence) evidence += " " + e.file + ":" + std::to_string(e.record);
     o.findings.push_back(f.rule_name + " " + f.principal + " " + std::to_string(f.event_count) + " " +
-                         std::to_string(f.first_ms) + " " + std::to_string(f.last_ms) + " " +
-                         std::to_string(f.evidence.size()));
+                         std::to_string(f.first_ms) + " " + std::to_string(f.last_ms) + evidence);
   }
   return o;
+}
+
+Outcome scan(const RuleSet& rules, const std::vector<InputFile>& files, unsigned jobs,
+             const ScanOptions& options = {}) {
+  ScanPipeline pipeline(rules, options, DetectorOptions{}, jobs);
+  PipelineResult result = pipeline.run(files, nullptr);
+  EXPECT_FALSE(result.interrupted);
+  return outcome_of(rules, result.summary, *result.detector);
 }
 
 TEST(ScanPipeline, AnyNumberOfWorkersGivesWhatOneWorkerGives) {
@@ -54,6 +63,112 @@ TEST(ScanPipeline, AnyNumberOfWorkersGivesWhatOneWorkerGives) {
   EXPECT_GT(one.problems.size(), 3u);
   EXPECT_GT(one.findings.size(), 10u);
   for (unsigned jobs : {2u, 3u, 8u}) EXPECT_EQ(scan(*loaded.rules, walk.files, jobs), one) << jobs << " workers";
+}
+
+// A JSON-lines stream with every kind of trouble, long enough to be read by
+// one worker and parsed by all when whole_file_max_bytes is small.
+std::string troubled_stream(int records) {
+  std::string lines;
+  for (int i = 0; i < records; ++i) {
+    const std::string user = "user-" + std::to_string(i % 37);
+    lines += testing::ct_record(fmt::format("2025-11-02T{:02d}:{:02d}:{:02d}Z", i / 3600 % 24, i / 60 % 60, i % 60),
+                                i % 5 == 0 ? "RunInstances" : "DescribeInstances", user) +
+             "\n";
+    if (i % 97 == 5) lines += "{\"eventTime\":\"2025-11-02T10:00:00Z\",\"eventName\":\"Cut\",\n";  // broken line
+    if (i % 211 == 7) lines += "not json at all\n";
+    if (i % 301 == 9) {  // a record the parser rejects, then a line the reader rejects
+      lines += R"({"eventTime":1722519208,"eventSource":"iam.amazonaws.com","eventName":"X"})" "\n";
+      lines += "{garbage\n";
+    }
+    if (i % 401 == 11) {
+      lines += R"({"awsAccountId":"111122223333","digestStartTime":"2025-11-02T06:00:00Z","logFiles":[]})" "\n";
+    }
+  }
+  return lines;
+}
+
+TEST(ScanPipeline, ALongStreamSplitOverWorkersReadsAsOneWorkerReadsItAlone) {
+  auto rules = testing::rules_from(R"(title: Launch
+name: launch
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: RunInstances}
+  condition: sel
+level: low
+---
+title: Burst
+name: burst
+correlation:
+  type: event_count
+  rules: [launch]
+  group-by: [userIdentity.arn]
+  timespan: 1h
+  condition: {gte: 20}
+level: high
+)");
+  ASSERT_TRUE(rules);
+  testing::TempDir tmp;
+  const auto path = tmp.path() / "export.jsonl";
+  testing::write_file(path, troubled_stream(6000));
+  const auto gz = tmp.path() / "export.jsonl.gz";
+  testing::write_file(gz, testing::gzip_bytes(testing::read_file(path)));
+  // Cut short: the decoder's failure comes after the records' problems.
+  const auto cut = tmp.path() / "cut.jsonl.gz";
+  const std::string gz_bytes = testing::read_file(gz);
+  testing::write_file(cut, gz_bytes.substr(0, gz_bytes.size() - 300));
+  ScanOptions options;
+  options.whole_file_max_bytes = 1024;  // everything streams
+  options.batch_bytes = 8 * 1024;       // hundreds of batches
+  for (const auto& file : {path, gz, cut}) {
+    // The reference: one Scanner reading the file alone, in order.
+    Outcome alone;
+    {
+      Scanner scanner(options);
+      Detector detector(*rules, DetectorOptions{});
+      RunSummary s;
+      scanner.scan_file({file.string(), {}}, detector, s);
+      s.principals = scanner.take_principals().size();
+      alone = outcome_of(*rules, s, detector);
+    }
+    EXPECT_GT(alone.problems.size(), 20u) << "the per-file limit and its count line are part of the check";
+    EXPECT_NE(alone.problems.back().find("more problems in this file not listed"), std::string::npos);
+    EXPECT_GT(alone.findings.size(), 30u);
+    for (unsigned jobs : {1u, 2u, 3u, 8u}) {
+      EXPECT_EQ(scan(*rules, {{file.string(), {}}}, jobs, options), alone) << file << ", " << jobs << " workers";
+    }
+  }
+}
+
+// The split is real: with two workers, both parse records of the one file.
+TEST(ScanPipeline, ALongStreamIsParsedOnMoreThanOneThread) {
+  testing::TempDir tmp;
+  const auto path = tmp.path() / "export.jsonl";
+  testing::write_file(path, troubled_stream(20000));
+  ScanOptions options;
+  options.whole_file_max_bytes = 1024;
+  options.batch_bytes = 4 * 1024;
+  struct ThreadRecorder : EventSink {
+    std::set<std::thread::id> threads;
+    std::uint64_t events = 0;
+    void on_event(const Event&) override {
+      threads.insert(std::this_thread::get_id());
+      ++events;
+    }
+  };
+  SinkScanResult result = scan_with_sinks(
+      {{path.string(), {}}}, options, 2, [] { return std::make_unique<ThreadRecorder>(); }, nullptr, nullptr,
+      /*split_streams=*/true);
+  ASSERT_EQ(result.sinks.size(), 2u);
+  std::uint64_t events = 0;
+  std::set<std::thread::id> threads;
+  for (const auto& sink : result.sinks) {
+    const auto& recorder = static_cast<const ThreadRecorder&>(*sink);
+    events += recorder.events;
+    threads.insert(recorder.threads.begin(), recorder.threads.end());
+  }
+  EXPECT_EQ(events, 20000u);
+  EXPECT_EQ(events, result.summary.records);
+  EXPECT_EQ(threads.size(), 2u);
 }
 
 TEST(ScanPipeline, MoreWorkersThanFilesAndNoFilesAtAll) {

@@ -35,11 +35,15 @@ struct SinkScanResult {
 };
 
 /// Scans `files` on `jobs` threads, each feeding its own sink from
-/// `make_sink` (called once per worker, from that worker's thread).
+/// `make_sink` (called once per worker, from that worker's thread). With
+/// `split_streams`, a stream too long to read whole (a big JSON-lines export,
+/// stdin) is read by one worker and parsed by all: its records reach several
+/// sinks, so only sinks whose result does not depend on which events each
+/// saw may ask for it.
 SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOptions& options, unsigned jobs,
                                const std::function<std::unique_ptr<EventSink>()>& make_sink,
                                const std::function<void(std::size_t, std::uint64_t)>& progress,
-                               const std::atomic<bool>* stop = nullptr);
+                               const std::atomic<bool>* stop = nullptr, bool split_streams = false);
 
 class ScanPipeline {
  public:

@@ -5,8 +5,11 @@
 // goes on with the next record or file. One per thread: it owns the parser and
 // the reusable Event.
 #include <cstdint>
-#include <string>
+#include <map>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "trailsweep/event.hpp"
 #include "trailsweep/input_walker.hpp"
@@ -39,6 +42,48 @@ struct ScanOptions {
   /// in it is reported; otherwise whole files are skimmed and values no rule
   /// reads are not checked.
   bool validate_json = false;
+  /// Bytes of records per RecordBatch when a long stream is read by one
+  /// worker and parsed by all (ScanPipeline).
+  std::size_t batch_bytes = 1u << 20;
+};
+
+/// The records of one long stream (a JSON-lines export bigger than
+/// whole_file_max_bytes, stdin), read in order by the worker that opened it
+/// and parsed by any worker: finding record boundaries (and inflating) stays
+/// sequential, parsing and rules, most of the work, use every core.
+struct RecordBatch {
+  std::size_t file = 0;  ///< index into the scan's file list
+  std::string name;      ///< the file as messages name it
+  std::string bytes;     ///< the records back to back, kRecordPadding after the last
+  struct Item {
+    std::size_t begin = 0, size = 0;  ///< in bytes
+    std::int64_t offset = 0, index = 0;
+    std::int64_t order = 0;  ///< its place among the stream's records and problems
+  };
+  std::vector<Item> records;
+};
+
+/// Where a Scanner hands the batches of a long stream (see ScanPipeline).
+class BatchOutlet {
+ public:
+  virtual ~BatchOutlet() = default;
+  /// Bytes of records per batch.
+  virtual std::size_t batch_bytes() const = 0;
+  /// Takes a full batch: queues it for any worker or parses it at once.
+  virtual void hand_off(RecordBatch&& batch) = 0;
+};
+
+/// A split stream's problems, found on several threads: each carries its
+/// place in the stream, and only the first `limit` by place are kept (those
+/// are the ones a sequential read lists; the rest are counted).
+struct OrderedProblems {
+  std::string file_name;
+  std::vector<std::pair<std::int64_t, Diagnostic>> kept;
+  std::uint64_t total = 0;
+  void add(std::int64_t order, Diagnostic d, std::size_t limit);
+  void merge(OrderedProblems&& other, std::size_t limit);
+  /// Sorts `kept` by place and drops what is beyond `limit`.
+  void trim(std::size_t limit);
 };
 
 class Scanner {
@@ -48,12 +93,21 @@ class Scanner {
   Scanner& operator=(const Scanner&) = delete;
 
   /// Reads `file` (a path or "-") into `sink`, counting into `summary`.
-  void scan_file(const InputFile& file, EventSink& sink, RunSummary& summary);
+  /// With an `outlet`, a stream too long to read whole goes out in batches
+  /// (see RecordBatch); its problems then go to ordered_problems() under
+  /// `file_index`, not to `summary`.
+  void scan_file(const InputFile& file, EventSink& sink, RunSummary& summary, BatchOutlet* outlet = nullptr,
+                 std::size_t file_index = 0);
   /// Reads from an already open source; `name` is used in messages. Records
   /// before `resume_at_record` were already delivered by the fast path and
   /// are skipped.
   void scan_source(ByteSource& source, const std::string& name, EventSink& sink,
-                   RunSummary& summary, std::int64_t resume_at_record = 0);
+                   RunSummary& summary, std::int64_t resume_at_record = 0, BatchOutlet* outlet = nullptr,
+                   std::size_t file_index = 0);
+  /// Parses a batch another worker (or this one) read, into `sink`.
+  void scan_batch(const RecordBatch& batch, EventSink& sink, RunSummary& summary);
+  /// Problems of split streams by file index (this scanner's share of them).
+  std::map<std::size_t, OrderedProblems>& ordered_problems() { return ordered_problems_; }
 
   ~Scanner();
 
@@ -72,6 +126,7 @@ class Scanner {
   RecordParser parser_;
   Event event_;
   PrincipalSet principals_;
+  std::map<std::size_t, OrderedProblems> ordered_problems_;
   struct Buffers;
   std::unique_ptr<Buffers> buffers_;
 };
