@@ -7,9 +7,6 @@
 #include <map>
 #include <mutex>
 #include <thread>
-#include <tuple>
-
-#include <fmt/format.h>
 
 namespace trailsweep {
 
@@ -168,44 +165,30 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
 
   SinkScanResult result;
   result.interrupted = interrupted.load();
-  // A file's problems in the order one worker reading it alone lists them:
-  // a split stream's (placed by `order`), then those its reader added to the
-  // file's summary (a decoder failure at the end), then the count of the
-  // unlisted ones.
-  struct Placed {
-    std::size_t file;
-    int part;
-    std::int64_t order;
-    Diagnostic problem;
-  };
-  std::vector<Placed> errors;
+  // Each file's problems, in input order; a split stream's as one worker
+  // reading it alone lists them (OrderedProblems::list_into).
+  std::map<std::size_t, std::vector<Diagnostic>> by_file;
   std::map<std::size_t, OrderedProblems> ordered;
   std::vector<const PrincipalSet*> principals;
   for (Worker& w : workers) {
     result.summary.merge(w.summary);
-    std::int64_t seq = 0;
-    for (auto& [file, d] : w.errors) errors.push_back({file, 1, seq++, std::move(d)});
+    for (auto& [file, d] : w.errors) by_file[file].push_back(std::move(d));
     for (auto& [file, theirs] : w.ordered) ordered[file].merge(std::move(theirs), options.max_problems_per_file);
     principals.push_back(&w.principals);
     result.sinks.push_back(std::move(w.sink));
   }
   for (auto& [file, problems] : ordered) {
-    problems.trim(options.max_problems_per_file);
     result.summary.errors_total += problems.total;
-    for (auto& [order, d] : problems.kept) errors.push_back({file, 0, order, std::move(d)});
-    if (problems.total > problems.kept.size()) {
-      errors.push_back({file, 2, 0,
-                        file_problem(problems.file_name, fmt::format("{} more problems in this file not listed",
-                                                                     problems.total - problems.kept.size()))});
-    }
+    std::vector<Diagnostic> listed;
+    std::move(problems).list_into(listed, std::move(by_file[file]), options.max_problems_per_file);
+    by_file[file] = std::move(listed);
   }
-  std::stable_sort(errors.begin(), errors.end(), [](const Placed& a, const Placed& b) {
-    return std::tie(a.file, a.part, a.order) < std::tie(b.file, b.part, b.order);
-  });
   result.summary.errors.clear();
-  for (Placed& e : errors) {
-    if (result.summary.errors.size() >= RunSummary::kMaxErrorsKept) break;
-    result.summary.errors.push_back(std::move(e.problem));
+  for (auto& [file, problems] : by_file) {
+    for (Diagnostic& d : problems) {
+      if (result.summary.errors.size() >= RunSummary::kMaxErrorsKept) break;
+      result.summary.errors.push_back(std::move(d));
+    }
   }
   const PrincipalSet::Count principal_count = PrincipalSet::count_union(principals);
   result.summary.principals = principal_count.size;

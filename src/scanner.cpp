@@ -20,6 +20,11 @@ namespace trailsweep {
 
 namespace {
 
+// The line that stands for a file's problems beyond the listed ones.
+Diagnostic unlisted_problems(const std::string& file, std::uint64_t count) {
+  return file_problem(file, fmt::format("{} more problems in this file not listed", count));
+}
+
 // One file's problems: the first `limit` are listed with their place, the rest
 // only counted and summed up in one line by finish(), so a file of garbage
 // cannot flood the report. Every problem counts in errors_total.
@@ -42,7 +47,7 @@ class FileProblems {
   std::size_t listed() const { return listed_; }
   void finish() {
     if (unlisted_ == 0) return;
-    into_.add_error(file_problem(name_, fmt::format("{} more problems in this file not listed", unlisted_)));
+    into_.add_error(unlisted_problems(name_, unlisted_));
     into_.errors_total -= 1;  // the summary line is not a problem of its own
   }
 
@@ -74,6 +79,15 @@ void OrderedProblems::merge(OrderedProblems&& other, std::size_t limit) {
 void OrderedProblems::trim(std::size_t limit) {
   std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   if (kept.size() > limit) kept.resize(limit);
+}
+
+void OrderedProblems::list_into(std::vector<Diagnostic>& out, std::vector<Diagnostic> after, std::size_t limit) && {
+  trim(limit);
+  for (auto& [order, d] : kept) out.push_back(std::move(d));
+  for (Diagnostic& d : after) out.push_back(std::move(d));
+  if (total > kept.size()) {
+    out.push_back(unlisted_problems(file_name, total - kept.size()));
+  }
 }
 
 // Per-thread buffers of the whole-file path, reused from file to file.

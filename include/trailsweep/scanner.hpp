@@ -84,6 +84,10 @@ struct OrderedProblems {
   void merge(OrderedProblems&& other, std::size_t limit);
   /// Sorts `kept` by place and drops what is beyond `limit`.
   void trim(std::size_t limit);
+  /// Appends the problems as one worker reading the stream alone lists them:
+  /// the first `limit` by place, then `after` (what the reader put in its own
+  /// summary: a decoder failure at the end), then a line counting the rest.
+  void list_into(std::vector<Diagnostic>& out, std::vector<Diagnostic> after, std::size_t limit) &&;
 };
 
 class Scanner {
