@@ -370,6 +370,7 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
   summary.bytes_uncompressed += decoder.decompressed_bytes();
   if (digest) {
     ++summary.digest_files;
+    problems.finish();  // what came before the digest record was counted: say so
     return;
   }
   ++summary.files_read;

@@ -115,6 +115,21 @@ TEST(Scanner, DigestContentIsSkippedNotAnError) {
   EXPECT_EQ(s.errors_total, 0u);
 }
 
+// Found by fuzz_decoder's split-stream differential: a stream whose first
+// readable record is a digest ended before the line counting the problems
+// beyond the listed ones, so "25 input problems" showed 20 lines and no count.
+TEST(Scanner, ProblemsBeforeADigestRecordAreListedWithTheirCount) {
+  Collect sink;
+  std::string bytes;
+  for (int i = 0; i < 25; ++i) bytes += "not json\n";
+  bytes += R"({"awsAccountId":"111122223333","digestStartTime":"2025-11-02T06:00:00Z","logFiles":[]})" "\n";
+  auto s = scan_bytes(bytes, sink);
+  EXPECT_EQ(s.digest_files, 1u);
+  EXPECT_EQ(s.errors_total, 25u);
+  ASSERT_EQ(s.errors.size(), 21u);
+  EXPECT_EQ(s.errors.back().to_string(), "f.json.gz: 5 more problems in this file not listed");
+}
+
 TEST(Scanner, EmptyFileIsReported) {
   Collect sink;
   auto s = scan_bytes("", sink);
