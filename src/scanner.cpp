@@ -121,7 +121,7 @@ void Scanner::deliver(EventSink& sink, RunSummary& summary) {
 }
 
 bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, EventSink& sink,
-                              RunSummary& summary) {
+                              RunSummary& summary, BatchOutlet* outlet, std::size_t file_index) {
   if (file.path == "-") return false;
   int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -200,7 +200,9 @@ bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, Ev
   // (the records the fast path already delivered are not read again).
   MemorySource source(text);
   RunSummary part;
-  scan_source(source, name, sink, part, records_done);
+  // Not a native document at all (JSON lines, an array): its records may
+  // be shared among workers like a long stream's.
+  scan_source(source, name, sink, part, records_done, records_done == 0 ? outlet : nullptr, file_index);
   part.bytes_compressed = size;  // what the file holds, whatever path decoded it
   summary.merge(done);
   summary.merge(part);
@@ -230,7 +232,7 @@ bool Scanner::accepted(const Event& ev) const {
 void Scanner::scan_file(const InputFile& file, EventSink& sink, RunSummary& summary, BatchOutlet* outlet,
                         std::size_t file_index) {
   const std::string name = file.path == "-" ? "<stdin>" : file.path;
-  if (scan_whole_file(file, name, sink, summary)) return;
+  if (scan_whole_file(file, name, sink, summary, outlet, file_index)) return;
   FileSource source(file.path);
   if (!source.ok()) {
     ++summary.files_failed;

@@ -124,7 +124,8 @@ class Scanner {
   void deliver(EventSink& sink, RunSummary& summary);
   /// The libdeflate + whole-document path. False when the file is not
   /// eligible (then nothing was read or counted).
-  bool scan_whole_file(const InputFile& file, const std::string& name, EventSink& sink, RunSummary& summary);
+  bool scan_whole_file(const InputFile& file, const std::string& name, EventSink& sink, RunSummary& summary,
+                       BatchOutlet* outlet, std::size_t file_index);
 
   ScanOptions options_;
   RecordParser parser_;
