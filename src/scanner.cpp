@@ -120,6 +120,20 @@ void Scanner::deliver(EventSink& sink, RunSummary& summary) {
   sink.on_event(event_);
 }
 
+template <typename Reject>
+void Scanner::take_record(const ParseOutcome& outcome, std::int64_t digest_offset, EventSink& sink,
+                          RunSummary& summary, Reject&& reject) {
+  if (!outcome.ok) {
+    reject(outcome.error_offset, outcome.error);
+  } else if (outcome.kind == RecordKind::kDigest) {
+    reject(digest_offset, "digest object inside a log file; skipped");
+  } else if (outcome.kind == RecordKind::kInsight) {
+    ++summary.insight_records;
+  } else {
+    deliver(sink, summary);
+  }
+}
+
 bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, EventSink& sink,
                               RunSummary& summary, BatchOutlet* outlet, std::size_t file_index) {
   if (file.path == "-") return false;
@@ -174,15 +188,9 @@ bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, Ev
     auto result = parser_.parse_native_document(
         text,
         [&](std::int64_t index, const ParseOutcome& outcome, Event&) {
-          if (!outcome.ok) {
-            reject(index, outcome.error_offset, outcome.error);
-          } else if (outcome.kind == RecordKind::kDigest) {
-            reject(index, outcome.error_offset, "digest object inside a log file; skipped");
-          } else if (outcome.kind == RecordKind::kInsight) {
-            ++done.insight_records;
-          } else {
-            deliver(sink, done);
-          }
+          take_record(outcome, outcome.error_offset, sink, done, [&](std::int64_t offset, std::string message) {
+            reject(index, offset, std::move(message));
+          });
         },
         &event_);
     if (result.complete) {
@@ -258,16 +266,8 @@ void Scanner::scan_batch(const RecordBatch& batch, EventSink& sink, RunSummary& 
     view.padded_capacity = batch.bytes.size() - item.begin;
     view.offset = item.offset;
     view.index = item.index;
-    ParseOutcome outcome = parser_.parse(view, &event_);
-    if (!outcome.ok) {
-      reject(item, outcome.error_offset, std::move(outcome.error));
-    } else if (outcome.kind == RecordKind::kDigest) {
-      reject(item, view.offset, "digest object inside a log file; skipped");
-    } else if (outcome.kind == RecordKind::kInsight) {
-      ++summary.insight_records;
-    } else {
-      deliver(sink, summary);
-    }
+    take_record(parser_.parse(view, &event_), view.offset, sink, summary,
+                [&](std::int64_t offset, std::string message) { reject(item, offset, std::move(message)); });
   }
 }
 

@@ -171,14 +171,16 @@ TEST(ScanPipeline, ALongStreamIsParsedOnMoreThanOneThread) {
   EXPECT_EQ(threads.size(), 2u);
 }
 
-TEST(ScanPipeline, MoreWorkersThanFilesAndNoFilesAtAll) {
-  auto rules = testing::rules_from(R"(title: Any
+constexpr const char* kCreateUserRule = R"(title: Any
 logsource: {product: aws, service: cloudtrail}
 detection:
   sel: {eventName: CreateUser}
   condition: sel
 level: low
-)");
+)";
+
+TEST(ScanPipeline, MoreWorkersThanFilesAndNoFilesAtAll) {
+  auto rules = testing::rules_from(kCreateUserRule);
   ASSERT_TRUE(rules);
   const Outcome none = scan(*rules, {}, 4);
   EXPECT_EQ(none.counts[0], 0u);
@@ -189,13 +191,7 @@ level: low
 }
 
 TEST(ScanPipeline, AStopRequestEndsTheScanAsInterrupted) {
-  auto rules = testing::rules_from(R"(title: Any
-logsource: {product: aws, service: cloudtrail}
-detection:
-  sel: {eventName: CreateUser}
-  condition: sel
-level: low
-)");
+  auto rules = testing::rules_from(kCreateUserRule);
   ASSERT_TRUE(rules);
   WalkResult walk = walk_inputs({std::string(TRAILSWEEP_SOURCE_DIR) + "/testdata/archive"}, InputFilter{});
   std::atomic<bool> stop{true};

@@ -122,6 +122,12 @@ class Scanner {
   bool accepted(const Event& ev) const;
   /// Delivers one parsed event: filters, counts, principal, sink.
   void deliver(EventSink& sink, RunSummary& summary);
+  /// What a record parsed in the middle of a file becomes: delivered, an
+  /// Insights event counted, or `reject(offset, message)`ed (a digest object
+  /// among events is rejected at `digest_offset`).
+  template <typename Reject>
+  void take_record(const ParseOutcome& outcome, std::int64_t digest_offset, EventSink& sink, RunSummary& summary,
+                   Reject&& reject);
   /// The libdeflate + whole-document path. False when the file is not
   /// eligible (then nothing was read or counted).
   bool scan_whole_file(const InputFile& file, const std::string& name, EventSink& sink, RunSummary& summary,
