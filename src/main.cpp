@@ -48,8 +48,8 @@ namespace ts = trailsweep;
 
 namespace {
 
-constexpr const char* kExitCodesHelp =
-    "Exit status: 0 nothing at or above --fail-on and all input read; 1 findings at or above "
+constexpr const char* kScanExitCodes =
+    "0 nothing at or above --fail-on and all input read; 1 findings at or above "
     "--fail-on; 2 usage error; 3 no such findings but some input could not be read or a memory cap evicted actors or hits; "
     "130 interrupted.";
 
@@ -634,8 +634,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "trailsweep: find multi-stage attacks (such as the 2025 EC2/ECS cryptomining campaign) in "
       "exported AWS CloudTrail logs, offline."};
-  app.footer(std::string("Exit status of scan: ") + (kExitCodesHelp + std::string_view("Exit status: ").size()) +
-             " The other commands' --help give theirs.");
+  app.footer(std::string("Exit status of scan: ") + kScanExitCodes + " The other commands' --help give theirs.");
   app.require_subcommand(1);
   app.set_version_flag("--version", "trailsweep 0.1.0");
 
@@ -645,7 +644,7 @@ int main(int argc, char** argv) {
       "Read CloudTrail logs and report findings. PATHs are files, directories (walked "
       "recursively, sorted) or - for stdin; gzip, {\"Records\":[...]}, JSON arrays and JSON "
       "lines are recognised by content.");
-  scan->footer(kExitCodesHelp);
+  scan->footer(std::string("Exit status: ") + kScanExitCodes);
   scan->add_option("paths", scan_cli.paths, "Log files, directories (e.g. an aws s3 sync of AWSLogs/) or -")
       ->required();
   scan->add_option("--format", scan_cli.format,

@@ -36,10 +36,10 @@ struct SinkScanResult {
 
 /// Scans `files` on `jobs` threads, each feeding its own sink from
 /// `make_sink` (called once per worker, from that worker's thread). With
-/// `split_streams`, a stream too long to read whole (a big JSON-lines export,
-/// stdin) is read by one worker and parsed by all: its records reach several
-/// sinks, so only sinks whose result does not depend on which events each
-/// saw may ask for it.
+/// `split_streams`, a file read record by record (a JSON-lines export, an
+/// array, a stream too long to read whole, stdin) is read by one worker and
+/// parsed by all: its records reach several sinks, so only sinks whose
+/// result does not depend on which events each saw may ask for it.
 SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOptions& options, unsigned jobs,
                                const std::function<std::unique_ptr<EventSink>()>& make_sink,
                                const std::function<void(std::size_t, std::uint64_t)>& progress,

@@ -47,10 +47,11 @@ struct ScanOptions {
   std::size_t batch_bytes = 1u << 20;
 };
 
-/// The records of one long stream (a JSON-lines export bigger than
-/// whole_file_max_bytes, stdin), read in order by the worker that opened it
-/// and parsed by any worker: finding record boundaries (and inflating) stays
-/// sequential, parsing and rules, most of the work, use every core.
+/// Records of a file read record by record (JSON lines, a top-level array, a
+/// stream too long to read whole, stdin), read in order by the worker that
+/// opened it and parsed by any worker: finding record boundaries (and
+/// inflating) stays sequential, parsing and rules, most of the work, use
+/// every core.
 struct RecordBatch {
   std::size_t file = 0;  ///< index into the scan's file list
   std::string name;      ///< the file as messages name it
@@ -97,7 +98,7 @@ class Scanner {
   Scanner& operator=(const Scanner&) = delete;
 
   /// Reads `file` (a path or "-") into `sink`, counting into `summary`.
-  /// With an `outlet`, a stream too long to read whole goes out in batches
+  /// With an `outlet`, a file read record by record goes out in batches
   /// (see RecordBatch); its problems then go to ordered_problems() under
   /// `file_index`, not to `summary`.
   void scan_file(const InputFile& file, EventSink& sink, RunSummary& summary, BatchOutlet* outlet = nullptr,
