@@ -24,6 +24,9 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
     std::vector<std::pair<std::size_t, Diagnostic>> errors;  // (file index, problem)
     std::map<std::size_t, OrderedProblems> ordered;          // of split streams, by file index
     PrincipalSet principals;
+    // Bytes read so far of the long file this worker is reading, so that
+    // progress moves while one file of gigabytes is scanned.
+    std::atomic<std::uint64_t> file_bytes_in_progress{0};
   };
   // More workers than files only help when a file may be split among them.
   const unsigned n_workers = static_cast<unsigned>(std::min<std::size_t>(
@@ -49,10 +52,11 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
   class WorkerOutlet : public BatchOutlet {
    public:
     WorkerOutlet(std::size_t batch_bytes, const std::function<bool(RecordBatch&)>& queue,
-                 const std::function<void(const RecordBatch&)>& parse_here)
-        : batch_bytes_(batch_bytes), queue_(queue), parse_here_(parse_here) {}
+                 const std::function<void(const RecordBatch&)>& parse_here, std::atomic<std::uint64_t>& bytes_read)
+        : batch_bytes_(batch_bytes), queue_(queue), parse_here_(parse_here), bytes_read_(bytes_read) {}
     std::size_t batch_bytes() const override { return batch_bytes_; }
     void hand_off(RecordBatch&& batch) override {
+      if (batch.file_bytes_read) bytes_read_.store(batch.file_bytes_read, std::memory_order_relaxed);
       if (!queue_(batch)) parse_here_(batch);
     }
 
@@ -60,6 +64,7 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
     std::size_t batch_bytes_;
     const std::function<bool(RecordBatch&)>& queue_;
     const std::function<void(const RecordBatch&)>& parse_here_;
+    std::atomic<std::uint64_t>& bytes_read_;
   };
   const std::function<bool(RecordBatch&)> queue_batch = [&](RecordBatch& batch) {
     {
@@ -79,7 +84,8 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
       scanner.scan_batch(batch, *w.sink, part);
       w.summary.merge(part);
     };
-    WorkerOutlet outlet(std::max<std::size_t>(1, options.batch_bytes), queue_batch, parse_batch);
+    WorkerOutlet outlet(std::max<std::size_t>(1, options.batch_bytes), queue_batch, parse_batch,
+                        w.file_bytes_in_progress);
     for (;;) {
       if (stop && stop->load(std::memory_order_relaxed)) {
         interrupted = true;
@@ -107,6 +113,7 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
         file_summary.errors.clear();
         w.summary.merge(file_summary);
         files_done.fetch_add(1, std::memory_order_relaxed);
+        w.file_bytes_in_progress.store(0, std::memory_order_relaxed);
         bytes_done.fetch_add(file_summary.bytes_compressed, std::memory_order_relaxed);
       }
       bool done = false;
@@ -135,7 +142,11 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
   std::thread first(work, std::ref(workers[0]));
   // The calling thread only reports progress.
   while (finished.load() < n_workers) {
-    if (progress) progress(files_done.load(), bytes_done.load());
+    if (progress) {
+      std::uint64_t bytes = bytes_done.load();
+      for (const Worker& w : workers) bytes += w.file_bytes_in_progress.load(std::memory_order_relaxed);
+      progress(files_done.load(), bytes);
+    }
     {
       std::unique_lock lock(finished_mutex);
       all_finished.wait_for(lock, std::chrono::milliseconds(50), [&] { return finished.load() == n_workers; });

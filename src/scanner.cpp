@@ -300,9 +300,11 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
   // it may still turn out to be a digest file, which only its first record tells.
   bool batching = false;
   RecordBatch batch;
+  const bool reading_a_file = dynamic_cast<FileSource*>(&source) != nullptr;
   auto hand_off = [&] {
     if (batch.records.empty()) return;
     batch.bytes.append(kRecordPadding, '\0');
+    if (reading_a_file) batch.file_bytes_read = decoder.compressed_bytes();
     outlet->hand_off(std::move(batch));
     batch = RecordBatch{};
   };

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <thread>
@@ -169,6 +172,35 @@ TEST(ScanPipeline, ALongStreamIsParsedOnMoreThanOneThread) {
   EXPECT_EQ(events, 20000u);
   EXPECT_EQ(events, result.summary.records);
   EXPECT_EQ(threads.size(), 2u);
+}
+
+// Progress moves while one long file is read, not only when it ends: a
+// responder scanning one export of gigabytes would otherwise watch 0 MB
+// until the end. (The callback runs every 50 ms; a slow sink makes the scan
+// take ~0.3 s whatever the machine.)
+TEST(ScanPipeline, ProgressMovesWithinOneLongFile) {
+  testing::TempDir tmp;
+  const auto path = tmp.path() / "export.jsonl";
+  testing::write_file(path, troubled_stream(12000));
+  const std::uint64_t size = std::filesystem::file_size(path);
+  ScanOptions options;
+  options.whole_file_max_bytes = 1024;
+  options.batch_bytes = 64 * 1024;
+  struct SlowSink : EventSink {
+    void on_event(const Event&) override { std::this_thread::sleep_for(std::chrono::microseconds(50)); }
+  };
+  std::vector<std::pair<std::size_t, std::uint64_t>> calls;
+  scan_with_sinks(
+      {{path.string(), {}}}, options, 2, [] { return std::make_unique<SlowSink>(); },
+      [&](std::size_t files, std::uint64_t bytes) { calls.emplace_back(files, bytes); }, nullptr,
+      /*split_streams=*/true);
+  ASSERT_FALSE(calls.empty());
+  EXPECT_EQ(calls.back(), (std::pair<std::size_t, std::uint64_t>{1, size}));
+  const bool moved_within = std::any_of(calls.begin(), calls.end(), [&](const auto& c) {
+    return c.first == 0 && c.second > 0 && c.second < size;
+  });
+  EXPECT_TRUE(moved_within) << calls.size() << " progress calls";
+  for (std::size_t i = 1; i < calls.size(); ++i) EXPECT_LE(calls[i].second, size);
 }
 
 constexpr const char* kCreateUserRule = R"(title: Any

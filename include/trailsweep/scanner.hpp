@@ -62,6 +62,9 @@ struct RecordBatch {
     std::int64_t order = 0;  ///< its place among the stream's records and problems
   };
   std::vector<Item> records;
+  /// Bytes of the file (as stored) read when this batch was handed out, for
+  /// progress within one long file; 0 when the records come from memory.
+  std::uint64_t file_bytes_read = 0;
 };
 
 /// Where a Scanner hands the batches of a long stream (see ScanPipeline).
