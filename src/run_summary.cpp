@@ -91,10 +91,12 @@ std::string render_summary_text(const RunSummary& s) {
   if (s.errors_total) {
     out += fmt::format("trailsweep: {} input problem{} (input was skipped):\n", s.errors_total,
                        s.errors_total == 1 ? "" : "s");
-    for (const auto& e : s.errors) out += fmt::format("  {}\n", e.to_string());
-    if (s.errors_total > s.errors.size()) {
-      out += fmt::format("  ... and {} more\n", s.errors_total - s.errors.size());
+    std::uint64_t accounted = 0;  // a file's "N more problems" line accounts for its N
+    for (const auto& e : s.errors) {
+      out += fmt::format("  {}\n", e.to_string());
+      accounted += e.stands_for;
     }
+    if (s.errors_total > accounted) out += fmt::format("  ... and {} more\n", s.errors_total - accounted);
   }
   return out;
 }

@@ -22,7 +22,9 @@ namespace {
 
 // The line that stands for a file's problems beyond the listed ones.
 Diagnostic unlisted_problems(const std::string& file, std::uint64_t count) {
-  return file_problem(file, fmt::format("{} more problems in this file not listed", count));
+  Diagnostic d = file_problem(file, fmt::format("{} more problems in this file not listed", count));
+  d.stands_for = count;
+  return d;
 }
 
 // One file's problems: the first `limit` are listed with their place, the rest

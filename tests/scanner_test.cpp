@@ -130,6 +130,22 @@ TEST(Scanner, ProblemsBeforeADigestRecordAreListedWithTheirCount) {
   EXPECT_EQ(s.errors.back().to_string(), "f.json.gz: 5 more problems in this file not listed");
 }
 
+// The summary used to add "... and 4 more" under "5 more problems in this
+// file not listed": the same problems announced twice, with two numbers.
+TEST(Scanner, UnlistedProblemsOfAFileAreAnnouncedOnce) {
+  Collect sink;
+  std::string bytes;
+  for (int i = 0; i < 25; ++i) bytes += "not json\n";
+  auto s = scan_bytes(bytes, sink);
+  ASSERT_EQ(s.errors_total, 25u);
+  const std::string text = render_summary_text(s);
+  EXPECT_NE(text.find("f.json.gz: 5 more problems in this file not listed\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("... and"), std::string::npos) << text;
+  // Problems beyond every list (here, of a file whose lines were not kept) are still announced.
+  s.errors_total += 7;
+  EXPECT_NE(render_summary_text(s).find("  ... and 7 more\n"), std::string::npos);
+}
+
 TEST(Scanner, EmptyFileIsReported) {
   Collect sink;
   auto s = scan_bytes("", sink);

@@ -19,6 +19,10 @@ struct SourcePos {
 struct Diagnostic {
   SourcePos pos;
   std::string message;
+  /// How many problems this line stands for: 1, or N for a line that sums up
+  /// N problems of a file not listed one by one (so the summary does not
+  /// announce them a second time).
+  std::uint64_t stands_for = 1;
 
   /// "file: record 3 (byte 120): message", "file: compressed byte 77: message",
   /// "file: message".
