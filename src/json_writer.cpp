@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "trailsweep/word_load.hpp"
+
 namespace trailsweep {
 
 namespace {
@@ -63,9 +65,9 @@ bool needs_escape(std::string_view s) {
     any |= escape_flag(w);
   }
   if (i < s.size()) {
-    std::uint64_t w = kOnes * 'a';
-    std::memcpy(&w, s.data() + i, s.size() - i);
-    any |= escape_flag(w);
+    const std::size_t n = s.size() - i;
+    const std::uint64_t padding = (kOnes * 'a') & (~std::uint64_t{0} << (8 * n));
+    any |= escape_flag(load_prefix_word(s.data() + i, n) | padding);
   }
   return any != 0;
 }

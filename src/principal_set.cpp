@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "trailsweep/word_load.hpp"
+
 namespace trailsweep {
 
 std::uint64_t PrincipalSet::hash(std::string_view key) {
@@ -23,9 +25,7 @@ std::uint64_t PrincipalSet::hash(std::string_view key) {
     n -= 8;
   }
   if (n > 0) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, p, n);
-    h = (h ^ w) * 0x94d049bb133111ebull;
+    h = (h ^ load_prefix_word(p, n)) * 0x94d049bb133111ebull;
     h ^= h >> 29;
   }
   h ^= h >> 33;
