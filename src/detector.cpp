@@ -255,13 +255,91 @@ void Detector::trim_aggregates(std::size_t keep) {
     const EvictionKey& victim = order[i];
     // Ranks never change, so the `keep` actors kept here stay above this
     // floor for the rest of the scan.
-    if (!has_eviction_floor_ || evicted_before(eviction_floor_, victim.rank)) eviction_floor_ = victim.rank;
-    has_eviction_floor_ = true;
+    raise_eviction_floor(victim.rank);
     const Actor& a = actors_[victim.actor];
     count_dropped(a.owner, a.rule, a.agg.count);
     free_actor(victim.actor);
   }
   rebuild_actor_index();
+  if (shared_floor_) {
+    kept_ranks_.clear();
+    for (std::size_t i = drop; i < order.size(); ++i) kept_ranks_.push_back(order[i].rank);
+    publish_kept_ranks(keep);
+  }
+}
+
+// Between trims a worker keeps building the actors above its floor, and
+// those raise the shared floor only when published: without this, a worker
+// whose own floor bars nearly everything would not trim again, and the
+// others would go on with the floor of its first trim.
+void Detector::publish_live_ranks() {
+  kept_ranks_.clear();
+  for (const Actor& a : actors_) {
+    if (a.rule >= 0) kept_ranks_.push_back(rank_of(a.owner, a.rule));
+  }
+  publish_kept_ranks(options_.max_tracked_principals);
+}
+
+void Detector::raise_eviction_floor(const Rank& rank) {
+  if (!has_eviction_floor_ || evicted_before(eviction_floor_, rank)) eviction_floor_ = rank;
+  has_eviction_floor_ = true;
+}
+
+void Detector::share_eviction_floor(SharedFloor* floor) {
+  shared_floor_ = floor;
+  shared_floor_seen_ = 0;
+  if (!floor) return;
+  std::lock_guard lock(floor->mutex_);
+  shared_slot_ = floor->kept_.size();
+  floor->kept_.emplace_back();
+}
+
+// Publishes the ranks this detector keeps (kept_ranks_) and raises the
+// shared floor to the keep-th best distinct rank over every detector's
+// latest list. Each list is of actors that exist, and ranks never change,
+// so the count of actors above the floor can only grow. Equal ranks count
+// once (the same actor kept by two workers, or a hash collision: counting
+// fewer is safe).
+void Detector::publish_kept_ranks(std::size_t keep) {
+  built_since_publish_ = 0;
+  auto best_first = [](const Rank& a, const Rank& b) { return evicted_before(b, a); };
+  const std::size_t listed = std::min(keep, kept_ranks_.size());
+  std::partial_sort(kept_ranks_.begin(), kept_ranks_.begin() + static_cast<std::ptrdiff_t>(listed), kept_ranks_.end(),
+                    best_first);
+  kept_ranks_.resize(listed);
+  SharedFloor& shared = *shared_floor_;
+  std::lock_guard lock(shared.mutex_);
+  shared.kept_[shared_slot_].swap(kept_ranks_);
+  // The best `keep` distinct ranks of all lists, merged list by list.
+  std::vector<Rank>& merged = shared.merged_;
+  std::vector<Rank>& next = shared.scratch_;
+  merged.clear();
+  auto same = [](const Rank& a, const Rank& b) { return !evicted_before(a, b) && !evicted_before(b, a); };
+  for (const std::vector<Rank>& list : shared.kept_) {
+    next.clear();
+    auto a = merged.cbegin();
+    auto b = list.cbegin();
+    while (next.size() < keep && (a != merged.cend() || b != list.cend())) {
+      const bool take_b = a == merged.cend() || (b != list.cend() && best_first(*b, *a));
+      const Rank& r = take_b ? *b++ : *a++;
+      if (next.empty() || !same(next.back(), r)) next.push_back(r);
+    }
+    merged.swap(next);
+  }
+  if (keep == 0 || merged.size() < keep) return;
+  const Rank& floor = merged[keep - 1];
+  if (!shared.has_floor_ || evicted_before(shared.floor_, floor)) {
+    shared.floor_ = floor;
+    shared.has_floor_ = true;
+    shared.version_.fetch_add(1, std::memory_order_release);
+  }
+}
+
+void Detector::read_shared_floor() {
+  SharedFloor& shared = *shared_floor_;
+  std::lock_guard lock(shared.mutex_);
+  shared_floor_seen_ = shared.version_.load(std::memory_order_relaxed);
+  if (shared.has_floor_) raise_eviction_floor(shared.floor_);
 }
 
 void Detector::count_dropped(std::uint64_t owner, int rule, std::uint64_t events) {
@@ -290,6 +368,10 @@ std::size_t Detector::find_or_add_actor(std::uint64_t owner, int rule, std::stri
   // Below the floor, an actor is dropped whether or not it is held: one that
   // is will go at the next trim (the actors above the floor outrank it), and
   // its events are counted then, this one now. No lookup needed.
+  if (may_refuse && shared_floor_ &&
+      shared_floor_->version_.load(std::memory_order_acquire) != shared_floor_seen_) [[unlikely]] {
+    read_shared_floor();
+  }
   if (may_refuse && has_eviction_floor_ && evicted_before(rank_of(owner, rule), eviction_floor_)) {
     count_dropped(owner, rule, 1);
     return kNoActor;
@@ -320,6 +402,11 @@ std::size_t Detector::find_or_add_actor(std::uint64_t owner, int rule, std::stri
   a.account.assign(account);
   a.principal.assign(principal);
   ++live_actors_;
+  ++actors_built_;
+  if (shared_floor_ && options_.max_tracked_principals &&
+      ++built_since_publish_ > options_.max_tracked_principals / 4 + 16) {
+    publish_live_ranks();
+  }
   // At most half full keeps probe runs short.
   if (2 * live_actors_ > actor_index_.size()) {
     rebuild_actor_index();
@@ -379,6 +466,7 @@ void Detector::merge(Detector&& other) {
   hits_.insert(hits_.end(), std::make_move_iterator(other.hits_.begin()),
                std::make_move_iterator(other.hits_.end()));
   hits_total_ += other.hits_total_;
+  actors_built_ += other.actors_built_;
   field_errors_ += other.field_errors_;
   for (auto& d : other.field_problems_) field_problems_.push_back(std::move(d));
   for (const auto& [key, n] : other.suppressed_) suppressed_[key] += n;

@@ -212,15 +212,22 @@ PipelineResult ScanPipeline::run(const std::vector<InputFile>& files,
                                  const std::atomic<bool>* stop) {
   // The detector's result does not depend on which worker saw which event
   // (fixed-rank caps, content-ordered hits), so long streams are split.
+  Detector::SharedFloor floor;
   SinkScanResult scanned = scan_with_sinks(
-      files, options_, jobs_, [&] { return std::make_unique<Detector>(rules_, detector_options_); }, progress, stop,
-      /*split_streams=*/true);
+      files, options_, jobs_,
+      [&] {
+        auto detector = std::make_unique<Detector>(rules_, detector_options_);
+        detector->share_eviction_floor(&floor);
+        return detector;
+      },
+      progress, stop, /*split_streams=*/true);
   PipelineResult result;
   result.summary = std::move(scanned.summary);
   result.interrupted = scanned.interrupted;
   result.stuck = scanned.stuck;
   for (auto& sink : scanned.sinks) {
     auto* detector = static_cast<Detector*>(sink.get());
+    detector->share_eviction_floor(nullptr);  // `floor` goes with this call
     if (!result.detector) {
       sink.release();
       result.detector.reset(detector);

@@ -61,14 +61,19 @@ std::string time_at(int minute) { return fmt::format("2025-11-02T10:{:02d}:00Z",
 
 void feed(Detector& d, const std::vector<std::string>& records) { testing::scan_records(d, records); }
 
-// Two workers' detectors over the two parts, merged and capped as a scan does.
+// Two workers' detectors over the two parts, sharing their eviction floor,
+// merged and capped as a scan does.
 std::unique_ptr<Detector> scanned_by_two_workers(const RuleSet& rules, const DetectorOptions& options,
                                                  const std::vector<std::string>& part_a,
                                                  const std::vector<std::string>& part_b) {
+  Detector::SharedFloor floor;
   auto a = std::make_unique<Detector>(rules, options);
   Detector b(rules, options);
+  a->share_eviction_floor(&floor);
+  b.share_eviction_floor(&floor);
   if (!part_a.empty()) feed(*a, part_a);
   if (!part_b.empty()) feed(b, part_b);
+  a->share_eviction_floor(nullptr);  // before `floor` goes, as a scan does
   a->merge(std::move(b));
   a->apply_caps();
   return a;
@@ -194,6 +199,58 @@ TEST(DetectorCaps, TheSameActorsAreKeptInAnyOrderAndSplit) {
   EXPECT_EQ(kept({}, records), want);
   EXPECT_EQ(kept(odd, even), want);
   EXPECT_EQ(kept(even, reversed), want) << "an actor seen by both workers counts once";
+}
+
+// A worker refuses the actors that all workers together already outrank,
+// not only those below its own floor: with the floor shared, the second
+// worker builds a fraction of the actors it builds alone, and the findings
+// and counts are those of one detector over everything.
+TEST(DetectorCaps, ASharedFloorSavesBuildingActorsAndChangesNothing) {
+  auto rules = rules_from(kRules);
+  DetectorOptions options;
+  options.max_tracked_principals = 10;  // trims past 76 actors
+  std::vector<std::string> part_a, part_b;
+  for (int i = 0; i < 400; ++i) {
+    part_a.push_back(ct_record(time_at(i % 60), "DescribeInstances", fmt::format("a{}", i)));
+    part_b.push_back(ct_record(time_at(i % 60), "DescribeInstances", fmt::format("b{}", i)));
+  }
+  part_b.push_back(ct_record(time_at(7), "CreateUser", "intruder", "", "111122223333", "iam.amazonaws.com"));
+
+  auto two_workers = [&](bool share) {
+    Detector::SharedFloor floor;
+    auto a = std::make_unique<Detector>(*rules, options);
+    Detector b(*rules, options);
+    if (share) {
+      a->share_eviction_floor(&floor);
+      b.share_eviction_floor(&floor);
+    }
+    feed(*a, part_a);
+    feed(b, part_b);
+    const std::uint64_t built_by_b = b.actors_built();
+    a->share_eviction_floor(nullptr);
+    a->merge(std::move(b));
+    a->apply_caps();
+    return std::make_pair(built_by_b, std::move(a));
+  };
+  auto [alone_built, alone] = two_workers(false);
+  auto [shared_built, shared] = two_workers(true);
+  EXPECT_GE(alone_built, 77u) << "alone, the second worker builds actors until its first trim";
+  EXPECT_LT(shared_built, 40u) << "shared, the first worker's kept ranks bar most of them";
+
+  std::vector<std::string> everything = part_a;
+  everything.insert(everything.end(), part_b.begin(), part_b.end());
+  Detector one(*rules, options);
+  feed(one, everything);
+  one.apply_caps();
+  auto want = one.take_single_event_findings();
+  EXPECT_TRUE(kept_names(want).count("intruder"));
+  for (Detector* d : {alone.get(), shared.get()}) {
+    auto got = d->take_single_event_findings();
+    EXPECT_EQ(kept_names(got), kept_names(want));
+    EXPECT_EQ(got.size(), want.size());
+    EXPECT_EQ(d->evictions().principals, one.evictions().principals);
+    EXPECT_EQ(d->evictions().principal_events, one.evictions().principal_events);
+  }
 }
 
 TEST(DetectorCaps, EvictedActorsAreReusedWithNothingLeftOver) {

@@ -5,8 +5,10 @@
 // event. Hits of rules that feed correlations are kept (they are few) for the
 // Correlator, which needs them in time order across all files.
 // One per worker thread; merge() them in a fixed order at the end.
+#include <atomic>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -73,6 +75,24 @@ class Detector final : public EventSink {
   Evictions evictions() const;
   /// Hits dropped by the allowlist: (entry index, rule index) -> count.
   const std::map<std::pair<int, int>, std::uint64_t>& suppressed() const { return suppressed_; }
+
+  /// What the detectors of one scan's workers share so that each refuses
+  /// the actors that the workers together already outrank; it must outlive
+  /// the sharing (see share_eviction_floor).
+  class SharedFloor;
+  /// Alone, a worker refuses a new actor only below the floor of the actors
+  /// it has seen itself, so two workers each built and evicted about as many
+  /// actors of a noisy rule as one worker does for the whole archive. Shared,
+  /// each trim publishes the ranks it keeps and the floor becomes the rank of
+  /// the `max_tracked_principals`-th best distinct actor over all workers
+  /// (each also publishes its live actors' ranks every cap/4 actors built):
+  /// anything below it is outranked by that many actors and would be evicted
+  /// after the merge anyway, so the result does not change. nullptr stops
+  /// sharing.
+  void share_eviction_floor(SharedFloor* floor);
+  /// Actors built (not refused at the floor), with those of detectors
+  /// merged in: what a noisy rule costs, and what sharing the floor saves.
+  std::uint64_t actors_built() const { return actors_built_; }
 
  private:
   // The smallest `cap` distinct values seen (so the kept ones do not depend on
@@ -176,6 +196,16 @@ class Detector final : public EventSink {
   // not built.
   bool has_eviction_floor_ = false;
   Rank eviction_floor_{};
+  SharedFloor* shared_floor_ = nullptr;
+  std::size_t shared_slot_ = 0;          // where this detector publishes its kept ranks
+  std::uint64_t shared_floor_seen_ = 0;  // the shared floor's version when last read
+  std::vector<Rank> kept_ranks_;         // reused by publish_kept_ranks
+  std::uint64_t actors_built_ = 0;
+  std::size_t built_since_publish_ = 0;
+  void raise_eviction_floor(const Rank& rank);
+  void publish_kept_ranks(std::size_t keep);
+  void publish_live_ranks();
+  void read_shared_floor();
   // The actors dropped, by actor_hash: this detector's and those merged in
   // (counted together at the end, as the workers' principals are).
   PrincipalSet dropped_;
@@ -187,6 +217,19 @@ class Detector final : public EventSink {
   Evictions evictions_;
   void trim_hits(std::size_t keep);
   void trim_aggregates(std::size_t keep);
+};
+
+class Detector::SharedFloor {
+  friend class Detector;
+  std::mutex mutex_;
+  // Bumped when the floor rises: a worker takes the mutex to read it only
+  // when this changed, not on every hit.
+  std::atomic<std::uint64_t> version_{0};
+  bool has_floor_ = false;
+  Rank floor_{};
+  // Per detector, the ranks it kept at its last trim, best first.
+  std::vector<std::vector<Rank>> kept_;
+  std::vector<Rank> merged_, scratch_;
 };
 
 }  // namespace trailsweep
