@@ -76,8 +76,10 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
     return true;
   };
 
+  ScanOptions worker_options = options;
+  worker_options.stop = stop;
   auto work = [&](Worker& w) {
-    Scanner scanner(options);
+    Scanner scanner(worker_options);
     w.sink = make_sink();
     const std::function<void(const RecordBatch&)> parse_batch = [&](const RecordBatch& batch) {
       RunSummary part;

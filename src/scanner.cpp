@@ -331,7 +331,12 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
   bool digest = false;
   std::uint64_t events_in_file = 0;
   RecordView view;
+  bool stopped = false;
   while (reader.next(&view)) {
+    if (options_.stop && view.index % 256 == 0 && options_.stop->load(std::memory_order_relaxed)) {
+      stopped = true;
+      break;
+    }
     drain();
     if (view.index < resume_at_record) {
       ++events_in_file;
@@ -368,6 +373,12 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
       continue;
     }
     deliver(sink, summary);
+  }
+  if (stopped) {
+    // What was read counts; the file does not, and its unread end is no problem.
+    summary.bytes_compressed += decoder.compressed_bytes();
+    summary.bytes_uncompressed += decoder.decompressed_bytes();
+    return;
   }
   if (batching) hand_off();
   drain();

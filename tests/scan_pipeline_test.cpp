@@ -233,5 +233,39 @@ TEST(ScanPipeline, AStopRequestEndsTheScanAsInterrupted) {
   EXPECT_LT(result.summary.files_read, walk.files.size()) << "workers stop between files";
 }
 
+// Ctrl-C during one long export stops the scan there, not at the file's
+// end: the workers see the request between records and batches. The scan
+// ends as interrupted, not stuck (the caller's 2 s grace was for a worker
+// blocked on a read), with only a part of the file's records delivered.
+TEST(ScanPipeline, AStopRequestStopsWithinOneLongFile) {
+  testing::TempDir tmp;
+  const auto path = tmp.path() / "export.jsonl";
+  testing::write_file(path, troubled_stream(20000));
+  ScanOptions options;
+  options.whole_file_max_bytes = 1024;
+  options.batch_bytes = 64 * 1024;
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> delivered{0};
+  struct StoppingSink : EventSink {
+    std::atomic<bool>& stop;
+    std::atomic<std::uint64_t>& delivered;
+    StoppingSink(std::atomic<bool>& s, std::atomic<std::uint64_t>& d) : stop(s), delivered(d) {}
+    void on_event(const Event&) override {
+      if (++delivered == 500) stop = true;
+    }
+  };
+  for (unsigned jobs : {1u, 2u}) {
+    stop = false;
+    delivered = 0;
+    SinkScanResult result = scan_with_sinks(
+        {{path.string(), {}}}, options, jobs,
+        [&] { return std::make_unique<StoppingSink>(stop, delivered); }, nullptr, &stop, /*split_streams=*/true);
+    EXPECT_TRUE(result.interrupted) << jobs;
+    EXPECT_FALSE(result.stuck) << jobs;
+    EXPECT_LT(delivered.load(), 5000u) << jobs << " workers: the file was read on after the stop";
+    EXPECT_EQ(result.summary.files_read, 0u) << "a file left unfinished is not counted as read";
+  }
+}
+
 }  // namespace
 }  // namespace trailsweep

@@ -4,6 +4,7 @@
 // EventSink. Problems become located Diagnostics in the RunSummary and reading
 // goes on with the next record or file. One per thread: it owns the parser and
 // the reusable Event.
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -45,6 +46,10 @@ struct ScanOptions {
   /// Bytes of records per RecordBatch when a long stream is read by one
   /// worker and parsed by all (ScanPipeline).
   std::size_t batch_bytes = 1u << 20;
+  /// Once set (Ctrl-C), a file read record by record is left where it is,
+  /// not counted as read: one export of gigabytes would otherwise keep the
+  /// scan going to its end.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 /// Records of a file read record by record (JSON lines, a top-level array, a
