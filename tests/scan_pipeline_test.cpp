@@ -90,6 +90,19 @@ std::string troubled_stream(int records) {
   return lines;
 }
 
+// One export of troubled_stream(records) lines on disk, and options that read
+// it as a long stream handed out in batches of `batch_bytes`.
+struct LongExport {
+  testing::TempDir tmp;
+  std::filesystem::path path = tmp.path() / "export.jsonl";
+  ScanOptions options;
+  LongExport(int records, std::size_t batch_bytes) {
+    testing::write_file(path, troubled_stream(records));
+    options.whole_file_max_bytes = 1024;
+    options.batch_bytes = batch_bytes;
+  }
+};
+
 TEST(ScanPipeline, ALongStreamSplitOverWorkersReadsAsOneWorkerReadsItAlone) {
   auto rules = testing::rules_from(R"(title: Launch
 name: launch
@@ -144,12 +157,9 @@ level: high
 
 // The split is real: with two workers, both parse records of the one file.
 TEST(ScanPipeline, ALongStreamIsParsedOnMoreThanOneThread) {
-  testing::TempDir tmp;
-  const auto path = tmp.path() / "export.jsonl";
-  testing::write_file(path, troubled_stream(20000));
-  ScanOptions options;
-  options.whole_file_max_bytes = 1024;
-  options.batch_bytes = 4 * 1024;
+  LongExport export_file(20000, 4 * 1024);
+  const auto& path = export_file.path;
+  const ScanOptions& options = export_file.options;
   struct ThreadRecorder : EventSink {
     std::set<std::thread::id> threads;
     std::uint64_t events = 0;
@@ -179,13 +189,10 @@ TEST(ScanPipeline, ALongStreamIsParsedOnMoreThanOneThread) {
 // until the end. (The callback runs every 50 ms; a slow sink makes the scan
 // take ~0.3 s whatever the machine.)
 TEST(ScanPipeline, ProgressMovesWithinOneLongFile) {
-  testing::TempDir tmp;
-  const auto path = tmp.path() / "export.jsonl";
-  testing::write_file(path, troubled_stream(12000));
+  LongExport export_file(12000, 64 * 1024);
+  const auto& path = export_file.path;
+  const ScanOptions& options = export_file.options;
   const std::uint64_t size = std::filesystem::file_size(path);
-  ScanOptions options;
-  options.whole_file_max_bytes = 1024;
-  options.batch_bytes = 64 * 1024;
   struct SlowSink : EventSink {
     void on_event(const Event&) override { std::this_thread::sleep_for(std::chrono::microseconds(50)); }
   };
@@ -238,12 +245,9 @@ TEST(ScanPipeline, AStopRequestEndsTheScanAsInterrupted) {
 // ends as interrupted, not stuck (the caller's 2 s grace was for a worker
 // blocked on a read), with only a part of the file's records delivered.
 TEST(ScanPipeline, AStopRequestStopsWithinOneLongFile) {
-  testing::TempDir tmp;
-  const auto path = tmp.path() / "export.jsonl";
-  testing::write_file(path, troubled_stream(20000));
-  ScanOptions options;
-  options.whole_file_max_bytes = 1024;
-  options.batch_bytes = 64 * 1024;
+  LongExport export_file(20000, 64 * 1024);
+  const auto& path = export_file.path;
+  const ScanOptions& options = export_file.options;
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> delivered{0};
   struct StoppingSink : EventSink {
