@@ -456,6 +456,24 @@ void Detector::Aggregate::clear() {
   resources.clear();
 }
 
+void Detector::on_worker_done() {
+  if (shared_floor_) {
+    read_shared_floor();
+    if (has_eviction_floor_) {
+      bool dropped = false;
+      for (std::size_t i = 0; i < actors_.size(); ++i) {
+        const Actor& a = actors_[i];
+        if (a.rule < 0 || !evicted_before(rank_of(a.owner, a.rule), eviction_floor_)) continue;
+        count_dropped(a.owner, a.rule, a.agg.count);
+        free_actor(i);
+        dropped = true;
+      }
+      if (dropped) rebuild_actor_index();
+    }
+  }
+  apply_caps();
+}
+
 void Detector::apply_caps() {
   if (options_.max_correlation_hits) trim_hits(options_.max_correlation_hits);
   if (options_.max_tracked_principals) trim_aggregates(options_.max_tracked_principals);

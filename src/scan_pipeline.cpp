@@ -133,6 +133,7 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
       batches_changed.notify_all();
       if (done) break;
     }
+    w.sink->on_worker_done();
     w.ordered = std::move(scanner.ordered_problems());
     w.principals = scanner.take_principals();
     std::lock_guard lock(finished_mutex);

@@ -73,6 +73,8 @@ std::unique_ptr<Detector> scanned_by_two_workers(const RuleSet& rules, const Det
   b.share_eviction_floor(&floor);
   if (!part_a.empty()) feed(*a, part_a);
   if (!part_b.empty()) feed(b, part_b);
+  a->on_worker_done();
+  b.on_worker_done();
   a->share_eviction_floor(nullptr);  // before `floor` goes, as a scan does
   a->merge(std::move(b));
   a->apply_caps();
@@ -251,6 +253,37 @@ TEST(DetectorCaps, ASharedFloorSavesBuildingActorsAndChangesNothing) {
     EXPECT_EQ(d->evictions().principals, one.evictions().principals);
     EXPECT_EQ(d->evictions().principal_events, one.evictions().principal_events);
   }
+}
+
+// A worker done with its events applies the caps on its own thread, and
+// drops what the floor shared with the others bars, so that the merge after
+// the scan has less to fold in.
+TEST(DetectorCaps, AWorkerDoneKeepsOnlyWhatItsCapAndTheSharedFloorAllow) {
+  auto rules = rules_from(kRules);
+  DetectorOptions options;
+  options.max_tracked_principals = 10;  // trims past 76 actors
+  auto actors = [](const char* prefix, int n) {
+    std::vector<std::string> records;
+    for (int i = 0; i < n; ++i) {
+      records.push_back(ct_record(time_at(i % 60), "DescribeInstances", fmt::format("{}{}", prefix, i)));
+    }
+    return records;
+  };
+  Detector alone(*rules, options);
+  feed(alone, actors("b", 60));  // under the trim threshold: all 60 held
+  alone.on_worker_done();
+  EXPECT_EQ(alone.take_single_event_findings().size(), 10u);
+  EXPECT_EQ(alone.evictions().principals, 50u);
+
+  Detector::SharedFloor floor;
+  Detector a(*rules, options), b(*rules, options);
+  a.share_eviction_floor(&floor);
+  b.share_eviction_floor(&floor);
+  feed(b, actors("b", 60));  // b holds its actors before a's floor is known
+  feed(a, actors("a", 400));
+  a.on_worker_done();  // publishes the 10 it keeps of 400
+  b.on_worker_done();
+  EXPECT_LT(b.take_single_event_findings().size(), 10u) << "b's actors below a's 10th best are dropped";
 }
 
 TEST(DetectorCaps, EvictedActorsAreReusedWithNothingLeftOver) {

@@ -52,6 +52,10 @@ class Detector final : public EventSink {
  public:
   Detector(const RuleSet& rules, DetectorOptions options = {});
   void on_event(const Event& ev) override;
+  /// Applies the caps on the worker's thread, and drops the actors below the
+  /// floor all workers share: the merge then folds in fewer actors, on one
+  /// thread after the scan.
+  void on_worker_done() override;
 
   /// Folds another detector's state into this one.
   void merge(Detector&& other);

@@ -28,6 +28,9 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual void on_event(const Event& ev) = 0;
+  /// Called once on the worker's own thread when it has no more events to
+  /// give: what can be done there is off the serial end of the scan.
+  virtual void on_worker_done() {}
 };
 
 struct ScanOptions {
