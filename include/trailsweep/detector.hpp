@@ -231,7 +231,8 @@ class Detector::SharedFloor {
   std::atomic<std::uint64_t> version_{0};
   bool has_floor_ = false;
   Rank floor_{};
-  // Per detector, the ranks it kept at its last trim, best first.
+  // Per detector, the best ranks it held at its last publish (a trim, or
+  // every cap/4 actors built), best first; at most the cap of them.
   std::vector<std::vector<Rank>> kept_;
   std::vector<Rank> merged_, scratch_;
 };
