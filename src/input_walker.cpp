@@ -1,10 +1,12 @@
 #include "trailsweep/input_walker.hpp"
 
 #include <algorithm>
+#include <set>
 #include <filesystem>
 #include <system_error>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "trailsweep/time_util.hpp"
 
@@ -39,6 +41,15 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
+bool starts_with_ignoring_case(std::string_view s, std::string_view lower_prefix) {
+  if (s.size() < lower_prefix.size()) return false;
+  for (std::size_t i = 0; i < lower_prefix.size(); ++i) {
+    const char c = s[i] >= 'A' && s[i] <= 'Z' ? static_cast<char>(s[i] - 'A' + 'a') : s[i];
+    if (c != lower_prefix[i]) return false;
+  }
+  return true;
+}
+
 bool looks_like_log_name(std::string_view name) {
   if (name.empty() || name[0] == '.') return false;
   for (std::string_view ext : {".json", ".jsonl", ".ndjson", ".gz", ".log"}) {
@@ -65,6 +76,12 @@ S3Key parse_s3_key(std::string_view path) {
     key.folder = S3Folder::kDigest;
   } else if (folder == "CloudTrail-Insight") {
     key.folder = S3Folder::kInsight;
+  } else if (i < parts.size() && !starts_with_ignoring_case(folder, "cloudtrail")) {
+    // Another service's folder (a file directly under the account, or a
+    // CloudTrail folder this does not know, is read by its content).
+    key.folder = S3Folder::kOtherService;
+    key.other_service = folder;
+    return key;
   } else {
     return S3Key{};
   }
@@ -123,9 +140,16 @@ bool outside_filter(const S3Key& key, const InputFilter& filter) {
 
 WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter& filter) {
   WalkResult result;
-  auto consider = [&](const std::string& path) {
+  std::set<std::string> other_services;
+  // `walked_from`: the services seen in the directory being walked, or
+  // nullptr for a file named on the command line (always read).
+  auto consider = [&](const std::string& path, std::set<std::string>* walked_from) {
     InputFile file{path, parse_s3_key(path)};
-    if (file.key.folder == S3Folder::kDigest) {
+    if (file.key.folder == S3Folder::kOtherService && walked_from) {
+      ++result.other_service_files;
+      other_services.insert(file.key.other_service);
+      walked_from->insert(file.key.other_service);
+    } else if (file.key.folder == S3Folder::kDigest) {
       ++result.digest_files;
     } else if (file.key.folder == S3Folder::kInsight) {
       ++result.insight_files;
@@ -147,7 +171,7 @@ WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter&
       continue;
     }
     if (!fs::is_directory(status)) {
-      consider(path);
+      consider(path, nullptr);
       continue;
     }
     std::vector<std::string> found;
@@ -178,10 +202,20 @@ WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter&
     std::sort(found.begin(), found.end());
     std::size_t before = result.files.size() + result.digest_files + result.insight_files +
                          result.filtered_files;
-    for (const auto& f : found) consider(f);
+    const std::uint64_t others_before = result.other_service_files;
+    std::set<std::string> services_here;
+    for (const auto& f : found) consider(f, &services_here);
     std::size_t after = result.files.size() + result.digest_files + result.insight_files +
                         result.filtered_files;
-    if (before == after && result.ignored_files == ignored_before) {
+    if (before == after && result.other_service_files != others_before) {
+      // Pointed at another service's logs (or a bucket without a trail): say
+      // what was there rather than "no log files".
+      result.errors.push_back(file_problem(
+          path, fmt::format("directory holds no CloudTrail logs ({} {} of other AWS services' logs skipped: {})",
+                            result.other_service_files - others_before,
+                            result.other_service_files - others_before == 1 ? "file" : "files",
+                            fmt::join(services_here, ", "))));
+    } else if (before == after && result.ignored_files == ignored_before) {
       result.errors.push_back(file_problem(path, "directory holds no log files (.json, .json.gz, .jsonl, .gz)"));
     } else if (before == after) {
       result.errors.push_back(
@@ -189,6 +223,7 @@ WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter&
                                result.ignored_files - ignored_before)));
     }
   }
+  result.other_services.assign(other_services.begin(), other_services.end());
   return result;
 }
 

@@ -247,6 +247,8 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   summary.insight_files = walk.insight_files;
   summary.filtered_files = walk.filtered_files;
   summary.ignored_files = walk.ignored_files;
+  summary.other_service_files = walk.other_service_files;
+  summary.other_services = walk.other_services;
   for (auto& e : walk.errors) summary.add_error(std::move(e));
 
   auto loaded = load_rule_set(cli.rules, argv0, cli.strict);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "trailsweep/json_writer.hpp"
 
@@ -20,6 +21,11 @@ void RunSummary::merge(const RunSummary& o) {
   insight_files += o.insight_files;
   filtered_files += o.filtered_files;
   ignored_files += o.ignored_files;
+  other_service_files += o.other_service_files;
+  for (const auto& s : o.other_services) {
+    if (std::find(other_services.begin(), other_services.end(), s) == other_services.end()) other_services.push_back(s);
+  }
+  std::sort(other_services.begin(), other_services.end());
   bytes_compressed += o.bytes_compressed;
   bytes_uncompressed += o.bytes_uncompressed;
   records += o.records;
@@ -48,6 +54,10 @@ std::string render_summary_text(const RunSummary& s) {
   }
   if (s.files_failed) out += fmt::format(", {} failed", s.files_failed);
   if (s.ignored_files) out += fmt::format(", {} non-log files ignored", s.ignored_files);
+  if (s.other_service_files) {
+    out += fmt::format(", {} {} of other AWS services' logs skipped ({})", s.other_service_files,
+                       s.other_service_files == 1 ? "file" : "files", fmt::join(s.other_services, ", "));
+  }
   out += fmt::format("; {} compressed, {} decompressed\n", mb(s.bytes_compressed),
                      mb(s.bytes_uncompressed));
   out += fmt::format("trailsweep: {} records", s.records);
@@ -115,6 +125,7 @@ void write_summary_json(JsonWriter& w, const RunSummary& s) {
   w.field("insight_files", s.insight_files);
   w.field("filtered_files", s.filtered_files);
   w.field("ignored_files", s.ignored_files);
+  w.field("other_service_files", s.other_service_files);
   w.field("rejected_records", s.records_rejected);
   w.field("filtered_records", s.records_filtered);
   w.field("insight_records", s.insight_records);

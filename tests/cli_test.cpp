@@ -1,6 +1,8 @@
 // End-to-end tests: the real binary on the bundled testdata/.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "test_util.hpp"
 
 namespace trailsweep {
@@ -62,6 +64,30 @@ TEST(Cli, TimeFilterSkipsFilesByKeyBeforeOpeningThem) {
   EXPECT_NE(r.out.find("\"files\": 130"), std::string::npos);
   EXPECT_NE(r.out.find("\"records\": 300"), std::string::npos);
   EXPECT_NE(r.out.find("\"filtered_records\": 8"), std::string::npos);
+}
+
+// `aws s3 sync` of a central log bucket brings VPC flow logs, ELB and Config
+// files beside the trail. They are skipped by key: the scan of such a bucket
+// is complete (exit 0, not 3 for "unreadable input") and says what it skipped.
+TEST(Cli, OtherServicesLogsInASyncedBucketAreSkippedNotErrors) {
+  testing::TempDir tmp;
+  const auto bucket = tmp.path() / "bucket";
+  std::filesystem::create_directories(bucket);
+  std::filesystem::copy(std::filesystem::path(TRAILSWEEP_SOURCE_DIR) / "testdata/archive/AWSLogs", bucket / "AWSLogs",
+                        std::filesystem::copy_options::recursive);
+  testing::write_file(bucket / "AWSLogs/111122223333/vpcflowlogs/us-east-1/2025/11/02/"
+                               "111122223333_vpcflowlogs_us-east-1_fl-0a1b2c3d_20251102T0915Z_5f4e3d2c.log.gz",
+                      testing::gzip_bytes("version account-id interface-id srcaddr dstaddr\n"));
+  testing::write_file(bucket / "AWSLogs/111122223333/Config/us-east-1/2025/11/2/ConfigHistory/"
+                               "111122223333_Config_us-east-1_ConfigHistory_AWS::IAM::User_20251102T000000Z_"
+                               "20251102T010000Z_1.json.gz",
+                      testing::gzip_bytes(R"({"fileVersion":"1.0","configurationItems":[]})"));
+  auto r = run_trailsweep("scan --fail-on never --format json '" + bucket.string() + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"other_service_files\": 2"), std::string::npos);
+  EXPECT_NE(r.out.find("\"errors_total\": 0"), std::string::npos);
+  EXPECT_NE(r.err.find("2 files of other AWS services' logs skipped (Config, vpcflowlogs)"), std::string::npos)
+      << r.err;
 }
 
 TEST(Cli, HelpExplainsOptionsAndDefaults) {

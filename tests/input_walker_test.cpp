@@ -29,6 +29,28 @@ TEST(S3Key, DecodesOrganizationTrailAndDigest) {
   EXPECT_EQ(parse_s3_key("logs/2025/x.json.gz").folder, S3Folder::kNone);
 }
 
+// A synced log bucket holds other services' logs beside the trail's, under
+// AWSLogs/<account>/<service>/ (the real key layouts of VPC flow logs, ELB and
+// Config below); only CloudTrail's folders are CloudTrail.
+TEST(S3Key, KnowsOtherServicesFoldersFromCloudTrails) {
+  auto flow = parse_s3_key(
+      "AWSLogs/111122223333/vpcflowlogs/us-east-1/2025/11/01/"
+      "111122223333_vpcflowlogs_us-east-1_fl-0123456789abcdef0_20251101T0000Z_a1b2c3d4.log.gz");
+  EXPECT_EQ(flow.folder, S3Folder::kOtherService);
+  EXPECT_EQ(flow.other_service, "vpcflowlogs");
+  auto config = parse_s3_key(
+      "AWSLogs/o-exampleorgid/111122223333/Config/us-east-1/2025/11/1/ConfigHistory/"
+      "111122223333_Config_us-east-1_ConfigHistory_AWS::EC2::Instance_20251101T000000Z_20251101T010000Z_1.json.gz");
+  EXPECT_EQ(config.folder, S3Folder::kOtherService);
+  EXPECT_EQ(config.other_service, "Config");
+  EXPECT_EQ(parse_s3_key("AWSLogs/111122223333/CloudTrail/us-east-1/2025/11/01/x.json.gz").folder,
+            S3Folder::kCloudTrail);
+  // A CloudTrail folder this does not know, or a file right under the
+  // account, is read by its content, not skipped.
+  EXPECT_EQ(parse_s3_key("AWSLogs/111122223333/CloudTrail-Archive/x.json.gz").folder, S3Folder::kNone);
+  EXPECT_EQ(parse_s3_key("AWSLogs/111122223333/x.json.gz").folder, S3Folder::kNone);
+}
+
 TEST(S3Key, FilterSkipsOnlyFilesThatCannotMatch) {
   auto k = parse_s3_key(
       "AWSLogs/111122223333/CloudTrail/us-east-1/2025/11/02/"
@@ -72,6 +94,40 @@ TEST(WalkInputs, WalksSortedSkipsDigestsAndReportsProblems) {
   EXPECT_EQ(r.errors[0].to_string(), (root / "missing").string() + ": no such file or directory");
   EXPECT_EQ(r.errors[1].to_string(),
             (root / "empty").string() + ": directory holds no log files (.json, .json.gz, .jsonl, .gz)");
+}
+
+// Walking a whole synced bucket reads the trail and skips, by key and before
+// any I/O, the other services' logs beside it: counted and named, not input
+// problems (they made every such scan exit 3). Named on the command line, such
+// a file is read. A directory of nothing but other services' logs says so.
+TEST(WalkInputs, OtherServicesLogsInAWalkedBucketAreSkippedAndNamed) {
+  testing::TempDir tmp;
+  const auto bucket = tmp.path() / "bucket";
+  const auto trail = bucket / "AWSLogs/111122223333/CloudTrail/us-east-1/2025/11/01/t.json.gz";
+  const auto flow = bucket / "AWSLogs/111122223333/vpcflowlogs/us-east-1/2025/11/01/f.log.gz";
+  testing::write_file(trail, "{}");
+  testing::write_file(flow, "x");
+  testing::write_file(bucket / "AWSLogs/111122223333/elasticloadbalancing/us-east-1/2025/11/01/e.log.gz", "x");
+  testing::write_file(bucket / "AWSLogs/o-exampleorgid/444455556666/Config/us-east-1/2025/11/1/c.json.gz", "x");
+  testing::write_file(bucket / "AWSLogs/444455556666/vpcflowlogs/eu-west-1/2025/11/01/g.log.gz", "x");
+  auto r = walk_inputs({bucket.string()}, {});
+  ASSERT_EQ(r.files.size(), 1u);
+  EXPECT_EQ(r.files[0].path, trail.string());
+  EXPECT_EQ(r.other_service_files, 4u);
+  EXPECT_EQ(r.other_services, (std::vector<std::string>{"Config", "elasticloadbalancing", "vpcflowlogs"}));
+  EXPECT_TRUE(r.errors.empty());
+
+  auto named = walk_inputs({flow.string()}, {});
+  ASSERT_EQ(named.files.size(), 1u) << "a file named on the command line is read";
+  EXPECT_EQ(named.other_service_files, 0u);
+
+  const auto flows_only = bucket / "AWSLogs/111122223333/vpcflowlogs";
+  auto only = walk_inputs({flows_only.string()}, {});
+  EXPECT_TRUE(only.files.empty());
+  ASSERT_EQ(only.errors.size(), 1u);
+  EXPECT_EQ(only.errors[0].to_string(),
+            flows_only.string() + ": directory holds no CloudTrail logs (1 file of other AWS services' logs "
+                                  "skipped: vpcflowlogs)");
 }
 
 TEST(WalkInputs, ExplicitFilesAreReadWhateverTheirName) {

@@ -78,6 +78,7 @@ TEST(RunSummary, OnlyUnreadInputAndMemoryCapsMakeTheRunIncomplete) {
   s.insight_files = 1;
   s.filtered_files = 5;
   s.ignored_files = 3;
+  s.other_service_files = 4;
   s.records_filtered = 40;
   s.insight_records = 6;
   EXPECT_FALSE(s.input_incomplete());
@@ -102,7 +103,11 @@ TEST(RunSummary, TheTextSaysWhatWasSkippedEstimatedAndEvicted) {
   s.principals_estimated = true;
   s.evicted_principals = 7;
   s.evicted_principal_events = 9;
+  s.other_service_files = 3;
+  s.other_services = {"Config", "vpcflowlogs"};
   const std::string text = render_summary_text(s);
+  EXPECT_NE(text.find("3 files of other AWS services' logs skipped (Config, vpcflowlogs)"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("10 files read (7 skipped: 2 digest, 0 insight, 5 outside filters)"), std::string::npos)
       << text;
   EXPECT_NE(text.find("~1500000 principals (estimated)"), std::string::npos) << text;
@@ -118,6 +123,7 @@ TEST(RunSummary, JsonSummaryKeepsItsDocumentedFieldNames) {
   s.records_rejected = 1;
   s.findings_by_level[4] = 1;
   s.evicted_correlation_hits = 2;
+  s.other_service_files = 6;
   s.add_error(problem_at("a.json.gz", 5));
   std::string out;
   JsonWriter w(out);
@@ -140,6 +146,7 @@ TEST(RunSummary, JsonSummaryKeepsItsDocumentedFieldNames) {
   EXPECT_EQ(number("/skipped/insight_files"), 0u);
   EXPECT_EQ(number("/skipped/filtered_files"), 0u);
   EXPECT_EQ(number("/skipped/ignored_files"), 0u);
+  EXPECT_EQ(number("/skipped/other_service_files"), 6u);
   EXPECT_EQ(number("/skipped/rejected_records"), 1u);
   EXPECT_EQ(number("/skipped/filtered_records"), 0u);
   EXPECT_EQ(number("/findings/critical"), 1u);

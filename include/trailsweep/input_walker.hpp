@@ -3,8 +3,10 @@
 // Directories are walked recursively and sorted, so every run sees the same
 // order. S3 delivery keys (AWSLogs/[o-org/]<account>/CloudTrail/<region>/Y/M/D/
 // <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<id>.json.gz) are decoded so
-// that digest and insight files, and files outside --since/--until, --account or
-// --region, are skipped before they are opened.
+// that digest and insight files, other AWS services' logs in the same bucket
+// (VPC flow logs, ELB, Config, ...: AWSLogs/<account>/<service>/), and files
+// outside --since/--until, --account or --region, are skipped before they are
+// opened.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,11 +17,14 @@
 
 namespace trailsweep {
 
-enum class S3Folder { kNone, kCloudTrail, kDigest, kInsight };
+/// kOtherService: AWSLogs/[o-org/]<account>/<folder>/ where the folder is not
+/// CloudTrail's (vpcflowlogs, elasticloadbalancing, Config, ...).
+enum class S3Folder { kNone, kCloudTrail, kDigest, kInsight, kOtherService };
 
 struct S3Key {
   S3Folder folder = S3Folder::kNone;  ///< kNone: the path is not in the S3 layout
   std::string org_id, account, region;
+  std::string other_service;      ///< the folder name, for kOtherService
   std::int64_t day_ms = -1;       ///< midnight UTC of the YYYY/MM/DD folders
   std::int64_t delivery_ms = -1;  ///< from the file name's YYYYMMDDTHHmmZ, if present
 };
@@ -48,11 +53,15 @@ struct WalkResult {
   std::uint64_t insight_files = 0;    ///< CloudTrail-Insight files skipped by name
   std::uint64_t filtered_files = 0;   ///< outside the filters by their S3 key
   std::uint64_t ignored_files = 0;    ///< names that are not log files, in walked directories
+  /// Found by walking a directory under AWSLogs/<account>/<service>/ of another
+  /// service (a synced bucket often holds VPC flow logs, ELB and Config too).
+  std::uint64_t other_service_files = 0;
+  std::vector<std::string> other_services;  ///< their folder names, sorted, distinct
 };
 
 /// Expands `paths`. Files named explicitly are always read (by content);
 /// files found by walking a directory must look like logs (.json, .jsonl,
-/// .ndjson, .gz, .log) and not be hidden.
+/// .ndjson, .gz, .log), not be hidden, and not be another service's logs.
 WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter& filter);
 
 /// True when a file with this S3 key cannot hold records inside the filter.
