@@ -51,17 +51,22 @@ std::vector<std::string> run(const std::vector<std::string>& lines) {
 }
 
 // Single-event findings under a cap of two actors, over `workers` detectors
-// merged as a scan merges them; sorted, with the eviction counts last.
+// sharing their eviction floor, each done on its own and then merged, as a
+// scan does; sorted, with the eviction counts last.
 std::vector<std::string> run_capped(const std::vector<std::string>& lines, std::size_t workers) {
   trailsweep::DetectorOptions options;
   options.max_tracked_principals = 2;
+  trailsweep::Detector::SharedFloor floor;
   std::vector<std::unique_ptr<trailsweep::Detector>> detectors;
   std::vector<trailsweep::Detector*> raw;
   for (std::size_t w = 0; w < workers; ++w) {
     detectors.push_back(std::make_unique<trailsweep::Detector>(campaign_rules(), options));
+    detectors.back()->share_eviction_floor(&floor);
     raw.push_back(detectors.back().get());
   }
   feed(lines, raw);
+  for (auto* d : raw) d->on_worker_done();
+  for (auto* d : raw) d->share_eviction_floor(nullptr);
   for (std::size_t w = 1; w < workers; ++w) detectors[0]->merge(std::move(*detectors[w]));
   detectors[0]->apply_caps();
   std::vector<std::string> out;
