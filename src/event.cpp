@@ -34,12 +34,20 @@ std::string_view TextArena::copy(std::string_view text) {
 }
 
 void Event::clear() {
+  // One field at a time, not `a = b = ... = {}`: chained, GCC stores the
+  // first view's 8-byte pointer and reloads all 16 bytes to copy them on, a
+  // load the CPU cannot forward from that store (a stall per chain, three
+  // per record; perf put 40% of this function on them).
   time_ms = 0;
-  event_time = event_source = event_name = aws_region = source_ip = user_agent = {};
-  error_code = error_message = recipient_account_id = event_id = event_type = event_version = {};
-  read_only = has_read_only = false;
+  for (std::string_view Event::*field :
+       {&Event::event_time, &Event::event_source, &Event::event_name, &Event::aws_region, &Event::source_ip,
+        &Event::user_agent, &Event::error_code, &Event::error_message, &Event::recipient_account_id,
+        &Event::event_id, &Event::event_type, &Event::event_version, &Event::principal, &Event::account}) {
+    this->*field = {};
+  }
+  read_only = false;
+  has_read_only = false;
   identity.clear();
-  principal = account = {};
   principal_hash = 0;
   raw_json = {};
   raw_padded_capacity = 0;
