@@ -256,9 +256,7 @@ void Detector::trim_aggregates(std::size_t keep) {
     // Ranks never change, so the `keep` actors kept here stay above this
     // floor for the rest of the scan.
     raise_eviction_floor(victim.rank);
-    const Actor& a = actors_[victim.actor];
-    count_dropped(a.owner, a.rule, a.agg.count);
-    free_actor(victim.actor);
+    evict_actor(victim.actor);
   }
   rebuild_actor_index();
   if (shared_floor_) {
@@ -433,6 +431,12 @@ void Detector::rebuild_actor_index() {
   }
 }
 
+void Detector::evict_actor(std::size_t actor) {
+  const Actor& a = actors_[actor];
+  count_dropped(a.owner, a.rule, a.agg.count);
+  free_actor(actor);
+}
+
 void Detector::free_actor(std::size_t actor) {
   Actor& a = actors_[actor];
   a.rule = -1;
@@ -464,8 +468,7 @@ void Detector::on_worker_done() {
       for (std::size_t i = 0; i < actors_.size(); ++i) {
         const Actor& a = actors_[i];
         if (a.rule < 0 || !evicted_before(rank_of(a.owner, a.rule), eviction_floor_)) continue;
-        count_dropped(a.owner, a.rule, a.agg.count);
-        free_actor(i);
+        evict_actor(i);
         dropped = true;
       }
       if (dropped) rebuild_actor_index();

@@ -374,17 +374,13 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
     }
     deliver(sink, summary);
   }
-  if (stopped) {
-    // What was read counts; the file does not, and its unread end is no problem.
-    summary.bytes_compressed += decoder.compressed_bytes();
-    summary.bytes_uncompressed += decoder.decompressed_bytes();
-    return;
+  if (!stopped) {
+    if (batching) hand_off();
+    drain();
   }
-  if (batching) hand_off();
-  drain();
-
   summary.bytes_compressed += decoder.compressed_bytes();
   summary.bytes_uncompressed += decoder.decompressed_bytes();
+  if (stopped) return;  // what was read counts; the file does not, and its unread end is no problem
   if (digest) {
     ++summary.digest_files;
     problems.finish();  // what came before the digest record was counted: say so

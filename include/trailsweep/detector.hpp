@@ -178,6 +178,8 @@ class Detector final : public EventSink {
   void index_actor(std::size_t actor);
   void rebuild_actor_index();
   void free_actor(std::size_t actor);
+  /// Counts the actor as dropped (with its events) and frees it.
+  void evict_actor(std::size_t actor);
 
   const RuleSet& rules_;
   DetectorOptions options_;
