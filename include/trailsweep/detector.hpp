@@ -210,6 +210,7 @@ class Detector final : public EventSink {
   std::size_t built_since_publish_ = 0;
   void raise_eviction_floor(const Rank& rank);
   void publish_kept_ranks(std::size_t keep);
+  bool sharing_with_others() const;
   void publish_live_ranks();
   void read_shared_floor();
   // The actors dropped, by actor_hash: this detector's and those merged in
@@ -237,6 +238,7 @@ class Detector::SharedFloor {
   // every cap/4 actors built), best first; at most the cap of them.
   std::vector<std::vector<Rank>> kept_;
   std::vector<Rank> merged_, scratch_;
+  std::atomic<std::size_t> sharers_{0};  // kept_.size(), read without the mutex
 };
 
 }  // namespace trailsweep
