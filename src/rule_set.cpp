@@ -131,12 +131,14 @@ RuleSet::RuleSet(std::vector<Rule> rules, std::vector<int> correlation_order)
   const std::size_t n = rules_.size();
   capture_.resize(n);
   identity_types_.resize(n);
+  guards_.resize(n);
   referenced_by_.resize(n);
   reports_.assign(n, true);
   for (std::size_t i = 0; i < n; ++i) {
     const Rule& r = rules_[i];
     if (!r.is_correlation) {
       ++detection_count_;
+      guards_[i] = find_guard(r.detection);
       const Constraint types = node_constraint(r.detection.condition, r.detection, "userIdentity.type");
       if (types && types->prefixes.empty() && !types->exact.empty()) {
         identity_types_[i].assign(types->exact.begin(), types->exact.end());
@@ -198,6 +200,50 @@ RuleSet::RuleSet(std::vector<Rule> rules, std::vector<int> correlation_order)
   }
 }
 
+// Where RuleSet::guard() finds its check: the selections the condition
+// requires, then in those with a single alternative the cheapest check of a
+// field the parser keeps (a plain literal before a pattern).
+RuleSet::GuardRef RuleSet::find_guard(const Detection& d) {
+  std::vector<int> required;
+  auto add_required = [&](const ConditionNode& n) {
+    if (n.kind == ConditionNode::Kind::kSelection || n.kind == ConditionNode::Kind::kAllOf) {
+      required.insert(required.end(), n.selections.begin(), n.selections.end());
+    }
+  };
+  if (d.condition.kind == ConditionNode::Kind::kAnd) {
+    for (const ConditionNode& child : d.condition.children) add_required(child);
+  } else {
+    add_required(d.condition);
+  }
+  GuardRef best;
+  int best_score = 0;
+  for (int s : required) {
+    const Selection& sel = d.selections[static_cast<std::size_t>(s)];
+    if (sel.alternatives.size() != 1) continue;
+    for (std::size_t k = 0; k < sel.alternatives[0].size(); ++k) {
+      const FieldCheck& check = sel.alternatives[0][k];
+      if (check.fixed_field < 0 || check.path == "eventName" || check.path == "eventSource" ||
+          check.path == "userIdentity.type") {
+        continue;
+      }
+      const int score = check.literal_only() ? 2 : 1;
+      if (score > best_score) {
+        best.selection = s;
+        best.check = k;
+        best_score = score;
+      }
+    }
+  }
+  return best;
+}
+
+const FieldCheck* RuleSet::guard(int i) const {
+  const GuardRef g = guards_[static_cast<std::size_t>(i)];
+  if (g.selection < 0) return nullptr;
+  return &rules_[static_cast<std::size_t>(i)].detection.selections[static_cast<std::size_t>(g.selection)]
+              .alternatives[0][g.check];
+}
+
 bool RuleSet::may_match(std::string_view event_source, std::string_view event_name) const {
   if (!always_.empty()) return true;
   thread_local std::string key;
@@ -236,6 +282,9 @@ void RuleSet::match_candidates(const std::vector<int>& candidates, RecordFields&
     const std::vector<std::string>& types = identity_types_[static_cast<std::size_t>(idx)];
     if (!types.empty() && !one_of_ignoring_case(types, fields.fixed_value(kIdentityType))) continue;
     const Detection& d = rules_[static_cast<std::size_t>(idx)].detection;
+    if (const GuardRef g = guards_[static_cast<std::size_t>(idx)]; g.selection >= 0) {
+      if (!d.selections[static_cast<std::size_t>(g.selection)].alternatives[0][g.check].matches(fields)) continue;
+    }
     signed char on_stack[kStackSelections];
     signed char* memo = on_stack;
     if (d.selections.size() > kStackSelections) {

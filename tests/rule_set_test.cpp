@@ -288,5 +288,112 @@ level: low
   EXPECT_EQ(names(iam_user), (std::set<std::string>{"lower_case", "not_root", "root_or_name"}));
 }
 
+// A rule is skipped when a check it needs fails (RuleSet::guard). Such a
+// check may only come from a selection the condition requires with a single
+// alternative: taken from an or-ed, negated or `1 of` selection, or from a
+// list of maps, it would drop the matches the other branch makes, which the
+// comparison with evaluating every rule would show.
+TEST(RuleSet, ARuleIsSkippedOnlyByACheckEveryMatchPasses) {
+  auto rules = testing::rules_from(R"(title: User agent
+name: user_agent
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {userAgent: TruffleHog}
+  condition: sel
+level: medium
+---
+title: Pattern and not a literal
+name: and_not
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {sourceIPAddress|startswith: '203.0.113.'}
+  filter: {userAgent: TruffleHog}
+  condition: sel and not filter
+level: low
+---
+title: Or
+name: either
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {userAgent: TruffleHog}
+  other: {sourceIPAddress: 203.0.113.9}
+  condition: sel or other
+level: low
+---
+title: Not
+name: negated
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {userAgent: TruffleHog}
+  condition: not sel
+level: low
+---
+title: A list of maps
+name: alternatives
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel:
+    - {userAgent: TruffleHog}
+    - {sourceIPAddress: 203.0.113.9}
+  condition: sel
+level: low
+---
+title: One of
+name: one_of
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel_agent: {userAgent: TruffleHog}
+  sel_address: {sourceIPAddress: 203.0.113.9}
+  condition: 1 of sel_*
+level: low
+---
+title: All of
+name: all_of
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel_agent: {userAgent: TruffleHog}
+  sel_address: {sourceIPAddress: 203.0.113.9}
+  condition: all of sel_*
+level: low
+---
+title: Decided by the index and the type filter
+name: indexed
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: ListBuckets, userIdentity.type: IAMUser}
+  condition: sel
+level: low
+)");
+  ASSERT_TRUE(rules);
+  auto guard_path = [&](const char* name) {
+    const FieldCheck* check = rules->guard(rules->find(name));
+    return check ? check->path : std::string("(none)");
+  };
+  EXPECT_EQ(guard_path("user_agent"), "userAgent");
+  EXPECT_EQ(guard_path("and_not"), "sourceIPAddress");
+  EXPECT_EQ(guard_path("either"), "(none)");
+  EXPECT_EQ(guard_path("negated"), "(none)");
+  EXPECT_EQ(guard_path("alternatives"), "(none)");
+  EXPECT_EQ(guard_path("one_of"), "(none)");
+  EXPECT_NE(guard_path("all_of"), "(none)");
+  EXPECT_EQ(guard_path("indexed"), "(none)");
+
+  auto with = [](std::string record, const std::string& from, const std::string& to) {
+    record.replace(record.find(from), from.size(), to);
+    return record;
+  };
+  const std::string agent = R"("userAgent":"Boto3/1.40.61")", address = R"("sourceIPAddress":"203.0.113.7")";
+  const std::string plain = ct_record("2025-11-02T10:00:00Z", "ListBuckets", "alice");
+  const std::string truffle = with(plain, agent, R"("userAgent":"TruffleHog")");
+  const std::string lower_case = with(plain, agent, R"("userAgent":"trufflehog")");
+  const std::string other_address = with(plain, address, R"("sourceIPAddress":"203.0.113.9")");
+  const std::string both = with(truffle, address, R"("sourceIPAddress":"203.0.113.9")");
+  IndexAgainstEveryRule check(*rules);
+  testing::scan_records(check, {plain, truffle, lower_case, other_address, both});
+  const std::map<std::string, int> want = {{"user_agent", 3}, {"and_not", 2}, {"either", 4},   {"negated", 2},
+                                           {"alternatives", 4}, {"one_of", 4}, {"all_of", 1}, {"indexed", 5}};
+  EXPECT_EQ(check.hits_by_rule, want);
+}
+
 }  // namespace
 }  // namespace trailsweep

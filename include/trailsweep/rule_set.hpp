@@ -62,6 +62,15 @@ class RuleSet {
   const std::vector<std::string>& required_identity_types(int i) const {
     return identity_types_[static_cast<std::size_t>(i)];
   }
+  /// A check that every match of detection rule `i` passes, tried before
+  /// its condition (nullptr: none found): a check of a field the parser
+  /// keeps, in a single-alternative selection that the condition requires
+  /// (alone, and-ed at its top, or in an `all of`). SigmaHQ rules that name
+  /// no eventName (TruffleHog's user agent, IMDS credentials' ARN) meet every
+  /// record and fail such a check on nearly all of them; the condition's
+  /// machinery then never runs. eventName, eventSource and userIdentity.type
+  /// are left out: the index and the type filter have decided those.
+  const FieldCheck* guard(int i) const;
   /// Could some rule match an event with this source and name? (hot-path prefilter)
   bool may_match(std::string_view event_source, std::string_view event_name) const;
 
@@ -77,6 +86,12 @@ class RuleSet {
   std::unordered_map<std::string, std::vector<int>> by_source_;  // lower-cased eventSource
   std::vector<int> always_;
   std::vector<std::vector<std::string>> identity_types_;
+  struct GuardRef {
+    int selection = -1;  ///< -1: no guard
+    std::size_t check = 0;
+  };
+  std::vector<GuardRef> guards_;
+  static GuardRef find_guard(const Detection& d);
   std::vector<std::vector<std::string>> capture_;
   std::vector<std::vector<int>> referenced_by_;
   std::vector<bool> reports_;

@@ -94,6 +94,8 @@ struct FieldCheck {
   /// by length and bytes alone. A check never prepared takes the general
   /// path, with the same result.
   void prepare();
+  /// Whether prepare() found it decidable by length and bytes alone.
+  bool literal_only() const { return literal_only_; }
 
  private:
   bool literal_only_ = false;
