@@ -7,6 +7,10 @@
 
 #include <fmt/format.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "trailsweep/word_load.hpp"
 
 namespace trailsweep {
@@ -54,22 +58,42 @@ std::uint64_t escape_flag(std::uint64_t w) {
          zero_byte(w ^ (kOnes * 0x7F)) | (w & kHigh);
 }
 
-// Whether any byte of `s` needs escaping; the last partial word is padded
-// with a byte that needs nothing.
+// Whether any byte of `s` needs escaping. Sixteen bytes a step where SSE2
+// is (every x86-64), else eight; the last step overlaps the one before it,
+// which an "any" test allows, and strings under eight bytes end with a
+// padded partial word. A report of 20,000 findings escapes-checks ~3 million
+// strings, half of them keys.
 bool needs_escape(std::string_view s) {
-  std::size_t i = 0;
-  std::uint64_t any = 0;
-  for (; i + 8 <= s.size(); i += 8) {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+#if defined(__SSE2__)
+  if (n >= 16) {
+    const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+                  del = _mm_set1_epi8(0x7F);
+    // A signed compare: bytes 0x80-0xFF are negative, so "below 0x20" flags
+    // them too, as non-ASCII must be.
+    auto flags = [&](const char* q) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+      return _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, quote)),
+                          _mm_or_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmpeq_epi8(v, del)));
+    };
+    __m128i any = flags(p + n - 16);
+    for (std::size_t i = 0; i + 16 < n; i += 16) any = _mm_or_si128(any, flags(p + i));
+    return _mm_movemask_epi8(any) != 0;
+  }
+#endif
+  auto word_at = [p](std::size_t i) {
     std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    any |= escape_flag(w);
+    std::memcpy(&w, p + i, 8);
+    return w;
+  };
+  if (n >= 8) {
+    std::uint64_t any = escape_flag(word_at(n - 8));
+    for (std::size_t i = 0; i + 8 < n; i += 8) any |= escape_flag(word_at(i));
+    return any != 0;
   }
-  if (i < s.size()) {
-    const std::size_t n = s.size() - i;
-    const std::uint64_t padding = (kOnes * 'a') & (~std::uint64_t{0} << (8 * n));
-    any |= escape_flag(load_prefix_word(s.data() + i, n) | padding);
-  }
-  return any != 0;
+  const std::uint64_t padding = (kOnes * 'a') & (~std::uint64_t{0} << (8 * n));
+  return escape_flag(load_prefix_word(p, n) | padding) != 0;
 }
 
 }  // namespace

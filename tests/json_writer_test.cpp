@@ -25,9 +25,10 @@ TEST(JsonWriter, WordAtATimeCopyStopsAtEveryByteThatNeedsEscaping) {
   }
 }
 
-// Strings with nothing to escape are copied whole after a word-at-a-time
-// check whose last word is padded: each byte, at each place of short and
-// word-straddling strings, against an escaper written out byte by byte.
+// Strings with nothing to escape are copied whole after a check of 16 or 8
+// bytes a step whose last step overlaps the one before (or, under 8 bytes,
+// a padded word): each byte, at each place of strings of every length
+// around those steps, against an escaper written out byte by byte.
 TEST(JsonWriter, EveryByteOfShortStringsIsEscapedWhereverItSits) {
   auto reference = [](unsigned char b) -> std::string {
     switch (b) {
@@ -47,7 +48,7 @@ TEST(JsonWriter, EveryByteOfShortStringsIsEscapedWhereverItSits) {
     return std::string(1, static_cast<char>(b));
   };
   for (int b = 0; b < 256; ++b) {
-    for (std::size_t length = 1; length <= 17; ++length) {
+    for (std::size_t length = 1; length <= 40; ++length) {
       for (std::size_t at = 0; at < length; ++at) {
         std::string text(length, 'q');
         text[at] = static_cast<char>(b);
