@@ -11,6 +11,10 @@
 # DuckDB's Node.js package in it (npm install --prefix DIR @duckdb/node-api;
 # DuckDB is not packaged for Debian 12); otherwise that row says how.
 #
+# TRAILSWEEP_BENCH_CPUS (a taskset list, e.g. 0,1) pins every timed command to
+# those CPUs and sets the thread count to theirs: a bigger machine then
+# measures the 2-core targets.
+#
 # Builds the release preset if needed and generates the archive (deterministic)
 # if ARCHIVE_DIR has none, and ARCHIVE_DIR-export.jsonl.gz (a quarter of it as one
 # JSON-lines stream) if missing. Needs: python3, jq, gzip, GNU time.
@@ -20,6 +24,11 @@ archive=${1:-/tmp/trailsweep-bench}
 size_mb=${2:-2000}
 principals=${3:-100000}
 jobs=$(nproc)
+pin=()
+if [ -n "${TRAILSWEEP_BENCH_CPUS:-}" ]; then
+  pin=(taskset -c "$TRAILSWEEP_BENCH_CPUS")
+  jobs=$("${pin[@]}" nproc)
+fi
 build=$root/build/release
 if [ ! -x "$build/trailsweep" ] || [ ! -x "$build/tests/bench/trailsweep_inflate_only" ] ||
    [ ! -x "$build/tests/bench/trailsweep_prototype_ondemand" ]; then
@@ -36,7 +45,7 @@ gz_mb=$(du -sm --apparent-size "$archive" | cut -f1)
 sync
 
 # seconds and peak RSS (KB) of a command
-measure_once() { /usr/bin/time -f "%e %M" -o "$list.time" "$@" > /dev/null 2>"$list.err" || true; tail -n 1 "$list.time"; }
+measure_once() { /usr/bin/time -f "%e %M" -o "$list.time" "${pin[@]}" "$@" > /dev/null 2>"$list.err" || true; tail -n 1 "$list.time"; }
 # The best of three: on a shared machine the neighbours' load only ever adds time.
 # (peak RSS: the largest of the three).
 # fold BEST PEAK T RSS: the smaller time and the larger RSS.
@@ -119,7 +128,7 @@ read jq_s _ <<< "$(measure_once sh -c "xargs zcat < '$list.10' | jq -c '.Records
 jq_scaled=$(python3 -c "print(f'{$jq_s * $nfiles / $tenth:.1f}')")
 
 ratio() { python3 -c "print(f'{$1 / $limit_s:.1f}')"; }
-echo "archive: $nfiles files, ${gz_mb} MB gzip, ${raw_mb} MB JSON, $records records, $principals principals; $jobs threads on $(nproc) cores"
+echo "archive: $nfiles files, ${gz_mb} MB gzip, ${raw_mb} MB JSON, $records records, $principals principals; $jobs threads on $(nproc) cores${TRAILSWEEP_BENCH_CPUS:+ (pinned to CPUs $TRAILSWEEP_BENCH_CPUS)}"
 echo
 echo "| way to do the job | wall time | ratio to the limit |"
 echo "|---|---|---|"
