@@ -405,8 +405,12 @@ std::size_t Detector::find_or_add_actor(std::uint64_t owner, int rule, std::stri
   } else {
     // A capped detector never holds more than the cap and the trim's slack:
     // reserved once, the actors are not moved into fresh memory as it grows.
+    // Bounded, so that a cap raised to millions does not reserve gigabytes
+    // (a ulimit -v or strict overcommit would refuse them) for a scan that
+    // may build a handful; beyond it the vector grows as usual.
+    constexpr std::size_t kMaxReserved = 1 << 15;
     const std::size_t cap = options_.max_tracked_principals;
-    if (actors_.empty() && cap) actors_.reserve(cap + cap / 4 + 65);
+    if (actors_.empty() && cap) actors_.reserve(std::min(cap + cap / 4 + 65, kMaxReserved));
     at = actors_.size();
     actors_.emplace_back();
   }
