@@ -483,6 +483,20 @@ TEST(DetectorCaps, UncappedKeepsEverything) {
   EXPECT_EQ(d.evictions().correlation_hits, 0u);
 }
 
+// A cap raised far beyond what a scan builds costs nothing up front: the
+// actors reserved at the first one are bounded (a reserve sized by the cap
+// would ask for terabytes here and throw).
+TEST(DetectorCaps, AHugeCapReservesNoMoreThanAUsualOne) {
+  auto rules = rules_from(kRules);
+  DetectorOptions options;
+  options.max_tracked_principals = 1'000'000'000'000;
+  Detector d(*rules, options);
+  feed(d, {ct_record(time_at(0), "DescribeInstances", "dev"), ct_record(time_at(1), "DescribeInstances", "ops")});
+  d.apply_caps();
+  EXPECT_EQ(d.take_single_event_findings().size(), 2u);
+  EXPECT_EQ(d.evictions().principals, 0u);
+}
+
 // The whole report, evictions included, is the same at any -j when the cap
 // evicts while the workers scan (each sees far more actors than it keeps).
 TEST(DetectorCaps, CliReportUnderTheCapIsTheSameForAnyNumberOfThreads) {
