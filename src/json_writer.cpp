@@ -61,7 +61,7 @@ std::uint64_t escape_flag(std::uint64_t w) {
 // Whether any byte of `s` needs escaping. Sixteen bytes a step where SSE2
 // is (every x86-64), else eight; the last step overlaps the one before it,
 // which an "any" test allows, and strings under eight bytes end with a
-// padded partial word. A report of 20,000 findings escapes-checks ~3 million
+// padded partial word. A report of 20,000 findings checks ~3 million
 // strings, half of them keys.
 bool needs_escape(std::string_view s) {
   const char* p = s.data();
