@@ -180,12 +180,14 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+namespace {
+// "\n" and the indentation, copied in one piece (append(n, ' ') was a call
+// to memset per line, a tenth of writing a large report).
+constexpr std::string_view kLineStart = "\n                                                                ";
+}  // namespace
+
 void JsonWriter::newline() {
   if (indent_ == 0) return;
-  // "\n" and the indentation in one copy (append(n, ' ') was a call to
-  // memset per line, a tenth of writing a large report).
-  static constexpr std::string_view kLineStart =
-      "\n                                                                ";
   std::size_t n = 1 + stack_.size() * static_cast<std::size_t>(indent_);
   if (n <= kLineStart.size()) {
     out_.append(kLineStart.data(), n);
@@ -238,6 +240,28 @@ JsonWriter& JsonWriter::end_array() {
 }
 
 JsonWriter& JsonWriter::key(std::string_view k) {
+  // The separator, the line start, the quoted key and ": " in one append,
+  // composed here: a report of 20,000 findings writes ~1.5 million keys, and
+  // five appends each were a third of rendering it.
+  constexpr std::size_t kMaxFastKey = 64;
+  const std::size_t line = indent_ == 0 ? 0 : 1 + stack_.size() * static_cast<std::size_t>(indent_);
+  if (!after_key_ && !stack_.empty() && line <= kLineStart.size() && k.size() <= kMaxFastKey && !needs_escape(k)) {
+    char text[1 + kLineStart.size() + kMaxFastKey + 4];
+    std::size_t n = 0;
+    if (!stack_.back().empty) text[n++] = ',';
+    stack_.back().empty = false;
+    std::memcpy(text + n, kLineStart.data(), line);
+    n += line;
+    text[n++] = '"';
+    std::memcpy(text + n, k.data(), k.size());
+    n += k.size();
+    text[n++] = '"';
+    text[n++] = ':';
+    if (indent_) text[n++] = ' ';
+    out_.append(text, n);
+    after_key_ = true;
+    return *this;
+  }
   before_value();
   append_json_string(out_, k);
   out_.push_back(':');
