@@ -1,11 +1,19 @@
 // Fuzz target: a rule and a record, separated by a line "---RECORD---": the
-// rule is loaded and evaluated on the record.
+// rule is loaded and evaluated on the record. Differential: the rules the
+// scan's path finds (the eventName/eventSource index, the identity-type
+// filter, each rule's guard check) must be exactly those whose condition
+// holds when every rule is evaluated in full; any difference is a detection
+// lost or invented, and aborts.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "trailsweep/detector.hpp"
 #include "trailsweep/finding_context.hpp"
+#include "trailsweep/record_fields.hpp"
 #include "trailsweep/record_parser.hpp"
 #include "trailsweep/rule_loader.hpp"
 
@@ -23,7 +31,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   trailsweep::RecordParser parser;
   trailsweep::Event ev;
   if (!parser.parse(view, &ev).ok) return 0;
-  trailsweep::Detector detector(*loaded.rules);
+  const trailsweep::RuleSet& rules = *loaded.rules;
+  trailsweep::RecordFields fields;
+  fields.bind(ev);
+  std::vector<int> found;
+  rules.match(ev, fields, &found);
+  std::sort(found.begin(), found.end());
+  std::vector<int> every;
+  for (std::size_t i = 0; i < rules.rules().size(); ++i) {
+    const trailsweep::Rule& rule = rules.rules()[i];
+    if (rule.is_correlation) continue;
+    const trailsweep::Detection& d = rule.detection;
+    if (d.condition.evaluate([&](int s) { return d.selections[static_cast<std::size_t>(s)].matches(fields); })) {
+      every.push_back(static_cast<int>(i));
+    }
+  }
+  if (found != every) std::abort();
+  trailsweep::Detector detector(rules);
   detector.on_event(ev);
   auto findings = trailsweep::finalize_findings(*loaded.rules, detector, 5);
   return 0;
