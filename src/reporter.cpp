@@ -43,6 +43,7 @@ void string_array(JsonWriter& w, std::string_view key, const std::vector<std::st
 }  // namespace
 
 void write_finding_json(JsonWriter& w, const Finding& f) {
+  TimeText time;
   w.begin_object();
   w.field("rule_id", f.rule_id);
   w.field("rule_name", f.rule_name);
@@ -54,9 +55,9 @@ void write_finding_json(JsonWriter& w, const Finding& f) {
   w.field("principal", f.principal);
   w.field("access_key_id", f.access_key_id);
   w.field("session_issuer", f.session_issuer);
-  w.field("first_seen", format_rfc3339_ms(f.first_ms));
-  w.field("last_seen", format_rfc3339_ms(f.last_ms));
-  w.field("detectable_at", format_rfc3339_ms(f.detectable_ms));
+  w.field("first_seen", format_rfc3339_ms(f.first_ms, time));
+  w.field("last_seen", format_rfc3339_ms(f.last_ms, time));
+  w.field("detectable_at", format_rfc3339_ms(f.detectable_ms, time));
   w.field("event_count", static_cast<std::uint64_t>(f.event_count));
   string_array(w, "regions", f.regions);
   string_array(w, "source_ips", f.source_ips);
@@ -71,8 +72,8 @@ void write_finding_json(JsonWriter& w, const Finding& f) {
     w.field("name", s.name);
     w.field("title", s.title);
     w.field("count", static_cast<std::uint64_t>(s.count));
-    w.field("first_seen", format_rfc3339_ms(s.first_ms));
-    w.field("last_seen", format_rfc3339_ms(s.last_ms));
+    w.field("first_seen", format_rfc3339_ms(s.first_ms, time));
+    w.field("last_seen", format_rfc3339_ms(s.last_ms, time));
     w.end_object();
   }
   w.end_array();
@@ -80,7 +81,7 @@ void write_finding_json(JsonWriter& w, const Finding& f) {
   w.key("evidence").begin_array();
   for (const auto& e : f.evidence) {
     w.begin_object();
-    w.field("time", format_rfc3339_ms(e.time_ms));
+    w.field("time", format_rfc3339_ms(e.time_ms, time));
     w.field("event_id", e.event_id);
     w.field("event_name", e.event_name);
     w.field("rule", e.rule);

@@ -146,7 +146,7 @@ std::optional<std::int64_t> parse_time_arg(std::string_view s, bool* date_only) 
   return parse_rfc3339_ms(s);
 }
 
-std::string format_rfc3339_ms(std::int64_t ms) {
+std::string_view format_rfc3339_ms(std::int64_t ms, TimeText& out) {
   std::int64_t days = ms >= 0 ? ms / kMsPerDay : (ms - kMsPerDay + 1) / kMsPerDay;
   std::int64_t rem = ms - days * kMsPerDay;
   // civil_from_days (Hinnant).
@@ -165,16 +165,20 @@ std::string format_rfc3339_ms(std::int64_t ms) {
   int sec = static_cast<int>(rem / 1000 % 60);
   int milli = static_cast<int>(rem % 1000);
   if (y < 0 || y > 9999) {  // not CloudTrail's; fmt's sign and widening rules
-    if (milli != 0) {
-      return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d, h, mi, sec, milli);
-    }
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, h, mi, sec);
+    // At most 35 characters: a year of the int64 range has 9 digits.
+    const auto end = milli != 0 ? fmt::format_to_n(out.data(), out.size(), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                                                   y, m, d, h, mi, sec, milli)
+                                : fmt::format_to_n(out.data(), out.size(), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y,
+                                                   m, d, h, mi, sec);
+    return {out.data(), std::min(end.size, out.size())};
   }
   // Digits written in place: a report of many findings formats four times
   // per finding and once per evidence record, and fmt's format-string
   // interpretation was ~4,000 instructions a call.
-  char text[25] = "0000-00-00T00:00:00.000Z";
-  auto put = [&text](std::size_t at, unsigned value, int width) {
+  static constexpr std::string_view kPattern = "0000-00-00T00:00:00.000Z";
+  char* text = out.data();
+  std::memcpy(text, kPattern.data(), kPattern.size());
+  auto put = [text](std::size_t at, unsigned value, int width) {
     for (int i = width - 1; i >= 0; --i, value /= 10) text[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
   };
   put(0, static_cast<unsigned>(y), 4);
@@ -185,10 +189,15 @@ std::string format_rfc3339_ms(std::int64_t ms) {
   put(17, static_cast<unsigned>(sec), 2);
   if (milli == 0) {
     text[19] = 'Z';
-    return std::string(text, 20);
+    return {text, 20};
   }
   put(20, static_cast<unsigned>(milli), 3);
-  return std::string(text, 24);
+  return {text, 24};
+}
+
+std::string format_rfc3339_ms(std::int64_t ms) {
+  TimeText text;
+  return std::string(format_rfc3339_ms(ms, text));
 }
 
 }  // namespace trailsweep

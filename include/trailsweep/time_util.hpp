@@ -1,6 +1,7 @@
 #pragma once
 // Time helpers: CloudTrail timestamps to milliseconds since the Unix epoch (UTC)
 // and back. Pure functions, no locale, no time zone database.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,10 @@ std::int64_t days_from_civil(int year, unsigned month, unsigned day);
 
 /// "2025-11-02T10:00:00Z" (milliseconds shown only when non-zero).
 std::string format_rfc3339_ms(std::int64_t ms);
+/// The same text in `out`, without an allocation (a report writes one per
+/// evidence record: hundreds of thousands); the view points into `out`.
+using TimeText = std::array<char, 40>;
+std::string_view format_rfc3339_ms(std::int64_t ms, TimeText& out);
 
 inline constexpr std::int64_t kMsPerDay = 86'400'000;
 
