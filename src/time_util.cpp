@@ -147,8 +147,13 @@ std::optional<std::int64_t> parse_time_arg(std::string_view s, bool* date_only) 
 }
 
 std::string_view format_rfc3339_ms(std::int64_t ms, TimeText& out) {
-  std::int64_t days = ms >= 0 ? ms / kMsPerDay : (ms - kMsPerDay + 1) / kMsPerDay;
-  std::int64_t rem = ms - days * kMsPerDay;
+  // Floor division that cannot overflow (ms - kMsPerDay did, near INT64_MIN).
+  std::int64_t days = ms / kMsPerDay;
+  std::int64_t rem = ms % kMsPerDay;
+  if (rem < 0) {
+    --days;
+    rem += kMsPerDay;
+  }
   // civil_from_days (Hinnant).
   std::int64_t z = days + 719468;
   const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include <ctime>
 #include <random>
 #include <string>
@@ -66,6 +68,13 @@ TEST(TimeUtil, FormatsEveryInstantAsTheCalendarDoes) {
   EXPECT_EQ(format_rfc3339_ms(-1), "1969-12-31T23:59:59.999Z");
   EXPECT_EQ(format_rfc3339_ms(253402300800000), "10000-01-01T00:00:00Z");
   EXPECT_EQ(format_rfc3339_ms(-62167219200000 - 86400000), "-001-12-31T00:00:00Z");
+  // The ends of the range (a sentinel printed by mistake must not be undefined
+  // behaviour, which the sanitizer build aborts on); the same instants as
+  // java.time.Instant.ofEpochMilli(Long.MIN_VALUE / MAX_VALUE), in the buffer too.
+  EXPECT_EQ(format_rfc3339_ms(INT64_MIN), "-292275055-05-16T16:47:04.192Z");
+  EXPECT_EQ(format_rfc3339_ms(INT64_MAX), "292278994-08-17T07:12:55.807Z");
+  TimeText text;
+  EXPECT_EQ(format_rfc3339_ms(INT64_MIN, text), "-292275055-05-16T16:47:04.192Z");
 }
 
 TEST(TimeUtil, TheDayKeptFromTheLastRecordNeverChangesAResult) {
