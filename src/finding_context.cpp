@@ -4,6 +4,7 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -156,19 +157,42 @@ std::vector<Finding> finalize_findings(const RuleSet& rules, Detector& detector,
   xopts.max_evidence = max_evidence;
   add_context(rules, correlated.hits, &findings, xopts);
   drop_superseded(rules, &findings);
-  for (Finding& f : findings) add_remediation(&f);
+  // Tens of thousands of findings (a noisy rule over many principals): this
+  // runs on one thread after the scan, so the remediation texts are written
+  // on all cores, each thread its own stretch.
+  constexpr std::size_t kMinPerThread = 4096;
+  const std::size_t threads = std::clamp<std::size_t>(findings.size() / kMinPerThread, 1,
+                                                      std::max(1u, std::thread::hardware_concurrency()));
+  const std::size_t span = (findings.size() + threads - 1) / threads;
+  auto remediate = [&](std::size_t t) {
+    for (std::size_t i = t * span; i < std::min(findings.size(), (t + 1) * span); ++i) add_remediation(&findings[i]);
+  };
+  std::vector<std::thread> helpers;
+  for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(remediate, t);
+  remediate(0);
+  for (auto& h : helpers) h.join();
   // A Finding is large: sort their positions, then move each once (sorting
   // the findings themselves moved tens of thousands of them ~log n times).
-  std::vector<std::size_t> order(findings.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if (finding_before(findings[a], findings[b])) return true;
-    if (finding_before(findings[b], findings[a])) return false;
-    return a < b;
+  // Severity and first time, the order's first two keys, sit in a compact
+  // copy: most comparisons end there without reaching into the findings.
+  struct SortKey {
+    Level level;
+    std::int64_t first_ms;
+    std::size_t index;
+  };
+  std::vector<SortKey> order;
+  order.reserve(findings.size());
+  for (std::size_t i = 0; i < findings.size(); ++i) order.push_back({findings[i].level, findings[i].first_ms, i});
+  std::sort(order.begin(), order.end(), [&](const SortKey& a, const SortKey& b) {
+    if (a.level != b.level) return a.level > b.level;  // as finding_before
+    if (a.first_ms != b.first_ms) return a.first_ms < b.first_ms;
+    if (finding_before(findings[a.index], findings[b.index])) return true;
+    if (finding_before(findings[b.index], findings[a.index])) return false;
+    return a.index < b.index;
   });
   std::vector<Finding> sorted;
   sorted.reserve(findings.size());
-  for (std::size_t i : order) sorted.push_back(std::move(findings[i]));
+  for (const SortKey& k : order) sorted.push_back(std::move(findings[k.index]));
   findings.swap(sorted);
   if (stats) {
     correlated.findings.clear();
