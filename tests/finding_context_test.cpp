@@ -6,10 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "test_util.hpp"
+#include "trailsweep/detector.hpp"
+#include "trailsweep/record_parser.hpp"
 
 namespace trailsweep {
 namespace {
@@ -175,6 +180,54 @@ TEST(FindingContext, AFullerSequenceReplacesThePartialOneOfTheSameActorOnly) {
   EXPECT_EQ(findings[0].rule_name, "full");
   EXPECT_EQ(findings[1].principal, "arn:aws:iam::111122223333:user/alice");
   EXPECT_EQ(findings[2].first_ms, kStart + 5 * kHour);
+}
+
+// The report's order (severity, first time, then principal, account, rule)
+// for thousands of findings, many tied on severity and time, and each one's
+// remediation written, whichever thread wrote it.
+TEST(FindingContext, FinalizeOrdersThousandsOfTiedFindingsAndRemediatesEachOne) {
+  auto rules = testing::rules_from(R"(title: Listed instances
+name: listed
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: DescribeInstances}
+  condition: sel
+level: low
+---
+title: Launched instances
+name: launched
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: RunInstances}
+  condition: sel
+level: high
+)");
+  ASSERT_TRUE(rules);
+  Detector detector(*rules);
+  RecordParser parser;
+  Event ev;
+  for (int i = 0; i < 9000; ++i) {
+    // Three times only, so most findings tie on severity and first time;
+    // principals arrive in no sorted order.
+    const std::string time = fmt::format("2025-11-02T10:00:0{}Z", i % 3);
+    const std::string record = testing::ct_record(time, i % 10 == 0 ? "RunInstances" : "DescribeInstances",
+                                                  fmt::format("user{}", (i * 7919) % 9000));
+    std::string buf = record + std::string(kRecordPadding, ' ');
+    RecordView view;
+    view.json = std::string_view(buf.data(), record.size());
+    view.padded_capacity = buf.size();
+    ASSERT_TRUE(parser.parse(view, &ev).ok);
+    ev.pos.file = "mem";
+    detector.on_event(ev);
+  }
+  const std::vector<Finding> findings = finalize_findings(*rules, detector, 20);
+  ASSERT_EQ(findings.size(), 9000u);
+  EXPECT_EQ(findings.front().level, Level::kHigh);
+  EXPECT_TRUE(std::is_sorted(findings.begin(), findings.end(), finding_before));
+  for (std::size_t i = 1; i < findings.size(); ++i) {
+    ASSERT_TRUE(finding_before(findings[i - 1], findings[i])) << "tie or disorder at " << i;
+  }
+  for (const Finding& f : findings) ASSERT_FALSE(f.remediation.empty()) << f.principal;
 }
 
 TEST(FindingContext, RemediationFollowsTheCredentialAndTheResources) {
