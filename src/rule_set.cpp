@@ -308,6 +308,16 @@ void RuleSet::match(const Event& ev, RecordFields& fields, std::vector<int>* hit
   match_candidates(found, fields, hits);
 }
 
+void RuleSet::match_every_rule(RecordFields& fields, std::vector<int>* hits) const {
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    if (rules_[i].is_correlation) continue;
+    const Detection& d = rules_[i].detection;
+    if (d.condition.evaluate([&](int s) { return d.selections[static_cast<std::size_t>(s)].matches(fields); })) {
+      hits->push_back(static_cast<int>(i));
+    }
+  }
+}
+
 CandidateCache::Entry* CandidateCache::slot_for(std::uint64_t hash, std::string_view event_source,
                                                 std::string_view event_name) {
   const std::size_t mask = entries_.size() - 1;

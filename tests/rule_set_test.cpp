@@ -125,14 +125,7 @@ class IndexAgainstEveryRule : public EventSink {
     std::vector<int> indexed;
     rules_.match(ev, fields_, &indexed);
     std::vector<int> direct;
-    for (std::size_t i = 0; i < rules_.rules().size(); ++i) {
-      const Rule& rule = rules_.rules()[i];
-      if (rule.is_correlation) continue;
-      const Detection& d = rule.detection;
-      if (d.condition.evaluate([&](int s) { return d.selections[static_cast<std::size_t>(s)].matches(fields_); })) {
-        direct.push_back(static_cast<int>(i));
-      }
-    }
+    rules_.match_every_rule(fields_, &direct);
     std::sort(indexed.begin(), indexed.end());
     EXPECT_EQ(indexed, direct) << ev.event_source << " " << ev.event_name << " in " << ev.pos.file << " record "
                                << ev.pos.record;

@@ -36,6 +36,10 @@ class RuleSet {
   /// first half of match(), which depends on nothing else, so callers may
   /// keep it per (name, source) (see CandidateCache).
   void candidates(std::string_view event_source, std::string_view event_name, std::vector<int>* out) const;
+  /// The reference match() must equal: every detection rule's condition
+  /// evaluated in full, with no index, type filter or guard (the tests and
+  /// fuzz_rule_eval compare the two); indexes ascending.
+  void match_every_rule(RecordFields& fields, std::vector<int>* hits) const;
   /// The second half: appends those of `candidates` that match.
   void match_candidates(const std::vector<int>& candidates, RecordFields& fields, std::vector<int>* hits) const;
 

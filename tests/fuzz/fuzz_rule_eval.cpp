@@ -38,17 +38,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   rules.match(ev, fields, &found);
   std::sort(found.begin(), found.end());
   std::vector<int> every;
-  for (std::size_t i = 0; i < rules.rules().size(); ++i) {
-    const trailsweep::Rule& rule = rules.rules()[i];
-    if (rule.is_correlation) continue;
-    const trailsweep::Detection& d = rule.detection;
-    if (d.condition.evaluate([&](int s) { return d.selections[static_cast<std::size_t>(s)].matches(fields); })) {
-      every.push_back(static_cast<int>(i));
-    }
-  }
+  rules.match_every_rule(fields, &every);
   if (found != every) std::abort();
   trailsweep::Detector detector(rules);
   detector.on_event(ev);
-  auto findings = trailsweep::finalize_findings(*loaded.rules, detector, 5);
+  auto findings = trailsweep::finalize_findings(rules, detector, 5);
   return 0;
 }
