@@ -1,8 +1,8 @@
 #include "trailsweep/input_walker.hpp"
 
 #include <algorithm>
-#include <set>
 #include <filesystem>
+#include <set>
 #include <system_error>
 
 #include <fmt/format.h>

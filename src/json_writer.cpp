@@ -61,8 +61,8 @@ std::uint64_t escape_flag(std::uint64_t w) {
 // Whether any byte of `s` needs escaping. Sixteen bytes a step where SSE2
 // is (every x86-64), else eight; the last step overlaps the one before it,
 // which an "any" test allows (8 to 15 bytes: the first and the last eight
-// in one register), and strings under eight bytes are a padded partial word. A report of 20,000 findings checks ~3 million
-// strings, half of them keys.
+// in one register), and strings under eight bytes are a padded partial word.
+// A report of 20,000 findings checks ~3 million strings, half of them keys.
 bool needs_escape(std::string_view s) {
   const char* p = s.data();
   const std::size_t n = s.size();
@@ -190,9 +190,13 @@ namespace {
 constexpr std::string_view kLineStart = "\n                                                                ";
 }  // namespace
 
+std::size_t JsonWriter::line_start_size() const {
+  return indent_ == 0 ? 0 : 1 + stack_.size() * static_cast<std::size_t>(indent_);
+}
+
 void JsonWriter::newline() {
   if (indent_ == 0) return;
-  std::size_t n = 1 + stack_.size() * static_cast<std::size_t>(indent_);
+  const std::size_t n = line_start_size();
   if (n <= kLineStart.size()) {
     out_.append(kLineStart.data(), n);
   } else {
@@ -248,7 +252,7 @@ JsonWriter& JsonWriter::key(std::string_view k) {
   // composed here: a report of 20,000 findings writes ~1.5 million keys, and
   // five appends each were a third of rendering it.
   constexpr std::size_t kMaxFastKey = 64;
-  const std::size_t line = indent_ == 0 ? 0 : 1 + stack_.size() * static_cast<std::size_t>(indent_);
+  const std::size_t line = line_start_size();
   if (!after_key_ && !stack_.empty() && line <= kLineStart.size() && k.size() <= kMaxFastKey && !needs_escape(k)) {
     char text[1 + kLineStart.size() + kMaxFastKey + 4];
     std::size_t n = 0;

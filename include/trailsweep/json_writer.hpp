@@ -58,6 +58,7 @@ class JsonWriter {
  private:
   void before_value();
   void newline();
+  std::size_t line_start_size() const;  // "\n" and the indentation, 0 without indent
 
   std::string& out_;
   int indent_;
