@@ -36,6 +36,12 @@ class JsonStructure {
     }
     return block * 64 + static_cast<std::size_t>(__builtin_ctzll(bits));
   }
+  /// The string quotes of the 64-byte block `block` (bit i: byte 64 * block + i);
+  /// 0 past the end. For walkers that take the quotes in text order.
+  std::uint64_t quotes_in_block(std::size_t block) {
+    return block < total_blocks_ ? block_at(block).quotes : 0;
+  }
+  std::size_t blocks() const { return total_blocks_; }
   /// For the '{' or '[' at `pos` (outside a string), the position of the
   /// bracket that closes it, or npos when the text ends first.
   std::size_t matching_close(std::size_t pos);
