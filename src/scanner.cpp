@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <fcntl.h>
-#include <libdeflate.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 
 #include "trailsweep/byte_source.hpp"
 #include "trailsweep/decoder.hpp"
+#include "trailsweep/gzip_member.hpp"
 
 namespace trailsweep {
 
@@ -94,10 +94,9 @@ void OrderedProblems::list_into(std::vector<Diagnostic>& out, std::vector<Diagno
 
 // Per-thread buffers of the whole-file path, reused from file to file.
 struct Scanner::Buffers {
-  libdeflate_decompressor* inflater = libdeflate_alloc_decompressor();
+  GzipMemberInflater inflater;
   std::unique_ptr<char[]> in, out;
   std::size_t in_cap = 0, out_cap = 0;
-  ~Buffers() { libdeflate_free_decompressor(inflater); }
   static void reserve(std::unique_ptr<char[]>& buf, std::size_t& cap, std::size_t need) {
     if (need <= cap) return;
     cap = std::max(need, cap * 2);
@@ -170,11 +169,9 @@ bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, Ev
                           (static_cast<std::uint32_t>(bytes[size - 1]) << 24);
     if (isize == 0 || isize > options_.whole_file_max_bytes || isize > options_.max_decompressed_bytes) return false;
     Buffers::reserve(b.out, b.out_cap, isize + kRecordPadding);
-    std::size_t in_used = 0, out_used = 0;
-    auto rc = libdeflate_gzip_decompress_ex(b.inflater, b.in.get(), size, b.out.get(), isize, &in_used, &out_used);
     // Anything unusual (damage, several members, a lying trailer) goes to the
     // streaming path, which locates the problem.
-    if (rc != LIBDEFLATE_SUCCESS || in_used != size || out_used != isize) return false;
+    if (!b.inflater.inflate({bytes, size}, b.out.get(), isize)) return false;
     std::memset(b.out.get() + isize, 0, kRecordPadding);
     text = std::string_view(b.out.get(), isize);
   }

@@ -39,7 +39,7 @@ struct ScanOptions {
   InputFilter filter;
   std::size_t max_problems_per_file = 20;  ///< more are counted, not listed
   /// Files up to this size (compressed, and decompressed per the gzip trailer)
-  /// are read whole and inflated with libdeflate; bigger ones, stdin and
+  /// are read whole and inflated in one call (GzipMemberInflater); bigger ones, stdin and
   /// multi-member gzip stream through zlib.
   std::uint64_t whole_file_max_bytes = 64ull << 20;
   /// Parse every record in full (simdjson), so that a syntax error anywhere
@@ -140,7 +140,7 @@ class Scanner {
   template <typename Reject>
   void take_record(const ParseOutcome& outcome, std::int64_t digest_offset, EventSink& sink, RunSummary& summary,
                    Reject&& reject);
-  /// The libdeflate + whole-document path. False when the file is not
+  /// The whole-file inflate + whole-document path. False when the file is not
   /// eligible (then nothing was read or counted).
   bool scan_whole_file(const InputFile& file, const std::string& name, EventSink& sink, RunSummary& summary,
                        BatchOutlet* outlet, std::size_t file_index);
