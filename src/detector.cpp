@@ -580,13 +580,13 @@ Finding Detector::take_finding(Actor& actor) const {
   return f;
 }
 
-std::vector<Finding> Detector::take_single_event_findings() {
+std::vector<Finding> Detector::take_single_event_findings(unsigned threads_allowed) {
   // Tens of thousands of findings (a noisy rule over many principals) are
   // built on all cores: this runs on one thread after the scan. Each thread
   // fills its own stretch of the output, so the order is the actors' order.
   constexpr std::size_t kMinPerThread = 2048;
-  const std::size_t threads =
-      std::clamp<std::size_t>(live_actors_ / kMinPerThread, 1, std::max(1u, std::thread::hardware_concurrency()));
+  const unsigned allowed = threads_allowed ? threads_allowed : std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t threads = std::clamp<std::size_t>(live_actors_ / kMinPerThread, 1, allowed);
   const std::size_t span = (actors_.size() + threads - 1) / threads;
   std::vector<std::size_t> first_out(threads + 1, 0);
   for (std::size_t t = 0; t < threads; ++t) {

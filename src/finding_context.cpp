@@ -145,12 +145,12 @@ void add_remediation(Finding* f) {
               "this span.");
 }
 
-std::vector<Finding> finalize_findings(const RuleSet& rules, Detector& detector,
-                                       std::size_t max_evidence, CorrelationResult* stats) {
+std::vector<Finding> finalize_findings(const RuleSet& rules, Detector& detector, std::size_t max_evidence,
+                                       CorrelationResult* stats, unsigned threads_allowed) {
   CorrelatorOptions copts;
   copts.max_evidence = max_evidence;
   CorrelationResult correlated = correlate(rules, std::move(detector.correlation_hits()), copts);
-  std::vector<Finding> findings = detector.take_single_event_findings();
+  std::vector<Finding> findings = detector.take_single_event_findings(threads_allowed);
   for (auto& f : correlated.findings) findings.push_back(std::move(f));
   ContextOptions xopts;
   xopts.max_evidence = max_evidence;
@@ -160,8 +160,8 @@ std::vector<Finding> finalize_findings(const RuleSet& rules, Detector& detector,
   // runs on one thread after the scan, so the remediation texts are written
   // on all cores, each thread its own stretch.
   constexpr std::size_t kMinPerThread = 4096;
-  const std::size_t threads = std::clamp<std::size_t>(findings.size() / kMinPerThread, 1,
-                                                      std::max(1u, std::thread::hardware_concurrency()));
+  const unsigned allowed = threads_allowed ? threads_allowed : std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t threads = std::clamp<std::size_t>(findings.size() / kMinPerThread, 1, allowed);
   const std::size_t span = (findings.size() + threads - 1) / threads;
   auto remediate = [&](std::size_t t) {
     for (std::size_t i = t * span; i < std::min(findings.size(), (t + 1) * span); ++i) add_remediation(&findings[i]);

@@ -265,6 +265,9 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   detector_options.max_tracked_principals = cli.max_tracked_principals;
   detector_options.max_correlation_hits = cli.max_correlation_hits;
   if (!allow.allowlist->empty()) detector_options.allowlist = allow.allowlist.get();
+  // -j is every thread of the scan, the work after it included: -j 1 on a
+  // shared host or a one-CPU container means one thread.
+  const unsigned jobs = cli.jobs > 0 ? cli.jobs : std::max(1u, std::thread::hardware_concurrency());
   // The bar's total costs a stat per file (~10 ms before a 2,600-file scan
   // can start): only when there is a bar to show.
   const bool show_progress = !cli.quiet && isatty(STDERR_FILENO);
@@ -276,7 +279,6 @@ int run_scan(const ScanCli& cli, const char* argv0) {
     }
   }
   Progress progress(show_progress, walk.files.size(), total_bytes);
-  unsigned jobs = cli.jobs > 0 ? cli.jobs : std::max(1u, std::thread::hardware_concurrency());
   ts::ScanPipeline pipeline(rules, options, detector_options, jobs);
   ts::PipelineResult scanned = pipeline.run(
       walk.files, [&](std::size_t files, std::uint64_t bytes) { progress.update(files, bytes); }, &g_stop);
@@ -329,7 +331,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
       if (!used[i]) summary.unused_allow_entries.push_back(entries[i].name);
     }
   }
-  std::vector<ts::Finding> findings = ts::finalize_findings(rules, detector, cli.max_evidence);
+  std::vector<ts::Finding> findings = ts::finalize_findings(rules, detector, cli.max_evidence, nullptr, jobs);
   for (const auto& f : findings) ++summary.findings_by_level[static_cast<int>(f.level)];
   summary.elapsed_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -368,9 +370,9 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   };
   std::string out;
   if (cli.format == "json") {
-    out = ts::render_json_report(findings, summary, flush);
+    out = ts::render_json_report(findings, summary, flush, jobs);
   } else if (cli.format == "jsonl") {
-    out = ts::render_jsonl_report(findings, summary, flush);
+    out = ts::render_jsonl_report(findings, summary, flush, jobs);
   } else if (cli.format == "sarif") {
     out = ts::render_sarif_report(findings, summary, ctx);
   } else if (cli.format == "ocsf") {
@@ -717,7 +719,7 @@ int main(int argc, char** argv) {
   scan->add_option("--color", scan_cli.color, "Colour in the text report: auto, always or never (NO_COLOR is honoured)")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
-  scan->add_option("-j,--jobs", scan_cli.jobs, "Worker threads (default: all cores); output is the same for any value");
+  scan->add_option("-j,--jobs", scan_cli.jobs, "Threads, for reading and for the work after it (default: all cores; -j 1: one thread); output is the same for any value");
   scan->add_flag("--no-summary", scan_cli.no_summary, "Do not print the summary on stderr");
   scan->add_flag("-q,--quiet", scan_cli.quiet, "No progress line on stderr (it is only shown on a terminal)");
 

@@ -138,9 +138,11 @@ namespace {
 // appends and flushes finished chunks while they render the next ones.
 template <typename RenderOne>
 void render_findings(const std::vector<Finding>& findings, std::string& out, const ReportFlush& flush,
-                     RenderOne&& render_one) {
+                     unsigned threads_allowed, RenderOne&& render_one) {
   constexpr std::size_t kChunk = 128;
-  const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  // One thread allowed: the caller renders alone (-j 1 means one thread).
+  const std::size_t threads =
+      threads_allowed ? threads_allowed : std::max(1u, std::thread::hardware_concurrency());
   if (findings.size() < 2 * kChunk || threads == 1) {
     for (std::size_t i = 0; i < findings.size(); ++i) {
       render_one(out, findings[i], i);
@@ -202,12 +204,12 @@ void render_findings(const std::vector<Finding>& findings, std::string& out, con
 }  // namespace
 
 std::string render_json_report(const std::vector<Finding>& findings, const RunSummary& summary,
-                               const ReportFlush& flush) {
+                               const ReportFlush& flush, unsigned threads) {
   std::string out;
   JsonWriter w(out, 2);
   w.begin_object();
   w.key("findings").begin_array();
-  render_findings(findings, out, flush, [](std::string& text, const Finding& f, std::size_t index) {
+  render_findings(findings, out, flush, threads, [](std::string& text, const Finding& f, std::size_t index) {
     JsonWriter element = JsonWriter::resume_in_array(text, 2, 2, index == 0);
     write_finding_json(element, f);
   });
@@ -221,9 +223,9 @@ std::string render_json_report(const std::vector<Finding>& findings, const RunSu
 }
 
 std::string render_jsonl_report(const std::vector<Finding>& findings, const RunSummary& summary,
-                                const ReportFlush& flush) {
+                                const ReportFlush& flush, unsigned threads) {
   std::string out;
-  render_findings(findings, out, flush, [](std::string& text, const Finding& f, std::size_t) {
+  render_findings(findings, out, flush, threads, [](std::string& text, const Finding& f, std::size_t) {
     JsonWriter w(text);
     write_finding_json(w, f);
     text += '\n';

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_util.hpp"
@@ -211,6 +212,8 @@ level: high
   }
   Detector detector(*rules);
   testing::scan_records(detector, records);
+  Detector on_one_thread(*rules);
+  testing::scan_records(on_one_thread, records);
   const std::vector<Finding> findings = finalize_findings(*rules, detector, 20);
   ASSERT_EQ(findings.size(), 9000u);
   EXPECT_EQ(findings.front().level, Level::kHigh);
@@ -219,6 +222,19 @@ level: high
     ASSERT_TRUE(finding_before(findings[i - 1], findings[i])) << "tie or disorder at " << i;
   }
   for (const Finding& f : findings) ASSERT_FALSE(f.remediation.empty()) << f.principal;
+
+  // -j 1 is one thread: the same findings, and no helper thread for them
+  // (taking the findings and remediating them both have helpers otherwise).
+  const int before = testing::process_threads();
+  if (before == 0 || std::thread::hardware_concurrency() < 2) return;  // needs /proc and two cores
+  testing::ThreadCountWatch watch;
+  const std::vector<Finding> alone = finalize_findings(*rules, on_one_thread, 20, nullptr, 1);
+  EXPECT_EQ(watch.stop(), before + 1) << "finalize started a thread (the watcher is the one more)";
+  ASSERT_EQ(alone.size(), findings.size());
+  for (std::size_t i = 0; i < alone.size(); ++i) {
+    ASSERT_EQ(alone[i].principal, findings[i].principal) << i;
+    ASSERT_EQ(alone[i].remediation, findings[i].remediation) << i;
+  }
 }
 
 TEST(FindingContext, RemediationFollowsTheCredentialAndTheResources) {

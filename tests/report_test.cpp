@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "test_util.hpp"
 #include "trailsweep/report_csv.hpp"
@@ -49,8 +50,9 @@ TEST(Report, EveryFormatMatchesItsGoldenFile) {
 // A report of many findings is rendered in chunks on several threads; it must
 // be the text one writer would produce: each finding exactly as it renders on
 // its own, joined in order.
-TEST(Report, LargeReportsRenderInOrderAsOneWriterWould) {
-  std::vector<Finding> findings(2000);
+// A noisy rule's report: enough findings to be rendered in chunks on threads.
+std::vector<Finding> many_findings(std::size_t n) {
+  std::vector<Finding> findings(n);
   for (std::size_t i = 0; i < findings.size(); ++i) {
     Finding& f = findings[i];
     f.rule_id = "r" + std::to_string(i % 7);
@@ -62,6 +64,11 @@ TEST(Report, LargeReportsRenderInOrderAsOneWriterWould) {
     f.evidence.push_back(Evidence{});
     f.evidence.back().event_id = "e" + std::to_string(i);
   }
+  return findings;
+}
+
+TEST(Report, LargeReportsRenderInOrderAsOneWriterWould) {
+  const std::vector<Finding> findings = many_findings(2000);
   RunSummary summary;
   summary.records = 42;
   // One finding alone: its block is what sits between "findings": [ and ].
@@ -85,6 +92,22 @@ TEST(Report, LargeReportsRenderInOrderAsOneWriterWould) {
   }
   const std::string all = render_jsonl_report(findings, summary);
   EXPECT_EQ(all.substr(0, lines.size()), lines);
+}
+
+// -j 1 is one thread: the renderers start none, and write the same bytes.
+TEST(Report, OneThreadAllowedRendersOnTheCallersThreadAlone) {
+  const int before = testing::process_threads();
+  if (before == 0 || std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs /proc and two cores";
+  const std::vector<Finding> findings = many_findings(3000);
+  RunSummary summary;
+  const std::string json_all_cores = render_json_report(findings, summary);
+  const std::string jsonl_all_cores = render_jsonl_report(findings, summary);
+  testing::ThreadCountWatch watch;
+  const std::string json = render_json_report(findings, summary, {}, 1);
+  const std::string jsonl = render_jsonl_report(findings, summary, {}, 1);
+  EXPECT_EQ(watch.stop(), before + 1) << "a renderer started a thread (the watcher is the one more)";
+  EXPECT_EQ(json, json_all_cores);
+  EXPECT_EQ(jsonl, jsonl_all_cores);
 }
 
 TEST(Report, OutputIsByteIdenticalAcrossRunsAndFileOrders) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <gtest/gtest.h>
 #include <cstdio>
 #include <filesystem>
@@ -13,8 +14,43 @@
 #include <stdexcept>
 #include <string>
 #include <sys/wait.h>
+#include <thread>
 
 namespace trailsweep::testing {
+
+/// Threads of this process now (Linux: /proc/self/status), or 0 when unknown.
+inline int process_threads() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return 0;
+}
+
+/// Watches the process's thread count from a thread of its own until
+/// stop(), which returns the most it saw (the watcher included): a helper
+/// thread that lives a millisecond is seen.
+class ThreadCountWatch {
+ public:
+  ThreadCountWatch()
+      : watcher_([this] {
+          while (!stop_.load()) most_.store(std::max(most_.load(), process_threads()));
+        }) {}
+  ~ThreadCountWatch() {
+    if (watcher_.joinable()) stop();
+  }
+  int stop() {
+    stop_.store(true);
+    watcher_.join();
+    return most_.load();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> most_{0};
+  std::thread watcher_;
+};
 
 inline std::string gzip_bytes(const std::string& data) {
   z_stream s{};

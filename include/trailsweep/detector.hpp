@@ -62,8 +62,8 @@ class Detector final : public EventSink {
   /// Hits kept for correlation (unsorted).
   std::vector<Hit>& correlation_hits() { return hits_; }
   /// One finding per (rule, account, principal) for self-reporting rules;
-  /// the aggregates are consumed.
-  std::vector<Finding> take_single_event_findings();
+  /// the aggregates are consumed. Built on up to `threads` threads (0: all cores).
+  std::vector<Finding> take_single_event_findings(unsigned threads = 0);
   std::uint64_t hits_total() const { return hits_total_; }
   /// Records whose JSON could not be walked for a rule's field (counted, rare).
   std::uint64_t field_errors() const { return field_errors_; }

@@ -40,7 +40,8 @@ void add_remediation(Finding* f);
 
 /// After the scan: correlate the detector's hits, add context, drop superseded
 /// findings, add remediation, and sort (finding_before). `stats` may be null.
-std::vector<Finding> finalize_findings(const RuleSet& rules, Detector& detector,
-                                       std::size_t max_evidence, CorrelationResult* stats = nullptr);
+/// Uses up to `threads` threads (0: all cores).
+std::vector<Finding> finalize_findings(const RuleSet& rules, Detector& detector, std::size_t max_evidence,
+                                       CorrelationResult* stats = nullptr, unsigned threads = 0);
 
 }  // namespace trailsweep

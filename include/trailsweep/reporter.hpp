@@ -58,15 +58,17 @@ Mitre mitre_from_tags(const std::vector<std::string>& tags);
 void write_finding_json(JsonWriter& w, const Finding& f);
 
 /// {"findings":[...],"summary":{...}}, pretty-printed, newline-terminated.
+/// A long report is rendered on up to `threads` threads besides the caller's
+/// (0: all cores), the caller writing while they render.
 std::string render_json_report(const std::vector<Finding>& findings, const RunSummary& summary,
-                               const ReportFlush& flush = {});
+                               const ReportFlush& flush = {}, unsigned threads = 0);
 
 /// The human report: findings by severity with stages, evidence and next steps.
 std::string render_text_report(const std::vector<Finding>& findings, bool color, const ReportFlush& flush = {});
 
-/// One finding per line, then {"summary":{...}}.
+/// One finding per line, then {"summary":{...}}. `threads` as for render_json_report.
 std::string render_jsonl_report(const std::vector<Finding>& findings, const RunSummary& summary,
-                                const ReportFlush& flush = {});
+                                const ReportFlush& flush = {}, unsigned threads = 0);
 
 /// Removes control characters and ANSI escapes from attacker-controlled text
 /// before it reaches a terminal.
