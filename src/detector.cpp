@@ -582,7 +582,7 @@ Finding Detector::take_finding(Actor& actor) const {
 
 std::vector<Finding> Detector::take_single_event_findings(unsigned threads_allowed) {
   // Tens of thousands of findings (a noisy rule over many principals) are
-  // built on all cores: this runs on one thread after the scan. Each thread
+  // built on the threads allowed: this runs after the scan. Each thread
   // fills its own stretch of the output, so the order is the actors' order.
   constexpr std::size_t kMinPerThread = 2048;
   const unsigned allowed = threads_allowed ? threads_allowed : std::max(1u, std::thread::hardware_concurrency());

@@ -158,7 +158,7 @@ std::vector<Finding> finalize_findings(const RuleSet& rules, Detector& detector,
   drop_superseded(rules, &findings);
   // Tens of thousands of findings (a noisy rule over many principals): this
   // runs on one thread after the scan, so the remediation texts are written
-  // on all cores, each thread its own stretch.
+  // on the threads allowed, each thread its own stretch.
   constexpr std::size_t kMinPerThread = 4096;
   const unsigned allowed = threads_allowed ? threads_allowed : std::max(1u, std::thread::hardware_concurrency());
   const std::size_t threads = std::clamp<std::size_t>(findings.size() / kMinPerThread, 1, allowed);

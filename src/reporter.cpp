@@ -132,7 +132,7 @@ namespace {
 
 // Renders every finding with `render_one(out, finding, index)` into `out`, in
 // order, flushing as it goes. A large report (one finding per noisy actor) is
-// rendered in chunks on all cores: it was the longest single-threaded step
+// rendered in chunks on the threads allowed: it was the longest single-threaded step
 // after a scan. Workers take chunks in order and stay at most a window of
 // chunks ahead of the writer, so memory stays bounded; the calling thread
 // appends and flushes finished chunks while they render the next ones.
