@@ -282,9 +282,7 @@ void RuleSet::match_candidates(const std::vector<int>& candidates, RecordFields&
     const std::vector<std::string>& types = identity_types_[static_cast<std::size_t>(idx)];
     if (!types.empty() && !one_of_ignoring_case(types, fields.fixed_value(kIdentityType))) continue;
     const Detection& d = rules_[static_cast<std::size_t>(idx)].detection;
-    if (const GuardRef g = guards_[static_cast<std::size_t>(idx)]; g.selection >= 0) {
-      if (!d.selections[static_cast<std::size_t>(g.selection)].alternatives[0][g.check].matches(fields)) continue;
-    }
+    if (const FieldCheck* g = guard(idx); g && !g->matches(fields)) continue;
     signed char on_stack[kStackSelections];
     signed char* memo = on_stack;
     if (d.selections.size() > kStackSelections) {
