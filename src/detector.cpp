@@ -3,8 +3,8 @@
 #include "trailsweep/allowlist.hpp"
 
 #include <algorithm>
-#include <thread>
 
+#include "trailsweep/parallel_stretches.hpp"
 #include "trailsweep/principal_set.hpp"
 
 namespace trailsweep {
@@ -585,26 +585,21 @@ std::vector<Finding> Detector::take_single_event_findings(unsigned threads_allow
   // built on the threads allowed: this runs after the scan. Each thread
   // fills its own stretch of the output, so the order is the actors' order.
   constexpr std::size_t kMinPerThread = 2048;
-  const unsigned allowed = threads_allowed ? threads_allowed : std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t threads = std::clamp<std::size_t>(live_actors_ / kMinPerThread, 1, allowed);
-  const std::size_t span = (actors_.size() + threads - 1) / threads;
-  std::vector<std::size_t> first_out(threads + 1, 0);
-  for (std::size_t t = 0; t < threads; ++t) {
+  const Stretches stretches{actors_.size(), stretch_count(live_actors_, kMinPerThread, threads_allowed)};
+  // Where each stretch's findings start in the output: the live actors before it.
+  std::vector<std::size_t> first_out(stretches.count + 1, 0);
+  for (std::size_t s = 0; s < stretches.count; ++s) {
     std::size_t live = 0;
-    for (std::size_t i = t * span; i < std::min(actors_.size(), (t + 1) * span); ++i) live += actors_[i].rule >= 0;
-    first_out[t + 1] = first_out[t] + live;
+    for (std::size_t i = stretches.begin(s); i < stretches.end(s); ++i) live += actors_[i].rule >= 0;
+    first_out[s + 1] = first_out[s] + live;
   }
   std::vector<Finding> out(live_actors_);
-  auto build = [&](std::size_t t) {
-    std::size_t at = first_out[t];
-    for (std::size_t i = t * span; i < std::min(actors_.size(), (t + 1) * span); ++i) {
+  run_stretches(stretches.count, [&](std::size_t s) {
+    std::size_t at = first_out[s];
+    for (std::size_t i = stretches.begin(s); i < stretches.end(s); ++i) {
       if (actors_[i].rule >= 0) out[at++] = take_finding(actors_[i]);
     }
-  };
-  std::vector<std::thread> helpers;
-  for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(build, t);
-  build(0);
-  for (auto& h : helpers) h.join();
+  });
   actors_.clear();
   free_actors_.clear();
   actor_index_.clear();

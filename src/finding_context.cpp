@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <thread>
 
 #include <fmt/format.h>
+
+#include "trailsweep/parallel_stretches.hpp"
 
 namespace trailsweep {
 
@@ -160,16 +161,10 @@ std::vector<Finding> finalize_findings(const RuleSet& rules, Detector& detector,
   // runs on one thread after the scan, so the remediation texts are written
   // on the threads allowed, each thread its own stretch.
   constexpr std::size_t kMinPerThread = 4096;
-  const unsigned allowed = threads_allowed ? threads_allowed : std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t threads = std::clamp<std::size_t>(findings.size() / kMinPerThread, 1, allowed);
-  const std::size_t span = (findings.size() + threads - 1) / threads;
-  auto remediate = [&](std::size_t t) {
-    for (std::size_t i = t * span; i < std::min(findings.size(), (t + 1) * span); ++i) add_remediation(&findings[i]);
-  };
-  std::vector<std::thread> helpers;
-  for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(remediate, t);
-  remediate(0);
-  for (auto& h : helpers) h.join();
+  const Stretches stretches{findings.size(), stretch_count(findings.size(), kMinPerThread, threads_allowed)};
+  run_stretches(stretches.count, [&](std::size_t s) {
+    for (std::size_t i = stretches.begin(s); i < stretches.end(s); ++i) add_remediation(&findings[i]);
+  });
   // A Finding is large: sort their positions, then move each once (sorting
   // the findings themselves moved tens of thousands of them ~log n times).
   // Severity and first time, the order's first two keys, sit in a compact

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "trailsweep/json_writer.hpp"
+#include "trailsweep/parallel_stretches.hpp"
 #include "trailsweep/time_util.hpp"
 
 namespace trailsweep {
@@ -141,8 +142,7 @@ void render_findings(const std::vector<Finding>& findings, std::string& out, con
                      unsigned threads_allowed, RenderOne&& render_one) {
   constexpr std::size_t kChunk = 128;
   // One thread allowed: the caller renders alone (-j 1 means one thread).
-  const std::size_t threads =
-      threads_allowed ? threads_allowed : std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t threads = thread_limit(threads_allowed);
   if (findings.size() < 2 * kChunk || threads == 1) {
     for (std::size_t i = 0; i < findings.size(); ++i) {
       render_one(out, findings[i], i);
