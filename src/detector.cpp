@@ -63,13 +63,49 @@ Hit Detector::make_hit(int rule, const Event& ev) {
   return h;
 }
 
-void Detector::add_evidence(Aggregate& agg, Evidence e) const {
-  const std::size_t evidence_cap = options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence;
-  if (agg.earliest.size() >= evidence_cap) {
-    if (!evidence_before(e, agg.earliest.back())) return;
-    agg.earliest.pop_back();
+void Detector::EvidenceList::add(const Event& ev, std::size_t cap) {
+  if (cap == 0) return;
+  if (size_ >= cap) {
+    // Cheap check before copying strings: most events of a noisy rule are not kept.
+    const Evidence& last = items_[size_ - 1];
+    if (ev.time_ms > last.time_ms || (ev.time_ms == last.time_ms && ev.event_id > std::string_view(last.event_id))) {
+      return;
+    }
   }
-  agg.earliest.insert(std::upper_bound(agg.earliest.begin(), agg.earliest.end(), e, evidence_before), std::move(e));
+  // Filled in the first spare (assign reuses its strings' buffers), then
+  // moved into place by swaps, which move buffers, not bytes.
+  if (items_.size() == size_) items_.emplace_back();
+  Evidence& e = items_[size_];
+  e.time_ms = ev.time_ms;
+  e.event_id.assign(ev.event_id);
+  e.event_name.assign(ev.event_name);
+  e.region.assign(ev.aws_region);
+  e.source_ip.assign(ev.source_ip);
+  e.user_agent.assign(ev.user_agent);
+  e.error_code.assign(ev.error_code);
+  e.file.assign(ev.pos.file);
+  e.record = ev.pos.record;
+  e.offset = ev.pos.offset;
+  std::size_t at = size_;
+  if (size_ >= cap) {
+    if (!evidence_before(e, items_[size_ - 1])) return;
+    std::swap(items_[size_ - 1], items_[size_]);  // the latest kept becomes a spare
+    at = size_ - 1;
+  } else {
+    ++size_;
+  }
+  for (; at > 0 && evidence_before(items_[at], items_[at - 1]); --at) std::swap(items_[at], items_[at - 1]);
+}
+
+void Detector::EvidenceList::assign(std::vector<Evidence>&& sorted) {
+  items_ = std::move(sorted);
+  size_ = items_.size();
+}
+
+std::vector<Evidence> Detector::EvidenceList::take() {
+  items_.resize(size_);
+  size_ = 0;
+  return std::move(items_);
 }
 
 // Both lists are sorted and capped: one linear merge, not an insertion each.
@@ -77,12 +113,13 @@ void Detector::merge_evidence(Aggregate& into, Aggregate& from) const {
   const std::size_t evidence_cap = options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence;
   std::vector<Evidence> merged;
   merged.reserve(std::min(evidence_cap, into.earliest.size() + from.earliest.size()));
-  auto a = into.earliest.begin(), b = from.earliest.begin();
-  while (merged.size() < evidence_cap && (a != into.earliest.end() || b != from.earliest.end())) {
-    const bool take_b = a == into.earliest.end() || (b != from.earliest.end() && evidence_before(*b, *a));
+  std::vector<Evidence> mine = into.earliest.take(), theirs = from.earliest.take();
+  auto a = mine.begin(), b = theirs.begin();
+  while (merged.size() < evidence_cap && (a != mine.end() || b != theirs.end())) {
+    const bool take_b = a == mine.end() || (b != theirs.end() && evidence_before(*b, *a));
     merged.push_back(std::move(take_b ? *b++ : *a++));
   }
-  into.earliest.swap(merged);
+  into.earliest.assign(std::move(merged));
 }
 
 void Detector::ValueSet::add(std::string_view v, std::size_t cap) {
@@ -147,26 +184,7 @@ void Detector::add_event(Aggregate& agg, int rule, const Event& ev) {
       return false;
     });
   }
-  const std::size_t evidence_cap = options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence;
-  if (agg.earliest.size() >= evidence_cap) {
-    // Cheap check before copying strings: most events of a noisy rule are not kept.
-    const Evidence& last = agg.earliest.back();
-    if (ev.time_ms > last.time_ms || (ev.time_ms == last.time_ms && ev.event_id > std::string_view(last.event_id))) {
-      return;
-    }
-  }
-  Evidence e;
-  e.time_ms = ev.time_ms;
-  e.event_id = ev.event_id;
-  e.event_name = ev.event_name;
-  e.region = ev.aws_region;
-  e.source_ip = ev.source_ip;
-  e.user_agent = ev.user_agent;
-  e.error_code = ev.error_code;
-  e.file = ev.pos.file;
-  e.record = ev.pos.record;
-  e.offset = ev.pos.offset;
-  add_evidence(agg, std::move(e));
+  agg.earliest.add(ev, options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence);
 }
 
 void Detector::on_event(const Event& ev) {
@@ -567,7 +585,7 @@ Finding Detector::take_finding(Actor& actor) const {
   f.evidence_omitted = agg.count - agg.earliest.size();
   // The vector moves whole: a new one per finding, filled one Evidence at a
   // time, was ~100 MB of fresh pages for a noisy rule's 20,000 findings.
-  f.evidence = std::move(agg.earliest);
+  f.evidence = agg.earliest.take();
   f.event_ids.reserve(f.evidence.size());
   const std::string& rule_id = rule.display_id();
   for (Evidence& e : f.evidence) {
