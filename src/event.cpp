@@ -1,8 +1,7 @@
 #include "trailsweep/event.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <iterator>
 
@@ -74,35 +73,56 @@ namespace {
 // The key is the ARN itself unless the identity is a service or has none.
 bool key_is_arn(const UserIdentity& id) { return id.type != "AWSService" && !id.arn.empty(); }
 
-// The other keys, formatted into a buffer that holds them without touching
-// the heap (this runs per record for AWSService calls).
-void format_built_key(fmt::memory_buffer& out, const UserIdentity& id, std::string_view account) {
-  auto to = std::back_inserter(out);
-  if (id.type == "AWSService") {
-    fmt::format_to(to, "service:{}@{}", id.invoked_by.empty() ? "unknown" : id.invoked_by, account);
-  } else if (id.type == "AssumedRole" && !id.session_issuer_arn.empty()) {
-    // Without the session ARN keep sessions apart by principalId (ROLEID:session).
-    fmt::format_to(to, "{}#{}", id.session_issuer_arn, id.principal_id);
-  } else {
-    fmt::format_to(to, "{}:{}:{}", id.type.empty() ? "Unknown" : id.type,
-                   id.account_id.empty() ? account : id.account_id, id.principal_id);
+// The other keys, as the pieces they are joined from: concatenated straight
+// into the arena, with no format string to parse (this runs per record for
+// AWSService calls; fmt::format_to was ~4% of the skim's instructions).
+struct BuiltKey {
+  std::array<std::string_view, 5> parts;
+  std::size_t count = 0;
+  std::size_t size() const {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < count; ++i) n += parts[i].size();
+    return n;
   }
+  void write_to(char* out) const {
+    for (std::size_t i = 0; i < count; ++i) {
+      if (parts[i].empty()) continue;  // an empty view's data() may be null
+      std::memcpy(out, parts[i].data(), parts[i].size());
+      out += parts[i].size();
+    }
+  }
+};
+
+BuiltKey built_key(const UserIdentity& id, std::string_view account) {
+  if (id.type == "AWSService") {
+    return {{"service:", id.invoked_by.empty() ? std::string_view("unknown") : id.invoked_by, "@", account}, 4};
+  }
+  if (id.type == "AssumedRole" && !id.session_issuer_arn.empty()) {
+    // Without the session ARN keep sessions apart by principalId (ROLEID:session).
+    return {{id.session_issuer_arn, "#", id.principal_id}, 3};
+  }
+  return {{id.type.empty() ? std::string_view("Unknown") : id.type, ":",
+           id.account_id.empty() ? account : id.account_id, ":", id.principal_id},
+          5};
 }
 
 }  // namespace
 
 std::string_view principal_key_view(const UserIdentity& id, std::string_view account, TextArena& arena) {
   if (key_is_arn(id)) return id.arn;
-  fmt::memory_buffer key;
-  format_built_key(key, id, account);
-  return arena.copy(std::string_view(key.data(), key.size()));
+  const BuiltKey key = built_key(id, account);
+  const std::size_t size = key.size();
+  char* out = arena.allocate(size);
+  key.write_to(out);
+  return {out, size};
 }
 
 std::string principal_key_for(const UserIdentity& id, std::string_view account) {
   if (key_is_arn(id)) return std::string(id.arn);
-  fmt::memory_buffer key;
-  format_built_key(key, id, account);
-  return fmt::to_string(key);
+  const BuiltKey key = built_key(id, account);
+  std::string out(key.size(), '\0');
+  key.write_to(out.data());
+  return out;
 }
 
 bool any_principal_name(const Event& ev, const std::function<bool(std::string_view)>& matches) {

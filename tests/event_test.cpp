@@ -27,6 +27,10 @@ TEST(PrincipalKey, NeverMergesAccountsOrSessions) {
   account.account_id = "999";
   account.principal_id = "AIDAX";
   EXPECT_EQ(principal_key_for(account, "111"), "AWSAccount:999:AIDAX");
+  UserIdentity bare;  // no type, no account of its own: the event's account keeps it apart
+  bare.principal_id = "AIDAY";
+  EXPECT_EQ(principal_key_for(bare, "111"), "Unknown:111:AIDAY");
+  EXPECT_EQ(principal_key_for(bare, "222"), "Unknown:222:AIDAY");
   UserIdentity svc;
   svc.type = "AWSService";
   svc.invoked_by = "lambda.amazonaws.com";
