@@ -184,6 +184,44 @@ TEST(ScanPipeline, ALongStreamIsParsedOnMoreThanOneThread) {
   EXPECT_EQ(threads.size(), 2u);
 }
 
+// The caller folds the workers' sinks together on its own thread while the
+// principals are counted on another; the count is the one a scan without
+// the fold gives, and a stopped scan is not folded (nothing reports it).
+TEST(ScanPipeline, SinksAreCombinedWhileThePrincipalsAreCounted) {
+  LongExport export_file(20000, 4 * 1024);
+  const std::vector<InputFile> files{{export_file.path.string(), {}}};
+  struct Counter : EventSink {
+    std::uint64_t events = 0;
+    void on_event(const Event&) override { ++events; }
+  };
+  auto make = [] { return std::make_unique<Counter>(); };
+  const SinkScanResult plain = scan_with_sinks(files, export_file.options, 2, make, nullptr, nullptr, true);
+  ASSERT_GT(plain.summary.principals, 1u);
+  std::vector<std::thread::id> combined_on;
+  std::size_t sinks_seen = 0;
+  auto fold = [&](std::vector<std::unique_ptr<EventSink>>& sinks) {
+    combined_on.push_back(std::this_thread::get_id());
+    sinks_seen = sinks.size();
+    auto& first = static_cast<Counter&>(*sinks.front());
+    for (std::size_t i = 1; i < sinks.size(); ++i) first.events += static_cast<Counter&>(*sinks[i]).events;
+    sinks.resize(1);
+  };
+  const SinkScanResult folded =
+      scan_with_sinks(files, export_file.options, 2, make, nullptr, nullptr, true, fold);
+  EXPECT_EQ(combined_on, std::vector<std::thread::id>{std::this_thread::get_id()});
+  EXPECT_EQ(sinks_seen, 2u);
+  ASSERT_EQ(folded.sinks.size(), 1u);
+  EXPECT_EQ(static_cast<const Counter&>(*folded.sinks.front()).events, 20000u);
+  EXPECT_EQ(folded.summary.principals, plain.summary.principals);
+  EXPECT_EQ(folded.summary.principals_estimated, plain.summary.principals_estimated);
+
+  std::atomic<bool> stop{true};
+  combined_on.clear();
+  const SinkScanResult stopped = scan_with_sinks(files, export_file.options, 2, make, nullptr, &stop, true, fold);
+  EXPECT_TRUE(stopped.interrupted);
+  EXPECT_TRUE(combined_on.empty());
+}
+
 // Progress moves while one long file is read, not only when it ends: a
 // responder scanning one export of gigabytes would otherwise watch 0 MB
 // until the end. (The callback runs every 50 ms; a slow sink makes the scan
@@ -237,6 +275,7 @@ TEST(ScanPipeline, AStopRequestEndsTheScanAsInterrupted) {
   ScanPipeline pipeline(*rules, ScanOptions{}, DetectorOptions{}, 2);
   PipelineResult result = pipeline.run(walk.files, nullptr, &stop);
   EXPECT_TRUE(result.interrupted);
+  EXPECT_TRUE(result.detector) << "the partial summary still needs the merged detector";
   EXPECT_LT(result.summary.files_read, walk.files.size()) << "workers stop between files";
 }
 

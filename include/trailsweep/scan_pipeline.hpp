@@ -40,10 +40,15 @@ struct SinkScanResult {
 /// array, a stream too long to read whole, stdin) is read by one worker and
 /// parsed by all: its records reach several sinks, so only sinks whose
 /// result does not depend on which events each saw may ask for it.
+/// `combine_sinks`, if given, runs on the calling thread once the workers
+/// are done (not after an interrupt) and may fold the sinks together, while
+/// the workers' principals are counted on another thread: neither waits for
+/// the other.
 SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOptions& options, unsigned jobs,
                                const std::function<std::unique_ptr<EventSink>()>& make_sink,
                                const std::function<void(std::size_t, std::uint64_t)>& progress,
-                               const std::atomic<bool>* stop = nullptr, bool split_streams = false);
+                               const std::atomic<bool>* stop = nullptr, bool split_streams = false,
+                               const std::function<void(std::vector<std::unique_ptr<EventSink>>&)>& combine_sinks = {});
 
 class ScanPipeline {
  public:
