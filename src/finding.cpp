@@ -14,8 +14,9 @@ bool hit_before(const Hit& a, const Hit& b) {
                   b.user_agent, b.error_code, b.captured, b.resources, b.links, b.file, b.record);
 }
 
-// finalize_findings compares a compact copy of the first two keys (severity,
-// first time) before calling this: keep them first, in this order.
+// finalize_findings compares a compact copy of the first three keys
+// (severity, first time, principal) before calling this: keep them first,
+// in this order.
 bool finding_before(const Finding& a, const Finding& b) {
   if (a.level != b.level) return a.level > b.level;
   return std::tie(a.first_ms, a.principal, a.account, a.rule_id, a.last_ms) <
