@@ -211,9 +211,8 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
   PrincipalSet::Count principal_count;
   auto count = [&] { principal_count = PrincipalSet::count_union(principals); };
   if (combine_sinks && !result.interrupted && principals.size() > 1) {
-    std::thread counter(count);
+    const std::jthread counter(count);  // joined on leaving the block, even by an exception
     combine_sinks(result.sinks);
-    counter.join();
   } else {
     if (combine_sinks && !result.interrupted) combine_sinks(result.sinks);
     count();
