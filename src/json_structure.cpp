@@ -132,33 +132,90 @@ __attribute__((target("avx2,pclmul"))) void index_avx2(const unsigned char* p, s
   }
 }
 
+// AVX-512 compares straight into mask registers: one 64-byte load and five
+// compares a block, where AVX2 needs two of each plus ten movemasks and
+// their shifts.
+__attribute__((target("avx512f,avx512bw,pclmul"))) void index_avx512(const unsigned char* p, std::size_t blocks,
+                                                                     Carry& carry, Block* out) {
+  const __m512i quote = _mm512_set1_epi8('"');
+  const __m512i backslash = _mm512_set1_epi8('\\');
+  const __m512i fold = _mm512_set1_epi8(0x20);  // '[' | 0x20 == '{', ']' | 0x20 == '}'
+  const __m512i open = _mm512_set1_epi8('{');
+  const __m512i close = _mm512_set1_epi8('}');
+  const __m512i space = _mm512_set1_epi8(0x20);
+  const __m128i all_ones = _mm_set1_epi8(-1);
+  for (std::size_t b = 0; b < blocks; ++b) {
+    const __m512i v = _mm512_loadu_si512(p + 64 * b);
+    const __m512i folded = _mm512_or_si512(v, fold);
+    RawMasks m;
+    m.quote = _mm512_cmpeq_epi8_mask(v, quote);
+    m.backslash = _mm512_cmpeq_epi8_mask(v, backslash);
+    m.open = _mm512_cmpeq_epi8_mask(folded, open);
+    m.close = _mm512_cmpeq_epi8_mask(folded, close);
+    // Signed compare: bytes >= 0x80 are negative, so one test finds both.
+    m.control_or_non_ascii = _mm512_cmplt_epi8_mask(v, space);
+    const std::uint64_t quotes = unescaped_quotes(m, carry);
+    const __m128i clmul = _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<long long>(quotes)), all_ones, 0);
+    store_block(m, quotes, static_cast<std::uint64_t>(_mm_cvtsi128_si64(clmul)), carry, out[b]);
+  }
+}
+
 bool cpu_has_avx2() {
   static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
   return yes;
 }
+
+bool cpu_has_avx512() {
+  static const bool yes = cpu_has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  return yes;
+}
 #endif
 
-void run_kernel(bool simd, const unsigned char* p, std::size_t blocks, Carry& carry, Block* out) {
+void run_kernel(JsonStructure::Kernel kernel, const unsigned char* p, std::size_t blocks, Carry& carry, Block* out) {
 #ifdef TRAILSWEEP_X86
-  if (simd) {
+  if (kernel == JsonStructure::Kernel::kAvx512) {
+    index_avx512(p, blocks, carry, out);
+    return;
+  }
+  if (kernel == JsonStructure::Kernel::kAvx2) {
     index_avx2(p, blocks, carry, out);
     return;
   }
 #else
-  (void)simd;
+  (void)kernel;
 #endif
   index_portable(p, blocks, carry, out);
 }
 
 }  // namespace
 
-void JsonStructure::index(std::string_view text, bool portable_only) {
+bool JsonStructure::available(Kernel kernel) {
+  switch (kernel) {
+    case Kernel::kBest:
+    case Kernel::kPortable:
+      return true;
 #ifdef TRAILSWEEP_X86
-  simd_ = !portable_only && cpu_has_avx2();
+    case Kernel::kAvx2:
+      return cpu_has_avx2();
+    case Kernel::kAvx512:
+      return cpu_has_avx512();
 #else
-  (void)portable_only;
-  simd_ = false;
+    default:
+      return false;
 #endif
+  }
+  return false;
+}
+
+void JsonStructure::index(std::string_view text, Kernel kernel) {
+  if (kernel == Kernel::kBest) {
+    kernel = available(Kernel::kAvx512) ? Kernel::kAvx512 : available(Kernel::kAvx2) ? Kernel::kAvx2 : Kernel::kPortable;
+  } else if (!available(kernel)) {
+    kernel = Kernel::kPortable;
+  }
+  kernel_ = kernel;
+  // The bracket walk's popcount instruction comes with either SIMD kernel.
+  simd_ = kernel != Kernel::kPortable;
   text_ = reinterpret_cast<const unsigned char*>(text.data());
   size_ = text.size();
   total_blocks_ = (text.size() + 63) / 64;
@@ -184,11 +241,11 @@ void JsonStructure::extend() {
   // padding's bytes from the string state.
   const std::size_t bulk = reaches_end ? n - 1 : n;
   Carry carry{escape_pending_, inside_};
-  run_kernel(simd_, text_ + 64 * indexed_, bulk, carry, blocks_.data() + indexed_);
+  run_kernel(kernel_, text_ + 64 * indexed_, bulk, carry, blocks_.data() + indexed_);
   indexed_ += bulk;
   if (reaches_end) {
     const std::uint64_t inside_before = carry.inside;
-    run_kernel(simd_, text_ + 64 * indexed_, 1, carry, blocks_.data() + indexed_);
+    run_kernel(kernel_, text_ + 64 * indexed_, 1, carry, blocks_.data() + indexed_);
     ++indexed_;
     if (const std::size_t tail = size_ % 64; tail != 0) {
       const std::uint64_t keep = (std::uint64_t{1} << tail) - 1;

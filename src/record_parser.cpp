@@ -556,9 +556,10 @@ struct RecordParser::Impl {
   dom::parser parser;
   RecordDom dom;
   JsonStructure index;
+  JsonStructure::Kernel kernel = JsonStructure::Kernel::kBest;
 };
 
-RecordParser::RecordParser() : impl_(std::make_unique<Impl>()) {}
+RecordParser::RecordParser(JsonStructure::Kernel kernel) : impl_(std::make_unique<Impl>()) { impl_->kernel = kernel; }
 RecordParser::~RecordParser() = default;
 
 ParseOutcome RecordParser::parse(const RecordView& view, Event* ev) {
@@ -585,7 +586,7 @@ RecordParser::DocumentResult RecordParser::parse_native_document_impl(std::strin
                                                                       RecordCallback cb, void* ctx) {
   DocumentResult result;
   JsonStructure& index = impl_->index;
-  index.index(text);
+  index.index(text, impl_->kernel);
   Walker w(text, index);
   const std::size_t root = w.skip_space(0);
   if (w.at(root) != '{') return result;

@@ -209,20 +209,25 @@ std::string other_fields(const Event& e) {
   return out;
 }
 
-// The whole-document fast path against the record-by-record full parser.
+// The whole-document fast path, with each bitmap kernel this CPU runs,
+// against the record-by-record full parser.
 void expect_both_parsers_agree(const std::string& document) {
   const std::string buffer = document + std::string(kRecordPadding, '\0');
-  RecordParser fast;
   Event ev;
-  std::vector<Snapshot> got;
-  auto result = fast.parse_native_document(
-      std::string_view(buffer.data(), document.size()),
-      [&](std::int64_t i, const ParseOutcome& o, Event& e) {
-        got.push_back(snapshot(o, e, i));
-        if (o.ok && o.kind == RecordKind::kEvent) got.back().fields += other_fields(e);
-      },
-      &ev);
-  ASSERT_TRUE(result.complete);
+  std::vector<std::vector<Snapshot>> got_by_kernel;
+  for (auto kernel : {JsonStructure::Kernel::kPortable, JsonStructure::Kernel::kAvx2, JsonStructure::Kernel::kAvx512}) {
+    if (!JsonStructure::available(kernel)) continue;
+    RecordParser fast(kernel);
+    std::vector<Snapshot>& got = got_by_kernel.emplace_back();
+    auto result = fast.parse_native_document(
+        std::string_view(buffer.data(), document.size()),
+        [&](std::int64_t i, const ParseOutcome& o, Event& e) {
+          got.push_back(snapshot(o, e, i));
+          if (o.ok && o.kind == RecordKind::kEvent) got.back().fields += other_fields(e);
+        },
+        &ev);
+    ASSERT_TRUE(result.complete) << "kernel " << static_cast<int>(kernel);
+  }
 
   MemorySource source(document);
   Decoder decoder(source, UINT64_MAX);
@@ -236,8 +241,10 @@ void expect_both_parsers_agree(const std::string& document) {
     if (o.ok && o.kind == RecordKind::kEvent) want.back().fields += other_fields(ev);
   }
   ASSERT_TRUE(reader.problems().empty());
-  ASSERT_EQ(got.size(), want.size());
-  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], want[i]);
+  for (const std::vector<Snapshot>& got : got_by_kernel) {
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], want[i]);
+  }
 }
 
 TEST(NativeDocument, FastPathAgreesWithTheFullParserOnRealRecords) {

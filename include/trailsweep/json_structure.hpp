@@ -1,6 +1,6 @@
 #pragma once
 // JsonStructure: a bitmap index of where a JSON text's strings and brackets
-// are, built 64 bytes at a time with SIMD (AVX2 when the CPU has it, checked at
+// are, built 64 bytes at a time with SIMD (AVX-512 or AVX2 when the CPU has it, checked at
 // run time, so a portable build still gets it). Code that walks a document can
 // then jump over a string or a whole nested value without reading its bytes,
 // which is what lets the scanner look at only the few fields of a record it
@@ -18,12 +18,19 @@ class JsonStructure {
  public:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
+  /// The code that builds the bitmaps. kBest is the fastest this CPU runs
+  /// (checked at run time, so a portable build still gets it); the others
+  /// are for tests and benchmarks to compare.
+  enum class Kernel { kBest, kPortable, kAvx2, kAvx512 };
+  /// Whether this build on this CPU can run `kernel`.
+  static bool available(Kernel kernel);
+
   /// Starts indexing `text`, which must stay valid and unchanged while this
   /// index is used. Reads (but ignores) up to 63 bytes past its end, so the
   /// caller must have that much padding readable. The bitmaps are built
-  /// lazily, a few KB ahead of the queries, in text order. `portable_only`
-  /// skips the SIMD kernel (tests compare the two).
-  void index(std::string_view text, bool portable_only = false);
+  /// lazily, a few KB ahead of the queries, in text order. A kernel this
+  /// CPU lacks falls back to the portable one.
+  void index(std::string_view text, Kernel kernel = Kernel::kBest);
 
   /// Position of the first unescaped '"' at or after `pos`, or npos.
   std::size_t next_quote(std::size_t pos) {
@@ -92,6 +99,7 @@ class JsonStructure {
   std::size_t size_ = 0, total_blocks_ = 0, indexed_ = 0;
   std::vector<Block> blocks_;
   bool escape_pending_ = false;
+  Kernel kernel_ = Kernel::kPortable;
   bool simd_ = false;
   std::uint64_t inside_ = 0;
 };

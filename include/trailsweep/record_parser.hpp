@@ -18,6 +18,7 @@
 #include <string>
 
 #include "trailsweep/event.hpp"
+#include "trailsweep/json_structure.hpp"
 #include "trailsweep/record_reader.hpp"
 
 namespace trailsweep {
@@ -33,7 +34,9 @@ struct ParseOutcome {
 
 class RecordParser {
  public:
-  RecordParser();
+  /// `kernel`: the bitmap index's SIMD code (tests and benchmarks compare
+  /// them; the default is the fastest this CPU runs).
+  explicit RecordParser(JsonStructure::Kernel kernel = JsonStructure::Kernel::kBest);
   ~RecordParser();
   RecordParser(const RecordParser&) = delete;  // owns a simdjson parser
   RecordParser& operator=(const RecordParser&) = delete;

@@ -4,9 +4,11 @@
 // over all of them, best of --rounds, on one thread. A steadier number than
 // a whole scan for work on the reader itself.
 //
-// --index-only times just the bitmap index (JsonStructure) over each file.
+// --index-only times just the bitmap index (JsonStructure) over each file;
+// --kernel portable|avx2|avx512 picks its SIMD kernel (default: the best this
+// CPU runs), for both modes.
 //
-// Usage: trailsweep_skim_only [--mb N] [--rounds N] [--index-only] [FILE...]  (names also from stdin)
+// Usage: trailsweep_skim_only [--mb N] [--rounds N] [--index-only] [--kernel K] [FILE...]  (names also from stdin)
 // Prints: best seconds, records, ns/record, MB/s of JSON.
 #include <libdeflate.h>
 
@@ -21,10 +23,23 @@
 #include "trailsweep/record_parser.hpp"
 
 int main(int argc, char** argv) {
-  const auto args = trailsweep::bench::parse_args(argc, argv, {"--mb", "--rounds"});
+  const auto args = trailsweep::bench::parse_args(argc, argv, {"--mb", "--rounds", "--kernel"});
   const auto max_mb = static_cast<std::size_t>(args.number("--mb", 300));
   const auto rounds = static_cast<int>(args.number("--rounds", 5));
   const bool index_only = args.has("--index-only");
+  using Kernel = trailsweep::JsonStructure::Kernel;
+  Kernel kernel = Kernel::kBest;
+  if (auto it = args.options.find("--kernel"); it != args.options.end()) {
+    const std::string& name = it->second;
+    kernel = name == "portable" ? Kernel::kPortable
+             : name == "avx2"   ? Kernel::kAvx2
+             : name == "avx512" ? Kernel::kAvx512
+                                : Kernel::kBest;
+    if (kernel == Kernel::kBest || !trailsweep::JsonStructure::available(kernel)) {
+      std::fprintf(stderr, "--kernel %s: not a kernel this CPU runs (portable, avx2, avx512)\n", name.c_str());
+      return 2;
+    }
+  }
   libdeflate_decompressor* d = libdeflate_alloc_decompressor();
   std::vector<std::string> texts;
   std::size_t total = 0;
@@ -41,7 +56,7 @@ int main(int argc, char** argv) {
   }
   libdeflate_free_decompressor(d);
 
-  trailsweep::RecordParser parser;
+  trailsweep::RecordParser parser(kernel);
   trailsweep::Event event;
   trailsweep::JsonStructure index;
   double best = 1e30;
@@ -53,7 +68,7 @@ int main(int argc, char** argv) {
     for (const auto& t : texts) {
       std::string_view text(t.data(), t.size() - trailsweep::kRecordPadding);
       if (index_only) {
-        index.index(text);
+        index.index(text, kernel);
         records += index.ends_outside_string();
         continue;
       }
