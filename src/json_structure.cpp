@@ -165,8 +165,13 @@ bool cpu_has_avx2() {
   return yes;
 }
 
+// Ice Lake and later, and AMD Zen 4 and later, recognised as simdjson does
+// by VBMI2: Skylake-SP and Cascade Lake (AWS c5/m5) have AVX-512BW too, but
+// lower the core's clock while 512-bit instructions run, which would cost
+// the rest of the scan more than the index saves; they keep AVX2.
 bool cpu_has_avx512() {
-  static const bool yes = cpu_has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  static const bool yes = cpu_has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vbmi2");
   return yes;
 }
 #endif

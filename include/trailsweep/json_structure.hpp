@@ -19,8 +19,9 @@ class JsonStructure {
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
   /// The code that builds the bitmaps. kBest is the fastest this CPU runs
-  /// (checked at run time, so a portable build still gets it); the others
-  /// are for tests and benchmarks to compare.
+  /// (checked at run time, so a portable build still gets it; AVX-512 only
+  /// on CPUs that keep their clock with it, see json_structure.cpp); the
+  /// others are for tests and benchmarks to compare.
   enum class Kernel { kBest, kPortable, kAvx2, kAvx512 };
   /// Whether this build on this CPU can run `kernel`.
   static bool available(Kernel kernel);
