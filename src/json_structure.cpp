@@ -219,8 +219,6 @@ void JsonStructure::index(std::string_view text, Kernel kernel) {
     kernel = Kernel::kPortable;
   }
   kernel_ = kernel;
-  // The bracket walk's popcount instruction comes with either SIMD kernel.
-  simd_ = kernel != Kernel::kPortable;
   text_ = reinterpret_cast<const unsigned char*>(text.data());
   size_ = text.size();
   total_blocks_ = (text.size() + 63) / 64;
@@ -316,7 +314,8 @@ __attribute__((target("popcnt"))) std::size_t JsonStructure::matching_close_popc
 
 std::size_t JsonStructure::matching_close(std::size_t pos) {
 #ifdef TRAILSWEEP_X86
-  if (simd_) return matching_close_popcnt(pos);
+  // The popcount instruction comes with either SIMD kernel's CPU.
+  if (kernel_ != Kernel::kPortable) return matching_close_popcnt(pos);
 #endif
   return matching_close_impl(pos, size_, total_blocks_, [this](std::size_t b) -> const Block& { return block_at(b); });
 }

@@ -1,11 +1,11 @@
 #pragma once
 // JsonStructure: a bitmap index of where a JSON text's strings and brackets
-// are, built 64 bytes at a time with SIMD (AVX-512 or AVX2 when the CPU has it, checked at
-// run time, so a portable build still gets it). Code that walks a document can
-// then jump over a string or a whole nested value without reading its bytes,
-// which is what lets the scanner look at only the few fields of a record it
-// needs. It does not validate JSON: it knows which quotes delimit strings and
-// which brackets stand outside them, nothing more.
+// are, built 64 bytes at a time with SIMD (AVX-512 or AVX2 when the CPU has
+// it, checked at run time, so a portable build still gets it). Code that
+// walks a document can then jump over a string or a whole nested value
+// without reading its bytes, which is what lets the scanner look at only the
+// few fields of a record it needs. It does not validate JSON: it knows which
+// quotes delimit strings and which brackets stand outside them, nothing more.
 // One per thread (it owns the bitmaps, reused from document to document).
 #include <cstddef>
 #include <cstdint>
@@ -101,7 +101,6 @@ class JsonStructure {
   std::vector<Block> blocks_;
   bool escape_pending_ = false;
   Kernel kernel_ = Kernel::kPortable;
-  bool simd_ = false;
   std::uint64_t inside_ = 0;
 };
 
