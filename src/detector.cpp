@@ -277,25 +277,13 @@ void Detector::trim_aggregates(std::size_t keep) {
     evict_actor(victim.actor);
   }
   rebuild_actor_index();
-  if (sharing_with_others()) {
-    kept_ranks_.clear();
-    for (std::size_t i = drop; i < order.size(); ++i) kept_ranks_.push_back(order[i].rank);
-    publish_kept_ranks(keep);
-  }
+  if (sharing_with_others()) publish_ranks(keep);
 }
 
 // Between trims a worker keeps building the actors above its floor, and
 // those raise the shared floor only when published: without this, a worker
 // whose own floor bars nearly everything would not trim again, and the
 // others would go on with the floor of its first trim.
-void Detector::publish_live_ranks() {
-  kept_ranks_.clear();
-  for (const Actor& a : actors_) {
-    if (a.rule >= 0) kept_ranks_.push_back(rank_of(a.owner, a.rule));
-  }
-  publish_kept_ranks(options_.max_tracked_principals);
-}
-
 void Detector::raise_eviction_floor(const Rank& rank) {
   if (!has_eviction_floor_ || evicted_before(eviction_floor_, rank)) eviction_floor_ = rank;
   has_eviction_floor_ = true;
@@ -319,25 +307,40 @@ bool Detector::sharing_with_others() const {
   return shared_floor_ && shared_floor_->sharers_.load(std::memory_order_relaxed) > 1;
 }
 
-// Publishes the ranks this detector keeps (kept_ranks_) and raises the
-// shared floor to the keep-th best distinct rank over every detector's
-// latest list. Each list is of actors that exist, and ranks never change,
-// so the count of actors above the floor can only grow. Equal ranks count
-// once (the same actor kept by two workers, or a hash collision: counting
-// fewer is safe).
-void Detector::publish_kept_ranks(std::size_t keep) {
+// Publishes the best `keep` ranks of this detector's actors (see
+// published_) and raises the shared floor to the keep-th best distinct rank
+// over every detector's latest list. Each list is of actors that exist, and
+// ranks never change, so the count of actors above the floor can only grow.
+// Equal ranks count once (the same actor kept by two workers, or a hash
+// collision: counting fewer is safe, and so is leaving out a live actor).
+// The list is the last one merged with the ranks built since: a live actor
+// left out of it because `keep` better ones were listed can never get back
+// into the best `keep` (those only leave by eviction, below the floor,
+// which it would be below too), and ranks at or below this detector's
+// floor are dropped as they go (their actors are gone or going).
+void Detector::publish_ranks(std::size_t keep) {
   built_since_publish_ = 0;
   auto best_first = [](const Rank& a, const Rank& b) { return evicted_before(b, a); };
-  const std::size_t listed = std::min(keep, kept_ranks_.size());
-  // Select, then sort the selected: partial_sort's heap is several times
-  // slower on the tens of thousands of ranks of a noisy rule.
-  const auto listed_end = kept_ranks_.begin() + static_cast<std::ptrdiff_t>(listed);
-  if (listed < kept_ranks_.size()) std::nth_element(kept_ranks_.begin(), listed_end, kept_ranks_.end(), best_first);
-  kept_ranks_.resize(listed);
-  std::sort(kept_ranks_.begin(), kept_ranks_.end(), best_first);
+  auto above_floor = [this](const Rank& r) { return !has_eviction_floor_ || evicted_before(eviction_floor_, r); };
+  std::sort(built_ranks_.begin(), built_ranks_.end(), best_first);
+  {
+    std::vector<Rank>& listed = publish_scratch_;
+    listed.clear();
+    auto before = published_.cbegin(), built = built_ranks_.cbegin();
+    while (listed.size() < keep) {
+      while (before != published_.cend() && !above_floor(*before)) ++before;
+      while (built != built_ranks_.cend() && !above_floor(*built)) ++built;
+      if (before == published_.cend() && built == built_ranks_.cend()) break;
+      const bool take_built =
+          before == published_.cend() || (built != built_ranks_.cend() && best_first(*built, *before));
+      listed.push_back(take_built ? *built++ : *before++);
+    }
+    published_.swap(listed);
+    built_ranks_.clear();
+  }
   SharedFloor& shared = *shared_floor_;
   std::lock_guard lock(shared.mutex_);
-  shared.kept_[shared_slot_].swap(kept_ranks_);
+  shared.kept_[shared_slot_] = published_;
   // The best `keep` distinct ranks of all lists, merged list by list.
   std::vector<Rank>& merged = shared.merged_;
   std::vector<Rank>& next = shared.scratch_;
@@ -439,9 +442,11 @@ std::size_t Detector::find_or_add_actor(std::uint64_t owner, int rule, std::stri
   a.principal.assign(principal);
   ++live_actors_;
   ++actors_built_;
-  if (options_.max_tracked_principals && ++built_since_publish_ > options_.max_tracked_principals / 4 + 16 &&
-      sharing_with_others()) {
-    publish_live_ranks();
+  if (sharing_with_others()) {
+    built_ranks_.push_back(rank_of(owner, rule));
+    if (options_.max_tracked_principals && ++built_since_publish_ > options_.max_tracked_principals / 4 + 16) {
+      publish_ranks(options_.max_tracked_principals);
+    }
   }
   // At most half full keeps probe runs short.
   if (2 * live_actors_ > actor_index_.size()) {

@@ -226,13 +226,17 @@ class Detector final : public EventSink {
   SharedFloor* shared_floor_ = nullptr;
   std::size_t shared_slot_ = 0;          // where this detector publishes its kept ranks
   std::uint64_t shared_floor_seen_ = 0;  // the shared floor's version when last read
-  std::vector<Rank> kept_ranks_;         // reused by publish_kept_ranks
+  // What this detector last published, best first: the best ranks of its
+  // actors strictly above its floor. Each publish merges in the ranks built
+  // since (sorted: a few thousand) instead of collecting and sorting every
+  // live actor's rank again (~1.1 ms a publish, ~1.5% of a -j 2 all-rules
+  // scan's CPU).
+  std::vector<Rank> published_, built_ranks_, publish_scratch_;
   std::uint64_t actors_built_ = 0;
   std::size_t built_since_publish_ = 0;
   void raise_eviction_floor(const Rank& rank);
-  void publish_kept_ranks(std::size_t keep);
+  void publish_ranks(std::size_t keep);
   bool sharing_with_others() const;
-  void publish_live_ranks();
   void read_shared_floor();
   // The actors dropped, by actor_hash: this detector's and those merged in
   // (counted together at the end, as the workers' principals are).
