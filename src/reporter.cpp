@@ -133,10 +133,11 @@ namespace {
 
 // Renders every finding with `render_one(out, finding, index)` into `out`, in
 // order, flushing as it goes. A large report (one finding per noisy actor) is
-// rendered in chunks on the threads allowed: it was the longest single-threaded step
-// after a scan. Workers take chunks in order and stay at most a window of
-// chunks ahead of the writer, so memory stays bounded; the calling thread
-// appends and flushes finished chunks while they render the next ones.
+// rendered in chunks on the threads allowed, the caller's among them: it was
+// the longest single-threaded step after a scan. Chunks are taken in order and
+// at most a window of them ahead of the writer, so memory stays bounded. The
+// caller appends and flushes finished chunks in order, and renders the next
+// one itself when the chunk it must write next is not ready.
 template <typename RenderOne>
 void render_findings(const std::vector<Finding>& findings, std::string& out, const ReportFlush& flush,
                      unsigned threads_allowed, RenderOne&& render_one) {
@@ -160,45 +161,60 @@ void render_findings(const std::vector<Finding>& findings, std::string& out, con
   std::mutex mutex;
   std::condition_variable chunk_ready, room;
   std::size_t next_chunk = 0, written = 0;
+  // Under the lock: the next chunk to render, if it may start (within the window).
+  auto take = [&](std::size_t& chunk) {
+    if (next_chunk >= chunks || next_chunk >= written + window) return false;
+    chunk = next_chunk++;
+    return true;
+  };
+  auto render = [&](std::size_t chunk, std::string& text) {
+    text.clear();
+    const std::size_t end = std::min(findings.size(), (chunk + 1) * kChunk);
+    for (std::size_t i = chunk * kChunk; i < end; ++i) render_one(text, findings[i], i);
+    {
+      std::lock_guard lock(mutex);
+      Slot& slot = slots[chunk % window];
+      slot.text.swap(text);
+      slot.ready = true;
+    }
+    chunk_ready.notify_all();
+  };
   auto work = [&] {
     std::string text;
     for (;;) {
-      std::size_t chunk;
+      std::size_t chunk = 0;
       {
         std::unique_lock lock(mutex);
         room.wait(lock, [&] { return next_chunk >= chunks || next_chunk < written + window; });
-        if (next_chunk >= chunks) return;
-        chunk = next_chunk++;
+        if (!take(chunk)) return;
       }
-      text.clear();
-      const std::size_t end = std::min(findings.size(), (chunk + 1) * kChunk);
-      for (std::size_t i = chunk * kChunk; i < end; ++i) render_one(text, findings[i], i);
-      {
-        std::lock_guard lock(mutex);
-        Slot& slot = slots[chunk % window];
-        slot.text.swap(text);
-        slot.ready = true;
-      }
-      chunk_ready.notify_all();
+      render(chunk, text);
     }
   };
-  std::vector<std::thread> workers;
-  for (std::size_t t = 0; t < threads; ++t) workers.emplace_back(work);
-  std::string text;
+  std::vector<std::thread> helpers;
+  for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  std::string text, rendered_here;
   for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
-    {
-      std::unique_lock lock(mutex);
-      Slot& slot = slots[chunk % window];
-      chunk_ready.wait(lock, [&] { return slot.ready; });
-      text.swap(slot.text);
-      slot.ready = false;
-      written = chunk + 1;
+    Slot& slot = slots[chunk % window];
+    for (;;) {
+      std::size_t mine = 0;
+      {
+        std::unique_lock lock(mutex);
+        if (!slot.ready && !take(mine)) chunk_ready.wait(lock, [&] { return slot.ready; });
+        if (slot.ready) {
+          text.swap(slot.text);
+          slot.ready = false;
+          written = chunk + 1;
+          break;
+        }
+      }
+      render(mine, rendered_here);  // not ready, and a chunk was free to take
     }
     room.notify_all();
     out += text;
     maybe_flush(out, flush);
   }
-  for (auto& w : workers) w.join();
+  for (auto& h : helpers) h.join();
 }
 
 }  // namespace

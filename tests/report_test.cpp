@@ -47,9 +47,6 @@ TEST(Report, EveryFormatMatchesItsGoldenFile) {
   }
 }
 
-// A report of many findings is rendered in chunks on several threads; it must
-// be the text one writer would produce: each finding exactly as it renders on
-// its own, joined in order.
 // A noisy rule's report: enough findings to be rendered in chunks on threads.
 std::vector<Finding> many_findings(std::size_t n) {
   std::vector<Finding> findings(n);
@@ -67,6 +64,9 @@ std::vector<Finding> many_findings(std::size_t n) {
   return findings;
 }
 
+// A report of many findings is rendered in chunks on several threads; it must
+// be the text one writer would produce: each finding exactly as it renders on
+// its own, joined in order.
 TEST(Report, LargeReportsRenderInOrderAsOneWriterWould) {
   const std::vector<Finding> findings = many_findings(2000);
   RunSummary summary;
@@ -108,6 +108,23 @@ TEST(Report, OneThreadAllowedRendersOnTheCallersThreadAlone) {
   EXPECT_EQ(watch.stop(), before + 1) << "a renderer started a thread (the watcher is the one more)";
   EXPECT_EQ(json, json_all_cores);
   EXPECT_EQ(jsonl, jsonl_all_cores);
+}
+
+// -j 2 is two threads, the caller's included: it renders too, beside one
+// helper, and writes the same bytes.
+TEST(Report, TwoThreadsAllowedAreTheCallerAndOneHelper) {
+  const int before = testing::process_threads();
+  if (before == 0) GTEST_SKIP() << "needs /proc";
+  const std::vector<Finding> findings = many_findings(6000);
+  RunSummary summary;
+  const std::string json_one = render_json_report(findings, summary, {}, 1);
+  const std::string jsonl_one = render_jsonl_report(findings, summary, {}, 1);
+  testing::ThreadCountWatch watch;
+  const std::string json = render_json_report(findings, summary, {}, 2);
+  const std::string jsonl = render_jsonl_report(findings, summary, {}, 2);
+  EXPECT_LE(watch.stop(), before + 2) << "more than one helper (the watcher is one more)";
+  EXPECT_EQ(json, json_one);
+  EXPECT_EQ(jsonl, jsonl_one);
 }
 
 TEST(Report, OutputIsByteIdenticalAcrossRunsAndFileOrders) {

@@ -58,8 +58,8 @@ Mitre mitre_from_tags(const std::vector<std::string>& tags);
 void write_finding_json(JsonWriter& w, const Finding& f);
 
 /// {"findings":[...],"summary":{...}}, pretty-printed, newline-terminated.
-/// A long report is rendered on up to `threads` threads besides the caller's
-/// (0: all cores), the caller writing while they render.
+/// A long report is rendered on up to `threads` threads, the caller's
+/// included (0: all cores), the caller also writing finished parts in order.
 std::string render_json_report(const std::vector<Finding>& findings, const RunSummary& summary,
                                const ReportFlush& flush = {}, unsigned threads = 0);
 
