@@ -4,44 +4,46 @@
 //
 // --zlib inflates with zlib instead (the "zlib inflate only" row:
 // what a reader built on zlib could reach at best). --isal inflates with
-// ISA-L, the engine trailsweep's whole-file path uses where the build has it
-// (exits 2 in a build without it).
+// trailsweep's own GzipMemberInflater on ISA-L, the engine its whole-file
+// path uses where the build has it (exits 2 in a build without it).
 //
 // Usage: trailsweep_inflate_only [-j N] [--zlib | --isal] [FILE...]   (file names also from stdin)
 // Prints: seconds, MB in, MB out.
 #include <libdeflate.h>
 #include <zlib.h>
-#if defined(TRAILSWEEP_HAVE_ISAL)
-#include <isa-l/igzip_lib.h>
-#endif
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bench_inputs.hpp"
+#include "trailsweep/gzip_member.hpp"
 
 int main(int argc, char** argv) {
   const auto args = trailsweep::bench::parse_args(argc, argv, {"-j"});
   const auto jobs = static_cast<unsigned>(args.number("-j", std::thread::hardware_concurrency()));
   const bool use_zlib = args.has("--zlib");
   const bool use_isal = args.has("--isal");
-#if !defined(TRAILSWEEP_HAVE_ISAL)
-  if (use_isal) {
+  using Engine = trailsweep::GzipMemberInflater::Engine;
+  const auto engines = trailsweep::GzipMemberInflater::engines();
+  if (use_isal && std::find(engines.begin(), engines.end(), Engine::kIsal) == engines.end()) {
     std::fprintf(stderr, "trailsweep_inflate_only: built without ISA-L (libisal-dev)\n");
     return 2;
   }
-#endif
   const std::vector<std::string>& files = args.files;
   std::atomic<std::size_t> next{0};
   std::atomic<std::uint64_t> in_total{0}, out_total{0};
   auto start = std::chrono::steady_clock::now();
   auto work = [&] {
     libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+    std::unique_ptr<trailsweep::GzipMemberInflater> isal;
+    if (use_isal) isal = std::make_unique<trailsweep::GzipMemberInflater>(Engine::kIsal);
     std::vector<char> in, out;
     for (std::size_t i; (i = next.fetch_add(1)) < files.size();) {
       const std::size_t isize = trailsweep::bench::read_gzip_file(files[i], in);
@@ -60,18 +62,9 @@ int main(int argc, char** argv) {
           got = z.total_out;
           inflateEnd(&z);
         }
-      } else if (use_isal) {
-#if defined(TRAILSWEEP_HAVE_ISAL)
-        inflate_state st;
-        isal_inflate_init(&st);
-        st.crc_flag = ISAL_GZIP;
-        st.next_in = reinterpret_cast<std::uint8_t*>(in.data());
-        st.avail_in = static_cast<std::uint32_t>(in.size());
-        st.next_out = reinterpret_cast<std::uint8_t*>(out.data());
-        st.avail_out = static_cast<std::uint32_t>(out.size());
-        ok = isal_inflate_stateless(&st) == ISAL_DECOMP_OK;
-        got = st.total_out;
-#endif
+      } else if (isal) {
+        ok = isal->inflate({reinterpret_cast<const unsigned char*>(in.data()), in.size()}, out.data(), out.size());
+        got = ok ? out.size() : 0;
       } else {
         ok = libdeflate_gzip_decompress(d, in.data(), in.size(), out.data(), out.size(), &got) == LIBDEFLATE_SUCCESS;
       }
