@@ -4,9 +4,10 @@
 // object, at most tens of MB). Two engines, both checking the member's CRC-32
 // and length: ISA-L's igzip (Debian libisal-dev), faster than libdeflate 1.14
 // on CloudTrail files (inflate alone, tests/bench: 15% on the project's AMD
-// EPYC, ~4% on an Intel Xeon), when the build found it; libdeflate otherwise. Anything but exactly one valid
-// member of exactly the announced size is refused, and the caller then takes
-// the streaming path, which reads several members and locates damage.
+// EPYC, ~4% on an Intel Xeon), when the build found it; libdeflate otherwise.
+// Anything but exactly one valid member of exactly the announced size is
+// refused, and the caller then takes the streaming path, which reads several
+// members and locates damage.
 // One per thread; not thread-safe.
 #include <cstddef>
 #include <memory>
