@@ -3,14 +3,32 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <array>
+#include <climits>
 #include <cstring>
 
 #include <fmt/format.h>
 
+#if defined(TRAILSWEEP_HAVE_ISAL)
+#include <isa-l/igzip_lib.h>
+#endif
+
 namespace trailsweep {
 namespace {
 constexpr std::size_t kInputBufferSize = 256 * 1024;
-}
+// Consumed bytes kept in front of the unread ones when the buffer is
+// refilled. At a member's end ISA-L hands back the whole bytes left in its
+// 64-bit bit buffer by moving its input pointer back, up to eight bytes and
+// possibly into what an earlier call consumed; and a checksum error's
+// trailer is read from the eight bytes before the position it stopped at.
+constexpr std::size_t kKeepBehind = 8;
+
+#if defined(TRAILSWEEP_HAVE_ISAL)
+constexpr std::array kEngines = {Decoder::Engine::kIsal, Decoder::Engine::kZlib};
+#else
+constexpr std::array kEngines = {Decoder::Engine::kZlib};
+#endif
+}  // namespace
 
 struct Decoder::ZState {
   z_stream strm{};
@@ -20,10 +38,21 @@ struct Decoder::ZState {
   }
 };
 
-Decoder::Decoder(ByteSource& in, std::uint64_t max_output_bytes)
+#if defined(TRAILSWEEP_HAVE_ISAL)
+struct Decoder::IsalState {
+  inflate_state st;  // ~100 KB with its window: made once per file that needs it
+};
+#else
+struct Decoder::IsalState {};
+#endif
+
+std::span<const Decoder::Engine> Decoder::engines() { return kEngines; }
+
+Decoder::Decoder(ByteSource& in, std::uint64_t max_output_bytes, Engine engine)
     : in_(in),
       max_output_(max_output_bytes),
       in_buf_(new char[kInputBufferSize]),
+      engine_(engine),
       z_(std::make_unique<ZState>()) {}
 
 Decoder::~Decoder() = default;
@@ -39,10 +68,11 @@ void Decoder::fail(std::string message, std::uint64_t offset) {
 // Moves unread input to the front and reads more. False when nothing more came.
 bool Decoder::fill_input() {
   if (source_done_) return false;
-  if (in_pos_ > 0) {
-    std::memmove(in_buf_.get(), in_buf_.get() + in_pos_, in_len_ - in_pos_);
-    in_len_ -= in_pos_;
-    in_pos_ = 0;
+  if (in_pos_ > kKeepBehind) {
+    const std::size_t from = in_pos_ - kKeepBehind;
+    std::memmove(in_buf_.get(), in_buf_.get() + from, in_len_ - from);
+    in_len_ -= from;
+    in_pos_ = kKeepBehind;
   }
   std::int64_t n = in_.read(in_buf_.get() + in_len_, kInputBufferSize - in_len_);
   if (n < 0) {
@@ -66,14 +96,39 @@ bool Decoder::sniff() {
   if (failed()) return false;
   gzip_ = in_len_ - in_pos_ >= 2 && static_cast<unsigned char>(in_buf_[in_pos_]) == 0x1f &&
           static_cast<unsigned char>(in_buf_[in_pos_ + 1]) == 0x8b;
-  if (gzip_) {
+  return true;  // a gzip stream's first member starts in inflate_some, as the others do
+}
+
+bool Decoder::start_member() {
+  while (in_len_ - in_pos_ < 4 && fill_input()) {
+  }
+  if (failed()) return false;
+  member_open_ = true;
+  member_isal_ = false;
+#if defined(TRAILSWEEP_HAVE_ISAL)
+  // Byte 3 is FLG. RFC 1952's reserved bits, which ISA-L 2.30 ignores, and
+  // FHCRC, a header CRC: zlib's judgement, not ISA-L's, for those (neither
+  // appears in files CloudTrail or gzip write). Fewer than four bytes: zlib
+  // reports the truncation.
+  constexpr unsigned char kFhcrc = 0x02, kReserved = 0xE0;
+  if (engine_ == Engine::kIsal && in_len_ - in_pos_ >= 4 &&
+      (static_cast<unsigned char>(in_buf_[in_pos_ + 3]) & (kFhcrc | kReserved)) == 0) {
+    if (!isal_) isal_ = std::make_unique<IsalState>();
+    isal_inflate_init(&isal_->st);
+    isal_->st.crc_flag = ISAL_GZIP;  // parse the header, verify CRC-32 and length
+    member_isal_ = true;
+    return true;
+  }
+#endif
+  if (z_->initialised) {
+    inflateReset(&z_->strm);
+  } else {
     // 16 + MAX_WBITS: expect a gzip header and check the CRC32/ISIZE trailer.
     if (inflateInit2(&z_->strm, 16 + MAX_WBITS) != Z_OK) {
       fail("cannot initialise zlib", 0);
       return false;
     }
     z_->initialised = true;
-    member_open_ = true;
   }
   return true;
 }
@@ -116,11 +171,10 @@ std::size_t Decoder::read(char* out, std::size_t cap) {
 }
 
 std::size_t Decoder::inflate_some(char* out, std::size_t cap) {
-  z_stream& strm = z_->strm;
   std::size_t produced = 0;
   while (produced == 0 && !done_) {
     if (!member_open_) {
-      // Between members: more gzip (cat a.gz b.gz), trailing zero padding, or the end.
+      // Before a member: the first, more gzip (cat a.gz b.gz), trailing zero padding, or the end.
       while (in_len_ - in_pos_ < 2 && fill_input()) {
       }
       if (failed()) break;
@@ -134,35 +188,111 @@ std::size_t Decoder::inflate_some(char* out, std::size_t cap) {
       }
       if (in_len_ - in_pos_ < 2 || static_cast<unsigned char>(in_buf_[in_pos_]) != 0x1f ||
           static_cast<unsigned char>(in_buf_[in_pos_ + 1]) != 0x8b) {
-        fail("data after the end of the gzip stream is not gzip", in_total_ - (in_len_ - in_pos_));
+        fail("data after the end of the gzip stream is not gzip", consumed_offset());
         break;
       }
-      inflateReset(&strm);
-      member_open_ = true;
+      if (!start_member()) break;
     }
     if (in_pos_ == in_len_ && !fill_input()) {
       if (!failed()) fail("gzip stream truncated (input ends inside a member)", in_total_);
       break;
     }
-    strm.next_in = reinterpret_cast<Bytef*>(in_buf_.get() + in_pos_);
-    strm.avail_in = static_cast<uInt>(in_len_ - in_pos_);
-    strm.next_out = reinterpret_cast<Bytef*>(out + produced);
-    strm.avail_out = static_cast<uInt>(std::min<std::size_t>(cap - produced, UINT32_MAX));
-    int rc = inflate(&strm, Z_NO_FLUSH);
-    in_pos_ = in_len_ - strm.avail_in;
-    produced = cap - strm.avail_out;
-    if (rc == Z_STREAM_END) {
-      member_open_ = false;
-    } else if (rc == Z_BUF_ERROR) {
-      if (strm.avail_in == 0) continue;  // needs input; loop fills or reports truncation
-      break;
-    } else if (rc != Z_OK) {
-      fail(fmt::format("corrupt gzip data: {}", strm.msg ? strm.msg : "inflate error"),
-           in_total_ - (in_len_ - in_pos_));
-      break;
-    }
+    const std::size_t step = std::min<std::size_t>(cap, UINT32_MAX);
+    produced = member_isal_ ? inflate_isal(out, step) : inflate_zlib(out, step);
   }
   return produced;
 }
+
+std::size_t Decoder::inflate_zlib(char* out, std::size_t cap) {
+  z_stream& strm = z_->strm;
+  strm.next_in = reinterpret_cast<Bytef*>(in_buf_.get() + in_pos_);
+  strm.avail_in = static_cast<uInt>(in_len_ - in_pos_);
+  strm.next_out = reinterpret_cast<Bytef*>(out);
+  strm.avail_out = static_cast<uInt>(cap);
+  const int rc = inflate(&strm, Z_NO_FLUSH);
+  in_pos_ = in_len_ - strm.avail_in;
+  if (rc == Z_STREAM_END) {
+    member_open_ = false;
+  } else if (rc == Z_BUF_ERROR && strm.avail_in == 0) {
+    // Needs input: the caller's loop reads more or reports the truncation.
+  } else if (rc != Z_OK) {
+    fail(fmt::format("corrupt gzip data: {}", strm.msg ? strm.msg : "inflate error"), consumed_offset());
+  }
+  return cap - strm.avail_out;
+}
+
+#if defined(TRAILSWEEP_HAVE_ISAL)
+namespace {
+
+// zlib's wording where it has one for the same fault. A checksum error:
+// ISA-L reports a wrong CRC-32 and a wrong length alike, after the whole
+// trailer; zlib checks the CRC first and stops after its four bytes, so the
+// trailer (CRC-32 then length, little-endian) tells which, and where.
+struct IsalFault {
+  std::string text;
+  std::uint64_t bytes_before_end = 0;  ///< how far before the end of what was consumed it lies
+};
+
+IsalFault isal_fault(int rc, const unsigned char* trailer, std::uint32_t crc) {
+  switch (rc) {
+    case ISAL_INVALID_BLOCK:
+      return {"invalid deflate block"};
+    case ISAL_INVALID_SYMBOL:
+      return {"invalid literal/length or distance code"};
+    case ISAL_INVALID_LOOKBACK:
+      return {"invalid distance too far back"};
+    case ISAL_INVALID_WRAPPER:
+      return {"invalid gzip header"};
+    case ISAL_UNSUPPORTED_METHOD:
+      return {"unknown compression method"};
+    case ISAL_INCORRECT_CHECKSUM: {
+      if (!trailer) return {"incorrect data check"};
+      const std::uint32_t stored = static_cast<std::uint32_t>(trailer[0]) |
+                                   (static_cast<std::uint32_t>(trailer[1]) << 8) |
+                                   (static_cast<std::uint32_t>(trailer[2]) << 16) |
+                                   (static_cast<std::uint32_t>(trailer[3]) << 24);
+      if (stored != crc) return {"incorrect data check", 4};
+      return {"incorrect length check"};
+    }
+    default:
+      return {fmt::format("inflate error {}", rc)};
+  }
+}
+
+}  // namespace
+
+std::size_t Decoder::inflate_isal(char* out, std::size_t cap) {
+  inflate_state& st = isal_->st;
+  const std::size_t before = in_pos_;
+  st.next_in = reinterpret_cast<std::uint8_t*>(in_buf_.get() + in_pos_);
+  st.avail_in = static_cast<std::uint32_t>(in_len_ - in_pos_);
+  st.next_out = reinterpret_cast<std::uint8_t*>(out);
+  st.avail_out = static_cast<std::uint32_t>(cap);
+  const int rc = isal_inflate(&st);
+  const std::size_t produced = cap - st.avail_out;
+  if (st.avail_in > in_len_) {  // handed back more than kKeepBehind holds: cannot happen with a 64-bit bit buffer
+    fail("corrupt gzip data: inflate lost its input position", consumed_offset());
+    return produced;
+  }
+  in_pos_ = in_len_ - st.avail_in;
+  // The streaming call reports running out of input or output as success;
+  // the stateless codes are taken as such too.
+  if (rc != ISAL_DECOMP_OK && rc != ISAL_END_INPUT && rc != ISAL_OUT_OVERFLOW) {
+    const unsigned char* trailer =
+        in_pos_ >= 8 ? reinterpret_cast<const unsigned char*>(in_buf_.get() + in_pos_ - 8) : nullptr;
+    const IsalFault fault = isal_fault(rc, trailer, st.crc);
+    fail(fmt::format("corrupt gzip data: {}", fault.text), consumed_offset() - fault.bytes_before_end);
+  } else if (st.block_state == ISAL_BLOCK_FINISH) {
+    member_open_ = false;
+  } else if (produced == 0 && in_pos_ == before) {
+    // isal_inflate returns when its input is used up or its output full;
+    // neither, and no progress, would loop here for ever.
+    fail("corrupt gzip data: inflate made no progress", consumed_offset());
+  }
+  return produced;
+}
+#else
+std::size_t Decoder::inflate_isal(char*, std::size_t) { return 0; }  // never chosen without ISA-L
+#endif
 
 }  // namespace trailsweep
