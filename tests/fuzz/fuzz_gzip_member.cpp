@@ -1,16 +1,16 @@
 // Fuzz target: gzip inflate, differential. The whole-file engines
 // (GzipMemberInflater) must agree on any bytes: both refuse, or both accept
-// with the same output (but for one known difference, below). The streaming Decoder's engines (ISA-L, zlib), read
-// in small steps so that members and trailers straddle them, must agree too:
-// both read to the end or both stop at a fault (except where ISA-L decodes
-// an incomplete Huffman code set zlib refuses), and what one decoded is a
-// prefix of what the other did (at a fault ISA-L may still hold back up to
-// a window's worth; the wording of the fault differs). A member a whole-file
-// engine accepts must be what the streaming engines read (zlib excepted
-// where it refuses such a code set). The announced
+// with the same output (but for one known difference, below). The streaming
+// Decoder's engines (ISA-L, zlib), read in small steps so that members and
+// trailers straddle them, must agree too: both read to the end or both stop at
+// a fault (except where ISA-L decodes an incomplete Huffman code set zlib
+// refuses), and what one decoded is a prefix of what the other did (at a fault
+// ISA-L may still hold back up to a window's worth; the wording of the fault
+// differs). A member a whole-file engine accepts must be what the streaming
+// engines read (zlib excepted where it refuses such a code set). The announced
 // size is taken from the gzip trailer, as the scanner does, or (first byte
-// odd) off by one from it, so that the size checks are exercised too.
-// Seeds: gzip members of CloudTrail JSON, mutated.
+// odd) off by one from it, so that the size checks are exercised too. Seeds:
+// gzip members of CloudTrail JSON, mutated.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
