@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <array>
-#include <climits>
+#include <cstdint>
 #include <cstring>
 
 #include <fmt/format.h>
+
+#include "trailsweep/gzip_member.hpp"
 
 #if defined(TRAILSWEEP_HAVE_ISAL)
 #include <isa-l/igzip_lib.h>
@@ -108,14 +110,12 @@ enum class Header { kComplete, kIncomplete, kForZlib };
 // uninitialised state when an optional field (FEXTRA, FNAME, FCOMMENT)
 // spans two of its calls (valgrind; fuzz_gzip_member saw the decoded bytes
 // change from run to run), so it only gets members whose header it can read
-// in one. RFC 1952's reserved FLG bits, which it ignores, and FHCRC, a header
-// CRC, get zlib's judgement, not ISA-L's: neither appears in files
-// CloudTrail or gzip write.
+// in one; flags it judges unlike zlib go to zlib (isal_reads_flags_like_zlib).
 Header gzip_header(const unsigned char* p, std::size_t n) {
-  constexpr unsigned char kFhcrc = 0x02, kFextra = 0x04, kFname = 0x08, kFcomment = 0x10, kReserved = 0xE0;
+  constexpr unsigned char kFextra = 0x04, kFname = 0x08, kFcomment = 0x10;
   if (n < 10) return Header::kIncomplete;
   const unsigned char flags = p[3];
-  if (flags & (kFhcrc | kReserved)) return Header::kForZlib;
+  if (!isal_reads_flags_like_zlib(flags)) return Header::kForZlib;
   std::size_t at = 10;
   if (flags & kFextra) {
     if (n < at + 2) return Header::kIncomplete;

@@ -42,12 +42,8 @@ GzipMemberInflater::~GzipMemberInflater() = default;
 
 bool GzipMemberInflater::inflate(std::span<const unsigned char> in, char* out, std::size_t size) {
   // Headers the engines judge differently from zlib go to the streaming
-  // path, so that a file reads the same whichever engine the build has
-  // (fuzz_gzip_member found both): RFC 1952's reserved FLG bits, which ISA-L
-  // 2.30 ignores, and FHCRC, a header CRC that one of the two engines does not
-  // check. Neither appears in files CloudTrail or gzip write.
-  constexpr unsigned char kFhcrc = 0x02, kReserved = 0xE0;
-  if (in.size() < 4 || (in[3] & (kFhcrc | kReserved)) != 0) return false;
+  // path, so that a file reads the same whichever engine the build has.
+  if (in.size() < 4 || !isal_reads_flags_like_zlib(in[3])) return false;
 #if defined(TRAILSWEEP_HAVE_ISAL)
   if (engine_ == Engine::kIsal) {
     // ISA-L counts in 32 bits; larger members take the streaming path.

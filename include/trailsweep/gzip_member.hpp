@@ -15,6 +15,16 @@
 
 namespace trailsweep {
 
+/// Whether a gzip header's FLG byte (its fourth) leaves ISA-L 2.30 judging
+/// the member as zlib does. Not so for RFC 1952's reserved bits, which
+/// ISA-L ignores, nor for FHCRC, a header CRC one engine does not check
+/// (fuzz_gzip_member found both); neither appears in files CloudTrail or
+/// gzip write. Members with them are read by zlib.
+constexpr bool isal_reads_flags_like_zlib(unsigned char flg) {
+  constexpr unsigned char kFhcrc = 0x02, kReserved = 0xE0;
+  return (flg & (kFhcrc | kReserved)) == 0;
+}
+
 class GzipMemberInflater {
  public:
   enum class Engine { kIsal, kLibdeflate };
