@@ -94,20 +94,28 @@ TEST(Report, LargeReportsRenderInOrderAsOneWriterWould) {
   EXPECT_EQ(all.substr(0, lines.size()), lines);
 }
 
+// Renders `findings` as json and jsonl with `threads` allowed, while counting
+// the process's threads, and checks the bytes against `threads_reference`'s
+// (0: all cores). Returns the most threads seen, the watcher included.
+int render_with_threads(const std::vector<Finding>& findings, unsigned threads, unsigned threads_reference) {
+  RunSummary summary;
+  const std::string json_reference = render_json_report(findings, summary, {}, threads_reference);
+  const std::string jsonl_reference = render_jsonl_report(findings, summary, {}, threads_reference);
+  testing::ThreadCountWatch watch;
+  const std::string json = render_json_report(findings, summary, {}, threads);
+  const std::string jsonl = render_jsonl_report(findings, summary, {}, threads);
+  const int seen = watch.stop();
+  EXPECT_EQ(json, json_reference) << threads << " threads";
+  EXPECT_EQ(jsonl, jsonl_reference) << threads << " threads";
+  return seen;
+}
+
 // -j 1 is one thread: the renderers start none, and write the same bytes.
 TEST(Report, OneThreadAllowedRendersOnTheCallersThreadAlone) {
   const int before = testing::process_threads();
   if (before == 0 || std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs /proc and two cores";
-  const std::vector<Finding> findings = many_findings(3000);
-  RunSummary summary;
-  const std::string json_all_cores = render_json_report(findings, summary);
-  const std::string jsonl_all_cores = render_jsonl_report(findings, summary);
-  testing::ThreadCountWatch watch;
-  const std::string json = render_json_report(findings, summary, {}, 1);
-  const std::string jsonl = render_jsonl_report(findings, summary, {}, 1);
-  EXPECT_EQ(watch.stop(), before + 1) << "a renderer started a thread (the watcher is the one more)";
-  EXPECT_EQ(json, json_all_cores);
-  EXPECT_EQ(jsonl, jsonl_all_cores);
+  EXPECT_EQ(render_with_threads(many_findings(3000), 1, 0), before + 1)
+      << "a renderer started a thread (the watcher is the one more)";
 }
 
 // -j 2 is two threads, the caller's included: it renders too, beside one
@@ -115,16 +123,8 @@ TEST(Report, OneThreadAllowedRendersOnTheCallersThreadAlone) {
 TEST(Report, TwoThreadsAllowedAreTheCallerAndOneHelper) {
   const int before = testing::process_threads();
   if (before == 0) GTEST_SKIP() << "needs /proc";
-  const std::vector<Finding> findings = many_findings(6000);
-  RunSummary summary;
-  const std::string json_one = render_json_report(findings, summary, {}, 1);
-  const std::string jsonl_one = render_jsonl_report(findings, summary, {}, 1);
-  testing::ThreadCountWatch watch;
-  const std::string json = render_json_report(findings, summary, {}, 2);
-  const std::string jsonl = render_jsonl_report(findings, summary, {}, 2);
-  EXPECT_LE(watch.stop(), before + 2) << "more than one helper (the watcher is one more)";
-  EXPECT_EQ(json, json_one);
-  EXPECT_EQ(jsonl, jsonl_one);
+  EXPECT_LE(render_with_threads(many_findings(6000), 2, 1), before + 2)
+      << "more than one helper (the watcher is one more)";
 }
 
 TEST(Report, OutputIsByteIdenticalAcrossRunsAndFileOrders) {
