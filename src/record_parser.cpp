@@ -582,6 +582,27 @@ ParseOutcome RecordParser::parse(const RecordView& view, Event* ev) {
   return out;
 }
 
+ParseOutcome RecordParser::skim(const RecordView& view, Event* ev) {
+  // The walker may read up to 63 bytes past the record (the index's blocks).
+  if (view.padded_capacity < view.json.size() + kRecordPadding) return parse(view, ev);
+  ev->clear();
+  JsonStructure& index = impl_->index;
+  index.index(view.json, impl_->kernel);
+  Walker w(view.json, index);
+  ParseOutcome out;
+  const std::size_t close = w.at(0) == '{' ? skim_record(w, view.json.data(), 0, ev, out) : Walker::npos;
+  // As in a native document: what the walker refuses, and records with
+  // escapes, control characters or non-ASCII text, get the full parser.
+  if (close == Walker::npos || close + 1 != view.json.size() || !index.plain(0, close)) return parse(view, ev);
+  out.error_offset = view.offset;  // as parse() sets it
+  if (!out.ok) return out;
+  ev->raw_json = view.json;
+  ev->raw_padded_capacity = view.padded_capacity;
+  ev->pos.offset = view.offset;
+  ev->pos.record = view.index;
+  return out;
+}
+
 RecordParser::DocumentResult RecordParser::parse_native_document_impl(std::string_view text, Event* ev,
                                                                       RecordCallback cb, void* ctx) {
   DocumentResult result;

@@ -270,7 +270,7 @@ void Scanner::scan_batch(const RecordBatch& batch, EventSink& sink, RunSummary& 
     view.padded_capacity = batch.bytes.size() - item.begin;
     view.offset = item.offset;
     view.index = item.index;
-    take_record(parser_.parse(view, &event_), view.offset, sink, summary,
+    take_record(read_record(view), view.offset, sink, summary,
                 [&](std::int64_t offset, std::string message) { reject(item, offset, std::move(message)); });
   }
 }
@@ -355,7 +355,7 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
       if (batch.bytes.size() >= outlet->batch_bytes()) hand_off();
       continue;
     }
-    ParseOutcome outcome = parser_.parse(view, &event_);
+    ParseOutcome outcome = read_record(view);
     if (!outcome.ok) {
       ++summary.records_rejected;
       report(outcome.error_offset, view.index, std::move(outcome.error));

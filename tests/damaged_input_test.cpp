@@ -99,16 +99,24 @@ TEST(DamagedInput, WholeFilesReadLikeStreamsAndResumeAfterDamage) {
 }
 
 // The fast path does not validate values it jumps over; when a rule reads
-// into a broken one, the scan names the file and record and exits 3.
+// into a broken one, the scan names the file and record and exits 3. The
+// same for whole files and for streams (JSON lines), which are skimmed alike.
 TEST(DamagedInput, BrokenValueARuleReadsIntoIsReportedWithItsRecord) {
-  testing::TempDir dir;
   const std::string broken = testing::ct_record("2025-11-02T09:00:00Z", "RunInstances", "dev",
                                                 R"("requestParameters":{"instanceType":tru})");
   const std::string fine = testing::ct_record("2025-11-02T09:00:01Z", "RunInstances", "dev",
                                               R"("requestParameters":{"instanceType":"p5.48xlarge"})");
-  testing::write_file(dir.path() / "AWSLogs/111122223333/CloudTrail/us-east-1/2025/11/02/f.json.gz",
-                      testing::gzip_bytes("{\"Records\":[" + fine + "," + broken + "]}"));
-  testing::write_file(dir.path() / "rules/big.yml", R"(title: Big instance
+  struct Layout {
+    std::string file, bytes;
+  };
+  for (const Layout& layout :
+       {Layout{"f.json.gz", testing::gzip_bytes("{\"Records\":[" + fine + "," + broken + "]}")},
+        Layout{"export.jsonl", fine + "\n" + broken + "\n"}}) {
+    SCOPED_TRACE(layout.file);
+    testing::TempDir dir;
+    testing::write_file(dir.path() / "AWSLogs/111122223333/CloudTrail/us-east-1/2025/11/02" / layout.file,
+                        layout.bytes);
+    testing::write_file(dir.path() / "rules/big.yml", R"(title: Big instance
 id: 6c1e9a70-0000-4000-8000-000000000001
 logsource: {product: aws, service: cloudtrail}
 detection:
@@ -118,22 +126,25 @@ detection:
   condition: selection
 level: high
 )");
-  auto r = testing::run_trailsweep("scan --format json --no-summary --rules '" + (dir.path() / "rules").string() +
-                                   "' '" + (dir.path() / "AWSLogs").string() + "'");
-  EXPECT_EQ(r.exit_code, 1) << r.err;  // the intact record's finding wins over the input problem
-  EXPECT_NE(r.out.find("\"event_count\": 1"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\"errors_total\": 1"), std::string::npos) << r.out.substr(r.out.size() - 600);
-  EXPECT_NE(r.out.find("cannot parse record for field lookup"), std::string::npos) << r.out.substr(r.out.size() - 600);
-  EXPECT_NE(r.out.find("\"record\": 1"), std::string::npos);
+    auto r = testing::run_trailsweep("scan --format json --no-summary --rules '" + (dir.path() / "rules").string() +
+                                     "' '" + (dir.path() / "AWSLogs").string() + "'");
+    EXPECT_EQ(r.exit_code, 1) << r.err;  // the intact record's finding wins over the input problem
+    EXPECT_NE(r.out.find("\"event_count\": 1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\"errors_total\": 1"), std::string::npos) << r.out.substr(r.out.size() - 600);
+    EXPECT_NE(r.out.find("cannot parse record for field lookup"), std::string::npos)
+        << r.out.substr(r.out.size() - 600);
+    EXPECT_NE(r.out.find("\"record\": 1"), std::string::npos);
 
-  // --validate-json checks every record in full: the broken one is rejected
-  // as invalid JSON, whether or not a rule reads it.
-  auto v = testing::run_trailsweep("scan --validate-json --format json --no-summary --rules '" +
-                                   (dir.path() / "rules").string() + "' '" + (dir.path() / "AWSLogs").string() + "'");
-  EXPECT_EQ(v.exit_code, 1) << v.err;
-  EXPECT_NE(v.out.find("\"event_count\": 1"), std::string::npos);
-  EXPECT_NE(v.out.find("\"rejected_records\": 1"), std::string::npos) << v.out.substr(v.out.size() - 600);
-  EXPECT_NE(v.out.find("invalid JSON"), std::string::npos) << v.out.substr(v.out.size() - 600);
+    // --validate-json checks every record in full: the broken one is rejected
+    // as invalid JSON, whether or not a rule reads it.
+    auto v = testing::run_trailsweep("scan --validate-json --format json --no-summary --rules '" +
+                                     (dir.path() / "rules").string() + "' '" + (dir.path() / "AWSLogs").string() +
+                                     "'");
+    EXPECT_EQ(v.exit_code, 1) << v.err;
+    EXPECT_NE(v.out.find("\"event_count\": 1"), std::string::npos);
+    EXPECT_NE(v.out.find("\"rejected_records\": 1"), std::string::npos) << v.out.substr(v.out.size() - 600);
+    EXPECT_NE(v.out.find("invalid JSON"), std::string::npos) << v.out.substr(v.out.size() - 600);
+  }
 }
 
 TEST(DamagedInput, TruncatedAtManyOffsetsKeepsThePrefix) {

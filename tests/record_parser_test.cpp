@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <memory>
 
 #include <simdjson.h>
 
@@ -24,6 +25,15 @@ class RecordParserTest : public ::testing::Test {
     v.offset = offset;
     v.index = 7;
     return parser_.parse(v, &ev_);
+  }
+  ParseOutcome skim(const std::string& json, std::size_t padding = kRecordPadding) {
+    buffer_ = json + std::string(padding, ' ');
+    RecordView v;
+    v.json = std::string_view(buffer_.data(), json.size());
+    v.padded_capacity = buffer_.size();
+    v.offset = 100;
+    v.index = 7;
+    return parser_.skim(v, &ev_);
   }
   RecordParser parser_;
   Event ev_;
@@ -150,6 +160,28 @@ TEST_F(RecordParserTest, InsightAndDigestAreClassified) {
   EXPECT_EQ(r.kind, RecordKind::kDigest);
 }
 
+// skim() reads one whole object; anything else (nothing, a scalar, bytes
+// after the object) and a record without room to read past it get the full
+// parser's answer.
+TEST_F(RecordParserTest, SkimLeavesWhatIsNotOneRecordToTheFullParser) {
+  for (const std::string& json : {std::string(), std::string("42"), std::string("[]"), std::string(" {}"),
+                                  testing::iam_user_record() + " x", testing::iam_user_record() + "}"}) {
+    SCOPED_TRACE(json.substr(0, 40));
+    const ParseOutcome want = parse(json);
+    const ParseOutcome got = skim(json);
+    EXPECT_FALSE(got.ok);
+    EXPECT_EQ(got.error, want.error);
+    EXPECT_EQ(got.error_offset, want.error_offset);
+  }
+  const std::string record = testing::iam_user_record();
+  ASSERT_TRUE(skim(record).ok);
+  EXPECT_EQ(ev_.dom, nullptr) << "skimmed, not parsed into a tree";
+  EXPECT_EQ(ev_.pos.record, 7);
+  EXPECT_EQ(ev_.pos.offset, 100);
+  ASSERT_TRUE(skim(record, 8).ok);
+  EXPECT_NE(ev_.dom, nullptr) << "too little padding to index it: the full parser read it";
+}
+
 TEST_F(RecordParserTest, ReusedEventIsClearedBetweenRecords) {
   ASSERT_TRUE(parse(testing::iam_user_record()).ok);
   ASSERT_TRUE(parse(R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X"})").ok);
@@ -209,8 +241,8 @@ std::string other_fields(const Event& e) {
   return out;
 }
 
-// The whole-document fast path, with each bitmap kernel this CPU runs,
-// against the record-by-record full parser.
+// The whole-document fast path and skim(), with each bitmap kernel this CPU
+// runs, against the record-by-record full parser.
 void expect_both_parsers_agree(const std::string& document) {
   const std::string buffer = document + std::string(kRecordPadding, '\0');
   Event ev;
@@ -229,16 +261,30 @@ void expect_both_parsers_agree(const std::string& document) {
     ASSERT_TRUE(result.complete) << "kernel " << static_cast<int>(kernel);
   }
 
+  // The full parser record by record, as a stream is read, and beside it
+  // skim() on the same views (records of streams), with each kernel.
   MemorySource source(document);
   Decoder decoder(source, UINT64_MAX);
   RecordReader reader(decoder);
   RecordParser full;
+  std::vector<std::unique_ptr<RecordParser>> skimmers;
+  for (auto kernel : {JsonStructure::Kernel::kPortable, JsonStructure::Kernel::kAvx2, JsonStructure::Kernel::kAvx512}) {
+    if (JsonStructure::available(kernel)) skimmers.push_back(std::make_unique<RecordParser>(kernel));
+  }
   std::vector<Snapshot> want;
   RecordView view;
   while (reader.next(&view)) {
     ParseOutcome o = full.parse(view, &ev);
     want.push_back(snapshot(o, ev, view.index));
     if (o.ok && o.kind == RecordKind::kEvent) want.back().fields += other_fields(ev);
+    for (std::size_t k = 0; k < skimmers.size(); ++k) {
+      Event skimmed;
+      ParseOutcome so = skimmers[k]->skim(view, &skimmed);
+      Snapshot got = snapshot(so, skimmed, view.index);
+      if (so.ok && so.kind == RecordKind::kEvent) got.fields += other_fields(skimmed);
+      EXPECT_EQ(got, want.back()) << "skim(), kernel " << k;
+      EXPECT_EQ(so.error_offset, o.error_offset) << "skim(), kernel " << k << ", record " << view.index;
+    }
   }
   ASSERT_TRUE(reader.problems().empty());
   for (const std::vector<Snapshot>& got : got_by_kernel) {

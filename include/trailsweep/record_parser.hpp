@@ -1,8 +1,9 @@
 #pragma once
 // RecordParser: CloudTrail records -> Events, two ways.
 //  - parse(): one record's JSON with simdjson's DOM parser, which validates all
-//    of it (records from streams, JSON lines, and any record the fast path
-//    finds unusual).
+//    of it (--validate-json, and any record the fast paths find unusual).
+//  - skim(): one record (from a stream: JSON lines, a file too big to hold)
+//    read the way parse_native_document reads each of its records.
 //  - parse_native_document(): a whole {"Records":[...]} file in memory. It walks
 //    each record's top-level fields and its userIdentity with a JsonStructure
 //    bitmap index and jumps over everything else (requestParameters,
@@ -43,6 +44,13 @@ class RecordParser {
 
   /// Fills `ev` (cleared first) from `view`. On failure `ev` is unspecified.
   ParseOutcome parse(const RecordView& view, Event* ev);
+  /// The same Event or error as parse(), the way parse_native_document reads
+  /// each record: the top-level fields and userIdentity are walked and the
+  /// other values jumped over unchecked, and whatever the walk does not fully
+  /// understand goes through parse(). For records from streams (JSON lines,
+  /// files too big to hold); `view` needs kRecordPadding readable bytes after
+  /// the record, or it is parsed in full.
+  ParseOutcome skim(const RecordView& view, Event* ev);
 
   struct DocumentResult {
     bool complete = false;         ///< every record was handed out

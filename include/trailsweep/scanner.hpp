@@ -132,6 +132,11 @@ class Scanner {
 
  private:
   bool accepted(const Event& ev) const;
+  /// One record of a stream into event_: checked in full with
+  /// --validate-json, else skimmed as the records of whole files are.
+  ParseOutcome read_record(const RecordView& view) {
+    return options_.validate_json ? parser_.parse(view, &event_) : parser_.skim(view, &event_);
+  }
   /// Delivers one parsed event: filters, counts, principal, sink.
   void deliver(EventSink& sink, RunSummary& summary);
   /// What a record parsed in the middle of a file becomes: delivered, an

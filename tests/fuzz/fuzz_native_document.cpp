@@ -12,36 +12,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "trailsweep/record_fields.hpp"
+#include "parsed_fields.hpp"
 #include "trailsweep/record_parser.hpp"
 
 namespace {
-
-std::string fields_of(const trailsweep::ParseOutcome& o, const trailsweep::Event& e) {
-  std::string s = o.ok ? "ok" : "error:" + o.error;
-  s += std::to_string(static_cast<int>(o.kind));
-  if (!o.ok || o.kind != trailsweep::RecordKind::kEvent) return s;
-  const auto& id = e.identity;
-  for (std::string_view f : {e.event_time, e.event_source, e.event_name, e.aws_region, e.source_ip, e.user_agent,
-                             e.error_code, e.error_message, e.recipient_account_id, e.event_id, e.event_type,
-                             e.event_version, e.principal, e.account, id.type, id.arn, id.account_id,
-                             id.principal_id, id.access_key_id, id.user_name, id.invoked_by, id.session_issuer_arn,
-                             id.session_issuer_user_name, id.session_issuer_type, id.mfa_authenticated,
-                             id.session_creation_date}) {
-    s.append(f).push_back('|');
-  }
-  s += std::to_string(e.time_ms) + (e.has_read_only ? (e.read_only ? "ro" : "rw") : "-");
-  trailsweep::RecordFields fields;
-  fields.bind(e);
-  for (const char* path : {"requestParameters", "responseElements", "requestID", "managementEvent", "apiVersion",
-                           "Requestparameters", "x"}) {
-    fields.any(path, [&](const trailsweep::FieldValue& v) {
-      s += std::to_string(static_cast<int>(v.kind)) + ":" + std::string(v.text) + "|";
-      return false;
-    });
-  }
-  return s;
-}
 
 // Every record's fields_of, and where the walk stopped, with one kernel.
 std::string walk_with(trailsweep::RecordParser& parser, std::string_view text) {

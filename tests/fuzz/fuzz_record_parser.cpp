@@ -1,22 +1,41 @@
-// Fuzz target: one record's bytes -> RecordParser -> Event, then every field
-// path a rule could ask for through RecordFields.
+// Fuzz target, differential: one record's bytes -> RecordParser::parse (the
+// full parser) and RecordParser::skim (how records of streams are read) must
+// give the same Event or error, except that skim() does not validate the
+// nested values it jumps over: where the full parser finds a syntax error,
+// skim() may read the record (or reject it for what it did read, e.g. a
+// missing eventTime), as parse_native_document does. Then every field path a
+// rule could ask for through RecordFields.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
+#include "parsed_fields.hpp"
 #include "trailsweep/record_fields.hpp"
 #include "trailsweep/record_parser.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static trailsweep::RecordParser parser;
+  static trailsweep::RecordParser parser, skimmer;
   static trailsweep::RecordFields fields;
   std::string buf(reinterpret_cast<const char*>(data), size);
   buf.append(trailsweep::kRecordPadding, '\0');
   trailsweep::RecordView view;
   view.json = std::string_view(buf.data(), size);
   view.padded_capacity = buf.size();
-  trailsweep::Event ev;
+  trailsweep::Event ev, skimmed;
   auto outcome = parser.parse(view, &ev);
+  const auto skim_outcome = skimmer.skim(view, &skimmed);
+  const bool syntax_error = !outcome.ok && outcome.error.rfind("invalid JSON", 0) == 0;
+  if (!syntax_error) {
+    const std::string want = fields_of(outcome, ev), got = fields_of(skim_outcome, skimmed);
+    if (got != want || skim_outcome.error_offset != outcome.error_offset) {
+      std::fprintf(stderr, "skim: %s (at %lld)\nparse: %s (at %lld)\n", got.c_str(),
+                   static_cast<long long>(skim_outcome.error_offset), want.c_str(),
+                   static_cast<long long>(outcome.error_offset));
+      std::abort();
+    }
+  }
   if (!outcome.ok) return 0;
   fields.bind(ev);
   for (const char* path : {"eventName", "userIdentity.arn", "requestParameters", "requestParameters.a.b.c",
