@@ -202,21 +202,35 @@ bool RecordFields::any(std::string_view path,
 
 namespace {
 
+// Integers the parser prints as written: not "-0" (printed 0), and few
+// enough digits to be sure they fit 64 bits (longer ones may become doubles).
+bool integer_prints_as_written(std::string_view digits_run, bool negative) {
+  constexpr std::size_t kSurelyFits = 18;
+  return digits_run.size() <= kSurelyFits && !(negative && digits_run == "0");
+}
+
 // Whether the parser would print this (plain, unescaped) object exactly as
 // written: no whitespace between tokens and no number it would reformat
-// (fractions and exponents are printed the parser's way). CloudTrail writes
-// compact JSON, so this nearly always holds and costs one short scan instead
-// of a parse.
+// (fractions and exponents are printed the parser's way, and see
+// integer_prints_as_written). CloudTrail writes compact JSON, so this nearly
+// always holds and costs one short scan instead of a parse.
 bool prints_as_written(std::string_view json) {
   bool in_string = false;
-  char previous = 0;
-  for (char c : json) {
+  std::size_t digits_from = std::string_view::npos;  // start of the run of digits being read
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    const bool digit = c >= '0' && c <= '9';
     if (c == '"') {
       in_string = !in_string;
     } else if (!in_string) {
-      if (c == ' ' || ((c == '.' || c == 'e' || c == 'E') && previous >= '0' && previous <= '9')) return false;
+      if (c == ' ' || ((c == '.' || c == 'e' || c == 'E') && digits_from != std::string_view::npos)) return false;
+      if (digit && digits_from == std::string_view::npos) digits_from = i;
+      if (!digit && digits_from != std::string_view::npos) {
+        const bool negative = digits_from > 0 && json[digits_from - 1] == '-';
+        if (!integer_prints_as_written(json.substr(digits_from, i - digits_from), negative)) return false;
+      }
     }
-    previous = c;
+    if (!digit || in_string) digits_from = std::string_view::npos;
   }
   return true;
 }
@@ -269,6 +283,8 @@ std::optional<bool> RecordFields::raw_member(std::string_view key,
       const char* end = found->value.data() + found->value.size();
       auto [ptr, ec] = std::from_chars(found->value.data(), end, n);
       if (ec != std::errc() || ptr != end) return std::nullopt;
+      const bool negative = found->value.front() == '-';
+      if (!integer_prints_as_written(found->value.substr(negative ? 1 : 0), negative)) return std::nullopt;
       v.kind = FieldValue::Kind::kNumber;
       v.number = static_cast<double>(n);
       break;

@@ -335,6 +335,10 @@ TEST(NativeDocument, FastPathAgreesWithTheFullParserOnUnusualRecords) {
       R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X","apiVersion":2016,"requestID":null,"managementEvent":false})",
       R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X","apiVersion":0123})",
       R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X","apiVersion":-1.5e+3,"requestParameters":null})",
+      // Integers the parser prints otherwise than written (fuzz_record_parser).
+      R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X","apiVersion":-0,"requestParameters":{"minSize":-0,"desiredCount":10}})",
+      R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X","apiVersion":18446744073709551615,"requestParameters":{"a":18446744073709551615,"b":-9223372036854775808,"c":"-0"}})",
+      R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X","apiVersion":1234567890123456789,"requestParameters":{"a":[-0,1]}})",
   };
   std::string document = "{\"Records\":[";
   for (std::size_t i = 0; i < records.size(); ++i) document += (i ? "," : "") + records[i];
