@@ -312,6 +312,33 @@ __attribute__((target("popcnt"))) std::size_t JsonStructure::matching_close_popc
 }
 #endif
 
+template <typename BlockAt>
+[[gnu::always_inline]] static inline std::size_t opens_in_impl(std::size_t begin, std::size_t end, BlockAt&& block_at) {
+  if (begin >= end) return 0;
+  const std::size_t first = begin / 64, last = (end - 1) / 64;
+  std::size_t count = 0;
+  for (std::size_t b = first; b <= last; ++b) {
+    std::uint64_t bits = block_at(b).opens;
+    if (b == first) bits &= ~std::uint64_t{0} << (begin % 64);
+    if (b == last && end % 64 != 0) bits &= (std::uint64_t{1} << (end % 64)) - 1;
+    count += static_cast<std::size_t>(__builtin_popcountll(bits));
+  }
+  return count;
+}
+
+#ifdef TRAILSWEEP_X86
+__attribute__((target("popcnt"))) std::size_t JsonStructure::opens_in_popcnt(std::size_t begin, std::size_t end) {
+  return opens_in_impl(begin, end, [this](std::size_t b) -> const Block& { return block_at(b); });
+}
+#endif
+
+std::size_t JsonStructure::opens_in(std::size_t begin, std::size_t end) {
+#ifdef TRAILSWEEP_X86
+  if (kernel_ != Kernel::kPortable) return opens_in_popcnt(begin, end);
+#endif
+  return opens_in_impl(begin, end, [this](std::size_t b) -> const Block& { return block_at(b); });
+}
+
 std::size_t JsonStructure::matching_close(std::size_t pos) {
 #ifdef TRAILSWEEP_X86
   // The popcount instruction comes with either SIMD kernel's CPU.

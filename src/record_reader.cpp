@@ -51,6 +51,26 @@ std::size_t next_special(const char* buf, std::size_t i, std::size_t len) {
   return i;
 }
 
+// Whether `text` holds the string "Records" anywhere, as a key of a
+// {"Records":[...]} wrapper would be. Found by its capital R, which JSON
+// text holds few of: std::string_view::find would stop at every quote.
+bool mentions_records_key(std::string_view text) {
+  constexpr std::string_view kRest = "ecords\"";
+  const char* const begin = text.data();
+  const char* const end = begin + text.size();
+  for (const char* p = begin; p < end;) {
+    const void* hit = std::memchr(p, 'R', static_cast<std::size_t>(end - p));
+    if (!hit) return false;
+    const char* r = static_cast<const char*>(hit);
+    if (r > begin && r[-1] == '"' && static_cast<std::size_t>(end - r - 1) >= kRest.size() &&
+        std::memcmp(r + 1, kRest.data(), kRest.size()) == 0) {
+      return true;
+    }
+    p = r + 1;
+  }
+  return false;
+}
+
 std::string printable(char c) {
   auto u = static_cast<unsigned char>(c);
   if (u >= 0x20 && u < 0x7f) return fmt::format("'{}'", c);
@@ -88,6 +108,7 @@ void RecordReader::reset_structure() {
 
 bool RecordReader::refill() {
   if (eof_) return false;
+  index_valid_ = false;  // the bytes move
   bool keep_record = record_start_ >= 0 && !record_skipped_;
   if (keep_record && len_ - static_cast<std::size_t>(record_start_) > limits_.max_record_bytes) {
     problem(base_ + record_start_, open_record_index_,
@@ -124,6 +145,31 @@ bool RecordReader::refill() {
     if (std::memcmp(buf_.get(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;  // UTF-8 BOM
   }
   return true;
+}
+
+std::size_t RecordReader::ordinary_record_end(std::size_t open) {
+  constexpr std::size_t npos = JsonStructure::npos;
+  if (!index_valid_ || open < index_from_) {
+    // The text past len_ up to the padding is readable, as the index needs.
+    index_.index(std::string_view(buf_.get() + open, len_ - open));
+    index_from_ = open;
+    index_valid_ = true;
+  }
+  const std::size_t at = open - index_from_;
+  const std::size_t close = index_.matching_close(at);
+  if (close == npos) return npos;  // runs past the buffer: read on byte by byte
+  const char* const buf = buf_.get();
+  const bool ordinary =
+      buf[index_from_ + close] == '}' && index_.plain(at, close + 1) &&
+      static_cast<std::size_t>(depth_) + index_.opens_in(at, close + 1) <= static_cast<std::size_t>(limits_.max_depth) &&
+      (depth_ != 0 || !mentions_records_key(std::string_view(buf + open, close + 1 - at)));
+  if (!ordinary) {
+    // A backslash outside a string (broken JSON) is read differently by the
+    // index and by the state machine: index afresh after the machine's turn.
+    index_valid_ = false;
+    return npos;
+  }
+  return index_from_ + close;
 }
 
 bool RecordReader::next(RecordView* out) {
@@ -217,6 +263,24 @@ bool RecordReader::next(RecordView* out) {
           in_string_ = true;
           break;
         case '{':
+          if (limits_.structure_index && (depth_ == 0 || (depth_ == records_depth_ && !scalar_element_))) {
+            if (const std::size_t close = ordinary_record_end(i); close != JsonStructure::npos) {
+              // What the state machine would have done, from this '{' to its '}'.
+              open_record_index_ = record_index_++;
+              if (depth_ == 0) {
+                lines_mode_ = true;  // the record had no newline
+                top_is_candidate_ = top_had_newline_ = false;
+              }
+              record_start_ = -1;
+              record_skipped_ = records_key_pending_ = false;
+              out->json = std::string_view(buf + i, close + 1 - i);
+              out->padded_capacity = cap_ + kRecordPadding - i;
+              out->offset = base_ + static_cast<std::int64_t>(i);
+              out->index = open_record_index_;
+              pos_ = close + 1;
+              return true;
+            }
+          }
           if (depth_ == 0) {
             top_is_candidate_ = true;
             top_had_newline_ = false;

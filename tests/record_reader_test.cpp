@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "test_util.hpp"
 
 namespace trailsweep {
@@ -13,7 +16,7 @@ struct Split {
   std::vector<ReaderProblem> problems;
 };
 
-Split split(const std::string& input, std::size_t chunk = SIZE_MAX, ReaderLimits limits = {}) {
+Split split_one_way(const std::string& input, std::size_t chunk, ReaderLimits limits) {
   MemorySource src(input, chunk);
   Decoder dec(src, UINT64_MAX);
   RecordReader reader(dec, limits);
@@ -27,6 +30,25 @@ Split split(const std::string& input, std::size_t chunk = SIZE_MAX, ReaderLimits
   }
   s.problems = reader.problems();
   return s;
+}
+
+// Splits `input` with the bitmap index and again with the state machine
+// alone: every test here checks that both find the same records and problems.
+Split split(const std::string& input, std::size_t chunk = SIZE_MAX, ReaderLimits limits = {}) {
+  limits.structure_index = true;
+  Split indexed = split_one_way(input, chunk, limits);
+  limits.structure_index = false;
+  const Split stepped = split_one_way(input, chunk, limits);
+  EXPECT_EQ(indexed.records, stepped.records) << "chunk " << chunk;
+  EXPECT_EQ(indexed.offsets, stepped.offsets) << "chunk " << chunk;
+  EXPECT_EQ(indexed.indexes, stepped.indexes) << "chunk " << chunk;
+  EXPECT_EQ(indexed.problems.size(), stepped.problems.size()) << "chunk " << chunk;
+  for (std::size_t i = 0; i < std::min(indexed.problems.size(), stepped.problems.size()); ++i) {
+    const ReaderProblem &a = indexed.problems[i], &b = stepped.problems[i];
+    EXPECT_EQ(std::tie(a.offset, a.record, a.message, a.at_end), std::tie(b.offset, b.record, b.message, b.at_end))
+        << "problem " << i << ", chunk " << chunk;
+  }
+  return indexed;
 }
 
 const std::string kA = R"({"eventName":"A","x":{"y":[1,"}{"]}})";
@@ -157,6 +179,42 @@ TEST(RecordReader, LargeStreamInSmallChunksKeepsEveryRecord) {
   ASSERT_EQ(s.records.size(), 5000u);
   EXPECT_EQ(s.records[4999], R"({"eventName":"E4999","p":{"q":"\"}"}})");
   EXPECT_TRUE(s.problems.empty());
+}
+
+// Real record shapes, one per line and in a Records wrapper, with what the
+// bitmap index must leave to the state machine: escapes, non-ASCII text, a
+// pretty-printed record, "Records" inside a record, nesting at and past the
+// cap, a backslash outside any string, and a line cut short.
+TEST(RecordReader, IndexedAndSteppedSplitsAgreeOnRealAndUnusualRecords) {
+  const std::string real = testing::iam_user_record();
+  const std::vector<std::string> records = {
+      real,
+      testing::iam_user_record("CreateAccessKey"),
+      R"({"eventName":"A","userAgent":"quote \" and \\","x":"cafÃ©"})",
+      "{\"eventName\": \"Pretty\",\n  \"x\": {\"y\": 1}\n}",
+      R"({"eventName":"Wrapped","note":"Records","Records":[{"eventName":"Inner"}]})",
+      R"({"eventName":"AtCap","a":)" + std::string(254, '[') + std::string(254, ']') + "}",
+      R"({"eventName":"PastCap","a":)" + std::string(256, '[') + std::string(256, ']') + "}",
+      R"({"eventName":"Odd",\"x":"}"})",
+      real,
+  };
+  std::string lines, wrapped = R"({"Records":[)";
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    lines += records[i] + "\n";
+    wrapped += (i ? "," : "") + records[i];
+  }
+  wrapped += "]}";
+  const std::string cut = lines + real.substr(0, real.size() / 2);
+  for (const std::string* input : std::initializer_list<const std::string*>{&lines, &wrapped, &cut}) {
+    for (std::size_t chunk : {std::size_t{7}, std::size_t{100}, std::size_t{4096}, SIZE_MAX}) {
+      const Split s = split(*input, chunk);
+      EXPECT_GE(s.records.size(), 5u);
+      EXPECT_EQ(s.records.front(), real);
+    }
+  }
+  const Split whole_lines = split(lines);
+  EXPECT_EQ(whole_lines.records.back(), real);
+  EXPECT_FALSE(whole_lines.problems.empty());  // past the cap, and the broken record
 }
 
 }  // namespace

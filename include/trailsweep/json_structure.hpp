@@ -53,6 +53,9 @@ class JsonStructure {
   /// For the '{' or '[' at `pos` (outside a string), the position of the
   /// bracket that closes it, or npos when the text ends first.
   std::size_t matching_close(std::size_t pos);
+  /// How many '{' and '[' outside strings [begin, end) holds: a bound on how
+  /// deep a value there nests.
+  std::size_t opens_in(std::size_t begin, std::size_t end);
   /// Whether the text ends outside any string (indexes the rest of it).
   bool ends_outside_string();
   /// Whether [begin, end) is all printable ASCII without a '\\' (the
@@ -95,6 +98,7 @@ class JsonStructure {
   }
   void extend();
   std::size_t matching_close_popcnt(std::size_t pos);
+  std::size_t opens_in_popcnt(std::size_t begin, std::size_t end);
 
   const unsigned char* text_ = nullptr;
   std::size_t size_ = 0, total_blocks_ = 0, indexed_ = 0;

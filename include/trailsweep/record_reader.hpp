@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "trailsweep/decoder.hpp"
+#include "trailsweep/json_structure.hpp"
 
 namespace trailsweep {
 
@@ -25,6 +26,10 @@ inline constexpr std::size_t kRecordPadding = 64;
 struct ReaderLimits {
   std::size_t max_record_bytes = 16u << 20;  ///< CloudTrail caps records at 256 KB
   int max_depth = 256;
+  /// Finds where an ordinary record ends with a bitmap index of the buffer
+  /// instead of stepping through its strings and brackets; the same records
+  /// and problems either way (tests and fuzzers compare the two).
+  bool structure_index = true;
 };
 
 /// A record in place. `json` stays valid until the next call to next();
@@ -62,6 +67,11 @@ class RecordReader {
 
  private:
   bool refill();
+  /// The '}' closing the record whose '{' is at buffer index `open`, when
+  /// the record is ordinary (in the buffer, plain ASCII without escapes or
+  /// newlines, shallow enough, not a {"Records":[...]} wrapper); else npos,
+  /// and the byte-by-byte state machine reads it.
+  std::size_t ordinary_record_end(std::size_t open);
   void problem(std::int64_t offset, std::int64_t record, std::string message);
   void reset_structure();
   void check_depth();
@@ -93,6 +103,11 @@ class RecordReader {
   std::int64_t record_arrays_ = 0;
   std::int64_t open_record_index_ = -1;
   std::vector<ReaderProblem> problems_;
+  // The bitmap index of buf_[index_from_, len_), valid until the buffer
+  // changes; index_from_ stood outside any string (a record's '{').
+  JsonStructure index_;
+  std::size_t index_from_ = 0;
+  bool index_valid_ = false;
 };
 
 }  // namespace trailsweep

@@ -2,7 +2,8 @@
 // small reads so that records and gzip members straddle buffer boundaries.
 // Differential: the same bytes read as a split stream (batches of a size the
 // input picks, parsed by two scanners in turn) must give the counts and the
-// problem list of one scanner reading them alone.
+// problem list of one scanner reading them alone; and so must a scanner whose
+// record reader steps through every byte instead of using the bitmap index.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -53,6 +54,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   trailsweep::RunSummary want;
   trailsweep::MemorySource source(bytes, chunk);
   alone.scan_source(source, "fuzz", alone_sink, want);
+
+  trailsweep::ScanOptions stepping = options;
+  stepping.reader.structure_index = false;
+  trailsweep::Scanner stepper(stepping);
+  CountingSink stepper_sink;
+  trailsweep::RunSummary stepped;
+  trailsweep::MemorySource once_more(bytes, chunk);
+  stepper.scan_source(once_more, "fuzz", stepper_sink, stepped);
+  check(stepper_sink.events == alone_sink.events && stepped.records == want.records);
+  check(stepped.records_rejected == want.records_rejected && stepped.errors_total == want.errors_total);
+  check(stepped.errors.size() == want.errors.size());
+  for (std::size_t i = 0; i < stepped.errors.size(); ++i) {
+    check(stepped.errors[i].to_string() == want.errors[i].to_string());
+  }
 
   trailsweep::Scanner reader(options), helper(options);
   CountingSink reader_sink, helper_sink;
