@@ -149,10 +149,17 @@ bool RecordReader::refill() {
 
 std::size_t RecordReader::ordinary_record_end(std::size_t open) {
   constexpr std::size_t npos = JsonStructure::npos;
-  if (!index_valid_ || open < index_from_) {
+  // The index read the text since the last record it found as the state
+  // machine did only if the machine met no quote or backslash since: its
+  // error recovery (a line cut inside a string, junk skipped to the end of
+  // a line) leaves strings the index still counts as open.
+  const char* const gap = buf_.get() + index_clean_to_;
+  const char* const here = buf_.get() + open;
+  if (!index_valid_ || open < index_clean_to_ ||
+      std::any_of(gap, here, [](char c) { return c == '"' || c == '\\'; })) {
     // The text past len_ up to the padding is readable, as the index needs.
     index_.index(std::string_view(buf_.get() + open, len_ - open));
-    index_from_ = open;
+    index_from_ = index_clean_to_ = open;
     index_valid_ = true;
   }
   const std::size_t at = open - index_from_;
@@ -169,6 +176,7 @@ std::size_t RecordReader::ordinary_record_end(std::size_t open) {
     index_valid_ = false;
     return npos;
   }
+  index_clean_to_ = index_from_ + close + 1;
   return index_from_ + close;
 }
 

@@ -217,5 +217,23 @@ TEST(RecordReader, IndexedAndSteppedSplitsAgreeOnRealAndUnusualRecords) {
   EXPECT_FALSE(whole_lines.problems.empty());  // past the cap, and the broken record
 }
 
+// fuzz_decoder: after the state machine's error recovery (a line cut inside
+// a string), the index still counted that string as open, and took the next
+// line's record for the inside of a string.
+TEST(RecordReader, FuzzIndexAfterRecoveryAgreesWithTheStateMachine) {
+  const std::string in = testing::read_file(std::string(TRAILSWEEP_SOURCE_DIR) +
+                                            "/tests/fuzz/regressions/decoder-reader-index-after-recovery.bin");
+  ASSERT_GT(in.size(), 1000u);
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{31}, SIZE_MAX}) {
+    const Split s = split(in, chunk);
+    EXPECT_GT(s.problems.size(), 100u);
+  }
+  const std::string line = R"({"eventName":"A"})";
+  const Split s = split(line + "\n\"open\n" + line + "\n" + line + "\n");
+  EXPECT_EQ(s.records.size(), 3u);
+  ASSERT_EQ(s.problems.size(), 1u);
+  EXPECT_EQ(s.problems[0].message, "invalid JSON: the line ends inside a string");
+}
+
 }  // namespace
 }  // namespace trailsweep

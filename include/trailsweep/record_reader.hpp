@@ -104,9 +104,10 @@ class RecordReader {
   std::int64_t open_record_index_ = -1;
   std::vector<ReaderProblem> problems_;
   // The bitmap index of buf_[index_from_, len_), valid until the buffer
-  // changes; index_from_ stood outside any string (a record's '{').
+  // changes; index_from_ stood outside any string (a record's '{'), and so
+  // does index_clean_to_, just after the last record it found.
   JsonStructure index_;
-  std::size_t index_from_ = 0;
+  std::size_t index_from_ = 0, index_clean_to_ = 0;
   bool index_valid_ = false;
 };
 
