@@ -180,6 +180,15 @@ std::size_t RecordReader::ordinary_record_end(std::size_t open) {
   return index_from_ + close;
 }
 
+bool RecordReader::hand_out(std::size_t open, std::size_t close, RecordView* out) {
+  out->json = std::string_view(buf_.get() + open, close + 1 - open);
+  out->padded_capacity = cap_ + kRecordPadding - open;
+  out->offset = base_ + static_cast<std::int64_t>(open);
+  out->index = open_record_index_;
+  pos_ = close + 1;
+  return true;
+}
+
 bool RecordReader::next(RecordView* out) {
   for (;;) {
     if (pos_ >= len_ && !refill()) {
@@ -281,12 +290,7 @@ bool RecordReader::next(RecordView* out) {
               }
               record_start_ = -1;
               record_skipped_ = records_key_pending_ = false;
-              out->json = std::string_view(buf + i, close + 1 - i);
-              out->padded_capacity = cap_ + kRecordPadding - i;
-              out->offset = base_ + static_cast<std::int64_t>(i);
-              out->index = open_record_index_;
-              pos_ = close + 1;
-              return true;
+              return hand_out(i, close, out);
             }
           }
           if (depth_ == 0) {
@@ -350,14 +354,7 @@ bool RecordReader::next(RecordView* out) {
               if (!top_had_newline_) lines_mode_ = true;
               top_is_candidate_ = false;
             }
-            if (!skipped) {
-              out->json = std::string_view(buf + start, i + 1 - start);
-              out->padded_capacity = cap_ + kRecordPadding - start;
-              out->offset = base_ + static_cast<std::int64_t>(start);
-              out->index = open_record_index_;
-              pos_ = i + 1;
-              return true;
-            }
+            if (!skipped) return hand_out(start, i, out);
             break;
           }
           if (c == ']' && depth_ == records_depth_ - 1) records_depth_ = -1;

@@ -72,6 +72,9 @@ class RecordReader {
   /// newlines, shallow enough, not a {"Records":[...]} wrapper); else npos,
   /// and the byte-by-byte state machine reads it.
   std::size_t ordinary_record_end(std::size_t open);
+  /// Hands out the record buf_[open, close] (its index: open_record_index_)
+  /// and moves past it; true.
+  bool hand_out(std::size_t open, std::size_t close, RecordView* out);
   void problem(std::int64_t offset, std::int64_t record, std::string message);
   void reset_structure();
   void check_depth();
