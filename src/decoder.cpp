@@ -288,11 +288,7 @@ IsalFault isal_fault(int rc, const unsigned char* trailer, std::uint32_t crc) {
       return {"unknown compression method"};
     case ISAL_INCORRECT_CHECKSUM: {
       if (!trailer) return {"incorrect data check"};
-      const std::uint32_t stored = static_cast<std::uint32_t>(trailer[0]) |
-                                   (static_cast<std::uint32_t>(trailer[1]) << 8) |
-                                   (static_cast<std::uint32_t>(trailer[2]) << 16) |
-                                   (static_cast<std::uint32_t>(trailer[3]) << 24);
-      if (stored != crc) return {"incorrect data check", 4};
+      if (gzip_trailer_field(trailer) != crc) return {"incorrect data check", 4};
       return {"incorrect length check"};
     }
     default:

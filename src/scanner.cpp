@@ -165,8 +165,7 @@ bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, Ev
   if (bytes[0] == 0x1f && bytes[1] == 0x8b) {
     if (size < 18) return false;
     // ISIZE: the decompressed size mod 2^32, from the gzip trailer.
-    std::uint32_t isize = bytes[size - 4] | (bytes[size - 3] << 8) | (bytes[size - 2] << 16) |
-                          (static_cast<std::uint32_t>(bytes[size - 1]) << 24);
+    const std::uint32_t isize = gzip_trailer_field(bytes + size - 4);
     if (isize == 0 || isize > options_.whole_file_max_bytes || isize > options_.max_decompressed_bytes) return false;
     Buffers::reserve(b.out, b.out_cap, isize + kRecordPadding);
     // Anything unusual (damage, several members, a lying trailer) goes to the

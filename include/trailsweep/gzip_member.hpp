@@ -10,6 +10,7 @@
 // members and locates damage.
 // One per thread; not thread-safe.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 
@@ -23,6 +24,12 @@ namespace trailsweep {
 constexpr bool isal_reads_flags_like_zlib(unsigned char flg) {
   constexpr unsigned char kFhcrc = 0x02, kReserved = 0xE0;
   return (flg & (kFhcrc | kReserved)) == 0;
+}
+
+/// A 32-bit field of a gzip trailer (CRC-32, then ISIZE), little-endian.
+constexpr std::uint32_t gzip_trailer_field(const unsigned char* p) {
+  return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
+         (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
 }
 
 class GzipMemberInflater {
