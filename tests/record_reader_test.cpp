@@ -228,7 +228,7 @@ TEST(RecordReader, FuzzIndexAfterRecoveryAgreesWithTheStateMachine) {
     const Split s = split(in, chunk);
     EXPECT_GT(s.problems.size(), 100u);
   }
-  const std::string line = R"({"eventName":"A"})";
+  const std::string line = testing::iam_user_record();
   const Split s = split(line + "\n\"open\n" + line + "\n" + line + "\n");
   EXPECT_EQ(s.records.size(), 3u);
   ASSERT_EQ(s.problems.size(), 1u);
