@@ -565,7 +565,10 @@ void Detector::merge(Detector&& other) {
     mine.resources.insert(agg.resources.begin(), agg.resources.end());
     while (mine.resources.size() > options_.max_resources) mine.resources.erase(std::prev(mine.resources.end()));
   }
-  other.actors_.clear();
+  retired_.push_back(std::move(other.actors_));
+  for (auto& theirs : other.retired_) retired_.push_back(std::move(theirs));
+  other.retired_.clear();
+  other.actors_.clear();  // moved from: empty, said so
   other.free_actors_.clear();
   other.actor_index_.clear();
   other.live_actors_ = 0;
@@ -609,20 +612,35 @@ std::vector<Finding> Detector::take_single_event_findings(unsigned threads_allow
   // fills its own stretch of the output, so the order is the actors' order.
   constexpr std::size_t kMinPerThread = 2048;
   const Stretches stretches{actors_.size(), stretch_count(live_actors_, kMinPerThread, threads_allowed)};
-  // Where each stretch's findings start in the output: the live actors before it.
+  // Where each stretch's findings start in the output: the live actors
+  // before it, counted on the stretches' threads too (one pass over ~40,000
+  // actors of a few hundred bytes each, cold after the merge, was ~8 ms on
+  // one thread while the other core waited).
   std::vector<std::size_t> first_out(stretches.count + 1, 0);
-  for (std::size_t s = 0; s < stretches.count; ++s) {
+  run_stretches(stretches.count, [&](std::size_t s) {
     std::size_t live = 0;
     for (std::size_t i = stretches.begin(s); i < stretches.end(s); ++i) live += actors_[i].rule >= 0;
-    first_out[s + 1] = first_out[s] + live;
-  }
+    first_out[s + 1] = live;
+  });
+  for (std::size_t s = 0; s < stretches.count; ++s) first_out[s + 1] += first_out[s];
   std::vector<Finding> out(live_actors_);
   run_stretches(stretches.count, [&](std::size_t s) {
     std::size_t at = first_out[s];
     for (std::size_t i = stretches.begin(s); i < stretches.end(s); ++i) {
-      if (actors_[i].rule >= 0) out[at++] = take_finding(actors_[i]);
+      if (actors_[i].rule >= 0) {
+        out[at++] = take_finding(actors_[i]);
+      } else {
+        // A freed actor keeps its buffers for reuse; they go here, on this
+        // stretch's thread, not one by one in clear() below.
+        actors_[i] = Actor{};
+      }
+    }
+    for (std::vector<Actor>& merged : retired_) {
+      const Stretches share{merged.size(), stretches.count};
+      for (std::size_t i = share.begin(s); i < share.end(s); ++i) merged[i] = Actor{};
     }
   });
+  retired_.clear();
   actors_.clear();
   free_actors_.clear();
   actor_index_.clear();
