@@ -627,20 +627,12 @@ std::vector<Finding> Detector::take_single_event_findings(unsigned threads_allow
   run_stretches(stretches.count, [&](std::size_t s) {
     std::size_t at = first_out[s];
     for (std::size_t i = stretches.begin(s); i < stretches.end(s); ++i) {
-      if (actors_[i].rule >= 0) {
-        out[at++] = take_finding(actors_[i]);
-      } else {
-        // A freed actor keeps its buffers for reuse; they go here, on this
-        // stretch's thread, not one by one in clear() below.
-        actors_[i] = Actor{};
-      }
-    }
-    for (std::vector<Actor>& merged : retired_) {
-      const Stretches share{merged.size(), stretches.count};
-      for (std::size_t i = share.begin(s); i < share.end(s); ++i) merged[i] = Actor{};
+      if (actors_[i].rule >= 0) out[at++] = take_finding(actors_[i]);
     }
   });
-  retired_.clear();
+  // What is left of the actors (the buffers freed actors keep for reuse)
+  // goes with the detector, see retired_.
+  retired_.push_back(std::move(actors_));
   actors_.clear();
   free_actors_.clear();
   actor_index_.clear();

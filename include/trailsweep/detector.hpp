@@ -218,10 +218,12 @@ class Detector final : public EventSink {
   std::vector<std::uint32_t> free_actors_;
   std::vector<std::uint64_t> actor_index_;
   std::size_t live_actors_ = 0;
-  // The actors of detectors merged into this one: what is left of them
-  // (the buffers of their spare evidence and values) is freed on the threads
-  // of take_single_event_findings, not by the merge on one thread (~10 ms for
-  // a noisy rule's 20,000 actors while the other core waited).
+  // The actors of detectors merged into this one, and this one's own once
+  // their findings are taken: what is left of them (the buffers of spare
+  // evidence and values, ~40,000 actors' worth after a noisy rule) is freed
+  // with the detector, not in the merge or the taking, which the report
+  // waits for. A program about to exit can keep the detector to the end
+  // (the scan command does) and never pay for it.
   std::vector<std::vector<Actor>> retired_;
   // The highest rank evicted so far: a new actor below it would be evicted at
   // the next trim anyway (the `keep` actors above it stay), so it is counted,
