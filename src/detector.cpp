@@ -606,7 +606,7 @@ Finding Detector::take_finding(Actor& actor) const {
   return f;
 }
 
-std::vector<Finding> Detector::take_single_event_findings(unsigned threads_allowed) {
+std::vector<Finding> Detector::take_single_event_findings(unsigned threads_allowed, std::size_t more) {
   // Tens of thousands of findings (a noisy rule over many principals) are
   // built on the threads allowed: this runs after the scan. Each thread
   // fills its own stretch of the output, so the order is the actors' order.
@@ -623,7 +623,9 @@ std::vector<Finding> Detector::take_single_event_findings(unsigned threads_allow
     first_out[s + 1] = live;
   });
   for (std::size_t s = 0; s < stretches.count; ++s) first_out[s + 1] += first_out[s];
-  std::vector<Finding> out(live_actors_);
+  std::vector<Finding> out;
+  out.reserve(live_actors_ + more);
+  out.resize(live_actors_);
   run_stretches(stretches.count, [&](std::size_t s) {
     std::size_t at = first_out[s];
     for (std::size_t i = stretches.begin(s); i < stretches.end(s); ++i) {

@@ -450,6 +450,23 @@ TEST(DetectorCaps, ThousandsOfActorsOverTwoWorkersAddUp) {
   EXPECT_EQ(a.evictions().principals, 0u);
 }
 
+// finalize_findings appends the correlated findings: with room asked for,
+// 20,000 single-event findings are not moved into a bigger vector for them.
+TEST(DetectorCaps, FindingsComeWithTheRoomAskedForAfterThem) {
+  auto rules = rules_from(kRules);
+  Detector d(*rules);
+  std::vector<std::string> records;
+  for (int i = 0; i < 3000; ++i) records.push_back(ct_record(time_at(i % 60), "DescribeInstances", fmt::format("u{}", i)));
+  feed(d, records);
+  d.apply_caps();
+  auto findings = d.take_single_event_findings(2, 5);
+  ASSERT_EQ(findings.size(), 3000u);
+  EXPECT_GE(findings.capacity(), 3005u);
+  const Finding* before = findings.data();
+  for (int i = 0; i < 5; ++i) findings.emplace_back();
+  EXPECT_EQ(findings.data(), before) << "appending moved the findings";
+}
+
 TEST(DetectorCaps, CorrelationHitsKeepTheNewestWhicheverWorkerHeldThem) {
   auto rules = rules_from(kRules);
   std::vector<std::string> records;

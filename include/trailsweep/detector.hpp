@@ -63,7 +63,9 @@ class Detector final : public EventSink {
   std::vector<Hit>& correlation_hits() { return hits_; }
   /// One finding per (rule, account, principal) for self-reporting rules;
   /// the aggregates are consumed. Built on up to `threads` threads (0: all cores).
-  std::vector<Finding> take_single_event_findings(unsigned threads = 0);
+  /// The vector has room for `more` findings after them (a caller that
+  /// appends would otherwise move them all into a bigger one).
+  std::vector<Finding> take_single_event_findings(unsigned threads = 0, std::size_t more = 0);
   std::uint64_t hits_total() const { return hits_total_; }
   /// Records whose JSON could not be walked for a rule's field (counted, rare).
   std::uint64_t field_errors() const { return field_errors_; }
