@@ -405,7 +405,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   // findings string by string only delayed the exit (~40 ms of a 2.5 s scan
   // of the benchmark archive). Kept reachable, so leak checkers stay quiet.
   // The same for what the detector holds after its findings were taken
-  // (the buffers of ~40,000 actors after a noisy rule: ~15 ms to free).
+  // (the buffers of ~40,000 actors after a noisy rule: 6-17 ms to free).
   static std::vector<ts::Finding>* kept_until_exit = nullptr;
   static ts::Detector* detector_kept_until_exit = nullptr;
   delete kept_until_exit;
