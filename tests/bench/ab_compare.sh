@@ -5,7 +5,9 @@
 # mean CPU time (user + system), and the ratio of the medians. Judge a change
 # by this, not by two runs of run_bench.sh minutes apart.
 #
-#   tests/bench/ab_compare.sh OLD_BINARY NEW_BINARY [ROUNDS] [ARCHIVE_DIR] [-- SCAN_ARGS...]
+#   tests/bench/ab_compare.sh OLD_BINARY NEW_BINARY [ROUNDS] [ARCHIVE] [-- SCAN_ARGS...]
+#
+# ARCHIVE: a directory or one file (a JSON-lines export).
 #
 # SCAN_ARGS default to all rules at all cores: --rules rules --rules
 # testdata/sigma-rules (relative to the checkout). The report goes to
@@ -15,7 +17,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if [ $# -lt 2 ]; then
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 old=$1 new=$2
@@ -30,7 +32,7 @@ if [ ${#scan_args[@]} -eq 0 ]; then scan_args=(--rules "$root/rules" --rules "$r
 for b in "$old" "$new"; do
   [ -x "$b" ] || { echo "ab_compare: $b is not an executable" >&2; exit 2; }
 done
-[ -d "$archive" ] || { echo "ab_compare: no archive at $archive (tests/bench/run_bench.sh makes one)" >&2; exit 2; }
+[ -e "$archive" ] || { echo "ab_compare: no archive at $archive (tests/bench/run_bench.sh makes one)" >&2; exit 2; }
 
 times=$(mktemp)
 trap 'rm -f "$times" "$times".one' EXIT
