@@ -228,6 +228,7 @@ void Detector::on_event(const Event& ev) {
   if (hit_cap && hits_.size() > hit_cap + hit_cap / 4 + 64) trim_hits(hit_cap);
   const std::size_t actor_cap = options_.max_tracked_principals;
   if (actor_cap && live_actors_ > actor_cap + actor_cap / 4 + 64) trim_aggregates(actor_cap);
+  if (sweep_due_) sweep_below_floor();
 }
 
 // Keeps the newest `keep` hits in hit_before order (time, then content): the
@@ -446,6 +447,7 @@ std::size_t Detector::find_or_add_actor(std::uint64_t owner, int rule, std::stri
     built_ranks_.push_back(rank_of(owner, rule));
     if (options_.max_tracked_principals && ++built_since_publish_ > options_.max_tracked_principals / 4 + 16) {
       publish_ranks(options_.max_tracked_principals);
+      sweep_due_ = true;
     }
   }
   // At most half full keeps probe runs short.
@@ -503,20 +505,23 @@ void Detector::Aggregate::clear() {
   resources.clear();
 }
 
-void Detector::on_worker_done() {
-  if (shared_floor_) {
-    read_shared_floor();
-    if (has_eviction_floor_) {
-      bool dropped = false;
-      for (std::size_t i = 0; i < actors_.size(); ++i) {
-        const Actor& a = actors_[i];
-        if (a.rule < 0 || !evicted_before(rank_of(a.owner, a.rule), eviction_floor_)) continue;
-        evict_actor(i);
-        dropped = true;
-      }
-      if (dropped) rebuild_actor_index();
-    }
+void Detector::sweep_below_floor() {
+  sweep_due_ = false;
+  if (!shared_floor_) return;
+  read_shared_floor();
+  if (!has_eviction_floor_) return;
+  bool dropped = false;
+  for (std::size_t i = 0; i < actors_.size(); ++i) {
+    const Actor& a = actors_[i];
+    if (a.rule < 0 || !evicted_before(rank_of(a.owner, a.rule), eviction_floor_)) continue;
+    evict_actor(i);
+    dropped = true;
   }
+  if (dropped) rebuild_actor_index();
+}
+
+void Detector::on_worker_done() {
+  sweep_below_floor();
   apply_caps();
 }
 
