@@ -91,10 +91,10 @@ class Detector final : public EventSink {
   /// actors of a noisy rule as one worker does for the whole archive. Shared,
   /// each trim publishes the ranks it keeps and the floor becomes the rank of
   /// the `max_tracked_principals`-th best distinct actor over all workers
-  /// (each also publishes its live actors' ranks every cap/4 actors built):
-  /// anything below it is outranked by that many actors and would be evicted
-  /// after the merge anyway, so the result does not change. nullptr stops
-  /// sharing.
+  /// (each also publishes its live actors' ranks every cap/4 actors built,
+  /// and then drops its actors below the floor): anything below it is
+  /// outranked by that many actors and would be evicted after the merge
+  /// anyway, so the result does not change. nullptr stops sharing.
   void share_eviction_floor(SharedFloor* floor);
   /// Actors built (not refused at the floor), with those of detectors
   /// merged in: what a noisy rule costs, and what sharing the floor saves.
