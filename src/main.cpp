@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -406,12 +407,13 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   // of the benchmark archive). Kept reachable, so leak checkers stay quiet.
   // The same for what the detector holds after its findings were taken
   // (the buffers of ~40,000 actors after a noisy rule: 6-17 ms to free).
-  static std::vector<ts::Finding>* kept_until_exit = nullptr;
-  static ts::Detector* detector_kept_until_exit = nullptr;
+  struct KeptUntilExit {
+    std::vector<ts::Finding> findings;
+    std::unique_ptr<ts::Detector> detector;
+  };
+  static KeptUntilExit* kept_until_exit = nullptr;
   delete kept_until_exit;
-  delete detector_kept_until_exit;
-  kept_until_exit = new std::vector<ts::Finding>(std::move(findings));
-  detector_kept_until_exit = scanned.detector.release();
+  kept_until_exit = new KeptUntilExit{std::move(findings), std::move(scanned.detector)};
   if (alarming) return ts::kExitFindings;
   return summary.input_incomplete() ? ts::kExitInputIncomplete : ts::kExitClean;
 }
