@@ -9,8 +9,10 @@
 
 namespace trailsweep {
 
-Detector::Detector(const RuleSet& rules, DetectorOptions options)
-    : rules_(rules), options_(options) {}
+Detector::Detector(const RuleSet& rules, DetectorOptions options) : rules_(rules), options_(options) {
+  evictions_.principal_events_by_rule.assign(rules.rules().size(), 0);
+  evictions_.correlation_hits_by_rule.assign(rules.rules().size(), 0);
+}
 
 Hit Detector::make_hit(int rule, const Event& ev) {
   Hit h;
@@ -238,6 +240,7 @@ void Detector::trim_hits(std::size_t keep) {
   if (hits_.size() <= keep) return;
   const std::size_t drop = hits_.size() - keep;
   std::nth_element(hits_.begin(), hits_.begin() + static_cast<std::ptrdiff_t>(drop), hits_.end(), hit_before);
+  for (std::size_t i = 0; i < drop; ++i) ++evictions_.correlation_hits_by_rule[static_cast<std::size_t>(hits_[i].rule)];
   hits_.erase(hits_.begin(), hits_.begin() + static_cast<std::ptrdiff_t>(drop));
   evictions_.correlation_hits += drop;
 }
@@ -377,6 +380,7 @@ void Detector::read_shared_floor() {
 void Detector::count_dropped(std::uint64_t owner, int rule, std::uint64_t events) {
   dropped_.insert_soon(actor_hash(owner, rule));
   evictions_.principal_events += events;
+  evictions_.principal_events_by_rule[static_cast<std::size_t>(rule)] += events;
 }
 
 Evictions Detector::evictions() const {
@@ -385,6 +389,21 @@ Evictions Detector::evictions() const {
   for (const PrincipalSet& other : merged_dropped_) sets.push_back(&other);
   e.principals = PrincipalSet::count_union(sets).size;
   return e;
+}
+
+std::vector<EvictedRule> Detector::evicted_by_rule() const {
+  std::vector<EvictedRule> out;
+  for (std::size_t r = 0; r < evictions_.principal_events_by_rule.size(); ++r) {
+    const std::uint64_t events = evictions_.principal_events_by_rule[r], hits = evictions_.correlation_hits_by_rule[r];
+    if (events == 0 && hits == 0) continue;
+    const Rule& rule = rules_.rules()[r];
+    out.push_back({rule.display_id(), rule.title, events, hits});
+  }
+  std::sort(out.begin(), out.end(), [](const EvictedRule& a, const EvictedRule& b) {
+    const std::uint64_t ta = a.principal_events + a.correlation_hits, tb = b.principal_events + b.correlation_hits;
+    return ta != tb ? ta > tb : a.rule < b.rule;
+  });
+  return out;
 }
 
 std::uint64_t Detector::owner_hash(std::uint64_t principal_hash, std::string_view account) {
@@ -540,6 +559,10 @@ void Detector::merge(Detector&& other) {
   for (auto& d : other.field_problems_) field_problems_.push_back(std::move(d));
   for (const auto& [key, n] : other.suppressed_) suppressed_[key] += n;
   evictions_.principal_events += other.evictions_.principal_events;
+  for (std::size_t r = 0; r < evictions_.principal_events_by_rule.size(); ++r) {
+    evictions_.principal_events_by_rule[r] += other.evictions_.principal_events_by_rule[r];
+    evictions_.correlation_hits_by_rule[r] += other.evictions_.correlation_hits_by_rule[r];
+  }
   other.dropped_.flush();
   merged_dropped_.push_back(std::move(other.dropped_));
   for (PrincipalSet& theirs : other.merged_dropped_) merged_dropped_.push_back(std::move(theirs));

@@ -320,6 +320,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   summary.evicted_principals = evicted.principals;
   summary.evicted_principal_events = evicted.principal_events;
   summary.evicted_correlation_hits = evicted.correlation_hits;
+  summary.evicted_by_rule = detector.evicted_by_rule();
   if (detector_options.allowlist) {
     const auto& entries = detector_options.allowlist->entries();
     std::vector<bool> used(entries.size(), false);

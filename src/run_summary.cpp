@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "trailsweep/json_writer.hpp"
+#include "trailsweep/reporter.hpp"
 
 namespace trailsweep {
 
@@ -82,6 +83,23 @@ std::string render_summary_text(const RunSummary& s) {
         "trailsweep: memory caps reached: {} actor(s) with {} matching event(s) evicted at --max-tracked-principals "
         "(least severe first), {} hit(s) evicted at --max-correlation-hits (oldest first); raise the caps to keep them\n",
         s.evicted_principals, s.evicted_principal_events, s.evicted_correlation_hits);
+    // Which rule the caps gave way to, usually one noisy rule: whether to
+    // raise a cap, narrow the scan or set that rule aside.
+    constexpr std::size_t kRulesListed = 5;
+    std::string parts;
+    for (std::size_t i = 0; i < s.evicted_by_rule.size() && i < kRulesListed; ++i) {
+      const EvictedRule& r = s.evicted_by_rule[i];
+      // Titles and ids come from rule files, perhaps someone else's: no escape
+      // sequence of theirs reaches the terminal.
+      parts += fmt::format("{}{} ({})", parts.empty() ? "" : "; ", sanitize_for_terminal(r.title),
+                           sanitize_for_terminal(r.rule));
+      if (r.principal_events) parts += fmt::format(" {} event(s)", r.principal_events);
+      if (r.correlation_hits) parts += fmt::format(" {} hit(s)", r.correlation_hits);
+    }
+    if (s.evicted_by_rule.size() > kRulesListed) {
+      parts += fmt::format("; {} more rule(s)", s.evicted_by_rule.size() - kRulesListed);
+    }
+    if (!parts.empty()) out += fmt::format("trailsweep: evicted by rule: {}\n", parts);
   }
   if (!s.suppressed.empty() || !s.unused_allow_entries.empty()) {
     std::uint64_t total = 0;
@@ -89,12 +107,13 @@ std::string render_summary_text(const RunSummary& s) {
     out += fmt::format("trailsweep: {} rule hit{} suppressed by the allowlist", total, total == 1 ? "" : "s");
     std::string parts;
     for (const auto& x : s.suppressed) {
-      parts += fmt::format("{}{} ({}) {}", parts.empty() ? ": " : ", ", x.allow, x.rule, x.hits);
+      parts += fmt::format("{}{} ({}) {}", parts.empty() ? ": " : ", ", sanitize_for_terminal(x.allow),
+                           sanitize_for_terminal(x.rule), x.hits);
     }
     out += parts + "\n";
     if (!s.unused_allow_entries.empty()) {
       std::string names;
-      for (const auto& n : s.unused_allow_entries) names += names.empty() ? n : ", " + n;
+      for (const auto& n : s.unused_allow_entries) names += (names.empty() ? "" : ", ") + sanitize_for_terminal(n);
       out += fmt::format("trailsweep: allowlist entries that suppressed nothing: {}\n", names);
     }
   }
@@ -138,6 +157,16 @@ void write_summary_json(JsonWriter& w, const RunSummary& s) {
   w.field("principals", s.evicted_principals);
   w.field("principal_events", s.evicted_principal_events);
   w.field("correlation_hits", s.evicted_correlation_hits);
+  w.key("by_rule").begin_array();
+  for (const EvictedRule& r : s.evicted_by_rule) {
+    w.begin_object();
+    w.field("rule", r.rule);
+    w.field("title", r.title);
+    w.field("principal_events", r.principal_events);
+    w.field("correlation_hits", r.correlation_hits);
+    w.end_object();
+  }
+  w.end_array();
   w.end_object();
   w.key("suppressed").begin_object();
   std::uint64_t suppressed_total = 0;

@@ -525,6 +525,48 @@ TEST(DetectorCaps, CorrelationHitsKeepTheNewestWhicheverWorkerHeldThem) {
   EXPECT_EQ(kept.front(), kept.back() - 9 * 60000) << "the ten newest minutes";
   EXPECT_EQ(one.evictions().correlation_hits, 30u);
   EXPECT_EQ(a.evictions().correlation_hits, 30u);
+  for (Detector* d : {&one, &a}) {
+    const std::vector<EvictedRule> by_rule = d->evicted_by_rule();
+    ASSERT_EQ(by_rule.size(), 1u);
+    EXPECT_EQ(by_rule[0].rule, "signal");
+    EXPECT_EQ(by_rule[0].correlation_hits, 30u);
+    EXPECT_EQ(by_rule[0].principal_events, 0u);
+  }
+}
+
+// The summary says which rules a cap gave way to, most evicted first, with
+// counts that add up to the totals and are the same over any split.
+TEST(DetectorCaps, EvictionsAreCountedByRuleTheSameOverAnySplit) {
+  auto rules = rules_from(kRules);
+  std::vector<std::string> records;
+  for (int i = 0; i < 120; ++i) records.push_back(ct_record(time_at(i % 60), "DescribeInstances", fmt::format("app{}", i % 90)));
+  for (int i = 0; i < 30; ++i) records.push_back(ct_record(time_at(i), "RunInstances", fmt::format("u{}", i)));
+  records.push_back(ct_record(time_at(0), "CreateUser", "intruder", "", "111122223333", "iam.amazonaws.com"));
+  DetectorOptions options;
+  options.max_tracked_principals = 10;
+  options.max_correlation_hits = 5;
+  std::vector<std::string> odd, even;
+  for (std::size_t i = 0; i < records.size(); ++i) (i % 2 ? odd : even).push_back(records[i]);
+  auto one = scanned_by_two_workers(*rules, options, records, {});
+  auto split = scanned_by_two_workers(*rules, options, odd, even);
+  const std::vector<EvictedRule> want = one->evicted_by_rule();
+  // noisy and signal both build single-event actors (90 + 30 of them, 10
+  // kept, the high one among them); signal's hits also feed Burst.
+  ASSERT_EQ(want.size(), 2u);
+  EXPECT_EQ(want[0].rule, "noisy");
+  EXPECT_EQ(want[0].title, "Noisy");
+  EXPECT_EQ(want[1].rule, "signal");
+  EXPECT_EQ(want[1].correlation_hits, 25u);
+  EXPECT_EQ(want[0].correlation_hits, 0u) << "noisy feeds no correlation";
+  EXPECT_EQ(want[0].principal_events + want[1].principal_events, one->evictions().principal_events);
+  EXPECT_GT(want[0].principal_events, want[1].principal_events);
+  const std::vector<EvictedRule> got = split->evicted_by_rule();
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(got[i].rule, want[i].rule);
+    EXPECT_EQ(got[i].principal_events, want[i].principal_events) << want[i].rule;
+    EXPECT_EQ(got[i].correlation_hits, want[i].correlation_hits) << want[i].rule;
+  }
 }
 
 TEST(DetectorCaps, UncappedKeepsEverything) {
@@ -589,13 +631,20 @@ TEST(DetectorCaps, CliReportsEvictionsAndExitsThree) {
   auto r = run_trailsweep("scan testdata/archive --format json --fail-on never --max-correlation-hits 50");
   EXPECT_EQ(r.exit_code, 3) << "findings may be missing: the exit status says so\n" << r.err;
   EXPECT_NE(r.out.find("\"evicted\": {\n      \"principals\": 0,\n      \"principal_events\": 0,\n      "
-                       "\"correlation_hits\": 360\n    }"),
+                       "\"correlation_hits\": 360,\n      \"by_rule\": [\n        {\n          "
+                       "\"rule\": \"ioc_cm_boto3_user_agent\",\n          \"title\": \"Campaign API Calls Made With Boto3\",\n          "
+                       "\"principal_events\": 0,\n          "
+                       "\"correlation_hits\": 127\n        },"),
             std::string::npos)
       << r.out.substr(r.out.size() - 900);
   EXPECT_NE(r.err.find("memory caps reached"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("evicted by rule: Campaign API Calls Made With Boto3 (ioc_cm_boto3_user_agent) 127 hit(s); "),
+            std::string::npos)
+      << r.err;
   auto full = run_trailsweep("scan testdata/archive --format json --fail-on never");
   EXPECT_EQ(full.exit_code, 0) << full.err;
-  EXPECT_NE(full.out.find("\"correlation_hits\": 0"), std::string::npos);
+  EXPECT_NE(full.out.find("\"correlation_hits\": 0,\n      \"by_rule\": []"), std::string::npos);
+  EXPECT_EQ(full.err.find("evicted by rule"), std::string::npos) << full.err;
 }
 
 }  // namespace

@@ -103,6 +103,7 @@ TEST(RunSummary, TheTextSaysWhatWasSkippedEstimatedAndEvicted) {
   s.principals_estimated = true;
   s.evicted_principals = 7;
   s.evicted_principal_events = 9;
+  s.evicted_by_rule = {{"noisy", "Noisy", 8, 0}, {"chatty", "Chatty", 1, 4}};
   s.other_service_files = 3;
   s.other_services = {"Config", "vpcflowlogs"};
   const std::string text = render_summary_text(s);
@@ -112,7 +113,37 @@ TEST(RunSummary, TheTextSaysWhatWasSkippedEstimatedAndEvicted) {
       << text;
   EXPECT_NE(text.find("~1500000 principals (estimated)"), std::string::npos) << text;
   EXPECT_NE(text.find("7 actor(s) with 9 matching event(s) evicted at --max-tracked-principals"), std::string::npos);
+  EXPECT_NE(text.find("evicted by rule: Noisy (noisy) 8 event(s); Chatty (chatty) 1 event(s) 4 hit(s)\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("input problem"), std::string::npos) << "no problem line when nothing failed";
+}
+
+TEST(RunSummary, TheTextNamesTheFiveRulesMostEvictedAndCountsTheRest) {
+  RunSummary s;
+  s.evicted_correlation_hits = 28;
+  for (int i = 7; i > 0; --i) s.evicted_by_rule.push_back({"r" + std::to_string(i), "R", 0, static_cast<std::uint64_t>(i)});
+  const std::string text = render_summary_text(s);
+  EXPECT_NE(text.find("evicted by rule: R (r7) 7 hit(s); R (r6) 6 hit(s); R (r5) 5 hit(s); R (r4) 4 hit(s); "
+                      "R (r3) 3 hit(s); 2 more rule(s)\n"),
+            std::string::npos)
+      << text;
+  RunSummary clean;
+  EXPECT_EQ(render_summary_text(clean).find("evicted"), std::string::npos) << "nothing said when nothing was evicted";
+}
+
+// Rule titles and ids, allowlist entry names: text from YAML files someone
+// else may have written, printed on a terminal.
+TEST(RunSummary, NamesFromRuleAndAllowlistFilesReachTheTerminalWithoutEscapes) {
+  RunSummary s;
+  s.evicted_principals = 1;
+  s.evicted_principal_events = 1;
+  s.evicted_by_rule = {{"id\x1b]0;pwned\a", "Title\x1b[2J\r", 1, 0}};
+  s.suppressed = {{"entry\x1b[31m", "rule", 2}};
+  s.unused_allow_entries = {"unused\x1b[1m"};
+  const std::string text = render_summary_text(s);
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  EXPECT_NE(text.find("Title\\x0d (id) 1 event(s)"), std::string::npos) << text;
+  EXPECT_NE(text.find(": entry (rule) 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("suppressed nothing: unused\n"), std::string::npos) << text;
 }
 
 TEST(RunSummary, JsonSummaryKeepsItsDocumentedFieldNames) {
@@ -123,6 +154,7 @@ TEST(RunSummary, JsonSummaryKeepsItsDocumentedFieldNames) {
   s.records_rejected = 1;
   s.findings_by_level[4] = 1;
   s.evicted_correlation_hits = 2;
+  s.evicted_by_rule = {{"chatty", "Chatty", 0, 2}};
   s.other_service_files = 6;
   s.add_error(problem_at("a.json.gz", 5));
   std::string out;
@@ -151,6 +183,13 @@ TEST(RunSummary, JsonSummaryKeepsItsDocumentedFieldNames) {
   EXPECT_EQ(number("/skipped/filtered_records"), 0u);
   EXPECT_EQ(number("/findings/critical"), 1u);
   EXPECT_EQ(number("/evicted/correlation_hits"), 2u);
+  EXPECT_EQ(number("/evicted/by_rule/0/principal_events"), 0u);
+  EXPECT_EQ(number("/evicted/by_rule/0/correlation_hits"), 2u);
+  std::string_view evicted_rule;
+  EXPECT_FALSE(doc.at_pointer("/evicted/by_rule/0/rule").get(evicted_rule));
+  EXPECT_EQ(evicted_rule, "chatty");
+  EXPECT_FALSE(doc.at_pointer("/evicted/by_rule/0/title").get(evicted_rule));
+  EXPECT_EQ(evicted_rule, "Chatty");
   EXPECT_EQ(number("/suppressed/hits"), 0u);
   EXPECT_EQ(number("/errors_total"), 1u);
   std::string_view file;

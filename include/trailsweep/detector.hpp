@@ -16,6 +16,7 @@
 
 #include "trailsweep/finding.hpp"
 #include "trailsweep/principal_set.hpp"
+#include "trailsweep/run_summary.hpp"
 #include "trailsweep/record_fields.hpp"
 #include "trailsweep/rule_set.hpp"
 #include "trailsweep/scanner.hpp"
@@ -46,6 +47,9 @@ struct Evictions {
   std::uint64_t principals = 0;        ///< distinct (rule, account, principal) actors dropped
   std::uint64_t principal_events = 0;  ///< their matching events
   std::uint64_t correlation_hits = 0;  ///< hits dropped before correlation
+  /// The same two event counts by rule index (as many entries as the rule
+  /// set has rules): which rule a cap gave way to, usually one noisy rule.
+  std::vector<std::uint64_t> principal_events_by_rule, correlation_hits_by_rule;
 };
 
 class Detector final : public EventSink {
@@ -79,6 +83,9 @@ class Detector final : public EventSink {
   /// After apply_caps(): what the caps dropped, over this detector and those
   /// merged into it.
   Evictions evictions() const;
+  /// The rules whose matches the caps evicted, by display id, most evicted
+  /// first (then by id): the summary's `evicted.by_rule`.
+  std::vector<EvictedRule> evicted_by_rule() const;
   /// Hits dropped by the allowlist: (entry index, rule index) -> count.
   const std::map<std::pair<int, int>, std::uint64_t>& suppressed() const { return suppressed_; }
 

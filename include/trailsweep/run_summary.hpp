@@ -19,6 +19,14 @@ struct Suppression {
   std::uint64_t hits = 0;
 };
 
+/// What the memory caps evicted of one rule's matches.
+struct EvictedRule {
+  std::string rule;                    ///< rule display id
+  std::string title;                   ///< the rule's title
+  std::uint64_t principal_events = 0;  ///< matching events of its actors dropped at --max-tracked-principals
+  std::uint64_t correlation_hits = 0;  ///< its hits dropped at --max-correlation-hits
+};
+
 struct RunSummary {
   std::uint64_t files_read = 0;       ///< files opened and read (possibly with errors)
   std::uint64_t files_failed = 0;     ///< files that could not be opened or read to the end
@@ -42,6 +50,7 @@ struct RunSummary {
   std::uint64_t evicted_principals = 0;        ///< actors dropped at --max-tracked-principals
   std::uint64_t evicted_principal_events = 0;  ///< their matching events
   std::uint64_t evicted_correlation_hits = 0;  ///< hits dropped at --max-correlation-hits
+  std::vector<EvictedRule> evicted_by_rule;    ///< the rules of those evictions, most evicted first
   std::vector<Suppression> suppressed;     ///< rule hits dropped by --allow, by entry and rule
   std::vector<std::string> unused_allow_entries;  ///< --allow entries that suppressed nothing
   std::vector<Diagnostic> errors;     ///< first kMaxErrorsKept problems

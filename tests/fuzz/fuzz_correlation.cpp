@@ -3,7 +3,7 @@
 // give the same findings when the stream is reversed. Under a tiny actor cap,
 // the single-event findings kept (and their counts and times) must be the
 // same for one worker reading in order and two workers splitting the
-// reversed stream.
+// reversed stream, and so must the eviction counts, in all and by rule.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -77,6 +77,10 @@ std::vector<std::string> run_capped(const std::vector<std::string>& lines, std::
   std::sort(out.begin(), out.end());
   const trailsweep::Evictions evicted = detectors[0]->evictions();
   out.push_back(std::to_string(evicted.principals) + " dropped, " + std::to_string(evicted.principal_events) + " events");
+  for (const trailsweep::EvictedRule& r : detectors[0]->evicted_by_rule()) {
+    out.push_back(r.rule + " evicted " + std::to_string(r.principal_events) + " events, " +
+                  std::to_string(r.correlation_hits) + " hits");
+  }
   return out;
 }
 }  // namespace
