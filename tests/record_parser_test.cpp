@@ -7,6 +7,7 @@
 
 #include <simdjson.h>
 
+#include "fuzz/parsed_fields.hpp"
 #include "test_util.hpp"
 #include "trailsweep/byte_source.hpp"
 #include "trailsweep/decoder.hpp"
@@ -208,17 +209,7 @@ std::ostream& operator<<(std::ostream& os, const Snapshot& s) {
 
 Snapshot snapshot(const ParseOutcome& o, const Event& e, std::int64_t record) {
   Snapshot s{o.ok, o.kind, o.error, "", record};
-  if (!o.ok || o.kind != RecordKind::kEvent) return s;
-  const UserIdentity& id = e.identity;
-  for (std::string_view f :
-       {e.event_time, e.event_source, e.event_name, e.aws_region, e.source_ip, e.user_agent, e.error_code,
-        e.error_message, e.recipient_account_id, e.event_id, e.event_type, e.event_version, e.principal, e.account,
-        id.type, id.arn, id.account_id, id.principal_id, id.access_key_id, id.user_name, id.invoked_by,
-        id.session_issuer_arn, id.session_issuer_user_name, id.session_issuer_type, id.mfa_authenticated,
-        id.session_creation_date}) {
-    s.fields.append(f).append("|");
-  }
-  s.fields += std::to_string(e.time_ms) + (e.has_read_only ? (e.read_only ? "|ro" : "|rw") : "|-");
+  if (o.ok && o.kind == RecordKind::kEvent) s.fields = event_fields(e);
   return s;
 }
 
