@@ -58,23 +58,28 @@ void PrincipalSet::insert_hash(std::uint64_t h) {
     add_to_estimate(h);
     return;
   }
-  if ((size_ + 1) * 2 > slots_.size()) {
-    if (size_ >= kExactLimit) {
-      to_estimate();
-      add_to_estimate(h);
-      return;
-    }
-    grow();
-  }
-  const std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-    if (slots_[i] == h) return;
-    if (slots_[i] == 0) {
-      slots_[i] = h;
-      ++size_;
-      return;
+  // Looked up before any growth: a hash already held changes nothing, also
+  // at kExactLimit (it had switched to the estimate there, so whether a
+  // set of exactly kExactLimit was exact depended on the order of inserts).
+  if (!slots_.empty()) {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      if (slots_[i] == h) return;
+      if (slots_[i] == 0) {
+        if ((size_ + 1) * 2 > slots_.size()) break;  // new, and no room for it
+        slots_[i] = h;
+        ++size_;
+        return;
+      }
     }
   }
+  if (size_ >= kExactLimit) {
+    to_estimate();
+    add_to_estimate(h);
+    return;
+  }
+  grow();
+  insert_hash(h);  // now there is room
 }
 
 void PrincipalSet::flush() {
@@ -112,6 +117,17 @@ bool PrincipalSet::contains(std::uint64_t h) const {
     if (slots_[i] == h) return true;
     if (slots_[i] == 0) return false;
   }
+}
+
+void SharedPrincipalSet::insert(std::span<const std::uint64_t> hashes) {
+  std::lock_guard lock(mutex_);
+  for (std::uint64_t h : hashes) set_.insert_soon(h);
+}
+
+PrincipalSet::Count SharedPrincipalSet::count() {
+  std::lock_guard lock(mutex_);
+  set_.flush();
+  return {set_.size(), set_.estimated()};
 }
 
 PrincipalSet::Count PrincipalSet::count_union(std::span<const PrincipalSet* const> sets) {

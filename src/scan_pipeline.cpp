@@ -24,7 +24,6 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
     RunSummary summary;
     std::vector<std::pair<std::size_t, Diagnostic>> errors;  // (file index, problem)
     std::map<std::size_t, OrderedProblems> ordered;          // of split streams, by file index
-    PrincipalSet principals;
     // Bytes read so far of the long file this worker is reading, so that
     // progress moves while one file of gigabytes is scanned.
     std::atomic<std::uint64_t> file_bytes_in_progress{0};
@@ -79,8 +78,10 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
 
   ScanOptions worker_options = options;
   worker_options.stop = stop;
+  SharedPrincipalSet principals;
   auto work = [&](Worker& w) {
     Scanner scanner(worker_options);
+    scanner.count_principals_into(&principals);
     w.sink = make_sink();
     const std::function<void(const RecordBatch&)> parse_batch = [&](const RecordBatch& batch) {
       RunSummary part;
@@ -136,7 +137,7 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
     }
     w.sink->on_worker_done();
     w.ordered = std::move(scanner.ordered_problems());
-    w.principals = scanner.take_principals();
+    scanner.flush_principals();
     std::lock_guard lock(finished_mutex);
     if (finished.fetch_add(1) + 1 == n_workers) all_finished.notify_all();
   };
@@ -184,12 +185,10 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
   // reading it alone lists them (OrderedProblems::list_into).
   std::map<std::size_t, std::vector<Diagnostic>> by_file;
   std::map<std::size_t, OrderedProblems> ordered;
-  std::vector<const PrincipalSet*> principals;
   for (Worker& w : workers) {
     result.summary.merge(w.summary);
     for (auto& [file, d] : w.errors) by_file[file].push_back(std::move(d));
     for (auto& [file, theirs] : w.ordered) ordered[file].merge(std::move(theirs), options.max_problems_per_file);
-    principals.push_back(&w.principals);
     result.sinks.push_back(std::move(w.sink));
   }
   for (auto& [file, problems] : ordered) {
@@ -205,18 +204,8 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
       result.summary.errors.push_back(std::move(d));
     }
   }
-  // Counting the principals (~10 ms for a million) and folding the sinks
-  // together (~20 ms) are both serial after the scan: side by side where
-  // the scan had more than one worker.
-  PrincipalSet::Count principal_count;
-  auto count = [&] { principal_count = PrincipalSet::count_union(principals); };
-  if (combine_sinks && !result.interrupted && principals.size() > 1) {
-    const std::jthread counter(count);  // joined on leaving the block, even by an exception
-    combine_sinks(result.sinks);
-  } else {
-    if (combine_sinks && !result.interrupted) combine_sinks(result.sinks);
-    count();
-  }
+  if (combine_sinks && !result.interrupted) combine_sinks(result.sinks);
+  const PrincipalSet::Count principal_count = principals.count();
   result.summary.principals = principal_count.size;
   result.summary.principals_estimated = principal_count.estimated;
   return result;

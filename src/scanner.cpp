@@ -104,7 +104,9 @@ struct Scanner::Buffers {
   }
 };
 
-Scanner::Scanner(ScanOptions options) : options_(std::move(options)), buffers_(std::make_unique<Buffers>()) {}
+Scanner::Scanner(ScanOptions options) : options_(std::move(options)), buffers_(std::make_unique<Buffers>()) {
+  principal_batch_.reserve(kPrincipalBatch);
+}
 Scanner::~Scanner() = default;
 
 void Scanner::deliver(EventSink& sink, RunSummary& summary) {
@@ -117,7 +119,8 @@ void Scanner::deliver(EventSink& sink, RunSummary& summary) {
   summary.last_event_ms = std::max(summary.last_event_ms, event_.time_ms);
   const std::uint64_t principal_hash = PrincipalSet::hash(event_.principal);
   event_.principal_hash = principal_hash;
-  principals_.insert_soon(principal_hash);
+  principal_batch_.push_back(principal_hash);
+  if (principal_batch_.size() == kPrincipalBatch) flush_principals();
   sink.on_event(event_);
 }
 
@@ -220,9 +223,14 @@ bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, Ev
   return true;
 }
 
-PrincipalSet Scanner::take_principals() {
-  principals_.flush();
-  return std::move(principals_);
+void Scanner::flush_principals() {
+  principals_->insert(principal_batch_);
+  principal_batch_.clear();
+}
+
+PrincipalSet::Count Scanner::principal_count() {
+  flush_principals();
+  return principals_->count();
 }
 
 bool Scanner::accepted(const Event& ev) const {

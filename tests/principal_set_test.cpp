@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace trailsweep {
 namespace {
@@ -130,6 +133,60 @@ TEST(PrincipalSet, TheUnionCountIsTheSameHoweverThePrincipalsWereSplit) {
   const PrincipalSet::Count exact = PrincipalSet::count_union(halves);
   EXPECT_FALSE(exact.estimated);
   EXPECT_EQ(exact.size, PrincipalSet::kExactLimit);
+}
+
+// A set of exactly kExactLimit is exact whatever comes after, as long as it
+// is a principal already counted: a repeat at the limit used to switch the
+// set to the estimate.
+TEST(PrincipalSet, ARepeatAtTheExactLimitKeepsTheCountExact) {
+  PrincipalSet s;
+  for (std::size_t i = 0; i < PrincipalSet::kExactLimit; ++i) s.insert_hash(PrincipalSet::hash(std::to_string(i)));
+  s.insert_hash(PrincipalSet::hash("0"));
+  EXPECT_FALSE(s.estimated());
+  EXPECT_EQ(s.size(), PrincipalSet::kExactLimit);
+  s.insert_hash(PrincipalSet::hash("one more"));
+  EXPECT_TRUE(s.estimated());
+}
+
+// Workers of a scan insert into one set at once, batch by batch: the count is
+// the one a set of its own would give, exact and estimated alike.
+TEST(SharedPrincipalSet, WorkersInsertingAtOnceCountWhatOneSetWould) {
+  // Keys below `keys`, each worker a different stride over them: sets that
+  // overlap, whose union (~5/6 of the keys) is exact, then past the limit.
+  for (const std::size_t keys : {std::size_t{100000}, PrincipalSet::kExactLimit * 3 / 2}) {
+    SharedPrincipalSet shared;
+    PrincipalSet alone;
+    std::vector<std::thread> workers;
+    for (int w = 0; w < 4; ++w) {
+      workers.emplace_back([&shared, w, keys] {
+        std::vector<std::uint64_t> batch;
+        for (std::size_t i = static_cast<std::size_t>(w); i < keys; i += 2 + static_cast<std::size_t>(w % 2)) {
+          batch.push_back(PrincipalSet::hash(std::to_string(i)));
+          if (batch.size() == 1000) {
+            shared.insert(batch);
+            batch.clear();
+          }
+        }
+        shared.insert(batch);
+      });
+    }
+    for (auto& t : workers) t.join();
+    std::vector<bool> seen(keys);
+    for (int w = 0; w < 4; ++w) {
+      for (std::size_t i = static_cast<std::size_t>(w); i < keys; i += 2 + static_cast<std::size_t>(w % 2)) {
+        alone.insert_hash(PrincipalSet::hash(std::to_string(i)));
+        seen[i] = true;
+      }
+    }
+    alone.flush();
+    const PrincipalSet::Count count = shared.count();
+    EXPECT_EQ(count.estimated, keys > PrincipalSet::kExactLimit) << keys;
+    EXPECT_EQ(count.estimated, alone.estimated()) << keys;
+    EXPECT_EQ(count.size, alone.size()) << keys;
+    if (!count.estimated) {
+      EXPECT_EQ(count.size, static_cast<std::size_t>(std::count(seen.begin(), seen.end(), true)));
+    }
+  }
 }
 
 }  // namespace

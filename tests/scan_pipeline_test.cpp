@@ -143,7 +143,7 @@ level: high
       Detector detector(*rules, DetectorOptions{});
       RunSummary s;
       scanner.scan_file({file.string(), {}}, detector, s);
-      s.principals = scanner.take_principals().size();
+      s.principals = scanner.principal_count().size;
       alone = outcome_of(*rules, s, detector);
     }
     EXPECT_GT(alone.problems.size(), 20u) << "the per-file limit and its count line are part of the check";

@@ -49,9 +49,9 @@ TEST(Scanner, ReadsAGzippedNativeFile) {
   EXPECT_FALSE(s.input_incomplete());
 }
 
-// Principals are counted a few records late (their table slots load in the
-// meantime); take_principals() must still count every one, with fewer records
-// than that delay, more, and repeats.
+// Principals are counted a batch at a time, and in the set a few late (their
+// table slots load in the meantime); principal_count() must still count
+// every one, with fewer records than that delay, more, and repeats.
 TEST(Scanner, CountsEveryPrincipalWhateverTheNumberOfRecords) {
   for (int distinct : {1, 3, 8, 9, 50}) {
     std::vector<std::string> records;
@@ -68,7 +68,7 @@ TEST(Scanner, CountsEveryPrincipalWhateverTheNumberOfRecords) {
     MemorySource src(bytes, 1000);
     scanner.scan_source(src, "f.json.gz", sink, summary);
     ASSERT_EQ(summary.records, static_cast<std::uint64_t>(distinct * 2));
-    EXPECT_EQ(scanner.take_principals().size(), static_cast<std::size_t>(distinct)) << distinct << " principals";
+    EXPECT_EQ(scanner.principal_count().size, static_cast<std::size_t>(distinct)) << distinct << " principals";
   }
 }
 

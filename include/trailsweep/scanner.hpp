@@ -127,8 +127,15 @@ class Scanner {
 
   ~Scanner();
 
-  /// The distinct principals seen (hashes: a million cost 16 MB, not the strings).
-  PrincipalSet take_principals();
+  /// Counts the principals of the events it delivers into `shared`, the set
+  /// all workers of a scan share, instead of a set of its own (call before
+  /// scanning).
+  void count_principals_into(SharedPrincipalSet* shared) { principals_ = shared; }
+  /// Hands the principals it still holds in its batch to the set: a worker
+  /// calls it when done, before the scan counts them.
+  void flush_principals();
+  /// The distinct principals seen so far (of its own set, or the shared one).
+  PrincipalSet::Count principal_count();
 
  private:
   bool accepted(const Event& ev) const;
@@ -153,7 +160,12 @@ class Scanner {
   ScanOptions options_;
   RecordParser parser_;
   Event event_;
-  PrincipalSet principals_;
+  // Principals' hashes go to the set a batch at a time (the shared set's
+  // lock is taken once a batch).
+  static constexpr std::size_t kPrincipalBatch = 4096;
+  std::vector<std::uint64_t> principal_batch_;
+  std::unique_ptr<SharedPrincipalSet> own_principals_ = std::make_unique<SharedPrincipalSet>();
+  SharedPrincipalSet* principals_ = own_principals_.get();
   std::map<std::size_t, OrderedProblems> ordered_problems_;
   struct Buffers;
   std::unique_ptr<Buffers> buffers_;
