@@ -296,7 +296,12 @@ void Detector::raise_eviction_floor(const Rank& rank) {
 void Detector::share_eviction_floor(SharedFloor* floor) {
   shared_floor_ = floor;
   shared_floor_seen_ = 0;
-  if (!floor) return;
+  flush_dropped();
+  if (!floor) return;  // the shared set stays, counted with the rest
+  if (floor->dropped_ != dropped_) {
+    merged_dropped_.push_back(std::move(dropped_));  // what was dropped before sharing still counts
+    dropped_ = floor->dropped_;
+  }
   std::lock_guard lock(floor->mutex_);
   shared_slot_ = floor->kept_.size();
   floor->kept_.emplace_back();
@@ -378,16 +383,23 @@ void Detector::read_shared_floor() {
 }
 
 void Detector::count_dropped(std::uint64_t owner, int rule, std::uint64_t events) {
-  dropped_.insert_soon(actor_hash(owner, rule));
+  dropped_batch_.push_back(actor_hash(owner, rule));
+  if (dropped_batch_.size() >= kDroppedBatch) flush_dropped();
   evictions_.principal_events += events;
   evictions_.principal_events_by_rule[static_cast<std::size_t>(rule)] += events;
 }
 
+void Detector::flush_dropped() const {
+  dropped_->insert(dropped_batch_);
+  dropped_batch_.clear();
+}
+
 Evictions Detector::evictions() const {
+  flush_dropped();
   Evictions e = evictions_;
-  std::vector<const PrincipalSet*> sets{&dropped_};
-  for (const PrincipalSet& other : merged_dropped_) sets.push_back(&other);
-  e.principals = PrincipalSet::count_union(sets).size;
+  std::vector<SharedPrincipalSet*> sets{dropped_.get()};
+  for (const auto& other : merged_dropped_) sets.push_back(other.get());
+  e.principals = SharedPrincipalSet::count_union(sets).size;
   return e;
 }
 
@@ -547,7 +559,7 @@ void Detector::on_worker_done() {
 void Detector::apply_caps() {
   if (options_.max_correlation_hits) trim_hits(options_.max_correlation_hits);
   if (options_.max_tracked_principals) trim_aggregates(options_.max_tracked_principals);
-  dropped_.flush();
+  flush_dropped();
 }
 
 void Detector::merge(Detector&& other) {
@@ -563,10 +575,16 @@ void Detector::merge(Detector&& other) {
     evictions_.principal_events_by_rule[r] += other.evictions_.principal_events_by_rule[r];
     evictions_.correlation_hits_by_rule[r] += other.evictions_.correlation_hits_by_rule[r];
   }
-  other.dropped_.flush();
-  merged_dropped_.push_back(std::move(other.dropped_));
-  for (PrincipalSet& theirs : other.merged_dropped_) merged_dropped_.push_back(std::move(theirs));
-  other.dropped_ = PrincipalSet();
+  // Their drops: in the set this one uses when both shared a floor, else
+  // kept beside it, each set once.
+  other.flush_dropped();
+  other.merged_dropped_.push_back(std::move(other.dropped_));
+  for (auto& theirs : other.merged_dropped_) {
+    if (theirs != dropped_ && std::find(merged_dropped_.begin(), merged_dropped_.end(), theirs) == merged_dropped_.end()) {
+      merged_dropped_.push_back(std::move(theirs));
+    }
+  }
+  other.dropped_ = std::make_shared<SharedPrincipalSet>();
   other.merged_dropped_.clear();
   evictions_.correlation_hits += other.evictions_.correlation_hits;
   for (Actor& theirs : other.actors_) {

@@ -130,6 +130,17 @@ PrincipalSet::Count SharedPrincipalSet::count() {
   return {set_.size(), set_.estimated()};
 }
 
+PrincipalSet::Count SharedPrincipalSet::count_union(std::span<SharedPrincipalSet* const> sets) {
+  std::vector<std::unique_lock<std::mutex>> locks;
+  std::vector<const PrincipalSet*> held;
+  for (SharedPrincipalSet* s : sets) {
+    locks.emplace_back(s->mutex_);
+    s->set_.flush();
+    held.push_back(&s->set_);
+  }
+  return PrincipalSet::count_union(held);
+}
+
 PrincipalSet::Count PrincipalSet::count_union(std::span<const PrincipalSet* const> sets) {
   // Exact exactly when the union holds at most kExactLimit, else the estimate
   // of all the hashes (the same registers however they were split): what

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -265,10 +266,16 @@ class Detector final : public EventSink {
   void publish_ranks(std::size_t keep);
   bool sharing_with_others() const;
   void read_shared_floor();
-  // The actors dropped, by actor_hash: this detector's and those merged in
-  // (counted together at the end, as the workers' principals are).
-  PrincipalSet dropped_;
-  std::vector<PrincipalSet> merged_dropped_;
+  // The actors dropped, by actor_hash, into the set the workers sharing a
+  // floor share (one set however many workers: ~16 MB for a million drops,
+  // and each worker had its own), else one of this detector's own, a batch
+  // at a time; those of detectors merged in that used other sets are counted
+  // with it at the end. Shared ownership: the detectors outlive the floor.
+  void flush_dropped() const;
+  std::shared_ptr<SharedPrincipalSet> dropped_ = std::make_shared<SharedPrincipalSet>();
+  std::vector<std::shared_ptr<SharedPrincipalSet>> merged_dropped_;
+  mutable std::vector<std::uint64_t> dropped_batch_;  // flushed by evictions(), a query
+  static constexpr std::size_t kDroppedBatch = 4096;
   std::uint64_t hits_total_ = 0;
   std::uint64_t field_errors_ = 0;
   std::vector<Diagnostic> field_problems_;  // at most kMaxFieldProblems
@@ -291,6 +298,8 @@ class Detector::SharedFloor {
   std::vector<std::vector<Rank>> kept_;
   std::vector<Rank> merged_, scratch_;
   std::atomic<std::size_t> sharers_{0};  // kept_.size(), read without the mutex
+  // Where the sharing detectors count the actors they drop.
+  std::shared_ptr<SharedPrincipalSet> dropped_ = std::make_shared<SharedPrincipalSet>();
 };
 
 }  // namespace trailsweep

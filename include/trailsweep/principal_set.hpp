@@ -84,6 +84,8 @@ class SharedPrincipalSet {
   void insert(std::span<const std::uint64_t> hashes);
   /// The count so far (exact, or the estimate beyond kExactLimit).
   PrincipalSet::Count count();
+  /// The distinct principals over several such sets (PrincipalSet::count_union).
+  static PrincipalSet::Count count_union(std::span<SharedPrincipalSet* const> sets);
 
  private:
   std::mutex mutex_;
