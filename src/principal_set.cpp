@@ -131,9 +131,13 @@ PrincipalSet::Count SharedPrincipalSet::count() {
 }
 
 PrincipalSet::Count SharedPrincipalSet::count_union(std::span<SharedPrincipalSet* const> sets) {
+  // Each set once: locking one twice would never return.
+  std::vector<SharedPrincipalSet*> distinct(sets.begin(), sets.end());
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
   std::vector<std::unique_lock<std::mutex>> locks;
   std::vector<const PrincipalSet*> held;
-  for (SharedPrincipalSet* s : sets) {
+  for (SharedPrincipalSet* s : distinct) {
     locks.emplace_back(s->mutex_);
     s->set_.flush();
     held.push_back(&s->set_);

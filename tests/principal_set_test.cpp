@@ -189,5 +189,16 @@ TEST(SharedPrincipalSet, WorkersInsertingAtOnceCountWhatOneSetWould) {
   }
 }
 
+TEST(SharedPrincipalSet, TheUnionOfSetsCountsEachSetOnceEvenWhenNamedTwice) {
+  SharedPrincipalSet a, b;
+  const std::uint64_t in_a[] = {1, 2, 3}, in_b[] = {3, 4};
+  a.insert(in_a);
+  b.insert(in_b);
+  SharedPrincipalSet* sets[] = {&a, &b, &a};
+  const PrincipalSet::Count count = SharedPrincipalSet::count_union(sets);
+  EXPECT_EQ(count.size, 4u);
+  EXPECT_FALSE(count.estimated);
+}
+
 }  // namespace
 }  // namespace trailsweep
