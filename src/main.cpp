@@ -717,12 +717,12 @@ int main(int argc, char** argv) {
   scan->add_option("--max-tracked-principals", scan_cli.max_tracked_principals,
                    "Actors (rule, account, principal) tracked for single-event findings; beyond it the least "
                    "severe are evicted, and within a severity a fixed sample by principal is kept (not the "
-                   "latest): every finding kept is complete. Evictions are counted in the summary (exit 3). "
+                   "latest): every finding kept is complete. Evictions are counted in the summary, by rule (exit 3). "
                    "0: no cap")
       ->capture_default_str();
   scan->add_option("--max-correlation-hits", scan_cli.max_correlation_hits,
                    "Rule hits kept for correlation; beyond it the oldest by event time are evicted and counted in "
-                   "the summary (exit 3). 0: no cap")
+                   "the summary, by rule (exit 3). 0: no cap")
       ->capture_default_str();
   scan->add_option("--color", scan_cli.color, "Colour in the text report: auto, always or never (NO_COLOR is honoured)")
       ->check(CLI::IsMember({"auto", "always", "never"}))
