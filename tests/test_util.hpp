@@ -18,8 +18,24 @@
 
 namespace trailsweep::testing {
 
-/// Threads of this process now (Linux: /proc/self/status), or 0 when unknown.
+/// Whether this build runs under ThreadSanitizer (the tsan preset), whose
+/// own threads and slow start throw off thread counts and timed tests.
+#if defined(__SANITIZE_THREAD__)
+inline constexpr bool kThreadSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+inline constexpr bool kThreadSanitizer = true;
+#else
+inline constexpr bool kThreadSanitizer = false;
+#endif
+#else
+inline constexpr bool kThreadSanitizer = false;
+#endif
+
+/// Threads of this process now (Linux: /proc/self/status), or 0 when unknown
+/// (also under ThreadSanitizer, which starts threads of its own when it likes).
 inline int process_threads() {
+  if (kThreadSanitizer) return 0;
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
