@@ -47,7 +47,7 @@ constexpr const char* kStyle = R"(
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2330;background:#f5f6f8}
 header{background:#1d2330;color:#fff;padding:16px 28px}header h1{margin:0 0 4px;font-size:20px}
 header .scope{color:#c6cbd6;font-size:13px}main{padding:16px 28px;max-width:1400px}
-.counts span{display:inline-block;margin-right:14px}.sev{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-weight:600;font-size:12px;text-transform:uppercase}
+.counts span{display:inline-block;margin-right:14px}.notice{border-left:4px solid #c77c02;padding:6px 10px;background:#fff7e6}.sev{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-weight:600;font-size:12px;text-transform:uppercase}
 .critical{background:#a4161a}.high{background:#d9480f}.medium{background:#e0a000}.low{background:#1971c2}.informational{background:#6c757d}
 section.finding{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);margin:18px 0;padding:14px 20px}
 section.finding h2{font-size:17px;margin:4px 0 8px}dl{display:grid;grid-template-columns:140px 1fr;gap:2px 12px;margin:0 0 10px}
@@ -148,6 +148,14 @@ std::string render_html_report(const std::vector<Finding>& findings, const RunSu
     h += fmt::format("<span><b class=\"sev {0}\">{0}</b> {1}</span>", kLevels[l], summary.findings_by_level[l]);
   }
   h += "</p>\n";
+  const std::vector<std::string> evicted = eviction_lines(summary, /*for_terminal=*/false);
+  if (!evicted.empty()) {
+    // Findings may be missing: said where the findings are read, not only
+    // on the terminal that ran the scan.
+    h += "<p class=\"notice\">";
+    for (std::size_t i = 0; i < evicted.size(); ++i) h += (i ? "<br>" : "") + html_escape(evicted[i]);
+    h += "</p>\n";
+  }
   if (findings.empty()) h += "<p>No findings.</p>\n";
 
   std::map<std::string, const char*> colour_of;

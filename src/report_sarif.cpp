@@ -100,14 +100,17 @@ std::string render_sarif_report(const std::vector<Finding>& findings, const RunS
   w.key("invocations").begin_array().begin_object();
   w.field("executionSuccessful", true);
   w.field("endTimeUtc", format_rfc3339_ms(ctx.run_time_ms));
-  if (summary.errors_total) {
+  const std::vector<std::string> evicted = eviction_lines(summary, /*for_terminal=*/false);
+  if (summary.errors_total || !evicted.empty()) {
     w.key("toolExecutionNotifications").begin_array();
-    for (const auto& e : summary.errors) {
+    auto warning = [&w](const std::string& text) {
       w.begin_object();
       w.field("level", "warning");
-      w.key("message").begin_object().field("text", e.to_string()).end_object();
+      w.key("message").begin_object().field("text", text).end_object();
       w.end_object();
-    }
+    };
+    for (const std::string& line : evicted) warning(line);
+    for (const auto& e : summary.errors) warning(e.to_string());
     w.end_array();
   }
   w.end_object().end_array();

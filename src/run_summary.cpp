@@ -45,6 +45,33 @@ namespace {
 std::string mb(std::uint64_t bytes) { return fmt::format("{:.1f} MB", bytes / 1e6); }
 }  // namespace
 
+std::vector<std::string> eviction_lines(const RunSummary& s, bool for_terminal) {
+  std::vector<std::string> lines;
+  if (!s.evicted_principals && !s.evicted_correlation_hits) return lines;
+  lines.push_back(fmt::format(
+      "memory caps reached: {} actor(s) with {} matching event(s) evicted at --max-tracked-principals "
+      "(least severe first), {} hit(s) evicted at --max-correlation-hits (oldest first); raise the caps to keep them",
+      s.evicted_principals, s.evicted_principal_events, s.evicted_correlation_hits));
+  // Which rule the caps gave way to, usually one noisy rule: whether to
+  // raise a cap, narrow the scan or set that rule aside. Titles and ids
+  // come from rule files, perhaps someone else's: on a terminal, none of
+  // their escape sequences gets through.
+  auto text = [for_terminal](const std::string& t) { return for_terminal ? sanitize_for_terminal(t) : t; };
+  constexpr std::size_t kRulesListed = 5;
+  std::string parts;
+  for (std::size_t i = 0; i < s.evicted_by_rule.size() && i < kRulesListed; ++i) {
+    const EvictedRule& r = s.evicted_by_rule[i];
+    parts += fmt::format("{}{} ({})", parts.empty() ? "" : "; ", text(r.title), text(r.rule));
+    if (r.principal_events) parts += fmt::format(" {} event(s)", r.principal_events);
+    if (r.correlation_hits) parts += fmt::format(" {} hit(s)", r.correlation_hits);
+  }
+  if (s.evicted_by_rule.size() > kRulesListed) {
+    parts += fmt::format("; {} more rule(s)", s.evicted_by_rule.size() - kRulesListed);
+  }
+  if (!parts.empty()) lines.push_back("evicted by rule: " + parts);
+  return lines;
+}
+
 std::string render_summary_text(const RunSummary& s) {
   std::string out;
   std::uint64_t skipped = s.digest_files + s.insight_files + s.filtered_files;
@@ -78,29 +105,7 @@ std::string render_summary_text(const RunSummary& s) {
   out += fmt::format("trailsweep: {} findings ({} critical, {} high, {} medium, {} low, {} informational)\n",
                      total_findings, s.findings_by_level[4], s.findings_by_level[3],
                      s.findings_by_level[2], s.findings_by_level[1], s.findings_by_level[0]);
-  if (s.evicted_principals || s.evicted_correlation_hits) {
-    out += fmt::format(
-        "trailsweep: memory caps reached: {} actor(s) with {} matching event(s) evicted at --max-tracked-principals "
-        "(least severe first), {} hit(s) evicted at --max-correlation-hits (oldest first); raise the caps to keep them\n",
-        s.evicted_principals, s.evicted_principal_events, s.evicted_correlation_hits);
-    // Which rule the caps gave way to, usually one noisy rule: whether to
-    // raise a cap, narrow the scan or set that rule aside.
-    constexpr std::size_t kRulesListed = 5;
-    std::string parts;
-    for (std::size_t i = 0; i < s.evicted_by_rule.size() && i < kRulesListed; ++i) {
-      const EvictedRule& r = s.evicted_by_rule[i];
-      // Titles and ids come from rule files, perhaps someone else's: no escape
-      // sequence of theirs reaches the terminal.
-      parts += fmt::format("{}{} ({})", parts.empty() ? "" : "; ", sanitize_for_terminal(r.title),
-                           sanitize_for_terminal(r.rule));
-      if (r.principal_events) parts += fmt::format(" {} event(s)", r.principal_events);
-      if (r.correlation_hits) parts += fmt::format(" {} hit(s)", r.correlation_hits);
-    }
-    if (s.evicted_by_rule.size() > kRulesListed) {
-      parts += fmt::format("; {} more rule(s)", s.evicted_by_rule.size() - kRulesListed);
-    }
-    if (!parts.empty()) out += fmt::format("trailsweep: evicted by rule: {}\n", parts);
-  }
+  for (const std::string& line : eviction_lines(s, /*for_terminal=*/true)) out += "trailsweep: " + line + "\n";
   if (!s.suppressed.empty() || !s.unused_allow_entries.empty()) {
     std::uint64_t total = 0;
     for (const auto& x : s.suppressed) total += x.hits;

@@ -641,10 +641,30 @@ TEST(DetectorCaps, CliReportsEvictionsAndExitsThree) {
   EXPECT_NE(r.err.find("evicted by rule: Campaign API Calls Made With Boto3 (ioc_cm_boto3_user_agent) 127 hit(s); "),
             std::string::npos)
       << r.err;
+  // The reports without a summary object say it where they are read.
+  auto sarif = run_trailsweep("scan testdata/archive --format sarif --fail-on never --max-correlation-hits 50");
+  EXPECT_EQ(sarif.exit_code, 3);
+  EXPECT_NE(sarif.out.find("\"toolExecutionNotifications\": [\n            {\n              \"level\": \"warning\",\n"
+                           "              \"message\": {\n                \"text\": \"memory caps reached: 0 actor(s) with "
+                           "0 matching event(s) evicted"),
+            std::string::npos)
+      << sarif.out.substr(0, 3000);
+  EXPECT_NE(sarif.out.find("\"text\": \"evicted by rule: Campaign API Calls Made With Boto3 (ioc_cm_boto3_user_agent) "
+                           "127 hit(s); "),
+            std::string::npos);
+  auto html = run_trailsweep("scan testdata/archive --format html --fail-on never --max-correlation-hits 50");
+  EXPECT_EQ(html.exit_code, 3);
+  EXPECT_NE(html.out.find("<p class=\"notice\">memory caps reached: 0 actor(s) with 0 matching event(s) evicted"),
+            std::string::npos);
+  EXPECT_NE(html.out.find("<br>evicted by rule: Campaign API Calls Made With Boto3 (ioc_cm_boto3_user_agent) 127 hit(s)"),
+            std::string::npos);
   auto full = run_trailsweep("scan testdata/archive --format json --fail-on never");
   EXPECT_EQ(full.exit_code, 0) << full.err;
   EXPECT_NE(full.out.find("\"correlation_hits\": 0,\n      \"by_rule\": []"), std::string::npos);
   EXPECT_EQ(full.err.find("evicted by rule"), std::string::npos) << full.err;
+  EXPECT_EQ(run_trailsweep("scan testdata/archive --format html --fail-on never").out.find("class=\"notice\""),
+            std::string::npos)
+      << "no notice when nothing was evicted";
 }
 
 }  // namespace

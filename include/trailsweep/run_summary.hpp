@@ -70,6 +70,13 @@ struct RunSummary {
 /// Human summary for stderr: counts, rates and the errors.
 std::string render_summary_text(const RunSummary& s);
 
+/// What the memory caps evicted, in words (none when nothing was): how much,
+/// then of which rules. The text summary prints them, and the reports that
+/// carry no summary object (SARIF, HTML) show them, so that a report that
+/// may be missing findings never looks complete. `for_terminal` drops the
+/// escape sequences a rule file's title could hold.
+std::vector<std::string> eviction_lines(const RunSummary& s, bool for_terminal);
+
 /// The "summary" object of json output. Stable names: files, records,
 /// bytes_compressed, bytes_uncompressed, skipped, errors, ...
 void write_summary_json(JsonWriter& w, const RunSummary& s);
