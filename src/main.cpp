@@ -387,7 +387,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
     out = ts::render_html_report(findings, summary, ctx, cli.paths);
   } else {
     bool color = cli.output.empty() && use_color(cli.color, STDOUT_FILENO);
-    out = ts::render_text_report(findings, color, flush);
+    out = ts::render_text_report(findings, color, flush, ts::eviction_lines(summary, /*for_terminal=*/true));
   }
   flush(out);
   if (dest != stdout) {

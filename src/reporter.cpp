@@ -308,7 +308,8 @@ std::string sanitize_for_terminal(std::string_view text) {
   return out;
 }
 
-std::string render_text_report(const std::vector<Finding>& findings, bool color, const ReportFlush& flush) {
+std::string render_text_report(const std::vector<Finding>& findings, bool color, const ReportFlush& flush,
+                               const std::vector<std::string>& notes) {
   auto paint = [&](std::string_view code, const std::string& s) {
     return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, s) : s;
   };
@@ -325,7 +326,12 @@ std::string render_text_report(const std::vector<Finding>& findings, bool color,
     }
   };
   std::string out;
-  if (findings.empty()) return "No findings.\n";
+  // Read before the findings, or "No findings." could pass for a clean
+  // archive when the caps evicted hits (the summary is on stderr, often
+  // unseen with -o or --no-summary).
+  for (const std::string& note : notes) out += paint("33", "Note: ") + note + "\n";
+  if (!notes.empty()) out += "\n";
+  if (findings.empty()) return out + "No findings.\n";
   out += fmt::format("{} finding{}\n\n", findings.size(), findings.size() == 1 ? "" : "s");
   for (const auto& f : findings) {
     maybe_flush(out, flush);

@@ -658,6 +658,14 @@ TEST(DetectorCaps, CliReportsEvictionsAndExitsThree) {
             std::string::npos);
   EXPECT_NE(html.out.find("<br>evicted by rule: Campaign API Calls Made With Boto3 (ioc_cm_boto3_user_agent) 127 hit(s)"),
             std::string::npos);
+  // The text report too: "No findings." must not read as a clean archive.
+  auto text = run_trailsweep("scan testdata/archive --no-summary --fail-on never --max-correlation-hits 50");
+  EXPECT_EQ(text.exit_code, 3);
+  EXPECT_EQ(text.out.rfind("Note: memory caps reached: 0 actor(s) with 0 matching event(s) evicted", 0), 0u) << text.out;
+  EXPECT_NE(text.out.find("\nNote: evicted by rule: Campaign API Calls Made With Boto3 (ioc_cm_boto3_user_agent) "
+                          "127 hit(s); "),
+            std::string::npos)
+      << text.out;
   auto full = run_trailsweep("scan testdata/archive --format json --fail-on never");
   EXPECT_EQ(full.exit_code, 0) << full.err;
   EXPECT_NE(full.out.find("\"correlation_hits\": 0,\n      \"by_rule\": []"), std::string::npos);

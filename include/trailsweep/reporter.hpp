@@ -63,8 +63,11 @@ void write_finding_json(JsonWriter& w, const Finding& f);
 std::string render_json_report(const std::vector<Finding>& findings, const RunSummary& summary,
                                const ReportFlush& flush = {}, unsigned threads = 0);
 
-/// The human report: findings by severity with stages, evidence and next steps.
-std::string render_text_report(const std::vector<Finding>& findings, bool color, const ReportFlush& flush = {});
+/// The human report: findings by severity with stages, evidence and next steps,
+/// after the `notes` (each a line: what the memory caps evicted, see
+/// eviction_lines), which say that findings may be missing.
+std::string render_text_report(const std::vector<Finding>& findings, bool color, const ReportFlush& flush = {},
+                               const std::vector<std::string>& notes = {});
 
 /// One finding per line, then {"summary":{...}}. `threads` as for render_json_report.
 std::string render_jsonl_report(const std::vector<Finding>& findings, const RunSummary& summary,
