@@ -10,8 +10,8 @@
 namespace trailsweep {
 
 Detector::Detector(const RuleSet& rules, DetectorOptions options) : rules_(rules), options_(options) {
-  evictions_.principal_events_by_rule.assign(rules.rules().size(), 0);
-  evictions_.correlation_hits_by_rule.assign(rules.rules().size(), 0);
+  evicted_events_by_rule_.assign(rules.rules().size(), 0);
+  evicted_hits_by_rule_.assign(rules.rules().size(), 0);
 }
 
 Hit Detector::make_hit(int rule, const Event& ev) {
@@ -240,9 +240,8 @@ void Detector::trim_hits(std::size_t keep) {
   if (hits_.size() <= keep) return;
   const std::size_t drop = hits_.size() - keep;
   std::nth_element(hits_.begin(), hits_.begin() + static_cast<std::ptrdiff_t>(drop), hits_.end(), hit_before);
-  for (std::size_t i = 0; i < drop; ++i) ++evictions_.correlation_hits_by_rule[static_cast<std::size_t>(hits_[i].rule)];
+  for (std::size_t i = 0; i < drop; ++i) ++evicted_hits_by_rule_[static_cast<std::size_t>(hits_[i].rule)];
   hits_.erase(hits_.begin(), hits_.begin() + static_cast<std::ptrdiff_t>(drop));
-  evictions_.correlation_hits += drop;
 }
 
 // Evicts the least severe actors first, and within a severity those ranked
@@ -385,8 +384,7 @@ void Detector::read_shared_floor() {
 void Detector::count_dropped(std::uint64_t owner, int rule, std::uint64_t events) {
   dropped_batch_.push_back(actor_hash(owner, rule));
   if (dropped_batch_.size() >= kDroppedBatch) flush_dropped();
-  evictions_.principal_events += events;
-  evictions_.principal_events_by_rule[static_cast<std::size_t>(rule)] += events;
+  evicted_events_by_rule_[static_cast<std::size_t>(rule)] += events;
 }
 
 void Detector::flush_dropped() const {
@@ -396,7 +394,9 @@ void Detector::flush_dropped() const {
 
 Evictions Detector::evictions() const {
   flush_dropped();
-  Evictions e = evictions_;
+  Evictions e;
+  for (std::uint64_t n : evicted_events_by_rule_) e.principal_events += n;
+  for (std::uint64_t n : evicted_hits_by_rule_) e.correlation_hits += n;
   std::vector<SharedPrincipalSet*> sets{dropped_.get()};
   for (const auto& other : merged_dropped_) sets.push_back(other.get());
   e.principals = SharedPrincipalSet::count_union(sets).size;
@@ -405,8 +405,8 @@ Evictions Detector::evictions() const {
 
 std::vector<EvictedRule> Detector::evicted_by_rule() const {
   std::vector<EvictedRule> out;
-  for (std::size_t r = 0; r < evictions_.principal_events_by_rule.size(); ++r) {
-    const std::uint64_t events = evictions_.principal_events_by_rule[r], hits = evictions_.correlation_hits_by_rule[r];
+  for (std::size_t r = 0; r < evicted_events_by_rule_.size(); ++r) {
+    const std::uint64_t events = evicted_events_by_rule_[r], hits = evicted_hits_by_rule_[r];
     if (events == 0 && hits == 0) continue;
     const Rule& rule = rules_.rules()[r];
     out.push_back({rule.display_id(), rule.title, events, hits});
@@ -570,10 +570,9 @@ void Detector::merge(Detector&& other) {
   field_errors_ += other.field_errors_;
   for (auto& d : other.field_problems_) field_problems_.push_back(std::move(d));
   for (const auto& [key, n] : other.suppressed_) suppressed_[key] += n;
-  evictions_.principal_events += other.evictions_.principal_events;
-  for (std::size_t r = 0; r < evictions_.principal_events_by_rule.size(); ++r) {
-    evictions_.principal_events_by_rule[r] += other.evictions_.principal_events_by_rule[r];
-    evictions_.correlation_hits_by_rule[r] += other.evictions_.correlation_hits_by_rule[r];
+  for (std::size_t r = 0; r < evicted_events_by_rule_.size(); ++r) {
+    evicted_events_by_rule_[r] += other.evicted_events_by_rule_[r];
+    evicted_hits_by_rule_[r] += other.evicted_hits_by_rule_[r];
   }
   // Their drops: in the set this one uses when both shared a floor, else
   // kept beside it, each set once.
@@ -586,7 +585,6 @@ void Detector::merge(Detector&& other) {
   }
   other.dropped_ = std::make_shared<SharedPrincipalSet>();
   other.merged_dropped_.clear();
-  evictions_.correlation_hits += other.evictions_.correlation_hits;
   for (Actor& theirs : other.actors_) {
     if (theirs.rule < 0) continue;
     const Aggregate& agg = theirs.agg;

@@ -48,9 +48,6 @@ struct Evictions {
   std::uint64_t principals = 0;        ///< distinct (rule, account, principal) actors dropped
   std::uint64_t principal_events = 0;  ///< their matching events
   std::uint64_t correlation_hits = 0;  ///< hits dropped before correlation
-  /// The same two event counts by rule index (as many entries as the rule
-  /// set has rules): which rule a cap gave way to, usually one noisy rule.
-  std::vector<std::uint64_t> principal_events_by_rule, correlation_hits_by_rule;
 };
 
 class Detector final : public EventSink {
@@ -280,7 +277,9 @@ class Detector final : public EventSink {
   std::uint64_t field_errors_ = 0;
   std::vector<Diagnostic> field_problems_;  // at most kMaxFieldProblems
   std::map<std::pair<int, int>, std::uint64_t> suppressed_;
-  Evictions evictions_;
+  // Matching events of dropped actors and hits dropped, by rule index: the
+  // summary's totals are their sums.
+  std::vector<std::uint64_t> evicted_events_by_rule_, evicted_hits_by_rule_;
   void trim_hits(std::size_t keep);
   void trim_aggregates(std::size_t keep);
 };
