@@ -295,11 +295,12 @@ void Detector::raise_eviction_floor(const Rank& rank) {
 void Detector::share_eviction_floor(SharedFloor* floor) {
   shared_floor_ = floor;
   shared_floor_seen_ = 0;
-  flush_dropped();
+  dropped_batch_.flush();
   if (!floor) return;  // the shared set stays, counted with the rest
   if (floor->dropped_ != dropped_) {
     merged_dropped_.push_back(std::move(dropped_));  // what was dropped before sharing still counts
     dropped_ = floor->dropped_;
+    dropped_batch_.send_to(dropped_.get());
   }
   std::lock_guard lock(floor->mutex_);
   shared_slot_ = floor->kept_.size();
@@ -382,18 +383,12 @@ void Detector::read_shared_floor() {
 }
 
 void Detector::count_dropped(std::uint64_t owner, int rule, std::uint64_t events) {
-  dropped_batch_.push_back(actor_hash(owner, rule));
-  if (dropped_batch_.size() >= kDroppedBatch) flush_dropped();
+  dropped_batch_.add(actor_hash(owner, rule));
   evicted_events_by_rule_[static_cast<std::size_t>(rule)] += events;
 }
 
-void Detector::flush_dropped() const {
-  dropped_->insert(dropped_batch_);
-  dropped_batch_.clear();
-}
-
 Evictions Detector::evictions() const {
-  flush_dropped();
+  dropped_batch_.flush();
   Evictions e;
   for (std::uint64_t n : evicted_events_by_rule_) e.principal_events += n;
   for (std::uint64_t n : evicted_hits_by_rule_) e.correlation_hits += n;
@@ -559,7 +554,7 @@ void Detector::on_worker_done() {
 void Detector::apply_caps() {
   if (options_.max_correlation_hits) trim_hits(options_.max_correlation_hits);
   if (options_.max_tracked_principals) trim_aggregates(options_.max_tracked_principals);
-  flush_dropped();
+  dropped_batch_.flush();
 }
 
 void Detector::merge(Detector&& other) {
@@ -576,7 +571,7 @@ void Detector::merge(Detector&& other) {
   }
   // Their drops: in the set this one uses when both shared a floor, else
   // kept beside it, each set once.
-  other.flush_dropped();
+  other.dropped_batch_.flush();
   other.merged_dropped_.push_back(std::move(other.dropped_));
   for (auto& theirs : other.merged_dropped_) {
     if (theirs != dropped_ && std::find(merged_dropped_.begin(), merged_dropped_.end(), theirs) == merged_dropped_.end()) {
@@ -584,6 +579,7 @@ void Detector::merge(Detector&& other) {
     }
   }
   other.dropped_ = std::make_shared<SharedPrincipalSet>();
+  other.dropped_batch_.send_to(other.dropped_.get());
   other.merged_dropped_.clear();
   for (Actor& theirs : other.actors_) {
     if (theirs.rule < 0) continue;

@@ -119,6 +119,12 @@ bool PrincipalSet::contains(std::uint64_t h) const {
   }
 }
 
+void PrincipalBatch::flush() {
+  if (pending_.empty()) return;
+  into_->insert(pending_);
+  pending_.clear();
+}
+
 void SharedPrincipalSet::insert(std::span<const std::uint64_t> hashes) {
   std::lock_guard lock(mutex_);
   for (std::uint64_t h : hashes) set_.insert_soon(h);

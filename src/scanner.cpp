@@ -104,9 +104,7 @@ struct Scanner::Buffers {
   }
 };
 
-Scanner::Scanner(ScanOptions options) : options_(std::move(options)), buffers_(std::make_unique<Buffers>()) {
-  principal_batch_.reserve(kPrincipalBatch);
-}
+Scanner::Scanner(ScanOptions options) : options_(std::move(options)), buffers_(std::make_unique<Buffers>()) {}
 Scanner::~Scanner() = default;
 
 void Scanner::deliver(EventSink& sink, RunSummary& summary) {
@@ -119,8 +117,7 @@ void Scanner::deliver(EventSink& sink, RunSummary& summary) {
   summary.last_event_ms = std::max(summary.last_event_ms, event_.time_ms);
   const std::uint64_t principal_hash = PrincipalSet::hash(event_.principal);
   event_.principal_hash = principal_hash;
-  principal_batch_.push_back(principal_hash);
-  if (principal_batch_.size() == kPrincipalBatch) flush_principals();
+  principal_batch_.add(principal_hash);
   sink.on_event(event_);
 }
 
@@ -223,14 +220,11 @@ bool Scanner::scan_whole_file(const InputFile& file, const std::string& name, Ev
   return true;
 }
 
-void Scanner::flush_principals() {
-  principals_->insert(principal_batch_);
-  principal_batch_.clear();
-}
+void Scanner::flush_principals() { principal_batch_.flush(); }
 
 PrincipalSet::Count Scanner::principal_count() {
-  flush_principals();
-  return principals_->count();
+  principal_batch_.flush();
+  return principal_batch_.target()->count();
 }
 
 bool Scanner::accepted(const Event& ev) const {

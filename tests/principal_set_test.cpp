@@ -189,6 +189,23 @@ TEST(SharedPrincipalSet, WorkersInsertingAtOnceCountWhatOneSetWould) {
   }
 }
 
+// A batch hands over every hash, at each kSize and at flush, to the set it
+// sends to at the time.
+TEST(PrincipalBatch, EveryHashReachesTheSetItWasSentTo) {
+  SharedPrincipalSet first, second;
+  PrincipalBatch batch(&first);
+  const std::size_t n = 2 * PrincipalBatch::kSize + 10;
+  for (std::size_t i = 0; i < n; ++i) batch.add(PrincipalSet::hash(std::to_string(i)));
+  EXPECT_EQ(first.count().size, 2 * PrincipalBatch::kSize) << "whole batches only, before a flush";
+  batch.send_to(&second);
+  EXPECT_EQ(first.count().size, n) << "the rest, flushed before switching";
+  batch.add(PrincipalSet::hash("0"));
+  batch.add(PrincipalSet::hash("new"));
+  batch.flush();
+  EXPECT_EQ(second.count().size, 2u);
+  EXPECT_EQ(batch.target(), &second);
+}
+
 TEST(SharedPrincipalSet, TheUnionOfSetsCountsEachSetOnceEvenWhenNamedTwice) {
   SharedPrincipalSet a, b;
   const std::uint64_t in_a[] = {1, 2, 3}, in_b[] = {3, 4};

@@ -268,11 +268,9 @@ class Detector final : public EventSink {
   // and each worker had its own), else one of this detector's own, a batch
   // at a time; those of detectors merged in that used other sets are counted
   // with it at the end. Shared ownership: the detectors outlive the floor.
-  void flush_dropped() const;
   std::shared_ptr<SharedPrincipalSet> dropped_ = std::make_shared<SharedPrincipalSet>();
   std::vector<std::shared_ptr<SharedPrincipalSet>> merged_dropped_;
-  mutable std::vector<std::uint64_t> dropped_batch_;  // flushed by evictions(), a query
-  static constexpr std::size_t kDroppedBatch = 4096;
+  mutable PrincipalBatch dropped_batch_{dropped_.get()};  // flushed by evictions(), a query
   std::uint64_t hits_total_ = 0;
   std::uint64_t field_errors_ = 0;
   std::vector<Diagnostic> field_problems_;  // at most kMaxFieldProblems

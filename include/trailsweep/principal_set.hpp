@@ -74,6 +74,32 @@ class PrincipalSet {
   std::size_t next_in_flight_ = 0;
 };
 
+class SharedPrincipalSet;
+
+/// One worker's hashes on their way to a SharedPrincipalSet, handed over
+/// kSize at a time, so that the set's lock is taken once a batch.
+class PrincipalBatch {
+ public:
+  static constexpr std::size_t kSize = 4096;
+  explicit PrincipalBatch(SharedPrincipalSet* into) : into_(into) { pending_.reserve(kSize); }
+  void add(std::uint64_t h) {
+    pending_.push_back(h);
+    if (pending_.size() == kSize) flush();
+  }
+  /// Hands over what it holds: before the set is counted.
+  void flush();
+  /// Flushes, then sends what comes next to `into`.
+  void send_to(SharedPrincipalSet* into) {
+    flush();
+    into_ = into;
+  }
+  SharedPrincipalSet* target() const { return into_; }
+
+ private:
+  SharedPrincipalSet* into_;
+  std::vector<std::uint64_t> pending_;
+};
+
 /// One PrincipalSet for all the workers of a scan. Each worker kept its own,
 /// so a million role sessions cost 16 MB a worker, and their union was
 /// counted after the scan; now memory does not grow with -j and the count is

@@ -130,7 +130,7 @@ class Scanner {
   /// Counts the principals of the events it delivers into `shared`, the set
   /// all workers of a scan share, instead of a set of its own (call before
   /// scanning).
-  void count_principals_into(SharedPrincipalSet* shared) { principals_ = shared; }
+  void count_principals_into(SharedPrincipalSet* shared) { principal_batch_.send_to(shared); }
   /// Hands the principals it still holds in its batch to the set: a worker
   /// calls it when done, before the scan counts them.
   void flush_principals();
@@ -160,12 +160,8 @@ class Scanner {
   ScanOptions options_;
   RecordParser parser_;
   Event event_;
-  // Principals' hashes go to the set a batch at a time (the shared set's
-  // lock is taken once a batch).
-  static constexpr std::size_t kPrincipalBatch = 4096;
-  std::vector<std::uint64_t> principal_batch_;
   std::unique_ptr<SharedPrincipalSet> own_principals_ = std::make_unique<SharedPrincipalSet>();
-  SharedPrincipalSet* principals_ = own_principals_.get();
+  PrincipalBatch principal_batch_{own_principals_.get()};  // or to the scan's shared set
   std::map<std::size_t, OrderedProblems> ordered_problems_;
   struct Buffers;
   std::unique_ptr<Buffers> buffers_;
