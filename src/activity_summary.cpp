@@ -1,7 +1,10 @@
 #include "trailsweep/activity_summary.hpp"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <functional>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -55,174 +58,351 @@ bool is_write_call(const Event& ev) {
   return true;
 }
 
-ActivityCollector::ActivityCollector(ActivityOptions options) : options_(options) {}
+namespace {
+
+constexpr std::uint64_t kNoFloor = UINT64_MAX;
+
+// Root and IAM users first (0), AWS services last (2), the rest between;
+// read from the principal key (Event::principal), so that a principal's
+// rank never depends on which of its records a worker saw first.
+std::uint64_t identity_tier(std::string_view principal) {
+  if (principal.starts_with("service:")) return 2;
+  if (principal.starts_with("IAMUser:") || principal.starts_with("Root:")) return 0;
+  const bool arn = principal.starts_with("arn:");
+  if (arn && (principal.ends_with(":root") || principal.find(":user/") != std::string_view::npos)) return 0;
+  return 1;
+}
+
+std::uint64_t rank_from(std::uint64_t hash, std::string_view principal) {
+  return std::min((identity_tier(principal) << 62) | (hash >> 2), kNoFloor - 1);
+}
+
+void join_key(std::string& key, std::string_view account, std::string_view principal) {
+  key.assign(account);
+  key += '\x1f';
+  key += principal;
+}
+
+}  // namespace
+
+std::uint64_t activity_rank(std::string_view account, std::string_view principal) {
+  std::string key;
+  join_key(key, account, principal);
+  return rank_from(PrincipalSet::hash(key), principal);
+}
+
+// The principals of one scan, in shards by hash with a lock each, so that
+// workers rarely wait for each other; a heap of the tracked principals'
+// ranks, under its own lock, decides which stay when the cap is reached.
+struct ActivityCollector::Table {
+  static constexpr std::size_t kShards = 64;
+  struct Shard {
+    std::mutex mutex;
+    std::unordered_map<std::string, Tracked> tracked;
+  };
+  struct RankedKey {
+    std::uint64_t rank;
+    const std::string* key;  // the shard map's own key: stable until evicted
+    std::size_t shard;
+  };
+  static std::size_t shard_of(std::uint64_t hash) { return hash % kShards; }  // ranks use the high bits
+  static bool ranks_before(const RankedKey& a, const RankedKey& b) { return a.rank < b.rank; }
+
+  explicit Table(const ActivityOptions& o) : options(o) {}
+  // Principals ranked at or above the floor are never tracked: the floor is
+  // the best rank ever turned away, and each was turned away because
+  // max_principals better ranks were tracked, so none of them can be among
+  // the max_principals best of the whole scan. Those are what remains, each
+  // with every one of its events, whatever the order the events came in.
+  void lower_floor(std::uint64_t rank) {
+    std::uint64_t now = floor.load(std::memory_order_relaxed);
+    while (rank < now && !floor.compare_exchange_weak(now, rank, std::memory_order_relaxed)) {
+    }
+  }
+
+  ActivityOptions options;
+  std::array<Shard, kShards> shards;
+  std::mutex ranks_mutex;
+  std::vector<RankedKey> ranks;  // max-heap: the worst-ranked principal tracked on top
+  std::atomic<std::uint64_t> floor{kNoFloor};
+  std::atomic<std::uint64_t> untracked_events{0};
+  SharedPrincipalSet untracked;
+};
+
+ActivityCollector::ActivityCollector(ActivityOptions options)
+    : ActivityCollector(std::make_shared<Table>(options)) {}
+
+ActivityCollector::ActivityCollector(std::shared_ptr<Table> table)
+    : table_(std::move(table)), untracked_batch_(&table_->untracked) {}
+
+ActivityCollector::~ActivityCollector() = default;
+ActivityCollector::ActivityCollector(ActivityCollector&&) noexcept = default;
+ActivityCollector& ActivityCollector::operator=(ActivityCollector&&) noexcept = default;
+
+std::unique_ptr<ActivityCollector> ActivityCollector::worker() const {
+  return std::unique_ptr<ActivityCollector>(new ActivityCollector(table_));
+}
 
 void ActivityCollector::count_value(Tracked& t, std::unordered_map<std::string, std::uint64_t>& map,
                                     std::string_view value, std::uint64_t n) {
   // Probing with a reused string keeps the common case (a value already seen) allocation-free.
-  key_.assign(value);
-  auto it = map.find(key_);
+  value_key_.assign(value);
+  auto it = map.find(value_key_);
   if (it != map.end()) {
     it->second += n;
-  } else if (map.size() < options_.max_values) {
-    map.emplace(key_, n);
+  } else if (map.size() < table_->options.max_values) {
+    map.emplace(value_key_, n);
   } else {
     t.overflow_values += n;
   }
 }
 
-void ActivityCollector::on_event(const Event& ev) {
-  key_.assign(ev.account);
-  key_ += '\x1f';
-  key_ += ev.principal;
-  auto it = tracked_.find(key_);
-  if (it == tracked_.end()) {
-    if (tracked_.size() >= options_.max_principals) {
-      untracked_.insert(key_);
-      ++untracked_events_;
-      return;
+ActivityCollector::Tracked* ActivityCollector::track(std::size_t shard, Tracked&& first) {
+  Table& table = *table_;
+  const std::size_t cap = table.options.max_principals;
+  // The floor read without the lock only saves taking it: the decision below
+  // is made under it, against the heap.
+  if (cap == 0 || first.rank >= table.floor.load(std::memory_order_relaxed)) return nullptr;
+  std::lock_guard lock(table.ranks_mutex);
+  if (table.ranks.size() >= cap) {
+    if (first.rank >= table.ranks.front().rank) {
+      table.lower_floor(first.rank);
+      return nullptr;
     }
-    it = tracked_.emplace(key_, Tracked{}).first;
-    it->second.account = ev.account;
-    it->second.principal = ev.principal;
-    it->second.identity_type = ev.identity.type;
+    std::pop_heap(table.ranks.begin(), table.ranks.end(), Table::ranks_before);
+    const Table::RankedKey worst = table.ranks.back();
+    table.ranks.pop_back();
+    table.lower_floor(worst.rank);
+    displaced_.emplace_back(worst.key, worst.shard);
   }
-  Tracked& t = it->second;
-  ++t.events;
-  if (!ev.error_code.empty()) ++t.errors;
-  t.first_ms = std::min(t.first_ms, ev.time_ms);
-  t.last_ms = std::max(t.last_ms, ev.time_ms);
-  api_.assign(ev.event_source);
-  if (auto dot = api_.find('.'); dot != std::string::npos) api_.resize(dot);
-  api_ += ':';
-  api_ += ev.event_name;
-  count_value(t, t.apis, api_);
-  count_value(t, t.regions, ev.aws_region);
-  count_value(t, t.source_ips, ev.source_ip);
-  // aws-cli names each command in its user agent (md/command#s3.ls): one client, not many.
-  std::string_view agent = ev.user_agent;
-  if (auto cmd = agent.find(" md/command#"); cmd != std::string_view::npos) {
-    auto end = agent.find(' ', cmd + 1);
-    agent_.assign(agent.substr(0, cmd));
-    if (end != std::string_view::npos) agent_ += agent.substr(end);
-    agent = agent_;
+  const std::uint64_t rank = first.rank;
+  auto [it, inserted] = table.shards[shard].tracked.try_emplace(key_, std::move(first));
+  table.ranks.push_back({rank, &it->first, shard});
+  std::push_heap(table.ranks.begin(), table.ranks.end(), Table::ranks_before);
+  return &it->second;
+}
+
+void ActivityCollector::count_untracked(std::uint64_t hash, std::uint64_t events) {
+  table_->untracked_events.fetch_add(events, std::memory_order_relaxed);
+  untracked_batch_.add(hash);
+}
+
+// A displaced principal may have taken events since it was displaced, from
+// any worker: they are counted with it here, under its shard's lock. Only the
+// worker that displaced it erases it, so its key is still there to find.
+void ActivityCollector::evict_displaced() {
+  for (const auto& [key, shard_index] : displaced_) {
+    Table::Shard& shard = table_->shards[shard_index];
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.tracked.find(*key);
+    count_untracked(it->second.hash, it->second.events);
+    shard.tracked.erase(it);
   }
-  count_value(t, t.user_agents, agent);
-  // A refused call changed nothing; it says nothing about what the principal does.
-  if (is_write_call(ev) && ev.error_code.empty()) {
-    ++t.write_events;
-    auto w = t.write_first_seen.find(api_);
+  displaced_.clear();
+}
+
+void ActivityCollector::displace_at_or_above_floor() {
+  Table& table = *table_;
+  {
+    std::lock_guard lock(table.ranks_mutex);
+    const std::uint64_t floor = table.floor.load(std::memory_order_relaxed);
+    while (!table.ranks.empty() && table.ranks.front().rank >= floor) {
+      std::pop_heap(table.ranks.begin(), table.ranks.end(), Table::ranks_before);
+      displaced_.emplace_back(table.ranks.back().key, table.ranks.back().shard);
+      table.ranks.pop_back();
+    }
+  }
+  evict_displaced();
+}
+
+void ActivityCollector::on_event(const Event& ev) {
+  join_key(key_, ev.account, ev.principal);
+  const std::uint64_t hash = PrincipalSet::hash(key_);
+  const std::size_t shard_index = Table::shard_of(hash);
+  Table::Shard& shard = table_->shards[shard_index];
+  {
+    std::lock_guard lock(shard.mutex);
+    Tracked* found = nullptr;
+    if (auto it = shard.tracked.find(key_); it != shard.tracked.end()) {
+      found = &it->second;
+    } else {
+      Tracked first;
+      first.account = ev.account;
+      first.principal = ev.principal;
+      first.identity_type = ev.identity.type;
+      first.hash = hash;
+      first.rank = rank_from(hash, ev.principal);
+      found = track(shard_index, std::move(first));
+    }
+    if (found == nullptr) {
+      count_untracked(hash, 1);
+    } else {
+      Tracked& t = *found;
+      ++t.events;
+      if (!ev.error_code.empty()) ++t.errors;
+      t.first_ms = std::min(t.first_ms, ev.time_ms);
+      t.last_ms = std::max(t.last_ms, ev.time_ms);
+      api_.assign(ev.event_source);
+      if (auto dot = api_.find('.'); dot != std::string::npos) api_.resize(dot);
+      api_ += ':';
+      api_ += ev.event_name;
+      count_value(t, t.apis, api_);
+      count_value(t, t.regions, ev.aws_region);
+      count_value(t, t.source_ips, ev.source_ip);
+      // aws-cli names each command in its user agent (md/command#s3.ls): one client, not many.
+      std::string_view agent = ev.user_agent;
+      if (auto cmd = agent.find(" md/command#"); cmd != std::string_view::npos) {
+        auto end = agent.find(' ', cmd + 1);
+        agent_.assign(agent.substr(0, cmd));
+        if (end != std::string_view::npos) agent_ += agent.substr(end);
+        agent = agent_;
+      }
+      count_value(t, t.user_agents, agent);
+      // A refused call changed nothing; it says nothing about what the principal does.
+      if (is_write_call(ev) && ev.error_code.empty()) {
+        ++t.write_events;
+        auto w = t.write_first_seen.find(api_);
+        if (w != t.write_first_seen.end()) {
+          w->second = std::min(w->second, ev.time_ms);
+        } else if (t.write_first_seen.size() < table_->options.max_values) {
+          t.write_first_seen.emplace(api_, ev.time_ms);
+        }
+      }
+    }
+  }
+  if (!displaced_.empty()) evict_displaced();
+}
+
+void ActivityCollector::add_counts(Tracked& t, Tracked&& o) {
+  t.events += o.events;
+  t.errors += o.errors;
+  t.write_events += o.write_events;
+  t.first_ms = std::min(t.first_ms, o.first_ms);
+  t.last_ms = std::max(t.last_ms, o.last_ms);
+  t.overflow_values += o.overflow_values;
+  for (auto pair : {std::pair{&t.apis, &o.apis}, std::pair{&t.regions, &o.regions},
+                     std::pair{&t.source_ips, &o.source_ips}, std::pair{&t.user_agents, &o.user_agents}}) {
+    for (auto& [value, n] : *pair.second) count_value(t, *pair.first, value, n);
+  }
+  for (auto& [api, ms] : o.write_first_seen) {
+    auto w = t.write_first_seen.find(api);
     if (w != t.write_first_seen.end()) {
-      w->second = std::min(w->second, ev.time_ms);
-    } else if (t.write_first_seen.size() < options_.max_values) {
-      t.write_first_seen.emplace(api_, ev.time_ms);
+      w->second = std::min(w->second, ms);
+    } else if (t.write_first_seen.size() < table_->options.max_values) {
+      t.write_first_seen.emplace(api, ms);
     }
   }
 }
 
 void ActivityCollector::merge(ActivityCollector&& other) {
-  for (auto& [key, o] : other.tracked_) {
-    auto it = tracked_.find(key);
-    if (it == tracked_.end()) {
-      if (tracked_.size() >= options_.max_principals) {
-        untracked_.insert(key);
-        untracked_events_ += o.events;
-        continue;
+  other.untracked_batch_.flush();
+  if (other.table_ == table_) return;  // a worker of this collector: its principals are here already
+  Table& theirs = *other.table_;
+  // Their floor was earned by their principals, which are now ours too.
+  table_->lower_floor(theirs.floor.load(std::memory_order_relaxed));
+  displace_at_or_above_floor();
+  for (std::size_t i = 0; i < Table::kShards; ++i) {
+    for (auto& [key, t] : theirs.shards[i].tracked) {
+      key_ = key;
+      {
+        std::lock_guard lock(table_->shards[i].mutex);
+        auto it = table_->shards[i].tracked.find(key_);
+        if (it != table_->shards[i].tracked.end()) {
+          add_counts(it->second, std::move(t));
+        } else {
+          const std::uint64_t hash = t.hash, events = t.events;
+          if (track(i, std::move(t)) == nullptr) count_untracked(hash, events);
+        }
       }
-      tracked_.emplace(key, std::move(o));
-      continue;
+      evict_displaced();
     }
-    Tracked& t = it->second;
-    t.events += o.events;
-    t.errors += o.errors;
-    t.write_events += o.write_events;
-    t.first_ms = std::min(t.first_ms, o.first_ms);
-    t.last_ms = std::max(t.last_ms, o.last_ms);
-    t.overflow_values += o.overflow_values;
-    for (auto pair : {std::pair{&t.apis, &o.apis}, std::pair{&t.regions, &o.regions},
-                       std::pair{&t.source_ips, &o.source_ips}, std::pair{&t.user_agents, &o.user_agents}}) {
-      for (auto& [value, n] : *pair.second) count_value(t, *pair.first, value, n);
-    }
-    for (auto& [api, ms] : o.write_first_seen) {
-      auto w = t.write_first_seen.find(api);
-      if (w != t.write_first_seen.end()) {
-        w->second = std::min(w->second, ms);
-      } else if (t.write_first_seen.size() < options_.max_values) {
-        t.write_first_seen.emplace(api, ms);
-      }
-    }
+    theirs.shards[i].tracked.clear();
   }
-  untracked_.merge(other.untracked_);
-  untracked_events_ += other.untracked_events_;
+  theirs.ranks.clear();
+  table_->untracked_events.fetch_add(theirs.untracked_events.load(std::memory_order_relaxed),
+                                     std::memory_order_relaxed);
+  // Their untracked principals are counted with ours (count_union), once each.
+  merged_.push_back(std::move(other.table_));
+  for (auto& m : other.merged_) merged_.push_back(std::move(m));
+  other.merged_.clear();
 }
 
 ActivityReport ActivityCollector::report(std::optional<std::int64_t> baseline_until_ms) const {
   ActivityReport report;
-  report.untracked_principals = untracked_.size();
-  report.untracked_events = untracked_events_;
+  untracked_batch_.flush();
+  std::vector<SharedPrincipalSet*> untracked_sets{&table_->untracked};
+  for (const auto& m : merged_) untracked_sets.push_back(&m->untracked);
+  report.untracked_principals = SharedPrincipalSet::count_union(untracked_sets).size;
+  report.untracked_events = table_->untracked_events.load(std::memory_order_relaxed);
   std::int64_t first = INT64_MAX, last = INT64_MIN;
-  for (const auto& [key, t] : tracked_) {
-    first = std::min(first, t.first_ms);
-    last = std::max(last, t.last_ms);
+  bool any = false;
+  for (const auto& shard : table_->shards) {
+    for (const auto& [key, t] : shard.tracked) {
+      first = std::min(first, t.first_ms);
+      last = std::max(last, t.last_ms);
+      any = true;
+    }
   }
-  if (tracked_.empty()) first = last = 0;
+  if (!any) first = last = 0;
   report.first_ms = first;
   report.last_ms = last;
   report.baseline_until_ms = baseline_until_ms ? *baseline_until_ms : first + (last - first) / 4;
 
-  for (const auto& [key, t] : tracked_) {
-    PrincipalActivity p;
-    p.account = t.account;
-    p.principal = t.principal;
-    p.identity_type = t.identity_type;
-    p.events = t.events;
-    p.errors = t.errors;
-    p.write_events = t.write_events;
-    p.first_ms = t.first_ms;
-    p.last_ms = t.last_ms;
-    p.apis = by_count(t.apis);
-    p.regions = by_count(t.regions);
-    p.source_ips = by_count(t.source_ips);
-    p.user_agents = by_count(t.user_agents);
-    p.distinct_apis = t.apis.size();
-    p.distinct_regions = t.regions.size();
-    p.distinct_source_ips = t.source_ips.size();
-    p.distinct_user_agents = t.user_agents.size();
-    p.new_principal = t.first_ms > report.baseline_until_ms;
-    for (const auto& [api, ms] : t.write_first_seen) {
-      if (ms > report.baseline_until_ms) p.new_write_apis.emplace_back(api, ms);
-    }
-    std::sort(p.new_write_apis.begin(), p.new_write_apis.end(),
-              [](const auto& a, const auto& b) { return std::tie(a.second, a.first) < std::tie(b.second, b.first); });
+  for (const auto& shard : table_->shards) {
+    for (const auto& [key, t] : shard.tracked) {
+      PrincipalActivity p;
+      p.account = t.account;
+      p.principal = t.principal;
+      p.identity_type = t.identity_type;
+      p.events = t.events;
+      p.errors = t.errors;
+      p.write_events = t.write_events;
+      p.first_ms = t.first_ms;
+      p.last_ms = t.last_ms;
+      p.apis = by_count(t.apis);
+      p.regions = by_count(t.regions);
+      p.source_ips = by_count(t.source_ips);
+      p.user_agents = by_count(t.user_agents);
+      p.distinct_apis = t.apis.size();
+      p.distinct_regions = t.regions.size();
+      p.distinct_source_ips = t.source_ips.size();
+      p.distinct_user_agents = t.user_agents.size();
+      p.new_principal = t.first_ms > report.baseline_until_ms;
+      for (const auto& [api, ms] : t.write_first_seen) {
+        if (ms > report.baseline_until_ms) p.new_write_apis.emplace_back(api, ms);
+      }
+      std::sort(p.new_write_apis.begin(), p.new_write_apis.end(),
+                [](const auto& a, const auto& b) { return std::tie(a.second, a.first) < std::tie(b.second, b.first); });
 
-    // Each signal is capped so that no single one buries the others.
-    auto add = [&](double points, std::string why) {
-      if (points <= 0) return;
-      p.score += points;
-      p.reasons.push_back(std::move(why));
-    };
-    if (!p.new_write_apis.empty()) {
-      add(std::min<double>(30, 3.0 * static_cast<double>(p.new_write_apis.size())),
-          fmt::format("{} write API(s) first called after the baseline", p.new_write_apis.size()));
+      // Each signal is capped so that no single one buries the others.
+      auto add = [&](double points, std::string why) {
+        if (points <= 0) return;
+        p.score += points;
+        p.reasons.push_back(std::move(why));
+      };
+      if (!p.new_write_apis.empty()) {
+        add(std::min<double>(30, 3.0 * static_cast<double>(p.new_write_apis.size())),
+            fmt::format("{} write API(s) first called after the baseline", p.new_write_apis.size()));
+      }
+      if (p.new_principal && p.write_events > 0) add(5, "first seen after the baseline, and it changed things");
+      if (p.errors >= 5) {
+        add(std::min(10.0, 10.0 * p.error_rate() * 2), fmt::format("{:.0f}% of calls failed", 100 * p.error_rate()));
+      }
+      if (p.distinct_regions > 1) {
+        add(std::min<double>(10, 2.0 * static_cast<double>(p.distinct_regions - 1)),
+            fmt::format("{} regions", p.distinct_regions));
+      }
+      if (p.distinct_source_ips > 1) {
+        add(std::min<double>(5, static_cast<double>(p.distinct_source_ips - 1)),
+            fmt::format("{} source IPs", p.distinct_source_ips));
+      }
+      if (p.distinct_user_agents > 1) {
+        add(std::min<double>(3, static_cast<double>(p.distinct_user_agents - 1)),
+            fmt::format("{} user agents", p.distinct_user_agents));
+      }
+      if (p.identity_type == "Root") add(5, "root credentials");
+      report.principals.push_back(std::move(p));
     }
-    if (p.new_principal && p.write_events > 0) add(5, "first seen after the baseline, and it changed things");
-    if (p.errors >= 5) {
-      add(std::min(10.0, 10.0 * p.error_rate() * 2), fmt::format("{:.0f}% of calls failed", 100 * p.error_rate()));
-    }
-    if (p.distinct_regions > 1) {
-      add(std::min<double>(10, 2.0 * static_cast<double>(p.distinct_regions - 1)),
-          fmt::format("{} regions", p.distinct_regions));
-    }
-    if (p.distinct_source_ips > 1) {
-      add(std::min<double>(5, static_cast<double>(p.distinct_source_ips - 1)),
-          fmt::format("{} source IPs", p.distinct_source_ips));
-    }
-    if (p.distinct_user_agents > 1) {
-      add(std::min<double>(3, static_cast<double>(p.distinct_user_agents - 1)),
-          fmt::format("{} user agents", p.distinct_user_agents));
-    }
-    if (p.identity_type == "Root") add(5, "root credentials");
-    report.principals.push_back(std::move(p));
   }
   std::sort(report.principals.begin(), report.principals.end(), [](const auto& a, const auto& b) {
     if (a.score != b.score) return a.score > b.score;

@@ -545,9 +545,10 @@ int run_activity_summary(const SummaryCli& cli) {
   ts::ActivityOptions activity_options;
   activity_options.max_principals = cli.max_principals;
   unsigned jobs = cli.jobs > 0 ? cli.jobs : std::max(1u, std::thread::hardware_concurrency());
+  // The workers add to one table: the cap bounds them together.
+  ts::ActivityCollector collector(activity_options);
   ts::SinkScanResult scanned = ts::scan_with_sinks(
-      walk.files, options, jobs, [&] { return std::make_unique<ts::ActivityCollector>(activity_options); },
-      nullptr, &g_stop);
+      walk.files, options, jobs, [&] { return collector.worker(); }, nullptr, &g_stop);
   if (scanned.stuck) {
     std::cerr << interrupted_line(scanned.summary.files_read, walk.files.size(), scanned.summary.bytes_compressed);
     std::cerr.flush();
@@ -561,11 +562,8 @@ int run_activity_summary(const SummaryCli& cli) {
     std::cerr << "trailsweep: interrupted; no summary written\n";
     return ts::kExitInterrupted;
   }
-  auto& merged = static_cast<ts::ActivityCollector&>(*scanned.sinks.front());
-  for (std::size_t i = 1; i < scanned.sinks.size(); ++i) {
-    merged.merge(std::move(static_cast<ts::ActivityCollector&>(*scanned.sinks[i])));
-  }
-  ts::ActivityReport report = merged.report(baseline);
+  for (auto& sink : scanned.sinks) collector.merge(std::move(static_cast<ts::ActivityCollector&>(*sink)));
+  ts::ActivityReport report = collector.report(baseline);
   std::string out = cli.format == "jsonl" ? ts::render_activity_jsonl(report, cli.top)
                     : cli.format == "csv" ? ts::render_activity_csv(report, cli.top)
                                           : ts::render_activity_text(report, cli.listed, cli.top);
@@ -769,7 +767,9 @@ int main(int argc, char** argv) {
   summary_cmd->add_option("--top", sm.top, "Show only the N most unusual principals (0: all)")->capture_default_str();
   summary_cmd->add_option("--listed", sm.listed, "Values listed per field in the text format")->capture_default_str();
   summary_cmd->add_option("--max-principals", sm.max_principals,
-                          "Principals tracked (memory bound); more are counted in a line of their own")
+                          "Principals tracked, by all threads together (memory bound); beyond it root and IAM "
+                          "users are kept first, then a fixed sample by principal (the same for any -j), each "
+                          "with all its events, and the rest are counted in a line of their own")
       ->capture_default_str();
   summary_cmd->add_option("--since", sm.since, "Only events at or after this time (RFC 3339 or YYYY-MM-DD)");
   summary_cmd->add_option("--until", sm.until, "Only events at or before this time (RFC 3339 or YYYY-MM-DD: whole day)");

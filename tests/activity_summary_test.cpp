@@ -151,6 +151,97 @@ TEST(ActivitySummary, MergingWorkersGivesTheSameReport) {
   EXPECT_EQ(render_activity_jsonl(a.report(), 0), render_activity_jsonl(collect_archive().report(), 0));
 }
 
+// A call by a role session, as CloudTrail writes an AssumedRole identity.
+std::string role_session_record(int session) {
+  std::string r = ct_record("2025-11-02T10:00:00Z", "DescribeInstances", "x");
+  const std::size_t begin = r.find(R"("userIdentity":{)");
+  const std::size_t end = r.find(R"(},"eventTime")") + 1;
+  const std::string name = "session-" + std::to_string(session);
+  r.replace(begin, end - begin,
+            R"("userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLEROLEID:)" + name +
+                R"(","arn":"arn:aws:sts::111122223333:assumed-role/Deploy/)" + name +
+                R"(","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLEROLEID","arn":"arn:aws:iam::111122223333:role/Deploy","accountId":"111122223333","userName":"Deploy"},"attributes":{"creationDate":"2025-11-02T09:59:00Z","mfaAuthenticated":"false"}}})");
+  return r;
+}
+
+TEST(ActivitySummary, UnderTheCapTheSamePrincipalsAreKeptWithAllTheirEvents) {
+  // The principals kept must not depend on how files are dealt to workers or
+  // in which order they come, and each kept one must have all its events: a
+  // worker that had turned one away kept its events out of the report.
+  const ActivityReport full = collect_archive().report();
+  ASSERT_GT(full.principals.size(), 5u);
+  ActivityOptions options;
+  options.max_principals = 5;
+  auto files = walk_inputs({kArchive}, InputFilter{}).files;
+  Scanner scanner(ScanOptions{});
+  RunSummary summary;
+
+  ActivityCollector in_order(options);
+  for (const auto& f : files) scanner.scan_file(f, in_order, summary);
+  ActivityCollector reversed(options);
+  for (auto f = files.rbegin(); f != files.rend(); ++f) scanner.scan_file(*f, reversed, summary);
+  ActivityCollector shared(options);  // two workers of one scan
+  {
+    auto first = shared.worker(), second = shared.worker();
+    for (std::size_t i = 0; i < files.size(); ++i) scanner.scan_file(files[i], i % 2 ? *second : *first, summary);
+    shared.merge(std::move(*first));
+    shared.merge(std::move(*second));
+  }
+  ActivityCollector a(options), b(options);  // collectors with tables of their own
+  for (std::size_t i = 0; i < files.size(); ++i) scanner.scan_file(files[i], i % 3 ? a : b, summary);
+  a.merge(std::move(b));
+
+  const ActivityReport report = in_order.report();
+  ASSERT_EQ(report.principals.size(), 5u);
+  EXPECT_EQ(report.untracked_principals, full.principals.size() - 5);
+  std::uint64_t events = report.untracked_events;
+  for (const auto& p : report.principals) {
+    events += p.events;
+    const PrincipalActivity* uncapped = find(full, p.principal);
+    ASSERT_NE(uncapped, nullptr) << p.principal;
+    EXPECT_EQ(p.events, uncapped->events) << p.principal;
+    EXPECT_EQ(p.apis, uncapped->apis) << p.principal;
+  }
+  EXPECT_EQ(events, 1100u);
+  const std::string expected = render_activity_text(report, 5, 0);
+  EXPECT_EQ(render_activity_text(reversed.report(), 5, 0), expected);
+  EXPECT_EQ(render_activity_text(shared.report(), 5, 0), expected);
+  EXPECT_EQ(render_activity_text(a.report(), 5, 0), expected);
+}
+
+TEST(ActivitySummary, UnderTheCapIamUsersAreKeptBeforeRoleSessions) {
+  // An organization trail has millions of role sessions; the IAM user an
+  // intruder creates, seen last, must not be the one left out.
+  ActivityOptions options;
+  options.max_principals = 3;
+  ActivityCollector collector(options);
+  std::vector<std::string> records;
+  for (int i = 0; i < 40; ++i) records.push_back(role_session_record(i));
+  records.push_back(ct_record("2025-11-02T10:05:00Z", "CreateUser", "build-bot", "", "111122223333",
+                              "iam.amazonaws.com"));
+  records.push_back(ct_record("2025-11-02T10:06:00Z", "CreateLoginProfile", "ses-user", "", "111122223333",
+                              "iam.amazonaws.com"));
+  feed(collector, records);
+  const ActivityReport report = collector.report();
+  ASSERT_EQ(report.principals.size(), 3u);
+  EXPECT_NE(find(report, "user/build-bot"), nullptr);
+  EXPECT_NE(find(report, "user/ses-user"), nullptr);
+  EXPECT_EQ(report.untracked_principals, 39u);
+  EXPECT_EQ(report.untracked_events, 39u);
+}
+
+TEST(ActivitySummary, RanksPutLongLivedCredentialsFirstAndServicesLast) {
+  for (int i = 0; i < 50; ++i) {
+    const std::string n = std::to_string(i), account = "1111222233" + std::to_string(10 + i);
+    const std::uint64_t user = activity_rank(account, "arn:aws:iam::" + account + ":user/u" + n);
+    const std::uint64_t root = activity_rank(account, "arn:aws:iam::" + account + ":root");
+    const std::uint64_t session = activity_rank(account, "arn:aws:sts::" + account + ":assumed-role/R/s" + n);
+    const std::uint64_t service = activity_rank(account, "service:ecs-tasks.amazonaws.com@" + account);
+    EXPECT_LT(std::max(user, root), session) << n;
+    EXPECT_LT(session, service) << n;
+  }
+}
+
 TEST(ActivitySummary, PrincipalsBeyondTheCapAreCountedNotDropped) {
   ActivityOptions options;
   options.max_principals = 3;
@@ -178,6 +269,13 @@ TEST(ActivitySummary, CliFormatsAndThreadsAgree) {
   EXPECT_NE(text.out.find("user/ci-deployer  (IAMUser)"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("   new write APIs "), std::string::npos);
   EXPECT_NE(text.out.find("(--top)"), std::string::npos);
+  // Under the cap too (the workers once kept different principals, and
+  // counted some twice).
+  auto capped_one = run_trailsweep("summary -j 1 --max-principals 4 --format jsonl testdata/archive");
+  auto capped_two = run_trailsweep("summary -j 2 --max-principals 4 --format jsonl testdata/archive");
+  EXPECT_EQ(capped_one.exit_code, 0) << capped_one.err;
+  EXPECT_EQ(std::count(capped_one.out.begin(), capped_one.out.end(), '\n'), 4) << capped_one.out;
+  EXPECT_EQ(capped_one.out, capped_two.out);
   auto bad = run_trailsweep("summary --baseline-until yesterday testdata/archive");
   EXPECT_EQ(bad.exit_code, 2);
 }

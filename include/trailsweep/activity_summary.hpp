@@ -2,10 +2,13 @@
 // ActivitySummary: `trailsweep summary`, per account and principal: how much
 // it did, when, from where, with what, how often it failed, and which write
 // APIs it called for the first time after a baseline, with the most unusual
-// principals first. One ActivityCollector per worker; merge() them in a fixed
-// order, then report(): the output does not depend on -j.
+// principals first. The workers' collectors share one table (worker()), in
+// shards with a lock each; beyond --max-principals the principals ranked last
+// (activity_rank) are evicted and counted, so the principals reported, and
+// all their counts, are the same for any -j and file order.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -52,10 +55,29 @@ struct ActivityReport {
 /// judged by the API name (Get/List/Describe/... are reads).
 bool is_write_call(const Event& ev);
 
+/// How a principal ranks for a place under --max-principals (lower is kept
+/// first): root and IAM users (long-lived credentials, what a stolen key is
+/// and what an intruder creates) before other identities, AWS services last,
+/// and within each a fixed hash of account and principal. A function of the
+/// principal alone, so the principals kept do not depend on -j or file order.
+std::uint64_t activity_rank(std::string_view account, std::string_view principal);
+
 class ActivityCollector final : public EventSink {
  public:
   explicit ActivityCollector(ActivityOptions options = {});
+  ~ActivityCollector() override;
+  ActivityCollector(ActivityCollector&&) noexcept;
+  ActivityCollector& operator=(ActivityCollector&&) noexcept;
+
+  /// A collector for another worker of the same scan. It adds to this one's
+  /// table, so --max-principals bounds the principals of all workers together
+  /// (each worker keeping its own up to the cap took -j times the memory),
+  /// and merging it back only hands over its last hashes.
+  std::unique_ptr<ActivityCollector> worker() const;
+
   void on_event(const Event& ev) override;
+  /// Adds `other`'s principals: a worker() of this collector, or a collector
+  /// with a table of its own (the same report as one collector fed both's events).
   void merge(ActivityCollector&& other);
   /// `baseline_until_ms`: writes first called after this are new; by default
   /// the first quarter of the events' time span is the baseline.
@@ -64,21 +86,40 @@ class ActivityCollector final : public EventSink {
  private:
   struct Tracked {
     std::string account, principal, identity_type;
+    std::uint64_t rank = 0, hash = 0;
     std::uint64_t events = 0, errors = 0, write_events = 0;
     std::int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
     std::unordered_map<std::string, std::uint64_t> apis, regions, source_ips, user_agents;
     std::unordered_map<std::string, std::int64_t> write_first_seen;
     std::uint64_t overflow_values = 0;
   };
+  struct Table;
+  explicit ActivityCollector(std::shared_ptr<Table> table);
   void count_value(Tracked& t, std::unordered_map<std::string, std::uint64_t>& map, std::string_view value,
                    std::uint64_t n = 1);
-  ActivityOptions options_;
-  std::unordered_map<std::string, Tracked> tracked_;  // key: account '\x1f' principal
-  PrincipalSet untracked_;  // principals beyond max_principals: counted in bounded memory
-  std::uint64_t untracked_events_ = 0;
+  void add_counts(Tracked& into, Tracked&& from);
+  /// Starts tracking the principal of key_ (absent from its shard, whose lock
+  /// the caller holds) with `first`, if it ranks within the cap, and queues
+  /// the principal it displaces; nullptr when it ranks out.
+  Tracked* track(std::size_t shard, Tracked&& first);
+  /// Counts a principal (by hash) and `events` of its events as untracked.
+  void count_untracked(std::uint64_t hash, std::uint64_t events);
+  /// Evicts the principals track() displaced, each under its shard's lock.
+  void evict_displaced();
+  /// Displaces every principal ranked at or above the table's floor.
+  void displace_at_or_above_floor();
+
+  std::shared_ptr<Table> table_;
+  // Tables of other collectors merged in, for their untracked principals.
+  std::vector<std::shared_ptr<Table>> merged_;
+  // Hashes of principals not tracked, on their way to the table's set.
+  mutable PrincipalBatch untracked_batch_;
   std::string key_;
+  std::string value_key_;
   std::string api_;
   std::string agent_;
+  // Key and shard of the principals track() displaced, evicted after the lock.
+  std::vector<std::pair<const std::string*, std::size_t>> displaced_;
 };
 
 std::string render_activity_text(const ActivityReport& report, std::size_t listed, std::size_t top);
