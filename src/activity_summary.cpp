@@ -21,12 +21,18 @@ constexpr std::string_view kReadPrefixes[] = {"Get",   "List",  "Describe", "Hea
                                               "Check", "Query", "Scan",     "BatchGet", "Select", "View",
                                               "Preview", "Estimate", "Validate", "Test", "Simulate"};
 
-std::vector<std::pair<std::string, std::uint64_t>> by_count(const std::unordered_map<std::string, std::uint64_t>& m) {
-  std::vector<std::pair<std::string, std::uint64_t>> v(m.begin(), m.end());
+// Most frequent first, ties by value.
+std::vector<std::pair<std::string, std::uint64_t>> by_count(std::vector<std::pair<std::string, std::uint64_t>> v) {
   std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
   return v;
+}
+
+template <typename Values>
+auto find_value(Values& values, std::string_view value) {
+  return std::lower_bound(values.begin(), values.end(), value,
+                          [](const auto& entry, std::string_view v) { return std::string_view(entry.first) < v; });
 }
 
 // User agents run to 300 characters; a table line shows the start.
@@ -143,17 +149,24 @@ std::unique_ptr<ActivityCollector> ActivityCollector::worker() const {
   return std::unique_ptr<ActivityCollector>(new ActivityCollector(table_));
 }
 
-void ActivityCollector::count_value(Tracked& t, std::unordered_map<std::string, std::uint64_t>& map,
+void ActivityCollector::count_value(Tracked& t, std::vector<std::pair<std::string, std::uint64_t>>& values,
                                     std::string_view value, std::uint64_t n) {
-  // Probing with a reused string keeps the common case (a value already seen) allocation-free.
-  value_key_.assign(value);
-  auto it = map.find(value_key_);
-  if (it != map.end()) {
+  auto it = find_value(values, value);
+  if (it != values.end() && it->first == value) {
     it->second += n;
-  } else if (map.size() < table_->options.max_values) {
-    map.emplace(value_key_, n);
+  } else if (values.size() < table_->options.max_values) {
+    values.emplace(it, std::string(value), n);
   } else {
     t.overflow_values += n;
+  }
+}
+
+void ActivityCollector::note_first_write(Tracked& t, std::string_view api, std::int64_t ms) {
+  auto it = find_value(t.write_first_seen, api);
+  if (it != t.write_first_seen.end() && it->first == api) {
+    it->second = std::min(it->second, ms);
+  } else if (t.write_first_seen.size() < table_->options.max_values) {
+    t.write_first_seen.emplace(it, std::string(api), ms);
   }
 }
 
@@ -261,12 +274,7 @@ void ActivityCollector::on_event(const Event& ev) {
       // A refused call changed nothing; it says nothing about what the principal does.
       if (is_write_call(ev) && ev.error_code.empty()) {
         ++t.write_events;
-        auto w = t.write_first_seen.find(api_);
-        if (w != t.write_first_seen.end()) {
-          w->second = std::min(w->second, ev.time_ms);
-        } else if (t.write_first_seen.size() < table_->options.max_values) {
-          t.write_first_seen.emplace(api_, ev.time_ms);
-        }
+        note_first_write(t, api_, ev.time_ms);
       }
     }
   }
@@ -284,14 +292,7 @@ void ActivityCollector::add_counts(Tracked& t, Tracked&& o) {
                      std::pair{&t.source_ips, &o.source_ips}, std::pair{&t.user_agents, &o.user_agents}}) {
     for (auto& [value, n] : *pair.second) count_value(t, *pair.first, value, n);
   }
-  for (auto& [api, ms] : o.write_first_seen) {
-    auto w = t.write_first_seen.find(api);
-    if (w != t.write_first_seen.end()) {
-      w->second = std::min(w->second, ms);
-    } else if (t.write_first_seen.size() < table_->options.max_values) {
-      t.write_first_seen.emplace(api, ms);
-    }
-  }
+  for (auto& [api, ms] : o.write_first_seen) note_first_write(t, api, ms);
 }
 
 void ActivityCollector::merge(ActivityCollector&& other) {
@@ -327,7 +328,17 @@ void ActivityCollector::merge(ActivityCollector&& other) {
   other.merged_.clear();
 }
 
-ActivityReport ActivityCollector::report(std::optional<std::int64_t> baseline_until_ms) const {
+ActivityReport ActivityCollector::report(std::optional<std::int64_t> baseline_until_ms) const& {
+  return build_report(baseline_until_ms, false);
+}
+
+ActivityReport ActivityCollector::report(std::optional<std::int64_t> baseline_until_ms) && {
+  return build_report(baseline_until_ms, true);
+}
+
+// `take`: move each principal's strings and lists into the report and leave
+// the table empty (the table is shared, not const, behind table_).
+ActivityReport ActivityCollector::build_report(std::optional<std::int64_t> baseline_until_ms, bool take) const {
   ActivityReport report;
   untracked_batch_.flush();
   std::vector<SharedPrincipalSet*> untracked_sets{&table_->untracked};
@@ -348,25 +359,35 @@ ActivityReport ActivityCollector::report(std::optional<std::int64_t> baseline_un
   report.last_ms = last;
   report.baseline_until_ms = baseline_until_ms ? *baseline_until_ms : first + (last - first) / 4;
 
-  for (const auto& shard : table_->shards) {
-    for (const auto& [key, t] : shard.tracked) {
+  for (auto& shard : table_->shards) {
+    for (auto& [key, t] : shard.tracked) {
       PrincipalActivity p;
-      p.account = t.account;
-      p.principal = t.principal;
-      p.identity_type = t.identity_type;
       p.events = t.events;
       p.errors = t.errors;
       p.write_events = t.write_events;
       p.first_ms = t.first_ms;
       p.last_ms = t.last_ms;
-      p.apis = by_count(t.apis);
-      p.regions = by_count(t.regions);
-      p.source_ips = by_count(t.source_ips);
-      p.user_agents = by_count(t.user_agents);
       p.distinct_apis = t.apis.size();
       p.distinct_regions = t.regions.size();
       p.distinct_source_ips = t.source_ips.size();
       p.distinct_user_agents = t.user_agents.size();
+      if (take) {
+        p.account = std::move(t.account);
+        p.principal = std::move(t.principal);
+        p.identity_type = std::move(t.identity_type);
+        p.apis = by_count(std::move(t.apis));
+        p.regions = by_count(std::move(t.regions));
+        p.source_ips = by_count(std::move(t.source_ips));
+        p.user_agents = by_count(std::move(t.user_agents));
+      } else {
+        p.account = t.account;
+        p.principal = t.principal;
+        p.identity_type = t.identity_type;
+        p.apis = by_count(t.apis);
+        p.regions = by_count(t.regions);
+        p.source_ips = by_count(t.source_ips);
+        p.user_agents = by_count(t.user_agents);
+      }
       p.new_principal = t.first_ms > report.baseline_until_ms;
       for (const auto& [api, ms] : t.write_first_seen) {
         if (ms > report.baseline_until_ms) p.new_write_apis.emplace_back(api, ms);
@@ -403,7 +424,9 @@ ActivityReport ActivityCollector::report(std::optional<std::int64_t> baseline_un
       if (p.identity_type == "Root") add(5, "root credentials");
       report.principals.push_back(std::move(p));
     }
+    if (take) shard.tracked.clear();  // its memory goes back while the rest are moved
   }
+  if (take) table_->ranks.clear();
   std::sort(report.principals.begin(), report.principals.end(), [](const auto& a, const auto& b) {
     if (a.score != b.score) return a.score > b.score;
     if (a.events != b.events) return a.events > b.events;

@@ -563,7 +563,7 @@ int run_activity_summary(const SummaryCli& cli) {
     return ts::kExitInterrupted;
   }
   for (auto& sink : scanned.sinks) collector.merge(std::move(static_cast<ts::ActivityCollector&>(*sink)));
-  ts::ActivityReport report = collector.report(baseline);
+  ts::ActivityReport report = std::move(collector).report(baseline);
   std::string out = cli.format == "jsonl" ? ts::render_activity_jsonl(report, cli.top)
                     : cli.format == "csv" ? ts::render_activity_csv(report, cli.top)
                                           : ts::render_activity_text(report, cli.listed, cli.top);

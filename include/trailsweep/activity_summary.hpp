@@ -81,7 +81,11 @@ class ActivityCollector final : public EventSink {
   void merge(ActivityCollector&& other);
   /// `baseline_until_ms`: writes first called after this are new; by default
   /// the first quarter of the events' time span is the baseline.
-  ActivityReport report(std::optional<std::int64_t> baseline_until_ms = std::nullopt) const;
+  ActivityReport report(std::optional<std::int64_t> baseline_until_ms = std::nullopt) const&;
+  /// The same, moving the principals out of the table instead of copying
+  /// them: a report of the 250,000 principals the default cap keeps would
+  /// otherwise hold them twice.
+  ActivityReport report(std::optional<std::int64_t> baseline_until_ms = std::nullopt) &&;
 
  private:
   struct Tracked {
@@ -89,15 +93,19 @@ class ActivityCollector final : public EventSink {
     std::uint64_t rank = 0, hash = 0;
     std::uint64_t events = 0, errors = 0, write_events = 0;
     std::int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
-    std::unordered_map<std::string, std::uint64_t> apis, regions, source_ips, user_agents;
-    std::unordered_map<std::string, std::int64_t> write_first_seen;
+    // Sorted by value: most principals have one or two of each, and a hash
+    // map per list cost ~150 bytes and two allocations more each.
+    std::vector<std::pair<std::string, std::uint64_t>> apis, regions, source_ips, user_agents;
+    std::vector<std::pair<std::string, std::int64_t>> write_first_seen;
     std::uint64_t overflow_values = 0;
   };
   struct Table;
   explicit ActivityCollector(std::shared_ptr<Table> table);
-  void count_value(Tracked& t, std::unordered_map<std::string, std::uint64_t>& map, std::string_view value,
+  void count_value(Tracked& t, std::vector<std::pair<std::string, std::uint64_t>>& values, std::string_view value,
                    std::uint64_t n = 1);
+  void note_first_write(Tracked& t, std::string_view api, std::int64_t ms);
   void add_counts(Tracked& into, Tracked&& from);
+  ActivityReport build_report(std::optional<std::int64_t> baseline_until_ms, bool take) const;
   /// Starts tracking the principal of key_ (absent from its shard, whose lock
   /// the caller holds) with `first`, if it ranks within the cap, and queues
   /// the principal it displaces; nullptr when it ranks out.
@@ -115,7 +123,6 @@ class ActivityCollector final : public EventSink {
   // Hashes of principals not tracked, on their way to the table's set.
   mutable PrincipalBatch untracked_batch_;
   std::string key_;
-  std::string value_key_;
   std::string api_;
   std::string agent_;
   // Key and shard of the principals track() displaced, evicted after the lock.
