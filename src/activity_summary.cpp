@@ -79,8 +79,16 @@ std::uint64_t identity_tier(std::string_view principal) {
   return 1;
 }
 
+// The hash remixed: the untracked principals go into a PrincipalSet by that
+// same hash, whose estimate (beyond 2^20) reads its top bits, and keeping the
+// principals whose hashes are smallest left those bits' low values out of the
+// set: the estimate came out ~4% low on the 10 GB bench archive.
 std::uint64_t rank_from(std::uint64_t hash, std::string_view principal) {
-  return std::min((identity_tier(principal) << 62) | (hash >> 2), kNoFloor - 1);
+  std::uint64_t h = hash ^ 0x9e3779b97f4a7c15ull;
+  h = (h ^ (h >> 31)) * 0x7fb5d329728ea185ull;
+  h = (h ^ (h >> 27)) * 0x81dadef4bc2dd44dull;
+  h ^= h >> 33;
+  return std::min((identity_tier(principal) << 62) | (h >> 2), kNoFloor - 1);
 }
 
 void join_key(std::string& key, std::string_view account, std::string_view principal) {

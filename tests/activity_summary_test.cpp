@@ -1,6 +1,8 @@
 // `trailsweep summary`: per-principal activity with the most unusual first.
 #include "trailsweep/activity_summary.hpp"
 
+#include <array>
+
 #include <gtest/gtest.h>
 
 #include "test_util.hpp"
@@ -240,6 +242,28 @@ TEST(ActivitySummary, RanksPutLongLivedCredentialsFirstAndServicesLast) {
     EXPECT_LT(std::max(user, root), session) << n;
     EXPECT_LT(session, service) << n;
   }
+}
+
+TEST(ActivitySummary, PrincipalsKeptAreNoRangeOfTheHashTheUntrackedAreCountedBy) {
+  // Beyond 2^20 the untracked principals are an estimate that reads the top
+  // bits of their hashes; if the principals kept were those with the smallest
+  // hashes, those bits' low values would be missing from the count.
+  struct Principal {
+    std::uint64_t rank, hash;
+  };
+  std::vector<Principal> principals;
+  std::string key;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string principal = "arn:aws:sts::111122223333:assumed-role/Deploy/s" + std::to_string(i);
+    key = "111122223333";
+    key += '\x1f';
+    key += principal;
+    principals.push_back({activity_rank("111122223333", principal), PrincipalSet::hash(key)});
+  }
+  std::sort(principals.begin(), principals.end(), [](const auto& a, const auto& b) { return a.rank < b.rank; });
+  std::array<int, 4> top_bits{};
+  for (std::size_t i = 0; i < principals.size() / 4; ++i) ++top_bits[principals[i].hash >> 62];
+  for (int n : top_bits) EXPECT_GT(n, 1000) << "the best-ranked quarter crowds into one range of hashes";
 }
 
 TEST(ActivitySummary, PrincipalsBeyondTheCapAreCountedNotDropped) {
