@@ -29,6 +29,12 @@ std::vector<std::pair<std::string, std::uint64_t>> by_count(std::vector<std::pai
   return v;
 }
 
+template <typename T>
+T moved_or_copied(T& value, bool move) {
+  if (move) return std::move(value);
+  return value;
+}
+
 template <typename Values>
 auto find_value(Values& values, std::string_view value) {
   return std::lower_bound(values.begin(), values.end(), value,
@@ -379,23 +385,13 @@ ActivityReport ActivityCollector::build_report(std::optional<std::int64_t> basel
       p.distinct_regions = t.regions.size();
       p.distinct_source_ips = t.source_ips.size();
       p.distinct_user_agents = t.user_agents.size();
-      if (take) {
-        p.account = std::move(t.account);
-        p.principal = std::move(t.principal);
-        p.identity_type = std::move(t.identity_type);
-        p.apis = by_count(std::move(t.apis));
-        p.regions = by_count(std::move(t.regions));
-        p.source_ips = by_count(std::move(t.source_ips));
-        p.user_agents = by_count(std::move(t.user_agents));
-      } else {
-        p.account = t.account;
-        p.principal = t.principal;
-        p.identity_type = t.identity_type;
-        p.apis = by_count(t.apis);
-        p.regions = by_count(t.regions);
-        p.source_ips = by_count(t.source_ips);
-        p.user_agents = by_count(t.user_agents);
-      }
+      p.account = moved_or_copied(t.account, take);
+      p.principal = moved_or_copied(t.principal, take);
+      p.identity_type = moved_or_copied(t.identity_type, take);
+      p.apis = by_count(moved_or_copied(t.apis, take));
+      p.regions = by_count(moved_or_copied(t.regions, take));
+      p.source_ips = by_count(moved_or_copied(t.source_ips, take));
+      p.user_agents = by_count(moved_or_copied(t.user_agents, take));
       p.new_principal = t.first_ms > report.baseline_until_ms;
       for (const auto& [api, ms] : t.write_first_seen) {
         if (ms > report.baseline_until_ms) p.new_write_apis.emplace_back(api, ms);
