@@ -313,7 +313,8 @@ void ActivityCollector::merge(ActivityCollector&& other) {
   other.untracked_batch_.flush();
   if (other.table_ == table_) return;  // a worker of this collector: its principals are here already
   Table& theirs = *other.table_;
-  // Their floor was earned by their principals, which are now ours too.
+  // Their floor was earned by their principals, which are now ours too: what
+  // it cuts here, those principals would displace as they come in anyway.
   table_->lower_floor(theirs.floor.load(std::memory_order_relaxed));
   displace_at_or_above_floor();
   for (std::size_t i = 0; i < Table::kShards; ++i) {

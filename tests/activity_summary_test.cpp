@@ -2,6 +2,8 @@
 #include "trailsweep/activity_summary.hpp"
 
 #include <array>
+#include <map>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -230,6 +232,74 @@ TEST(ActivitySummary, UnderTheCapIamUsersAreKeptBeforeRoleSessions) {
   EXPECT_NE(find(report, "user/ses-user"), nullptr);
   EXPECT_EQ(report.untracked_principals, 39u);
   EXPECT_EQ(report.untracked_events, 39u);
+}
+
+TEST(ActivitySummary, UnderAnyCapAndArrivalOrderTheBestRankedAreKeptExactly) {
+  // Against a model: random principals of every kind, events dealt to two
+  // workers of one table in random runs, or to two tables merged; the kept
+  // principals must be the `cap` best by activity_rank, each with its exact
+  // event count, and the rest counted once.
+  std::mt19937 random(20261127);
+  for (int round = 0; round < 40; ++round) {
+    const int kinds = 4, principal_count = 1 + static_cast<int>(random() % 120);
+    std::vector<std::string> principals;
+    for (int i = 0; i < principal_count; ++i) {
+      const std::string n = std::to_string(i);
+      switch (i % kinds) {
+        case 0: principals.push_back("arn:aws:iam::111122223333:user/u" + n); break;
+        case 1: principals.push_back("arn:aws:sts::111122223333:assumed-role/R/s" + n); break;
+        case 2: principals.push_back("service:svc" + n + ".amazonaws.com@111122223333"); break;
+        default: principals.push_back("arn:aws:iam::111122223333:root" + std::string(i == 3 ? "" : "/x" + n)); break;
+      }
+    }
+    std::vector<int> events(static_cast<std::size_t>(principal_count * 3));
+    for (auto& e : events) e = static_cast<int>(random() % static_cast<unsigned>(principal_count));
+    std::map<std::string, std::uint64_t> counts;
+    for (int e : events) ++counts[principals[static_cast<std::size_t>(e)]];
+    ActivityOptions options;
+    options.max_principals = 1 + random() % 40;
+    std::vector<std::pair<std::uint64_t, std::string>> by_rank;
+    for (const auto& [principal, n] : counts) by_rank.emplace_back(activity_rank("111122223333", principal), principal);
+    std::sort(by_rank.begin(), by_rank.end());
+    const std::size_t kept = std::min(options.max_principals, by_rank.size());
+
+    auto feed_event = [&](EventSink& sink, int e) {
+      Event ev;
+      ev.account = "111122223333";
+      ev.principal = principals[static_cast<std::size_t>(e)];
+      ev.event_source = "ec2.amazonaws.com";
+      ev.event_name = "DescribeInstances";
+      ev.time_ms = 1761955200000 + e;
+      sink.on_event(ev);
+    };
+    ActivityCollector shared(options), a(options), b(options);
+    {
+      auto first = shared.worker(), second = shared.worker();
+      bool to_first = true;
+      for (std::size_t i = 0; i < events.size(); ++i) {
+        if (random() % 4 == 0) to_first = !to_first;
+        feed_event(to_first ? *first : *second, events[i]);
+        feed_event(to_first ? a : b, events[i]);
+      }
+      shared.merge(std::move(*first));
+      shared.merge(std::move(*second));
+      a.merge(std::move(b));
+    }
+    for (ActivityCollector* c : {&shared, &a}) {
+      const ActivityReport report = c->report();
+      ASSERT_EQ(report.principals.size(), kept) << "round " << round;
+      std::uint64_t kept_events = 0;
+      for (std::size_t i = 0; i < kept; ++i) {
+        const std::string& principal = by_rank[i].second;
+        const PrincipalActivity* p = find(report, principal);
+        ASSERT_NE(p, nullptr) << "round " << round << ": " << principal << " should be kept";
+        EXPECT_EQ(p->events, counts[principal]) << "round " << round << ": " << principal;
+        kept_events += counts[principal];
+      }
+      EXPECT_EQ(report.untracked_principals, counts.size() - kept) << "round " << round;
+      EXPECT_EQ(report.untracked_events, events.size() - kept_events) << "round " << round;
+    }
+  }
 }
 
 TEST(ActivitySummary, RanksPutLongLivedCredentialsFirstAndServicesLast) {
