@@ -580,6 +580,14 @@ int run_activity_summary(const SummaryCli& cli) {
   }
   std::cerr << fmt::format("trailsweep: {} principal(s), {} record(s) from {} file(s)\n", report.principals.size(),
                            scanned.summary.records, scanned.summary.files_read);
+  // The jsonl and csv rows have no place for it, and a pipeline must not
+  // take the principals listed for all there were.
+  if (report.untracked_principals) {
+    std::cerr << fmt::format(
+        "trailsweep: {} more principal(s) with {} event(s) counted but not tracked (--max-principals {}; raise it "
+        "to list them)\n",
+        report.untracked_principals, report.untracked_events, cli.max_principals);
+  }
   for (const auto& e : summary.errors) std::cerr << "  " << e.to_string() << "\n";
   return summary.input_incomplete() ? ts::kExitInputIncomplete : ts::kExitClean;
 }

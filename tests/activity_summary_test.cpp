@@ -370,6 +370,9 @@ TEST(ActivitySummary, CliFormatsAndThreadsAgree) {
   EXPECT_EQ(capped_one.exit_code, 0) << capped_one.err;
   EXPECT_EQ(std::count(capped_one.out.begin(), capped_one.out.end(), '\n'), 4) << capped_one.out;
   EXPECT_EQ(capped_one.out, capped_two.out);
+  // jsonl rows have no place for the principals left out: stderr says it.
+  EXPECT_NE(capped_one.err.find("more principal(s) with "), std::string::npos) << capped_one.err;
+  EXPECT_NE(capped_one.err.find("counted but not tracked (--max-principals 4;"), std::string::npos) << capped_one.err;
   auto bad = run_trailsweep("summary --baseline-until yesterday testdata/archive");
   EXPECT_EQ(bad.exit_code, 2);
 }
