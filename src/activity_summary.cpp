@@ -245,6 +245,14 @@ void ActivityCollector::displace_at_or_above_floor() {
 void ActivityCollector::on_event(const Event& ev) {
   join_key(key_, ev.account, ev.principal);
   const std::uint64_t hash = PrincipalSet::hash(key_);
+  const std::uint64_t rank = rank_from(hash, ev.principal);
+  // Every principal tracked ranks at or below the floor, so one ranked past
+  // it is not in the table, nor ever will be: counted without the shard's
+  // lock and lookup, which is most events of an archive far over the cap.
+  if (rank > table_->floor.load(std::memory_order_relaxed)) {
+    count_untracked(hash, 1);
+    return;
+  }
   const std::size_t shard_index = Table::shard_of(hash);
   Table::Shard& shard = table_->shards[shard_index];
   {
@@ -258,7 +266,7 @@ void ActivityCollector::on_event(const Event& ev) {
       first.principal = ev.principal;
       first.identity_type = ev.identity.type;
       first.hash = hash;
-      first.rank = rank_from(hash, ev.principal);
+      first.rank = rank;
       found = track(shard_index, std::move(first));
     }
     if (found == nullptr) {
