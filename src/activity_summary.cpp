@@ -243,6 +243,8 @@ void ActivityCollector::displace_at_or_above_floor() {
 }
 
 void ActivityCollector::on_event(const Event& ev) {
+  first_ms_ = std::min(first_ms_, ev.time_ms);
+  last_ms_ = std::max(last_ms_, ev.time_ms);
   join_key(key_, ev.account, ev.principal);
   const std::uint64_t hash = PrincipalSet::hash(key_);
   const std::uint64_t rank = rank_from(hash, ev.principal);
@@ -319,6 +321,8 @@ void ActivityCollector::add_counts(Tracked& t, Tracked&& o) {
 
 void ActivityCollector::merge(ActivityCollector&& other) {
   other.untracked_batch_.flush();
+  first_ms_ = std::min(first_ms_, other.first_ms_);
+  last_ms_ = std::max(last_ms_, other.last_ms_);
   if (other.table_ == table_) return;  // a worker of this collector: its principals are here already
   Table& theirs = *other.table_;
   // Their floor was earned by their principals, which are now ours too: what
@@ -368,16 +372,10 @@ ActivityReport ActivityCollector::build_report(std::optional<std::int64_t> basel
   for (const auto& m : merged_) untracked_sets.push_back(&m->untracked);
   report.untracked_principals = SharedPrincipalSet::count_union(untracked_sets).size;
   report.untracked_events = table_->untracked_events.load(std::memory_order_relaxed);
-  std::int64_t first = INT64_MAX, last = INT64_MIN;
-  bool any = false;
-  for (const auto& shard : table_->shards) {
-    for (const auto& [key, t] : shard.tracked) {
-      first = std::min(first, t.first_ms);
-      last = std::max(last, t.last_ms);
-      any = true;
-    }
-  }
-  if (!any) first = last = 0;
+  // Over all events, not the tracked principals': under the cap those are
+  // a sample, and the baseline must not move with it.
+  const bool any = first_ms_ <= last_ms_;
+  const std::int64_t first = any ? first_ms_ : 0, last = any ? last_ms_ : 0;
   report.first_ms = first;
   report.last_ms = last;
   report.baseline_until_ms = baseline_until_ms ? *baseline_until_ms : first + (last - first) / 4;

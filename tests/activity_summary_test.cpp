@@ -9,6 +9,7 @@
 
 #include "test_util.hpp"
 #include "trailsweep/byte_source.hpp"
+#include "trailsweep/time_util.hpp"
 
 namespace trailsweep {
 namespace {
@@ -300,6 +301,27 @@ TEST(ActivitySummary, UnderAnyCapAndArrivalOrderTheBestRankedAreKeptExactly) {
       EXPECT_EQ(report.untracked_events, events.size() - kept_events) << "round " << round;
     }
   }
+}
+
+TEST(ActivitySummary, UnderTheCapTheBaselineIsAQuarterOfAllEventsSpan) {
+  // The principals kept are a sample; the time span, and the default
+  // baseline taken from it, must be the archive's.
+  ActivityOptions options;
+  options.max_principals = 1;
+  ActivityCollector collector(options);
+  std::string early = role_session_record(1), late = role_session_record(2);
+  early.replace(early.find("2025-11-02T10:00:00Z"), 20, "2025-11-02T08:00:00Z");
+  late.replace(late.find("2025-11-02T10:00:00Z"), 20, "2025-11-02T20:00:00Z");
+  feed(collector, {early, ct_record("2025-11-02T10:00:00Z", "RunInstances", "build-bot"),
+                   ct_record("2025-11-02T12:00:00Z", "RunInstances", "build-bot"), late});
+  const ActivityReport report = collector.report();
+  ASSERT_EQ(report.principals.size(), 1u);
+  EXPECT_EQ(report.principals[0].principal, "arn:aws:iam::111122223333:user/build-bot");
+  EXPECT_EQ(format_rfc3339_ms(report.first_ms), "2025-11-02T08:00:00Z");
+  EXPECT_EQ(format_rfc3339_ms(report.last_ms), "2025-11-02T20:00:00Z");
+  EXPECT_EQ(format_rfc3339_ms(report.baseline_until_ms), "2025-11-02T11:00:00Z");
+  // So build-bot, first seen at 10:00, is not new.
+  EXPECT_FALSE(report.principals[0].new_principal);
 }
 
 TEST(ActivitySummary, RanksPutLongLivedCredentialsFirstAndServicesLast) {

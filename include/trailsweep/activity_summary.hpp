@@ -122,6 +122,9 @@ class ActivityCollector final : public EventSink {
   std::vector<std::shared_ptr<Table>> merged_;
   // Hashes of principals not tracked, on their way to the table's set.
   mutable PrincipalBatch untracked_batch_;
+  // The time span of every event this collector (and those merged into it)
+  // saw, tracked principal or not: what the default baseline is a quarter of.
+  std::int64_t first_ms_ = INT64_MAX, last_ms_ = INT64_MIN;
   std::string key_;
   std::string api_;
   std::string agent_;
