@@ -482,6 +482,7 @@ struct SearchCli {
   std::vector<std::string> accounts, regions;
   bool raw = false, count = false, explain = false;
   std::uint64_t limit = 0;
+  unsigned jobs = 0;
 };
 
 int run_search(const SearchCli& cli) {
@@ -503,20 +504,18 @@ int run_search(const SearchCli& cli) {
   ts::RunSummary summary;
   ts::WalkResult walk = ts::walk_inputs(cli.paths, options.filter);
   for (auto& e : walk.errors) summary.add_error(std::move(e));
-  ts::Scanner scanner(options);
   ts::SearchOutput output = cli.count ? ts::SearchOutput::kCount
                             : cli.raw ? ts::SearchOutput::kRaw
                                       : ts::SearchOutput::kText;
-  ts::SearchSink sink(*compiled.rules, output, stdout, cli.limit);
-  for (const auto& file : walk.files) {
-    if (sink.limit_reached() || g_stop.load()) break;
-    scanner.scan_file(file, sink, summary);
-  }
-  if (cli.count) std::cout << sink.matches() << "\n";
+  unsigned jobs = cli.jobs > 0 ? cli.jobs : std::max(1u, std::thread::hardware_concurrency());
+  ts::SearchTotals found =
+      ts::search_files(walk.files, options, *compiled.rules, output, stdout, cli.limit, jobs, &g_stop);
+  summary.merge(found.summary);
+  if (cli.count) std::cout << found.matches << "\n";
   std::fflush(stdout);
   std::cerr << fmt::format("trailsweep: {} matching record(s) in {} record(s) read from {} file(s){}\n",
-                           sink.matches(), summary.records, summary.files_read,
-                           sink.limit_reached() ? " (stopped at --limit)" : "");
+                           found.matches, summary.records, summary.files_read,
+                           found.limit_reached ? " (stopped at --limit)" : "");
   for (const auto& e : summary.errors) std::cerr << "  " << e.to_string() << "\n";
   if (g_stop.load()) return ts::kExitInterrupted;
   return summary.input_incomplete() ? ts::kExitInputIncomplete : ts::kExitClean;
@@ -812,6 +811,8 @@ int main(int argc, char** argv) {
   search->add_option("--until", sc.until, "Only events at or before this time (RFC 3339 or YYYY-MM-DD: whole day)");
   search->add_option("--account", sc.accounts, "Only this account id (repeatable)");
   search->add_option("--region", sc.regions, "Only this region (repeatable)");
+  search->add_option("-j,--jobs", sc.jobs,
+                     "Worker threads (default: all cores); matches are printed in input order for any value");
 
   auto* rules_cmd = app.add_subcommand("rules", "List, validate or test Sigma rules");
   rules_cmd->require_subcommand(1);

@@ -2,6 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "trailsweep/reporter.hpp"
@@ -98,6 +103,9 @@ CompiledSearch compile_search(const SearchQuery& query) {
 SearchSink::SearchSink(const RuleSet& rules, SearchOutput output, std::FILE* out, std::uint64_t limit)
     : rules_(rules), output_(output), out_(out), limit_(limit) {}
 
+SearchSink::SearchSink(const RuleSet& rules, SearchOutput output, std::string* into, std::uint64_t limit)
+    : rules_(rules), output_(output), into_(into), limit_(limit) {}
+
 void SearchSink::on_event(const Event& ev) {
   if (limit_reached()) return;
   fields_.bind(ev);
@@ -117,7 +125,110 @@ void SearchSink::on_event(const Event& ev) {
     line_ = search_text_line(ev);
   }
   line_ += '\n';
-  std::fwrite(line_.data(), 1, line_.size(), out_);
+  if (into_) {
+    into_->append(line_);
+  } else {
+    std::fwrite(line_.data(), 1, line_.size(), out_);
+  }
+}
+
+namespace {
+
+// The first `n` lines of `text` (every match is one line).
+std::string_view first_lines(std::string_view text, std::uint64_t n) {
+  std::size_t end = 0;
+  for (std::uint64_t i = 0; i < n && end < text.size(); ++i) end = text.find('\n', end) + 1;
+  return text.substr(0, end);
+}
+
+}  // namespace
+
+SearchTotals search_files(const std::vector<InputFile>& files, const ScanOptions& options, const RuleSet& rules,
+                          SearchOutput output, std::FILE* out, std::uint64_t limit, unsigned jobs,
+                          const std::atomic<bool>* stop) {
+  SearchTotals totals;
+  auto stopped = [stop] { return stop && stop->load(); };
+  if (jobs <= 1 || files.size() <= 1) {
+    Scanner scanner(options);
+    SearchSink sink(rules, output, out, limit);
+    for (const auto& file : files) {
+      if (sink.limit_reached() || stopped()) break;
+      scanner.scan_file(file, sink, totals.summary);
+    }
+    totals.matches = sink.matches();
+    totals.limit_reached = sink.limit_reached();
+    return totals;
+  }
+
+  struct Slot {
+    std::string text;
+    std::uint64_t matches = 0;
+    RunSummary summary;
+    bool done = false;
+  };
+  const std::size_t window = 2 * static_cast<std::size_t>(jobs);
+  std::vector<Slot> slots(window);
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::size_t next = 0, written = 0;  // files claimed by workers; files written
+  bool finished = false;              // the writer wants no more files
+  auto worker = [&] {
+    Scanner scanner(options);
+    for (;;) {
+      std::size_t index;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return finished || next >= files.size() || next < written + window; });
+        if (finished || next >= files.size() || stopped()) return;
+        index = next++;
+      }
+      Slot mine;
+      SearchSink sink(rules, output, &mine.text, limit);  // no file needs more than `limit` matches
+      scanner.scan_file(files[index], sink, mine.summary);
+      mine.matches = sink.matches();
+      mine.done = true;
+      {
+        std::lock_guard lock(mutex);
+        slots[index % window] = std::move(mine);
+      }
+      changed.notify_all();
+    }
+  };
+  std::vector<std::thread> workers;
+  for (unsigned j = 0; j < jobs; ++j) workers.emplace_back(worker);
+  for (std::size_t index = 0; index < files.size(); ++index) {
+    Slot slot;
+    {
+      std::unique_lock lock(mutex);
+      // A worker stopped by `stop` leaves its files unclaimed: look again now and then.
+      while (!slots[index % window].done) {
+        if (stopped() && next <= index) break;
+        changed.wait_for(lock, std::chrono::milliseconds(50));
+      }
+      if (!slots[index % window].done) break;
+      slot = std::move(slots[index % window]);
+      slots[index % window] = Slot{};
+      written = index + 1;
+    }
+    changed.notify_all();
+    std::uint64_t take = slot.matches;
+    if (limit > 0 && totals.matches + take >= limit) {
+      take = limit - totals.matches;
+      totals.limit_reached = true;
+    }
+    const std::string_view text = output == SearchOutput::kCount ? std::string_view() : first_lines(slot.text, take);
+    if (!text.empty()) std::fwrite(text.data(), 1, text.size(), out);
+    totals.matches += take;
+    totals.summary.merge(slot.summary);
+    if (totals.limit_reached || stopped()) break;
+  }
+  {
+    std::lock_guard lock(mutex);
+    finished = true;
+  }
+  changed.notify_all();
+  for (auto& w : workers) w.join();
+  return totals;
 }
 
 std::string search_text_line(const Event& ev) {

@@ -130,6 +130,55 @@ TEST(Search, CountAndLimit) {
   EXPECT_EQ(lines(limited.out).size(), 3u);
 }
 
+// search_files() over the bundled archive and the damaged files beside it.
+struct FilesRun {
+  std::string out;
+  SearchTotals totals;
+};
+
+FilesRun search_with_jobs(const SearchQuery& q, SearchOutput output, std::uint64_t limit, unsigned jobs) {
+  CompiledSearch compiled = compile_search(q);
+  for (const auto& e : compiled.errors) ADD_FAILURE() << e;
+  FilesRun run;
+  if (!compiled.rules) return run;
+  char* buf = nullptr;
+  std::size_t len = 0;
+  std::FILE* mem = open_memstream(&buf, &len);
+  const std::string broken = std::string(TRAILSWEEP_SOURCE_DIR) + "/testdata/broken";
+  auto files = walk_inputs({kArchive, broken}, InputFilter{}).files;
+  run.totals = search_files(files, ScanOptions{}, *compiled.rules, output, mem, limit, jobs);
+  std::fclose(mem);
+  run.out.assign(buf, len);
+  std::free(buf);
+  return run;
+}
+
+TEST(Search, OnEveryCoreMatchesComeOutInInputOrder) {
+  // Workers read files ahead; what is printed, counted and reported must be
+  // what one thread gives, also when --limit lands inside a file.
+  const SearchQuery q{{"eventSource=ecs.amazonaws.com"}, ""};
+  const FilesRun one = search_with_jobs(q, SearchOutput::kText, 0, 1);
+  ASSERT_GT(one.totals.matches, 20u);
+  ASSERT_FALSE(one.totals.summary.errors.empty()) << "the damaged files should be reported";
+  for (unsigned jobs : {2u, 3u, 8u}) {
+    for (std::uint64_t limit : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{7}, one.totals.matches - 1}) {
+      for (SearchOutput output : {SearchOutput::kText, SearchOutput::kRaw, SearchOutput::kCount}) {
+        const FilesRun serial = search_with_jobs(q, output, limit, 1);
+        const FilesRun parallel = search_with_jobs(q, output, limit, jobs);
+        EXPECT_EQ(parallel.out, serial.out) << jobs << " jobs, limit " << limit;
+        EXPECT_EQ(parallel.totals.matches, serial.totals.matches) << jobs << " jobs, limit " << limit;
+        EXPECT_EQ(parallel.totals.limit_reached, serial.totals.limit_reached) << jobs << " jobs, limit " << limit;
+        EXPECT_EQ(parallel.totals.summary.records, serial.totals.summary.records) << jobs << " jobs, limit " << limit;
+        ASSERT_EQ(parallel.totals.summary.errors.size(), serial.totals.summary.errors.size());
+        for (std::size_t i = 0; i < serial.totals.summary.errors.size(); ++i) {
+          EXPECT_EQ(parallel.totals.summary.errors[i].to_string(), serial.totals.summary.errors[i].to_string());
+        }
+      }
+    }
+  }
+  EXPECT_EQ(lines(search_with_jobs(q, SearchOutput::kText, 7, 3).out).size(), 7u);
+}
+
 TEST(Search, BadQueriesSayWhatIsWrong) {
   auto bad_term = compile_search({{"eventName"}, ""});
   ASSERT_EQ(bad_term.errors.size(), 1u);
@@ -170,6 +219,11 @@ TEST(Search, CliPrintsRawRecordsForJq) {
   auto usage = run_trailsweep("search testdata/archive");
   EXPECT_EQ(usage.exit_code, 2);
   EXPECT_NE(usage.err.find("give at least one --where"), std::string::npos) << usage.err;
+  auto one = run_trailsweep("search -j 1 testdata/archive --where eventSource=iam.amazonaws.com --limit 9");
+  auto three = run_trailsweep("search -j 3 testdata/archive --where eventSource=iam.amazonaws.com --limit 9");
+  EXPECT_EQ(lines(one.out).size(), 9u);
+  EXPECT_EQ(three.out, one.out);
+  EXPECT_EQ(three.err, one.err);
   auto broken = run_trailsweep("search testdata/broken --where eventName=CreateUser --count");
   EXPECT_EQ(broken.exit_code, 3) << "skipped input shows in the exit status: " << broken.err;
 }

@@ -4,7 +4,9 @@
 // rule loader, so a hunt has exactly the matching semantics of a rule
 // (modifiers, wildcards, null, case rules). SearchSink prints each matching
 // record as it is read: nothing is kept, so a hunt over an archive runs in
-// constant memory and can be cut short with `| head`.
+// constant memory and can be cut short with `| head`. search_files() reads
+// on every core and still prints in input order.
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -40,6 +42,8 @@ class SearchSink final : public EventSink {
  public:
   /// Writes matches to `out` as they are read; stops counting at `limit` (0: no limit).
   SearchSink(const RuleSet& rules, SearchOutput output, std::FILE* out, std::uint64_t limit);
+  /// The same, appending each match's line to `*into`.
+  SearchSink(const RuleSet& rules, SearchOutput output, std::string* into, std::uint64_t limit);
   void on_event(const Event& ev) override;
   std::uint64_t matches() const { return matches_; }
   bool limit_reached() const { return limit_ > 0 && matches_ >= limit_; }
@@ -47,13 +51,31 @@ class SearchSink final : public EventSink {
  private:
   const RuleSet& rules_;
   SearchOutput output_;
-  std::FILE* out_;
+  std::FILE* out_ = nullptr;
+  std::string* into_ = nullptr;
   std::uint64_t limit_;
   RecordFields fields_;
   std::vector<int> matched_;
   std::string line_;
   std::uint64_t matches_ = 0;
 };
+
+/// What search_files() read and found.
+struct SearchTotals {
+  std::uint64_t matches = 0;
+  bool limit_reached = false;
+  RunSummary summary;  ///< of the files read, errors in input order
+};
+
+/// Reads `files` on `jobs` threads and writes each match to `out` in input
+/// order (file by file, record by record), exactly as one thread would: the
+/// workers read up to 2 x jobs files ahead, each file's matches into a buffer
+/// of its own, and the calling thread writes the buffers in turn (so memory
+/// is bounded by that window). Stops at `limit` matches (0: no limit), or
+/// once `*stop` is set, after the files being read.
+SearchTotals search_files(const std::vector<InputFile>& files, const ScanOptions& options, const RuleSet& rules,
+                          SearchOutput output, std::FILE* out, std::uint64_t limit, unsigned jobs,
+                          const std::atomic<bool>* stop = nullptr);
 
 /// One text line for a matching event: time, account, region, source, name
 /// [error], principal, source IP, file:record. Terminal-safe.
