@@ -17,6 +17,29 @@ using testing::run_trailsweep;
 
 const std::string kArchive = std::string(TRAILSWEEP_SOURCE_DIR) + "/testdata/archive";
 
+// search_files() over `paths`: what it printed and its totals.
+struct FilesRun {
+  std::string out;
+  SearchTotals totals;
+};
+
+FilesRun search_with_jobs(const SearchQuery& q, SearchOutput output, std::uint64_t limit, unsigned jobs,
+                          const std::vector<std::string>& paths = {kArchive}) {
+  CompiledSearch compiled = compile_search(q);
+  for (const auto& e : compiled.errors) ADD_FAILURE() << e;
+  FilesRun run;
+  if (!compiled.rules) return run;
+  char* buf = nullptr;
+  std::size_t len = 0;
+  std::FILE* mem = open_memstream(&buf, &len);
+  auto files = walk_inputs(paths, InputFilter{}).files;
+  run.totals = search_files(files, ScanOptions{}, *compiled.rules, output, mem, limit, jobs);
+  std::fclose(mem);
+  run.out.assign(buf, len);
+  std::free(buf);
+  return run;
+}
+
 struct SearchRun {
   std::string out;
   std::uint64_t matches = 0;
@@ -24,25 +47,8 @@ struct SearchRun {
 };
 
 SearchRun search(const SearchQuery& q, SearchOutput output = SearchOutput::kText, std::uint64_t limit = 0) {
-  CompiledSearch compiled = compile_search(q);
-  for (const auto& e : compiled.errors) ADD_FAILURE() << e;
-  SearchRun run;
-  if (!compiled.rules) return run;
-  char* buf = nullptr;
-  std::size_t len = 0;
-  std::FILE* mem = open_memstream(&buf, &len);
-  {
-    SearchSink sink(*compiled.rules, output, mem, limit);
-    Scanner scanner(ScanOptions{});
-    RunSummary summary;
-    for (const auto& f : walk_inputs({kArchive}, InputFilter{}).files) scanner.scan_file(f, sink, summary);
-    run.matches = sink.matches();
-    run.records = summary.records;
-  }
-  std::fclose(mem);
-  run.out.assign(buf, len);
-  std::free(buf);
-  return run;
+  FilesRun run = search_with_jobs(q, output, limit, 1);
+  return {run.out, run.totals.matches, run.totals.summary.records};
 }
 
 std::vector<std::string> lines(const std::string& text) {
@@ -130,41 +136,19 @@ TEST(Search, CountAndLimit) {
   EXPECT_EQ(lines(limited.out).size(), 3u);
 }
 
-// search_files() over the bundled archive and the damaged files beside it.
-struct FilesRun {
-  std::string out;
-  SearchTotals totals;
-};
-
-FilesRun search_with_jobs(const SearchQuery& q, SearchOutput output, std::uint64_t limit, unsigned jobs) {
-  CompiledSearch compiled = compile_search(q);
-  for (const auto& e : compiled.errors) ADD_FAILURE() << e;
-  FilesRun run;
-  if (!compiled.rules) return run;
-  char* buf = nullptr;
-  std::size_t len = 0;
-  std::FILE* mem = open_memstream(&buf, &len);
-  const std::string broken = std::string(TRAILSWEEP_SOURCE_DIR) + "/testdata/broken";
-  auto files = walk_inputs({kArchive, broken}, InputFilter{}).files;
-  run.totals = search_files(files, ScanOptions{}, *compiled.rules, output, mem, limit, jobs);
-  std::fclose(mem);
-  run.out.assign(buf, len);
-  std::free(buf);
-  return run;
-}
-
 TEST(Search, OnEveryCoreMatchesComeOutInInputOrder) {
   // Workers read files ahead; what is printed, counted and reported must be
   // what one thread gives, also when --limit lands inside a file.
   const SearchQuery q{{"eventSource=ecs.amazonaws.com"}, ""};
-  const FilesRun one = search_with_jobs(q, SearchOutput::kText, 0, 1);
+  const std::vector<std::string> paths{kArchive, std::string(TRAILSWEEP_SOURCE_DIR) + "/testdata/broken"};
+  const FilesRun one = search_with_jobs(q, SearchOutput::kText, 0, 1, paths);
   ASSERT_GT(one.totals.matches, 20u);
   ASSERT_FALSE(one.totals.summary.errors.empty()) << "the damaged files should be reported";
   for (unsigned jobs : {2u, 3u, 8u}) {
     for (std::uint64_t limit : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{7}, one.totals.matches - 1}) {
       for (SearchOutput output : {SearchOutput::kText, SearchOutput::kRaw, SearchOutput::kCount}) {
-        const FilesRun serial = search_with_jobs(q, output, limit, 1);
-        const FilesRun parallel = search_with_jobs(q, output, limit, jobs);
+        const FilesRun serial = search_with_jobs(q, output, limit, 1, paths);
+        const FilesRun parallel = search_with_jobs(q, output, limit, jobs, paths);
         EXPECT_EQ(parallel.out, serial.out) << jobs << " jobs, limit " << limit;
         EXPECT_EQ(parallel.totals.matches, serial.totals.matches) << jobs << " jobs, limit " << limit;
         EXPECT_EQ(parallel.totals.limit_reached, serial.totals.limit_reached) << jobs << " jobs, limit " << limit;
@@ -176,7 +160,7 @@ TEST(Search, OnEveryCoreMatchesComeOutInInputOrder) {
       }
     }
   }
-  EXPECT_EQ(lines(search_with_jobs(q, SearchOutput::kText, 7, 3).out).size(), 7u);
+  EXPECT_EQ(lines(search_with_jobs(q, SearchOutput::kText, 7, 3, paths).out).size(), 7u);
 }
 
 TEST(Search, BadQueriesSayWhatIsWrong) {
