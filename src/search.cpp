@@ -174,6 +174,8 @@ SearchTotals search_files(const std::vector<InputFile>& files, const ScanOptions
   bool finished = false;              // the writer wants no more files
   auto worker = [&] {
     Scanner scanner(options);
+    std::string unused;
+    SearchSink sink(rules, output, &unused, limit);  // no file needs more than `limit` matches
     for (;;) {
       std::size_t index;
       {
@@ -183,7 +185,7 @@ SearchTotals search_files(const std::vector<InputFile>& files, const ScanOptions
         index = next++;
       }
       Slot mine;
-      SearchSink sink(rules, output, &mine.text, limit);  // no file needs more than `limit` matches
+      sink.restart_into(&mine.text);
       scanner.scan_file(files[index], sink, mine.summary);
       mine.matches = sink.matches();
       mine.done = true;

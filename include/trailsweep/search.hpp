@@ -45,6 +45,12 @@ class SearchSink final : public EventSink {
   /// The same, appending each match's line to `*into`.
   SearchSink(const RuleSet& rules, SearchOutput output, std::string* into, std::uint64_t limit);
   void on_event(const Event& ev) override;
+  /// Appends the next matches to `*into` and counts them from zero: one sink
+  /// (and its parser) per worker, one buffer per file.
+  void restart_into(std::string* into) {
+    into_ = into;
+    matches_ = 0;
+  }
   std::uint64_t matches() const { return matches_; }
   bool limit_reached() const { return limit_ > 0 && matches_ >= limit_; }
 
