@@ -184,16 +184,16 @@ void ActivityCollector::note_first_write(Tracked& t, std::string_view api, std::
   }
 }
 
-ActivityCollector::Tracked* ActivityCollector::track(std::size_t shard, Tracked&& first) {
+ActivityCollector::Tracked* ActivityCollector::track(std::size_t shard, std::uint64_t rank, Tracked&& first) {
   Table& table = *table_;
   const std::size_t cap = table.options.max_principals;
   // The floor read without the lock only saves taking it: the decision below
   // is made under it, against the heap.
-  if (cap == 0 || first.rank >= table.floor.load(std::memory_order_relaxed)) return nullptr;
+  if (cap == 0 || rank >= table.floor.load(std::memory_order_relaxed)) return nullptr;
   std::lock_guard lock(table.ranks_mutex);
   if (table.ranks.size() >= cap) {
-    if (first.rank >= table.ranks.front().rank) {
-      table.lower_floor(first.rank);
+    if (rank >= table.ranks.front().rank) {
+      table.lower_floor(rank);
       return nullptr;
     }
     std::pop_heap(table.ranks.begin(), table.ranks.end(), Table::ranks_before);
@@ -202,7 +202,6 @@ ActivityCollector::Tracked* ActivityCollector::track(std::size_t shard, Tracked&
     table.lower_floor(worst.rank);
     displaced_.emplace_back(worst.key, worst.shard);
   }
-  const std::uint64_t rank = first.rank;
   auto [it, inserted] = table.shards[shard].tracked.try_emplace(key_, std::move(first));
   table.ranks.push_back({rank, &it->first, shard});
   std::push_heap(table.ranks.begin(), table.ranks.end(), Table::ranks_before);
@@ -268,8 +267,7 @@ void ActivityCollector::on_event(const Event& ev) {
       first.principal = ev.principal;
       first.identity_type = ev.identity.type;
       first.hash = hash;
-      first.rank = rank;
-      found = track(shard_index, std::move(first));
+      found = track(shard_index, rank, std::move(first));
     }
     if (found == nullptr) {
       count_untracked(hash, 1);
@@ -339,7 +337,8 @@ void ActivityCollector::merge(ActivityCollector&& other) {
           add_counts(it->second, std::move(t));
         } else {
           const std::uint64_t hash = t.hash, events = t.events;
-          if (track(i, std::move(t)) == nullptr) count_untracked(hash, events);
+          const std::uint64_t rank = rank_from(hash, t.principal);
+          if (track(i, rank, std::move(t)) == nullptr) count_untracked(hash, events);
         }
       }
       evict_displaced();

@@ -90,7 +90,7 @@ class ActivityCollector final : public EventSink {
  private:
   struct Tracked {
     std::string account, principal, identity_type;
-    std::uint64_t rank = 0, hash = 0;
+    std::uint64_t hash = 0;  // of account and principal (the rank is derived from it)
     std::uint64_t events = 0, errors = 0, write_events = 0;
     std::int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
     // Sorted by value: most principals have one or two of each, and a hash
@@ -107,9 +107,9 @@ class ActivityCollector final : public EventSink {
   void add_counts(Tracked& into, Tracked&& from);
   ActivityReport build_report(std::optional<std::int64_t> baseline_until_ms, bool take) const;
   /// Starts tracking the principal of key_ (absent from its shard, whose lock
-  /// the caller holds) with `first`, if it ranks within the cap, and queues
-  /// the principal it displaces; nullptr when it ranks out.
-  Tracked* track(std::size_t shard, Tracked&& first);
+  /// the caller holds) with `first`, if its `rank` is within the cap, and
+  /// queues the principal it displaces; nullptr when it ranks out.
+  Tracked* track(std::size_t shard, std::uint64_t rank, Tracked&& first);
   /// Counts a principal (by hash) and `events` of its events as untracked.
   void count_untracked(std::uint64_t hash, std::uint64_t events);
   /// Evicts the principals track() displaced, each under its shard's lock.
