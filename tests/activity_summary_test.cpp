@@ -157,16 +157,22 @@ TEST(ActivitySummary, MergingWorkersGivesTheSameReport) {
 }
 
 // A call by a role session, as CloudTrail writes an AssumedRole identity.
+// `record` (from ct_record) with its userIdentity object replaced.
+std::string with_identity(std::string record, const std::string& identity) {
+  const std::size_t begin = record.find(R"("userIdentity":{)");
+  const std::size_t end = record.find(R"(},"eventTime")") + 1;
+  record.replace(begin, end - begin, R"("userIdentity":)" + identity);
+  return record;
+}
+
+// A call by a role session, as CloudTrail writes an AssumedRole identity.
 std::string role_session_record(int session) {
-  std::string r = ct_record("2025-11-02T10:00:00Z", "DescribeInstances", "x");
-  const std::size_t begin = r.find(R"("userIdentity":{)");
-  const std::size_t end = r.find(R"(},"eventTime")") + 1;
   const std::string name = "session-" + std::to_string(session);
-  r.replace(begin, end - begin,
-            R"("userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLEROLEID:)" + name +
-                R"(","arn":"arn:aws:sts::111122223333:assumed-role/Deploy/)" + name +
-                R"(","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLEROLEID","arn":"arn:aws:iam::111122223333:role/Deploy","accountId":"111122223333","userName":"Deploy"},"attributes":{"creationDate":"2025-11-02T09:59:00Z","mfaAuthenticated":"false"}}})");
-  return r;
+  return with_identity(
+      ct_record("2025-11-02T10:00:00Z", "DescribeInstances", "x"),
+      R"({"type":"AssumedRole","principalId":"AROAEXAMPLEROLEID:)" + name +
+          R"(","arn":"arn:aws:sts::111122223333:assumed-role/Deploy/)" + name +
+          R"(","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLEROLEID","arn":"arn:aws:iam::111122223333:role/Deploy","accountId":"111122223333","userName":"Deploy"},"attributes":{"creationDate":"2025-11-02T09:59:00Z","mfaAuthenticated":"false"}}})");
 }
 
 TEST(ActivitySummary, UnderTheCapTheSamePrincipalsAreKeptWithAllTheirEvents) {
@@ -236,52 +242,76 @@ TEST(ActivitySummary, UnderTheCapIamUsersAreKeptBeforeRoleSessions) {
 }
 
 TEST(ActivitySummary, UnderAnyCapAndArrivalOrderTheBestRankedAreKeptExactly) {
-  // Against a model: random principals of every kind, events dealt to two
-  // workers of one table in random runs, or to two tables merged; the kept
-  // principals must be the `cap` best by activity_rank, each with its exact
-  // event count, and the rest counted once.
-  std::mt19937 random(20261127);
-  for (int round = 0; round < 40; ++round) {
-    const int kinds = 4, principal_count = 1 + static_cast<int>(random() % 120);
-    std::vector<std::string> principals;
-    for (int i = 0; i < principal_count; ++i) {
-      const std::string n = std::to_string(i);
-      switch (i % kinds) {
-        case 0: principals.push_back("arn:aws:iam::111122223333:user/u" + n); break;
-        case 1: principals.push_back("arn:aws:sts::111122223333:assumed-role/R/s" + n); break;
-        case 2: principals.push_back("service:svc" + n + ".amazonaws.com@111122223333"); break;
-        default: principals.push_back("arn:aws:iam::111122223333:root" + std::string(i == 3 ? "" : "/x" + n)); break;
+  // Against a model: random principals of every kind, their records dealt
+  // to two workers of one table in random runs, or to two tables merged; the
+  // kept principals must be the `cap` best by activity_rank, each with its
+  // exact event count, and the rest counted once.
+  struct Principal {
+    std::string account, key, record;  // key: the principal as trailsweep names it
+  };
+  auto principal = [](int i) {
+    const std::string n = std::to_string(i);
+    switch (i % 4) {
+      case 0:
+        return Principal{"111122223333", "arn:aws:iam::111122223333:user/u" + n,
+                         ct_record("2025-11-02T10:00:00Z", "DescribeInstances", "u" + n)};
+      case 1:
+        return Principal{"111122223333", "arn:aws:sts::111122223333:assumed-role/Deploy/session-" + n,
+                         role_session_record(i)};
+      case 2:
+        return Principal{"111122223333", "service:svc" + n + ".amazonaws.com@111122223333",
+                         with_identity(ct_record("2025-11-02T10:00:00Z", "AssumeRole", "x", "", "111122223333",
+                                                 "sts.amazonaws.com"),
+                                       R"({"type":"AWSService","invokedBy":"svc)" + n + R"(.amazonaws.com"})")};
+      default: {
+        const std::string account = std::to_string(100000000000 + i);
+        return Principal{account, "arn:aws:iam::" + account + ":root",
+                         with_identity(ct_record("2025-11-02T10:00:00Z", "ListBuckets", "x", "", account,
+                                                 "s3.amazonaws.com"),
+                                       R"({"type":"Root","principalId":")" + account + R"(","arn":"arn:aws:iam::)" +
+                                           account + R"(:root","accountId":")" + account +
+                                           R"(","accessKeyId":"AKIAEXAMPLE"})")};
       }
     }
+  };
+  std::mt19937 random(20261127);
+  for (int round = 0; round < 30; ++round) {
+    std::vector<Principal> principals;
+    const int principal_count = 1 + static_cast<int>(random() % 60);
+    for (int i = 0; i < principal_count; ++i) principals.push_back(principal(i));
     std::vector<int> events(static_cast<std::size_t>(principal_count * 3));
     for (auto& e : events) e = static_cast<int>(random() % static_cast<unsigned>(principal_count));
     std::map<std::string, std::uint64_t> counts;
-    for (int e : events) ++counts[principals[static_cast<std::size_t>(e)]];
-    ActivityOptions options;
-    options.max_principals = 1 + random() % 40;
+    for (int e : events) ++counts[principals[static_cast<std::size_t>(e)].key];
     std::vector<std::pair<std::uint64_t, std::string>> by_rank;
-    for (const auto& [principal, n] : counts) by_rank.emplace_back(activity_rank("111122223333", principal), principal);
+    for (const auto& p : principals) {
+      if (counts.count(p.key)) by_rank.emplace_back(activity_rank(p.account, p.key), p.key);
+    }
     std::sort(by_rank.begin(), by_rank.end());
+    ActivityOptions options;
+    options.max_principals = 1 + random() % 20;
     const std::size_t kept = std::min(options.max_principals, by_rank.size());
 
-    auto feed_event = [&](EventSink& sink, int e) {
-      Event ev;
-      ev.account = "111122223333";
-      ev.principal = principals[static_cast<std::size_t>(e)];
-      ev.event_source = "ec2.amazonaws.com";
-      ev.event_name = "DescribeInstances";
-      ev.time_ms = 1761955200000 + e;
-      sink.on_event(ev);
-    };
     ActivityCollector shared(options), a(options), b(options);
     {
       auto first = shared.worker(), second = shared.worker();
+      // Runs of records, each run to one of the two.
+      std::vector<std::string> run;
       bool to_first = true;
-      for (std::size_t i = 0; i < events.size(); ++i) {
-        if (random() % 4 == 0) to_first = !to_first;
-        feed_event(to_first ? *first : *second, events[i]);
-        feed_event(to_first ? a : b, events[i]);
+      auto deal = [&] {
+        if (run.empty()) return;
+        testing::scan_records(to_first ? *first : *second, run);
+        testing::scan_records(to_first ? static_cast<EventSink&>(a) : b, run);
+        run.clear();
+      };
+      for (int e : events) {
+        if (random() % 4 == 0) {
+          deal();
+          to_first = !to_first;
+        }
+        run.push_back(principals[static_cast<std::size_t>(e)].record);
       }
+      deal();
       shared.merge(std::move(*first));
       shared.merge(std::move(*second));
       a.merge(std::move(b));
@@ -291,11 +321,11 @@ TEST(ActivitySummary, UnderAnyCapAndArrivalOrderTheBestRankedAreKeptExactly) {
       ASSERT_EQ(report.principals.size(), kept) << "round " << round;
       std::uint64_t kept_events = 0;
       for (std::size_t i = 0; i < kept; ++i) {
-        const std::string& principal = by_rank[i].second;
-        const PrincipalActivity* p = find(report, principal);
-        ASSERT_NE(p, nullptr) << "round " << round << ": " << principal << " should be kept";
-        EXPECT_EQ(p->events, counts[principal]) << "round " << round << ": " << principal;
-        kept_events += counts[principal];
+        const std::string& key = by_rank[i].second;
+        const PrincipalActivity* p = find(report, key);
+        ASSERT_NE(p, nullptr) << "round " << round << ": " << key << " should be kept";
+        EXPECT_EQ(p->events, counts[key]) << "round " << round << ": " << key;
+        kept_events += counts[key];
       }
       EXPECT_EQ(report.untracked_principals, counts.size() - kept) << "round " << round;
       EXPECT_EQ(report.untracked_events, events.size() - kept_events) << "round " << round;
