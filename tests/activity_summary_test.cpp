@@ -277,7 +277,9 @@ TEST(ActivitySummary, UnderAnyCapAndArrivalOrderTheBestRankedAreKeptExactly) {
   std::mt19937 random(20261127);
   for (int round = 0; round < 30; ++round) {
     std::vector<Principal> principals;
-    const int principal_count = 1 + static_cast<int>(random() % 60);
+    // Up to 300: past the cap and its slack, so that workers compact while
+    // they add, not only the report at the end.
+    const int principal_count = 1 + static_cast<int>(random() % 300);
     for (int i = 0; i < principal_count; ++i) principals.push_back(principal(i));
     std::vector<int> events(static_cast<std::size_t>(principal_count * 3));
     for (auto& e : events) e = static_cast<int>(random() % static_cast<unsigned>(principal_count));
@@ -331,6 +333,29 @@ TEST(ActivitySummary, UnderAnyCapAndArrivalOrderTheBestRankedAreKeptExactly) {
       EXPECT_EQ(report.untracked_events, events.size() - kept_events) << "round " << round;
     }
   }
+}
+
+TEST(ActivitySummary, UnderTheCapTheTableHoldsTheCapAndASlackWhateverComes) {
+  // Memory is what the cap bounds: a thousand role sessions through two
+  // workers of one table, and at no point more than the cap and its slack
+  // held (without compactions, all of them until the report).
+  ActivityOptions options;
+  options.max_principals = 10;
+  ActivityCollector shared(options);
+  auto first = shared.worker(), second = shared.worker();
+  std::size_t most = 0;
+  for (int i = 0; i < 1000; ++i) {
+    testing::scan_records(i % 2 ? *second : *first, {role_session_record(i)});
+    most = std::max(most, shared.principals_held());
+  }
+  EXPECT_GT(most, 10u);
+  EXPECT_LE(most, 10u + 10 / 16 + 64 + 1);
+  shared.merge(std::move(*first));
+  shared.merge(std::move(*second));
+  const ActivityReport report = std::move(shared).report();
+  EXPECT_EQ(report.principals.size(), 10u);
+  EXPECT_EQ(report.untracked_principals, 990u);
+  EXPECT_EQ(report.untracked_events, 990u);
 }
 
 TEST(ActivitySummary, UnderTheCapTheBaselineIsAQuarterOfAllEventsSpan) {

@@ -86,6 +86,10 @@ class ActivityCollector final : public EventSink {
   /// them: a report of the 250,000 principals the default cap keeps would
   /// otherwise hold them twice.
   ActivityReport report(std::optional<std::int64_t> baseline_until_ms = std::nullopt) &&;
+  /// Principals held now by the table (all workers'): what its memory grows
+  /// with. At most max_principals plus a slack (1/16 of it, and 64) while a
+  /// scan adds, and the principals one compaction's time lets in.
+  std::size_t principals_held() const;
 
  private:
   struct Tracked {
@@ -107,29 +111,32 @@ class ActivityCollector final : public EventSink {
   void add_counts(Tracked& into, Tracked&& from);
   ActivityReport build_report(std::optional<std::int64_t> baseline_until_ms, bool take) const;
   /// Starts tracking the principal of key_ (absent from its shard, whose lock
-  /// the caller holds) with `first`, if its `rank` is within the cap, and
-  /// queues the principal it displaces; nullptr when it ranks out.
+  /// the caller holds) with `first`, if its `rank` is before the floor;
+  /// nullptr when not. Past the cap and its slack, a compaction is due.
   Tracked* track(std::size_t shard, std::uint64_t rank, Tracked&& first);
   /// Counts a principal (by hash) and `events` of its events as untracked.
-  void count_untracked(std::uint64_t hash, std::uint64_t events);
-  /// Evicts the principals track() displaced, each under its shard's lock.
-  void evict_displaced();
-  /// Displaces every principal ranked at or above the table's floor.
-  void displace_at_or_above_floor();
+  void count_untracked(std::uint64_t hash, std::uint64_t events) const;
+  /// Hands this collector's untracked counts to the table.
+  void flush_untracked() const;
+  /// Lowers the floor to keep the `keep` best-ranked principals if more are
+  /// held, and evicts (counts as untracked) every one at or past it.
+  void compact(std::size_t keep, bool wait) const;
 
   std::shared_ptr<Table> table_;
   // Tables of other collectors merged in, for their untracked principals.
   std::vector<std::shared_ptr<Table>> merged_;
-  // Hashes of principals not tracked, on their way to the table's set.
+  // Hashes of principals not tracked, on their way to the table's set, and
+  // their events: most events of an archive far over the cap, which all
+  // workers adding to one counter made a line that every core wrote to.
   mutable PrincipalBatch untracked_batch_;
+  mutable std::uint64_t untracked_events_ = 0;
   // The time span of every event this collector (and those merged into it)
   // saw, tracked principal or not: what the default baseline is a quarter of.
   std::int64_t first_ms_ = INT64_MAX, last_ms_ = INT64_MIN;
   std::string key_;
   std::string api_;
   std::string agent_;
-  // Key and shard of the principals track() displaced, evicted after the lock.
-  std::vector<std::pair<const std::string*, std::size_t>> displaced_;
+  bool compaction_due_ = false;  // set by track(), done once the shard's lock is released
 };
 
 std::string render_activity_text(const ActivityReport& report, std::size_t listed, std::size_t top);
