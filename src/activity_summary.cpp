@@ -5,6 +5,7 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -120,9 +121,15 @@ std::uint64_t activity_rank(std::string_view account, std::string_view principal
 // and each other: 3.6 s of system time in a 2.3 s summary of 2 GB.)
 struct ActivityCollector::Table {
   static constexpr std::size_t kShards = 256;  // 16 workers rarely meet on one
+  using Map = std::unordered_map<std::string, Tracked>;
   struct Shard {
     std::mutex mutex;
-    std::unordered_map<std::string, Tracked> tracked;
+    Map tracked;
+    // Evicted principals' nodes, emptied, for the next ones to take: a
+    // compaction freed ~16,000 principals' ten-odd buffers at once, and
+    // those frees, in a burst past the allocator's thread cache, were most
+    // of its time.
+    std::vector<Map::node_type> spare;
     // Each tracked principal's rank and key (the map's own: stable until it
     // is erased), for the compaction to read without walking the map.
     std::vector<std::pair<std::uint64_t, const std::string*>> ranks;
@@ -134,7 +141,8 @@ struct ActivityCollector::Table {
   // costs its memory (~1.2 KB a principal: 395 -> 413 MB there).
   static std::size_t slack(std::size_t cap) { return cap / 16 + 64; }
 
-  explicit Table(const ActivityOptions& o) : options(o) {}
+  explicit Table(const ActivityOptions& o)
+      : options(o), max_spare(2 * slack(o.max_principals) / kShards + 4) {}
   // Principals ranked at or past the floor are never tracked: the floor is
   // a rank that max_principals principals held at once all ranked before,
   // so none at or past it can be among the max_principals best of the whole
@@ -147,6 +155,7 @@ struct ActivityCollector::Table {
   }
 
   ActivityOptions options;
+  std::size_t max_spare;  // nodes a shard keeps: twice its share of the slack
   std::array<Shard, kShards> shards;
   // Every event reads the floor: on a line of its own, not one that the
   // counts below write to (which made each core's read of it miss).
@@ -193,15 +202,46 @@ void ActivityCollector::note_first_write(Tracked& t, std::string_view api, std::
   }
 }
 
-ActivityCollector::Tracked* ActivityCollector::track(std::size_t shard, std::uint64_t rank, Tracked&& first) {
+ActivityCollector::Tracked* ActivityCollector::track(std::size_t shard, std::uint64_t rank) {
   Table& table = *table_;
   const std::size_t cap = table.options.max_principals;
   if (cap == 0 || rank >= table.floor.load(std::memory_order_relaxed)) return nullptr;
   Table::Shard& into = table.shards[shard];
-  auto [it, inserted] = into.tracked.try_emplace(key_, std::move(first));
+  Table::Map::iterator it;
+  if (!into.spare.empty()) {
+    Table::Map::node_type node = std::move(into.spare.back());
+    into.spare.pop_back();
+    node.key().assign(key_);
+    it = into.tracked.insert(std::move(node)).position;
+  } else {
+    it = into.tracked.try_emplace(key_).first;
+  }
   into.ranks.emplace_back(rank, &it->first);
-  if (table.held.fetch_add(1, std::memory_order_relaxed) + 1 > cap + Table::slack(cap)) compaction_due_ = true;
+  const std::size_t held = table.held.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (held > cap + Table::slack(cap)) {
+    // Past twice the slack, a compaction is under way and the other workers
+    // add faster than it evicts (16 of them took the table to ~1.5x the cap
+    // and its memory with it): this one waits for it, and adds no more.
+    compaction_due_ = held > cap + 2 * Table::slack(cap) ? Compaction::kWhenOver : Compaction::kUnlessBusy;
+  }
   return &it->second;
+}
+
+// As new, keeping the buffers: its strings' and lists' capacity.
+void ActivityCollector::reset(Tracked& t) {
+  t.account.clear();
+  t.principal.clear();
+  t.identity_type.clear();
+  t.hash = 0;
+  t.events = t.errors = t.write_events = 0;
+  t.first_ms = INT64_MAX;
+  t.last_ms = INT64_MIN;
+  t.apis.clear();
+  t.regions.clear();
+  t.source_ips.clear();
+  t.user_agents.clear();
+  t.write_first_seen.clear();
+  t.overflow_values = 0;
 }
 
 void ActivityCollector::count_untracked(std::uint64_t hash, std::uint64_t events) const {
@@ -216,15 +256,17 @@ void ActivityCollector::flush_untracked() const {
 }
 
 // Evicts what ranks at or past the floor, after lowering it to keep `keep`
-// principals when more are held. Another worker's compaction under way does
-// the same: unless `wait`, this one then leaves it to that one.
-void ActivityCollector::compact(std::size_t keep, bool wait) const {
+// principals when more are held.
+void ActivityCollector::compact(std::size_t keep, Compaction when) const {
   Table& table = *table_;
   std::unique_lock busy(table.compact_mutex, std::defer_lock);
-  if (wait) {
+  if (when == Compaction::kUnlessBusy) {
+    if (!busy.try_lock()) return;  // the one under way does it
+  } else {
     busy.lock();
-  } else if (!busy.try_lock()) {
-    return;
+  }
+  if (when != Compaction::kAlways && table.held.load(std::memory_order_relaxed) <= keep + Table::slack(keep)) {
+    return;  // done by the one this waited for
   }
   std::vector<std::uint64_t>& ranks = table.compact_ranks;
   ranks.clear();
@@ -254,7 +296,13 @@ void ActivityCollector::compact(std::size_t keep, bool wait) const {
       }
       auto it = shard.tracked.find(*held.second);
       count_untracked(it->second.hash, it->second.events);
-      shard.tracked.erase(it);
+      if (shard.spare.size() < table.max_spare) {
+        Table::Map::node_type node = shard.tracked.extract(it);
+        reset(node.mapped());
+        shard.spare.push_back(std::move(node));
+      } else {
+        shard.tracked.erase(it);
+      }
       table.held.fetch_sub(1, std::memory_order_relaxed);
     }
     shard.ranks.resize(kept);
@@ -283,13 +331,11 @@ void ActivityCollector::on_event(const Event& ev) {
     Tracked* found = nullptr;
     if (auto it = shard.tracked.find(key_); it != shard.tracked.end()) {
       found = &it->second;
-    } else {
-      Tracked first;
-      first.account = ev.account;
-      first.principal = ev.principal;
-      first.identity_type = ev.identity.type;
-      first.hash = hash;
-      found = track(shard_index, rank, std::move(first));
+    } else if ((found = track(shard_index, rank))) {
+      found->account.assign(ev.account);
+      found->principal.assign(ev.principal);
+      found->identity_type.assign(ev.identity.type);
+      found->hash = hash;
     }
     if (found == nullptr) {
       count_untracked(hash, 1);
@@ -322,9 +368,8 @@ void ActivityCollector::on_event(const Event& ev) {
       }
     }
   }
-  if (compaction_due_) {
-    compaction_due_ = false;
-    compact(table_->options.max_principals, /*wait=*/false);
+  if (compaction_due_ != Compaction::kNone) {
+    compact(table_->options.max_principals, std::exchange(compaction_due_, Compaction::kNone));
   }
 }
 
@@ -351,7 +396,7 @@ void ActivityCollector::merge(ActivityCollector&& other) {
   // Their floor was earned by their principals, which are now ours too: what
   // it cuts here, those principals would displace as they come in anyway.
   table_->lower_floor(theirs.floor.load(std::memory_order_relaxed));
-  compact(table_->options.max_principals, /*wait=*/true);
+  compact(table_->options.max_principals, Compaction::kAlways);
   for (std::size_t i = 0; i < Table::kShards; ++i) {
     for (auto& [key, t] : theirs.shards[i].tracked) {
       key_ = key;
@@ -363,16 +408,21 @@ void ActivityCollector::merge(ActivityCollector&& other) {
         } else {
           const std::uint64_t hash = t.hash, events = t.events;
           const std::uint64_t rank = rank_from(hash, t.principal);
-          if (track(i, rank, std::move(t)) == nullptr) count_untracked(hash, events);
+          if (Tracked* mine = track(i, rank)) {
+            *mine = std::move(t);
+          } else {
+            count_untracked(hash, events);
+          }
         }
       }
-      if (compaction_due_) {
-        compaction_due_ = false;
-        compact(table_->options.max_principals, /*wait=*/true);
+      if (compaction_due_ != Compaction::kNone) {
+        compaction_due_ = Compaction::kNone;
+        compact(table_->options.max_principals, Compaction::kWhenOver);
       }
     }
     theirs.shards[i].tracked.clear();
     theirs.shards[i].ranks.clear();
+    theirs.shards[i].spare.clear();
   }
   theirs.held.store(0, std::memory_order_relaxed);
   table_->untracked_events.fetch_add(theirs.untracked_events.load(std::memory_order_relaxed),
@@ -398,7 +448,7 @@ ActivityReport ActivityCollector::report(std::optional<std::int64_t> baseline_un
 ActivityReport ActivityCollector::build_report(std::optional<std::int64_t> baseline_until_ms, bool take) const {
   ActivityReport report;
   // Down to the cap: workers compact only past the slack.
-  if (table_->options.max_principals) compact(table_->options.max_principals, /*wait=*/true);
+  if (table_->options.max_principals) compact(table_->options.max_principals, Compaction::kAlways);
   flush_untracked();
   std::vector<SharedPrincipalSet*> untracked_sets{&table_->untracked};
   for (const auto& m : merged_) untracked_sets.push_back(&m->untracked);
@@ -470,6 +520,7 @@ ActivityReport ActivityCollector::build_report(std::optional<std::int64_t> basel
     if (take) {  // its memory goes back while the rest are moved
       shard.tracked.clear();
       shard.ranks.clear();
+      shard.spare.clear();
     }
   }
   if (take) table_->held.store(0, std::memory_order_relaxed);

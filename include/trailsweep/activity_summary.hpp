@@ -92,7 +92,7 @@ class ActivityCollector final : public EventSink {
   std::size_t principals_held() const;
 
  private:
-  struct Tracked {
+  struct Tracked {  // reset() empties each field: a new one needs its line there
     std::string account, principal, identity_type;
     std::uint64_t hash = 0;  // of account and principal (the rank is derived from it)
     std::uint64_t events = 0, errors = 0, write_events = 0;
@@ -111,16 +111,24 @@ class ActivityCollector final : public EventSink {
   void add_counts(Tracked& into, Tracked&& from);
   ActivityReport build_report(std::optional<std::int64_t> baseline_until_ms, bool take) const;
   /// Starts tracking the principal of key_ (absent from its shard, whose lock
-  /// the caller holds) with `first`, if its `rank` is before the floor;
-  /// nullptr when not. Past the cap and its slack, a compaction is due.
-  Tracked* track(std::size_t shard, std::uint64_t rank, Tracked&& first);
+  /// the caller holds), if its `rank` is before the floor: an empty entry
+  /// for the caller to fill; nullptr when not. Past the cap and its slack,
+  /// a compaction is due.
+  Tracked* track(std::size_t shard, std::uint64_t rank);
+  static void reset(Tracked& t);
   /// Counts a principal (by hash) and `events` of its events as untracked.
   void count_untracked(std::uint64_t hash, std::uint64_t events) const;
   /// Hands this collector's untracked counts to the table.
   void flush_untracked() const;
+  enum class Compaction {
+    kNone,
+    kUnlessBusy,  // past the slack: unless another worker is compacting
+    kWhenOver,    // far past it: after the one under way, if still past the slack
+    kAlways,      // a merge, the report: down to the cap
+  };
   /// Lowers the floor to keep the `keep` best-ranked principals if more are
   /// held, and evicts (counts as untracked) every one at or past it.
-  void compact(std::size_t keep, bool wait) const;
+  void compact(std::size_t keep, Compaction when) const;
 
   std::shared_ptr<Table> table_;
   // Tables of other collectors merged in, for their untracked principals.
@@ -136,7 +144,7 @@ class ActivityCollector final : public EventSink {
   std::string key_;
   std::string api_;
   std::string agent_;
-  bool compaction_due_ = false;  // set by track(), done once the shard's lock is released
+  Compaction compaction_due_ = Compaction::kNone;  // set by track(), done once the shard's lock is released
 };
 
 std::string render_activity_text(const ActivityReport& report, std::size_t listed, std::size_t top);
