@@ -135,11 +135,12 @@ struct ActivityCollector::Table {
     std::vector<std::pair<std::uint64_t, const std::string*>> ranks;
   };
   static std::size_t shard_of(std::uint64_t hash) { return hash % kShards; }  // ranks use the high bits
-  // Principals held beyond the cap before a compaction. One costs ~35 ms of
-  // one worker at the default cap (the ranks read, a selection, ~16,000
-  // principals freed), 23 of them over the 2 GB bench archive; the slack
-  // costs its memory (~1.2 KB a principal: 395 -> 413 MB there).
-  static std::size_t slack(std::size_t cap) { return cap / 16 + 64; }
+  // Principals held beyond the cap before a compaction. One takes ~18 ms of
+  // one worker at the default cap (the ranks read, a selection, ~8,000
+  // principals evicted), 45 of them over the 2 GB bench archive: ~0.8 of
+  // its ~5.7 CPU-s, what the heap's evictions one by one cost. The slack
+  // costs its memory (~1.2 KB a principal).
+  static std::size_t slack(std::size_t cap) { return cap / 32 + 64; }
 
   explicit Table(const ActivityOptions& o)
       : options(o), max_spare(2 * slack(o.max_principals) / kShards + 4) {}

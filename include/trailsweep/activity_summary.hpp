@@ -87,8 +87,8 @@ class ActivityCollector final : public EventSink {
   /// otherwise hold them twice.
   ActivityReport report(std::optional<std::int64_t> baseline_until_ms = std::nullopt) &&;
   /// Principals held now by the table (all workers'): what its memory grows
-  /// with. At most max_principals plus a slack (1/16 of it, and 64) while a
-  /// scan adds, and the principals one compaction's time lets in.
+  /// with. While a scan adds, at most max_principals and two slacks (1/32 of
+  /// it and 64 each), and one principal a worker.
   std::size_t principals_held() const;
 
  private:
