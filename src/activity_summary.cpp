@@ -156,7 +156,9 @@ struct ActivityCollector::Table {
   }
 
   ActivityOptions options;
-  std::size_t max_spare;  // nodes a shard keeps: twice its share of the slack
+  // Emptied nodes a shard keeps: twice its share of the slack, so that the
+  // table's memory is at most that of the cap and four slacks (1.125x).
+  std::size_t max_spare;
   std::array<Shard, kShards> shards;
   // Every event reads the floor: on a line of its own, not one that the
   // counts below write to (which made each core's read of it miss).
@@ -222,7 +224,7 @@ ActivityCollector::Tracked* ActivityCollector::track(std::size_t shard, std::uin
   if (held > cap + Table::slack(cap)) {
     // Past twice the slack, a compaction is under way and the other workers
     // add faster than it evicts (16 of them took the table to ~1.5x the cap
-    // and its memory with it): this one waits for it, and adds no more.
+    // and its memory with it): this one waits for it before its next event.
     compaction_due_ = held > cap + 2 * Table::slack(cap) ? Compaction::kWhenOver : Compaction::kUnlessBusy;
   }
   return &it->second;
@@ -276,9 +278,9 @@ void ActivityCollector::compact(std::size_t keep, Compaction when) const {
     for (const auto& held : shard.ranks) ranks.push_back(held.first);
   }
   if (ranks.size() > keep) {
-    // The keep best ranks held are all there, and the floor the one after
-    // them; workers adding meanwhile add ranks before the old floor, which
-    // this one is before too.
+    // `keep` of the principals held rank before ranks[keep]: none at or past
+    // it can be among the best `keep` of the scan. Those added meanwhile,
+    // ranked before the old floor, leave that true and meet the pass below.
     std::nth_element(ranks.begin(), ranks.begin() + static_cast<std::ptrdiff_t>(keep), ranks.end());
     table.lower_floor(ranks[keep]);
   }
