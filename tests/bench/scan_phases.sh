@@ -12,13 +12,15 @@
 #
 #   tests/bench/scan_phases.sh ROUNDS BINARY... [-- SCAN_ARGS...]
 #
-# SCAN_ARGS default to all rules (the checkout's rules/ and
-# testdata/sigma-rules) at -j 2 over /tmp/trailsweep-bench; give -j N in them
-# (the N longest-lived threads are taken as the workers). Needs strace, python3.
+# Each run is `BINARY scan -q --no-summary --format json -o /dev/null
+# SCAN_ARGS` (so SCAN_ARGS name no --format or -o). They default to all rules
+# (the checkout's rules/ and testdata/sigma-rules) at -j 2 over
+# /tmp/trailsweep-bench; give -j N in them (the N longest-lived threads are
+# taken as the workers). Needs strace, python3.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if [ $# -lt 2 ]; then
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 rounds=$1
@@ -27,6 +29,9 @@ binaries=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do binaries+=("$1"); shift; done
 [ $# -gt 0 ] && shift
 scan_args=("$@")
+# The script runs `BINARY scan ...` itself: a leading `scan` here would make
+# the scan read a path named scan and fail before any worker started.
+if [ "${scan_args[0]:-}" = scan ]; then scan_args=("${scan_args[@]:1}"); fi
 if [ ${#scan_args[@]} -eq 0 ]; then
   scan_args=(--rules "$root/rules" --rules "$root/testdata/sigma-rules" -j 2 /tmp/trailsweep-bench)
 fi
