@@ -19,6 +19,9 @@ archive=$1
 rounds=${2:-2}
 shift $(( $# >= 2 ? 2 : 1 ))
 jobs=("$@")
+for n in "$rounds" ${jobs[@]+"${jobs[@]}"}; do
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "scaling: ROUNDS and JOBS are positive integers, not '$n'" >&2; exit 2; }
+done
 if [ ${#jobs[@]} -eq 0 ]; then
   for ((j = 1; j < $(nproc); j *= 2)); do jobs+=("$j"); done
   jobs+=("$(nproc)")
