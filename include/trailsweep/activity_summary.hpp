@@ -93,7 +93,11 @@ class ActivityCollector final : public EventSink {
 
  private:
   struct Tracked {  // reset() empties each field: a new one needs its line there
-    std::string account, principal, identity_type;
+    // The account is the first account_size bytes of the table's key, the
+    // principal what follows the separator: not kept twice (~140 bytes a
+    // principal, ~35 MB at the default cap).
+    std::uint32_t account_size = 0;
+    std::string identity_type;
     std::uint64_t hash = 0;  // of account and principal (the rank is derived from it)
     std::uint64_t events = 0, errors = 0, write_events = 0;
     std::int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
