@@ -538,10 +538,11 @@ ActivityReport ActivityCollector::build_report(std::optional<std::int64_t> basel
 
 std::string render_activity_text(const ActivityReport& report, std::size_t listed, std::size_t top) {
   std::string out;
+  // The span is of every event read, tracked principal or not.
+  const bool any_events = !report.principals.empty() || report.untracked_events > 0;
   out += fmt::format("{} principal(s); events from {} to {}; baseline until {} (write APIs first called later are new)\n",
-                     report.principals.size(), report.principals.empty() ? "-" : format_rfc3339_ms(report.first_ms),
-                     report.principals.empty() ? "-" : format_rfc3339_ms(report.last_ms),
-                     format_rfc3339_ms(report.baseline_until_ms));
+                     report.principals.size(), any_events ? format_rfc3339_ms(report.first_ms) : "-",
+                     any_events ? format_rfc3339_ms(report.last_ms) : "-", format_rfc3339_ms(report.baseline_until_ms));
   if (report.untracked_principals) {
     out += fmt::format("{} more principal(s) with {} event(s) were counted but not tracked (--max-principals)\n",
                        report.untracked_principals, report.untracked_events);

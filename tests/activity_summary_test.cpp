@@ -379,6 +379,19 @@ TEST(ActivitySummary, UnderTheCapTheBaselineIsAQuarterOfAllEventsSpan) {
   EXPECT_FALSE(report.principals[0].new_principal);
 }
 
+TEST(ActivitySummary, TheTextReportGivesTheSpanEvenWithNoPrincipalTracked) {
+  ActivityOptions options;
+  options.max_principals = 0;  // count, track none
+  ActivityCollector collector(options);
+  feed(collector, {ct_record("2025-11-02T08:00:00Z", "RunInstances", "build-bot"),
+                   ct_record("2025-11-02T20:00:00Z", "RunInstances", "build-bot")});
+  const std::string text = render_activity_text(collector.report(), 5, 0);
+  EXPECT_NE(text.find("0 principal(s); events from 2025-11-02T08:00:00Z to 2025-11-02T20:00:00Z;"), std::string::npos)
+      << text;
+  const std::string none = render_activity_text(ActivityCollector(options).report(), 5, 0);
+  EXPECT_NE(none.find("0 principal(s); events from - to -;"), std::string::npos) << none;
+}
+
 TEST(ActivitySummary, RanksPutLongLivedCredentialsFirstAndServicesLast) {
   for (int i = 0; i < 50; ++i) {
     const std::string n = std::to_string(i), account = "1111222233" + std::to_string(10 + i);
