@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 #include <random>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -356,6 +357,53 @@ TEST(ActivitySummary, UnderTheCapTheTableHoldsTheCapAndASlackWhateverComes) {
   EXPECT_EQ(report.principals.size(), 10u);
   EXPECT_EQ(report.untracked_principals, 990u);
   EXPECT_EQ(report.untracked_events, 990u);
+}
+
+TEST(ActivitySummary, WorkersAddingAtOnceKeepTheBoundAndTheBestRanked) {
+  // Four threads add role sessions at once: one compacts while the others go
+  // on, and any that takes the table past two slacks waits for it. The table
+  // never holds more than the cap, two slacks and one principal a worker, and
+  // what is kept is the cap best by rank, whoever added what when.
+  constexpr int kWorkers = 4, kEach = 1500;
+  constexpr std::size_t kCap = 10, kBound = kCap + 2 * (kCap / 32 + 64) + kWorkers;
+  ActivityOptions options;
+  options.max_principals = kCap;
+  ActivityCollector shared(options);
+  std::vector<std::unique_ptr<ActivityCollector>> workers;
+  for (int w = 0; w < kWorkers; ++w) workers.push_back(shared.worker());
+  // Made here: the record helper numbers its records with a plain counter.
+  std::vector<std::string> records;
+  for (int i = 0; i < kWorkers * kEach; ++i) records.push_back(role_session_record(i));
+  std::vector<std::size_t> most(kWorkers, 0);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWorkers; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = w * kEach; i < (w + 1) * kEach; ++i) {
+        testing::scan_records(*workers[static_cast<std::size_t>(w)], {records[static_cast<std::size_t>(i)]});
+        most[static_cast<std::size_t>(w)] = std::max(most[static_cast<std::size_t>(w)], shared.principals_held());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int w = 0; w < kWorkers; ++w) {
+    EXPECT_LE(most[static_cast<std::size_t>(w)], kBound) << "worker " << w;
+    shared.merge(std::move(*workers[static_cast<std::size_t>(w)]));
+  }
+  std::vector<std::pair<std::uint64_t, std::string>> by_rank;
+  for (int i = 0; i < kWorkers * kEach; ++i) {
+    const std::string key = "arn:aws:sts::111122223333:assumed-role/Deploy/session-" + std::to_string(i);
+    by_rank.emplace_back(activity_rank("111122223333", key), key);
+  }
+  std::sort(by_rank.begin(), by_rank.end());
+  const ActivityReport report = std::move(shared).report();
+  ASSERT_EQ(report.principals.size(), kCap);
+  for (std::size_t i = 0; i < kCap; ++i) {
+    const PrincipalActivity* p = find(report, by_rank[i].second);
+    ASSERT_NE(p, nullptr) << by_rank[i].second;
+    EXPECT_EQ(p->events, 1u);
+  }
+  EXPECT_EQ(report.untracked_principals, kWorkers * kEach - kCap);
+  EXPECT_EQ(report.untracked_events, kWorkers * kEach - kCap);
 }
 
 TEST(ActivitySummary, UnderTheCapTheBaselineIsAQuarterOfAllEventsSpan) {
