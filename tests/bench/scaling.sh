@@ -48,9 +48,10 @@ timed() {
 }
 
 rules=(--rules "$root/rules" --rules "$root/testdata/sigma-rules")
-echo "| -j | wall (best of $rounds) | CPU s | peak RSS | report md5 |"
-echo "|---|---|---|---|---|"
+echo "| -j | wall (best of $rounds) | speed-up over the first | CPU s | peak RSS | report md5 |"
+echo "|---|---|---|---|---|---|"
 sums=()
+first_wall=""
 for j in "${jobs[@]}"; do
   best=""
   for ((r = 0; r < rounds; r++)); do
@@ -62,7 +63,9 @@ for j in "${jobs[@]}"; do
   done
   sum=$(grep -v '"elapsed' "$tmp/out" | md5sum | cut -c1-12)
   sums+=("$sum")
-  echo "| $j | $best s | $best_cpu | $((best_rss / 1024)) MB | $sum |"
+  [ -n "$first_wall" ] || first_wall=$best
+  speedup=$(awk -v a="$first_wall" -v b="$best" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }')
+  echo "| $j | $best s | $speedup | $best_cpu | $((best_rss / 1024)) MB | $sum |"
 done
 if [ "$(printf '%s\n' "${sums[@]}" | sort -u | wc -l)" -ne 1 ]; then
   echo "scaling: the report differs between -j values (above)" >&2
