@@ -16,7 +16,6 @@
 
 #include <atomic>
 #include <csignal>
-#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -27,6 +26,7 @@
 #include "trailsweep/detector.hpp"
 #include "trailsweep/exit_status.hpp"
 #include "trailsweep/finding_context.hpp"
+#include "trailsweep/parallel_stretches.hpp"
 #include "trailsweep/remediation_script.hpp"
 #include "trailsweep/report_asff.hpp"
 #include "trailsweep/report_csv.hpp"
@@ -268,7 +268,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   if (!allow.allowlist->empty()) detector_options.allowlist = allow.allowlist.get();
   // -j is every thread of the scan, the work after it included: -j 1 on a
   // shared host or a one-CPU container means one thread.
-  const unsigned jobs = cli.jobs > 0 ? cli.jobs : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned jobs = ts::thread_limit(cli.jobs);
   // The bar's total costs a stat per file (~10 ms before a 2,600-file scan
   // can start): only when there is a bar to show.
   const bool show_progress = !cli.quiet && isatty(STDERR_FILENO);
@@ -442,7 +442,7 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
   for (auto& e : walk.errors) summary.add_error(std::move(e));
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
-  unsigned jobs = cli.jobs > 0 ? cli.jobs : std::max(1u, std::thread::hardware_concurrency());
+  unsigned jobs = ts::thread_limit(cli.jobs);
   ts::SinkScanResult scanned = ts::scan_with_sinks(
       walk.files, options, jobs,
       [&] { return std::make_unique<ts::TimelineCollector>(loaded->rules.get(), cli.query, cli.max_rows); }, nullptr,
@@ -507,7 +507,7 @@ int run_search(const SearchCli& cli) {
   ts::SearchOutput output = cli.count ? ts::SearchOutput::kCount
                             : cli.raw ? ts::SearchOutput::kRaw
                                       : ts::SearchOutput::kText;
-  unsigned jobs = cli.jobs > 0 ? cli.jobs : std::max(1u, std::thread::hardware_concurrency());
+  unsigned jobs = ts::thread_limit(cli.jobs);
   ts::SearchTotals found =
       ts::search_files(walk.files, options, *compiled.rules, output, stdout, cli.limit, jobs, &g_stop);
   summary.merge(found.summary);
@@ -543,7 +543,7 @@ int run_activity_summary(const SummaryCli& cli) {
   ts::WalkResult walk = ts::walk_inputs(cli.paths, options.filter);
   ts::ActivityOptions activity_options;
   activity_options.max_principals = cli.max_principals;
-  unsigned jobs = cli.jobs > 0 ? cli.jobs : std::max(1u, std::thread::hardware_concurrency());
+  unsigned jobs = ts::thread_limit(cli.jobs);
   // The workers add to one table: the cap bounds them together.
   ts::ActivityCollector collector(activity_options);
   ts::SinkScanResult scanned = ts::scan_with_sinks(
