@@ -121,18 +121,101 @@ std::uint64_t activity_rank(std::string_view account, std::string_view principal
 // and each other: 3.6 s of system time in a 2.3 s summary of 2 GB.)
 struct ActivityCollector::Table {
   static constexpr std::size_t kShards = 256;  // 16 workers rarely meet on one
-  using Map = std::unordered_map<std::string, Tracked>;
+  // A principal's place: its key (account '\x1f' principal) and counts.
+  struct Entry {
+    std::string key;
+    Tracked t;
+  };
+  // One shard's principals, found through a flat index. (std::unordered_map
+  // cost four cache misses a lookup, its bucket, the node before, the node
+  // and the key's buffer, and hashed the key again: ~30% of a summary.) The
+  // entries sit in fixed chunks, so a principal's entry never moves while
+  // held, and an evicted one is emptied and reused.
   struct Shard {
+    static constexpr std::uint32_t kChunk = 32;
+    static constexpr std::uint64_t kTag = 0xffffffff00000000ull;
     std::mutex mutex;
-    Map tracked;
-    // Evicted principals' nodes, emptied, for the next ones to take: a
+    // Linear probing; a slot holds the high half of the principal's hash
+    // (which also places it) and its entry + 1; 0 is empty. At most half full.
+    std::vector<std::uint64_t> slots;
+    std::vector<std::unique_ptr<Entry[]>> chunks;
+    std::uint32_t made = 0;  // entries in the chunks
+    // Evicted entries, emptied, for the next principals to take: a
     // compaction freed ~16,000 principals' ten-odd buffers at once, and
     // those frees, in a burst past the allocator's thread cache, were most
     // of its time.
-    std::vector<Map::node_type> spare;
-    // Each tracked principal's rank and key (the map's own: stable until it
-    // is erased), for the compaction to read without walking the map.
-    std::vector<std::pair<std::uint64_t, const std::string*>> ranks;
+    std::vector<std::uint32_t> spare;
+    // Each held principal's rank and entry, for the compaction to read
+    // without touching the entries.
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> ranks;
+
+    Entry& entry(std::uint32_t i) { return chunks[i / kChunk][i % kChunk]; }
+    std::size_t home(std::uint64_t hash) const { return static_cast<std::size_t>(hash >> 32) & (slots.size() - 1); }
+
+    Tracked* find(std::string_view key, std::uint64_t hash) {
+      if (slots.empty()) return nullptr;
+      const std::size_t mask = slots.size() - 1;
+      for (std::size_t i = home(hash);; i = (i + 1) & mask) {
+        const std::uint64_t slot = slots[i];
+        if (slot == 0) return nullptr;
+        if ((slot & kTag) != (hash & kTag)) continue;
+        Entry& e = entry(static_cast<std::uint32_t>(slot) - 1);
+        if (e.t.hash == hash && e.key == key) return &e.t;
+      }
+    }
+    // A new entry for `key`, which the shard does not hold; the caller fills
+    // its counts (hash included).
+    Tracked& add(std::string_view key, std::uint64_t hash, std::uint64_t rank) {
+      std::uint32_t index;
+      if (!spare.empty()) {
+        index = spare.back();
+        spare.pop_back();
+      } else {
+        if (made % kChunk == 0) chunks.push_back(std::make_unique<Entry[]>(kChunk));
+        index = made++;
+      }
+      Entry& e = entry(index);
+      e.key.assign(key);
+      ranks.emplace_back(rank, index);
+      if (2 * ranks.size() > slots.size()) {
+        std::vector<std::uint64_t> old = std::move(slots);
+        slots.assign(std::max<std::size_t>(64, 2 * old.size()), 0);
+        for (std::uint64_t slot : old) {
+          if (slot) place(slot);
+        }
+      }
+      place((hash & kTag) | (std::uint64_t{index} + 1));
+      return e.t;
+    }
+    void place(std::uint64_t slot) {
+      const std::size_t mask = slots.size() - 1;
+      std::size_t i = home(slot);
+      while (slots[i] != 0) i = (i + 1) & mask;
+      slots[i] = slot;
+    }
+    // Takes `index` out of the index (not out of ranks), closing the gap
+    // by moving later slots of its run back, so that no probe stops early.
+    void unindex(std::uint32_t index, std::uint64_t hash) {
+      const std::size_t mask = slots.size() - 1;
+      const std::uint64_t slot = (hash & kTag) | (std::uint64_t{index} + 1);
+      std::size_t gap = home(hash);
+      while (slots[gap] != slot) gap = (gap + 1) & mask;
+      for (std::size_t j = (gap + 1) & mask; slots[j] != 0; j = (j + 1) & mask) {
+        // slots[j] may fill the gap if the gap lies on its probe path.
+        if (((j - home(slots[j])) & mask) >= ((j - gap) & mask)) {
+          slots[gap] = slots[j];
+          gap = j;
+        }
+      }
+      slots[gap] = 0;
+    }
+    void clear() {  // memory included
+      slots = decltype(slots)();
+      chunks = decltype(chunks)();
+      made = 0;
+      spare = decltype(spare)();
+      ranks = decltype(ranks)();
+    }
   };
   static std::size_t shard_of(std::uint64_t hash) { return hash % kShards; }  // ranks use the high bits
   // Principals held beyond the cap before a compaction. One takes ~18 ms of
@@ -156,8 +239,10 @@ struct ActivityCollector::Table {
   }
 
   ActivityOptions options;
-  // Emptied nodes a shard keeps: twice its share of the slack, so that the
-  // table's memory is at most that of the cap and four slacks (1.125x).
+  // Emptied entries a shard keeps with their buffers: twice its share of the
+  // slack, so that what the principals' strings and lists take is at most
+  // that of the cap and four slacks (1.125x). Past it, an evicted entry
+  // gives its buffers back and keeps only its place (~300 bytes).
   std::size_t max_spare;
   std::array<Shard, kShards> shards;
   // Every event reads the floor: on a line of its own, not one that the
@@ -205,21 +290,12 @@ void ActivityCollector::note_first_write(Tracked& t, std::string_view api, std::
   }
 }
 
-ActivityCollector::Tracked* ActivityCollector::track(std::size_t shard, std::uint64_t rank) {
+ActivityCollector::Tracked* ActivityCollector::track(std::size_t shard, std::uint64_t hash, std::uint64_t rank) {
   Table& table = *table_;
   const std::size_t cap = table.options.max_principals;
   if (cap == 0 || rank >= table.floor.load(std::memory_order_relaxed)) return nullptr;
-  Table::Shard& into = table.shards[shard];
-  Table::Map::iterator it;
-  if (!into.spare.empty()) {
-    Table::Map::node_type node = std::move(into.spare.back());
-    into.spare.pop_back();
-    node.key().assign(key_);
-    it = into.tracked.insert(std::move(node)).position;
-  } else {
-    it = into.tracked.try_emplace(key_).first;
-  }
-  into.ranks.emplace_back(rank, &it->first);
+  Tracked& t = table.shards[shard].add(key_, hash, rank);
+  t.hash = hash;
   const std::size_t held = table.held.fetch_add(1, std::memory_order_relaxed) + 1;
   if (held > cap + Table::slack(cap)) {
     // Past twice the slack, a compaction is under way and the other workers
@@ -227,7 +303,7 @@ ActivityCollector::Tracked* ActivityCollector::track(std::size_t shard, std::uin
     // and its memory with it): this one waits for it before its next event.
     compaction_due_ = held > cap + 2 * Table::slack(cap) ? Compaction::kWhenOver : Compaction::kUnlessBusy;
   }
-  return &it->second;
+  return &t;
 }
 
 // As new, keeping the buffers: its strings' and lists' capacity.
@@ -296,15 +372,15 @@ void ActivityCollector::compact(std::size_t keep, Compaction when) const {
         shard.ranks[kept++] = held;
         continue;
       }
-      auto it = shard.tracked.find(*held.second);
-      count_untracked(it->second.hash, it->second.events);
+      Table::Entry& e = shard.entry(held.second);
+      count_untracked(e.t.hash, e.t.events);
+      shard.unindex(held.second, e.t.hash);
       if (shard.spare.size() < table.max_spare) {
-        Table::Map::node_type node = shard.tracked.extract(it);
-        reset(node.mapped());
-        shard.spare.push_back(std::move(node));
+        reset(e.t);
       } else {
-        shard.tracked.erase(it);
+        e = Table::Entry{};
       }
+      shard.spare.push_back(held.second);
       table.held.fetch_sub(1, std::memory_order_relaxed);
     }
     shard.ranks.resize(kept);
@@ -330,13 +406,10 @@ void ActivityCollector::on_event(const Event& ev) {
   Table::Shard& shard = table_->shards[shard_index];
   {
     std::lock_guard lock(shard.mutex);
-    Tracked* found = nullptr;
-    if (auto it = shard.tracked.find(key_); it != shard.tracked.end()) {
-      found = &it->second;
-    } else if ((found = track(shard_index, rank))) {
+    Tracked* found = shard.find(key_, hash);
+    if (found == nullptr && (found = track(shard_index, hash, rank))) {
       found->account_size = static_cast<std::uint32_t>(ev.account.size());
       found->identity_type.assign(ev.identity.type);
-      found->hash = hash;
     }
     if (found == nullptr) {
       count_untracked(hash, 1);
@@ -399,17 +472,19 @@ void ActivityCollector::merge(ActivityCollector&& other) {
   table_->lower_floor(theirs.floor.load(std::memory_order_relaxed));
   compact(table_->options.max_principals, Compaction::kAlways);
   for (std::size_t i = 0; i < Table::kShards; ++i) {
-    for (auto& [key, t] : theirs.shards[i].tracked) {
-      key_ = key;
+    Table::Shard& from = theirs.shards[i];
+    for (const auto& held : from.ranks) {
+      Table::Entry& e = from.entry(held.second);
+      Tracked& t = e.t;
+      key_ = e.key;
       {
         std::lock_guard lock(table_->shards[i].mutex);
-        auto it = table_->shards[i].tracked.find(key_);
-        if (it != table_->shards[i].tracked.end()) {
-          add_counts(it->second, std::move(t));
+        if (Tracked* same = table_->shards[i].find(key_, t.hash)) {
+          add_counts(*same, std::move(t));
         } else {
           const std::uint64_t hash = t.hash, events = t.events;
-          const std::uint64_t rank = rank_from(hash, std::string_view(key).substr(t.account_size + 1));
-          if (Tracked* mine = track(i, rank)) {
+          const std::uint64_t rank = rank_from(hash, std::string_view(key_).substr(t.account_size + 1));
+          if (Tracked* mine = track(i, hash, rank)) {
             *mine = std::move(t);
           } else {
             count_untracked(hash, events);
@@ -421,9 +496,7 @@ void ActivityCollector::merge(ActivityCollector&& other) {
         compact(table_->options.max_principals, Compaction::kWhenOver);
       }
     }
-    theirs.shards[i].tracked.clear();
-    theirs.shards[i].ranks.clear();
-    theirs.shards[i].spare.clear();
+    from.clear();
   }
   theirs.held.store(0, std::memory_order_relaxed);
   table_->untracked_events.fetch_add(theirs.untracked_events.load(std::memory_order_relaxed),
@@ -467,7 +540,9 @@ ActivityReport ActivityCollector::build_report(std::optional<std::int64_t> basel
   report.principals.reserve(table_->held.load(std::memory_order_relaxed));
 
   for (auto& shard : table_->shards) {
-    for (auto& [key, t] : shard.tracked) {
+    for (const auto& held : shard.ranks) {
+      const std::string& key = shard.entry(held.second).key;
+      Tracked& t = shard.entry(held.second).t;
       PrincipalActivity p;
       p.account = key.substr(0, t.account_size);
       p.principal = key.substr(t.account_size + 1);
@@ -521,11 +596,7 @@ ActivityReport ActivityCollector::build_report(std::optional<std::int64_t> basel
       if (p.identity_type == "Root") add(5, "root credentials");
       report.principals.push_back(std::move(p));
     }
-    if (take) {  // its memory goes back while the rest are moved
-      shard.tracked.clear();
-      shard.ranks.clear();
-      shard.spare.clear();
-    }
+    if (take) shard.clear();  // its memory goes back while the rest are moved
   }
   if (take) table_->held.store(0, std::memory_order_relaxed);
   std::sort(report.principals.begin(), report.principals.end(), [](const auto& a, const auto& b) {

@@ -406,6 +406,44 @@ TEST(ActivitySummary, WorkersAddingAtOnceKeepTheBoundAndTheBestRanked) {
   EXPECT_EQ(report.untracked_events, kWorkers * kEach - kCap);
 }
 
+TEST(ActivitySummary, PrincipalsSharingIndexRunsAreFoundAgainAfterEvictions) {
+  // Enough principals that each shard's index has runs of colliding slots,
+  // and compactions that take principals out of the middle of those runs
+  // while the others come back: one not found again would be added twice,
+  // its events split between two entries, or lost. Three rounds over the
+  // same principals, in a different order each time.
+  constexpr int kPrincipals = 12000;
+  constexpr std::size_t kCap = 6000;
+  ActivityOptions options;
+  options.max_principals = kCap;
+  ActivityCollector collector(options);
+  std::vector<std::string> records;
+  for (int i = 0; i < kPrincipals; ++i) records.push_back(role_session_record(i));
+  std::vector<int> order(kPrincipals);
+  for (int i = 0; i < kPrincipals; ++i) order[static_cast<std::size_t>(i)] = i;
+  std::mt19937 random(20261127);
+  for (int round = 0; round < 3; ++round) {
+    std::shuffle(order.begin(), order.end(), random);
+    for (int i : order) testing::scan_records(collector, {records[static_cast<std::size_t>(i)]});
+  }
+  std::vector<std::pair<std::uint64_t, std::string>> by_rank;
+  for (int i = 0; i < kPrincipals; ++i) {
+    const std::string key = "arn:aws:sts::111122223333:assumed-role/Deploy/session-" + std::to_string(i);
+    by_rank.emplace_back(activity_rank("111122223333", key), key);
+  }
+  std::sort(by_rank.begin(), by_rank.end());
+  const ActivityReport report = std::move(collector).report();
+  ASSERT_EQ(report.principals.size(), kCap);
+  std::map<std::string, std::uint64_t> events;
+  for (const auto& p : report.principals) events[p.principal] = p.events;
+  for (std::size_t i = 0; i < kCap; ++i) {
+    ASSERT_TRUE(events.count(by_rank[i].second)) << by_rank[i].second;
+    EXPECT_EQ(events[by_rank[i].second], 3u) << by_rank[i].second;
+  }
+  EXPECT_EQ(report.untracked_principals, kPrincipals - kCap);
+  EXPECT_EQ(report.untracked_events, 3 * (kPrincipals - kCap));
+}
+
 TEST(ActivitySummary, UnderTheCapTheBaselineIsAQuarterOfAllEventsSpan) {
   // The principals kept are a sample; the time span, and the default
   // baseline taken from it, must be the archive's.

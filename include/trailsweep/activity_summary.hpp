@@ -11,7 +11,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "trailsweep/principal_set.hpp"
@@ -115,10 +114,10 @@ class ActivityCollector final : public EventSink {
   void add_counts(Tracked& into, Tracked&& from);
   ActivityReport build_report(std::optional<std::int64_t> baseline_until_ms, bool take) const;
   /// Starts tracking the principal of key_ (absent from its shard, whose lock
-  /// the caller holds), if its `rank` is before the floor: an empty entry
-  /// for the caller to fill; nullptr when not. Past the cap and its slack,
-  /// a compaction is due.
-  Tracked* track(std::size_t shard, std::uint64_t rank);
+  /// the caller holds), if its `rank` is before the floor: an entry with
+  /// only its hash set, for the caller to fill; nullptr when not. Past the
+  /// cap and its slack, a compaction is due.
+  Tracked* track(std::size_t shard, std::uint64_t hash, std::uint64_t rank);
   static void reset(Tracked& t);
   /// Counts a principal (by hash) and `events` of its events as untracked.
   void count_untracked(std::uint64_t hash, std::uint64_t events) const;
