@@ -5,6 +5,8 @@
 #include <set>
 #include <system_error>
 
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -56,6 +58,71 @@ bool looks_like_log_name(std::string_view name) {
     if (ends_with(name, ext)) return true;
   }
   return false;
+}
+
+// What a directory entry that is neither a file nor a directory is, for the
+// message that says it was not read.
+std::string not_a_file(const fs::file_status& status, const std::error_code& ec) {
+  switch (status.type()) {
+    case fs::file_type::not_found: return "a symbolic link whose target does not exist";
+    case fs::file_type::fifo: return "a named pipe";
+    case fs::file_type::socket: return "a socket";
+    case fs::file_type::block: return "a block device";
+    case fs::file_type::character: return "a character device";
+    default: return ec ? fmt::format("cannot tell what it is: {}", ec.message()) : "not a regular file";
+  }
+}
+
+// Collects the files under the directory `root` that look like logs into
+// `found`. Links are followed, to directories too (an evidence folder is
+// often links to where each account's logs were synced), and each directory
+// is walked once, so a link back up or two links to one place read nothing
+// twice. A directory that cannot be read is named and the walk goes on with
+// the rest; so is a log's name on something that is not a file (a named pipe
+// would block the scan, a broken link has nothing to read).
+void walk_directory(const std::string& root, std::vector<std::string>& found, WalkResult& result) {
+  std::vector<Diagnostic> problems;
+  std::set<std::pair<std::uint64_t, std::uint64_t>> walked;  // device and inode
+  std::vector<fs::path> pending{fs::path(root)};
+  while (!pending.empty()) {
+    const fs::path dir = std::move(pending.back());
+    pending.pop_back();
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0 &&
+        !walked.emplace(static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)).second) {
+      continue;
+    }
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec), end;
+    std::vector<fs::path> subdirectories;
+    for (; !ec && it != end; it.increment(ec)) {
+      const fs::directory_entry& entry = *it;
+      const std::string name = entry.path().filename().string();
+      std::error_code type_ec;
+      const fs::file_status status = entry.status(type_ec);  // of what a link points to
+      if (fs::is_directory(status)) {
+        if (name.empty() || name[0] != '.') subdirectories.push_back(entry.path());
+      } else if (!looks_like_log_name(name)) {
+        ++result.ignored_files;
+      } else if (fs::is_regular_file(status)) {
+        found.push_back(entry.path().string());
+      } else {
+        problems.push_back(file_problem(entry.path().string(),
+                                        fmt::format("not read: {}", not_a_file(status, type_ec))));
+      }
+    }
+    if (ec) problems.push_back(file_problem(dir.string(), fmt::format("cannot read directory: {}", ec.message())));
+    // Taken in name order (the stack's top is the first): a directory that
+    // two paths reach is walked, and its files named, by the same path
+    // every run, whatever order the file system lists them in.
+    std::sort(subdirectories.rbegin(), subdirectories.rend());
+    for (auto& d : subdirectories) pending.push_back(std::move(d));
+  }
+  // Directories come in the file system's order: the messages, like the
+  // files, in the paths' order.
+  std::sort(problems.begin(), problems.end(),
+            [](const Diagnostic& a, const Diagnostic& b) { return a.pos.file < b.pos.file; });
+  for (auto& d : problems) result.errors.push_back(std::move(d));
 }
 
 }  // namespace
@@ -176,29 +243,7 @@ WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter&
     }
     std::vector<std::string> found;
     std::uint64_t ignored_before = result.ignored_files;
-    fs::recursive_directory_iterator it(path, ec), end;
-    if (ec) {
-      result.errors.push_back(file_problem(path, fmt::format("cannot read directory: {}", ec.message())));
-      continue;
-    }
-    for (; it != end; it.increment(ec)) {
-      if (ec) {
-        result.errors.push_back(file_problem(path, fmt::format("cannot read directory: {}", ec.message())));
-        break;
-      }
-      const auto& entry = *it;
-      std::string name = entry.path().filename().string();
-      if (entry.is_directory(ec)) {
-        if (!name.empty() && name[0] == '.') it.disable_recursion_pending();
-        continue;
-      }
-      if (!entry.is_regular_file(ec)) continue;
-      if (!looks_like_log_name(name)) {
-        ++result.ignored_files;
-        continue;
-      }
-      found.push_back(entry.path().string());
-    }
+    walk_directory(path, found, result);
     std::sort(found.begin(), found.end());
     std::size_t before = result.files.size() + result.digest_files + result.insight_files +
                          result.filtered_files;

@@ -1,5 +1,9 @@
 #include "trailsweep/input_walker.hpp"
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "test_util.hpp"
@@ -128,6 +132,70 @@ TEST(WalkInputs, OtherServicesLogsInAWalkedBucketAreSkippedAndNamed) {
   EXPECT_EQ(only.errors[0].to_string(),
             flows_only.string() + ": directory holds no CloudTrail logs (1 file of other AWS services' logs "
                                   "skipped: vpcflowlogs)");
+}
+
+// An evidence folder is often links to where each account's logs were
+// synced: links to directories are followed, each directory is read once
+// (a link back up, or two links to one place, read nothing twice), and a
+// log's name on what is not a file is named, not read and not passed over
+// in silence: a named pipe would block the scan, a broken link has nothing.
+TEST(WalkInputs, LinksAreFollowedOnceAndWhatIsNotAFileIsNamed) {
+  testing::TempDir tmp;
+  const auto root = tmp.path() / "evidence";
+  const auto synced = tmp.path() / "synced";
+  testing::write_file(root / "a/1.json.gz", "{}");
+  testing::write_file(synced / "2.json.gz", "{}");
+  std::filesystem::create_directory_symlink(synced, root / "account-b");
+  std::filesystem::create_directory_symlink(synced, root / "account-b-again");
+  std::filesystem::create_directory_symlink("..", root / "a/up");
+  std::filesystem::create_symlink(tmp.path() / "nowhere.json.gz", root / "a/broken.json.gz");
+  ASSERT_EQ(::mkfifo((root / "a/pipe.json.gz").c_str(), 0600), 0);
+  ASSERT_EQ(::mkfifo((root / "a/pipe").c_str(), 0600), 0);
+  auto r = walk_inputs({root.string()}, {});
+  ASSERT_EQ(r.files.size(), 2u);
+  EXPECT_EQ(r.files[0].path, (root / "a/1.json.gz").string());
+  EXPECT_EQ(r.files[1].path, (root / "account-b/2.json.gz").string()) << "by the first link in name order";
+  EXPECT_EQ(r.ignored_files, 1u) << "a pipe without a log's name is ignored like any other file";
+  ASSERT_EQ(r.errors.size(), 2u);
+  EXPECT_EQ(r.errors[0].to_string(),
+            (root / "a/broken.json.gz").string() + ": not read: a symbolic link whose target does not exist");
+  EXPECT_EQ(r.errors[1].to_string(), (root / "a/pipe.json.gz").string() + ": not read: a named pipe");
+}
+
+// A directory that cannot be read is named, and every other one is still
+// walked: one such directory used to end the walk, so that a whole archive
+// came out as "directory holds no log files". Root reads any directory, so
+// as root the walk runs in a child process that has given up root.
+TEST(WalkInputs, AnUnreadableDirectoryIsNamedAndTheRestIsWalked) {
+  testing::TempDir tmp;
+  const auto root = tmp.path() / "archive";
+  testing::write_file(root / "a/1.json.gz", "{}");
+  testing::write_file(root / "b/2.json.gz", "{}");
+  testing::write_file(root / "c/3.json.gz", "{}");
+  std::filesystem::permissions(root / "b", std::filesystem::perms::none);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(10);
+    const auto r = walk_inputs({root.string()}, {});
+    int failed = 0;
+    if (r.files.size() != 2 || r.files[0].path != (root / "a/1.json.gz").string() ||
+        r.files[1].path != (root / "c/3.json.gz").string()) {
+      failed |= 1;
+    }
+    if (r.errors.size() != 1 ||
+        r.errors[0].to_string() != (root / "b").string() + ": cannot read directory: Permission denied") {
+      failed |= 2;
+    }
+    ::_exit(failed);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  std::filesystem::permissions(root / "b", std::filesystem::perms::owner_all);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_NE(WEXITSTATUS(status), 10) << "could not give up root";
+  EXPECT_EQ(WEXITSTATUS(status) & 1, 0) << "the readable directories' files were not all found";
+  EXPECT_EQ(WEXITSTATUS(status) & 2, 0) << "the unreadable directory was not named as the one problem";
 }
 
 TEST(WalkInputs, ExplicitFilesAreReadWhateverTheirName) {
