@@ -16,6 +16,7 @@
 #endif
 
 namespace trailsweep {
+using namespace std::string_view_literals;
 namespace {
 constexpr std::size_t kInputBufferSize = 256 * 1024;
 // Consumed bytes kept in front of the unread ones when the buffer is
@@ -91,13 +92,50 @@ bool Decoder::fill_input() {
   return true;
 }
 
+namespace {
+
+// What a stream is when its first bytes say it is neither gzip nor JSON
+// (which starts with '{', '[', white space or a UTF-8 byte-order mark), and
+// what to do about it; empty otherwise. Said once for the file, instead of a
+// parse error for every line of binary the reader would skip to.
+std::string foreign_format(std::string_view head) {
+  auto starts = [&](std::string_view magic) { return head.substr(0, magic.size()) == magic; };
+  auto compressed = [](std::string_view name, std::string_view tool) {
+    return fmt::format("{}-compressed, not gzip: decompress it first ({} -dc FILE | trailsweep scan -); not read",
+                       name, tool);
+  };
+  if (starts("\x28\xb5\x2f\xfd")) return compressed("zstd", "zstd");
+  if (starts("\xfd" "7zXZ" "\x00"sv)) return compressed("xz", "xz");
+  if (starts("\x04\x22\x4d\x18")) return compressed("lz4", "lz4");
+  if (head.size() >= 4 && starts("BZh") && head[3] >= '1' && head[3] <= '9') return compressed("bzip2", "bzip2");
+  if (starts("PK\x03\x04")) return "a zip archive: unzip it and scan what it holds; not read";
+  if (starts("PAR1")) return "a Parquet file, not JSON: export the records as JSON lines first; not read";
+  if (starts("\xff\xfe") || starts("\xfe\xff")) {
+    // What Windows PowerShell's `>` writes.
+    return "UTF-16 text, not UTF-8 JSON: convert it first (iconv -f UTF-16 -t UTF-8 FILE | trailsweep scan -); "
+           "not read";
+  }
+  return {};
+}
+
+}  // namespace
+
 bool Decoder::sniff() {
   sniffed_ = true;
-  while (in_len_ - in_pos_ < 2 && fill_input()) {
+  constexpr std::size_t kHead = 6;  // the longest magic foreign_format knows (xz's)
+  while (in_len_ - in_pos_ < kHead && fill_input()) {
   }
   if (failed()) return false;
   gzip_ = in_len_ - in_pos_ >= 2 && static_cast<unsigned char>(in_buf_[in_pos_]) == 0x1f &&
           static_cast<unsigned char>(in_buf_[in_pos_ + 1]) == 0x8b;
+  if (!gzip_) {
+    std::string what =
+        foreign_format(std::string_view(in_buf_.get() + in_pos_, std::min(kHead, in_len_ - in_pos_)));
+    if (!what.empty()) {
+      fail(std::move(what), 0);
+      return false;
+    }
+  }
   return true;  // a gzip stream's first member starts in inflate_some, as the others do
 }
 

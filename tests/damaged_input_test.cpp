@@ -205,6 +205,27 @@ TEST(DamagedInput, BomAndCrlfJsonLinesReadCleanly) {
   EXPECT_EQ(r.summary.errors_total, 0u);
 }
 
+// A .json.gz that another compressor made (zstd here, as some export tools
+// write) is one problem that says what it is, not a "skipping to the next
+// line" for every newline byte in the binary (a dozen for a 1 KB file).
+TEST(DamagedInput, AFileOfAnotherCompressorIsOneProblemThatNamesIt) {
+  testing::TempDir tmp;
+  const auto path = tmp.path() / "111122223333_CloudTrail_us-east-1_20251102T0915Z_x.json.gz";
+  std::string zstd("\x28\xb5\x2f\xfd\x64\x00\x04\x00", 8);
+  for (int i = 0; i < 200; ++i) zstd += std::string("(\n\x7f\xaf\x18-M)", 8);
+  testing::write_file(path, zstd);
+  Scanner scanner(ScanOptions{});
+  Count sink;
+  RunSummary summary;
+  scanner.scan_file(InputFile{path.string(), {}}, sink, summary);
+  EXPECT_TRUE(sink.ids.empty());
+  EXPECT_EQ(summary.files_failed, 1u);
+  ASSERT_EQ(summary.errors.size(), 1u);
+  EXPECT_EQ(summary.errors[0].to_string(),
+            path.string() + ": byte 0: zstd-compressed, not gzip: decompress it first (zstd -dc FILE | "
+                            "trailsweep scan -); not read");
+}
+
 TEST(DamagedInput, WrongTrailerChecksumIsReportedAfterReadingTheRecords) {
   std::string gz = testing::read_file(archive_file());
   Read intact = read_bytes(gz);

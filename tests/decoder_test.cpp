@@ -34,6 +34,35 @@ TEST(Decoder, PlainBytesPassThrough) {
   EXPECT_EQ(d.error, "");
 }
 
+// Logs recompressed with another tool, or saved by Windows PowerShell as
+// UTF-16, are named once for what they are, with what to do, instead of a
+// JSON error for every line of binary; read a byte at a time, as a pipe may
+// hand them over. What merely starts like one of them is JSON as before.
+TEST(Decoder, OtherCompressorsAndUtf16AreNamedNotParsed) {
+  const std::pair<std::string, std::string> cases[] = {
+      {std::string("\x28\xb5\x2f\xfd\x24\x05", 6), "zstd-compressed, not gzip: decompress it first (zstd -dc"},
+      {std::string("\xfd" "7zXZ\x00\x00", 7), "xz-compressed, not gzip: decompress it first (xz -dc"},
+      {std::string("BZh91AY&SY"), "bzip2-compressed, not gzip: decompress it first (bzip2 -dc"},
+      {std::string("\x04\x22\x4d\x18\x64\x40"), "lz4-compressed, not gzip"},
+      {std::string("PK\x03\x04\x14\x00"), "a zip archive: unzip it"},
+      {std::string("PAR1\x15\x04"), "a Parquet file, not JSON"},
+      {std::string("\xff\xfe{\x00\"\x00", 6), "UTF-16 text, not UTF-8 JSON: convert it first (iconv"},
+      {std::string("\xfe\xff\x00{\x00\"", 6), "UTF-16 text, not UTF-8 JSON"},
+  };
+  for (const auto& [input, message] : cases) {
+    auto d = decode(input + std::string(100, 'x'), 1);
+    EXPECT_EQ(d.error.substr(0, message.size()), message) << d.error;
+    EXPECT_TRUE(d.error.ends_with("; not read")) << d.error;
+    EXPECT_EQ(d.error_offset, 0u);
+    EXPECT_EQ(d.data, "");
+  }
+  for (const std::string plain : {"BZh", "BZhx{}", "\xef\xbb\xbf{\"Records\":[]}", "PK", "\xff"}) {
+    auto d = decode(plain, 1);
+    EXPECT_EQ(d.error, "") << plain;
+    EXPECT_EQ(d.data, plain);
+  }
+}
+
 // The gzip tests run with every engine the build has: a stream must read the
 // same with ISA-L as with zlib, errors and their offsets included.
 class DecoderEngine : public ::testing::TestWithParam<Decoder::Engine> {
