@@ -113,7 +113,13 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
       if (i < files.size()) {
         RunSummary file_summary;
         scanner.scan_file(files[i], *w.sink, file_summary, split_streams ? &outlet : nullptr, i);
-        for (auto& e : file_summary.errors) w.errors.emplace_back(i, std::move(e));
+        // Only the first kMaxErrorsKept problems by file are listed, and a
+        // worker takes files in that order: its first that many hold all of
+        // its that can be listed. (Kept all, an archive of a million empty
+        // files held a million.) The count has them all.
+        for (auto& e : file_summary.errors) {
+          if (w.errors.size() < RunSummary::kMaxErrorsKept) w.errors.emplace_back(i, std::move(e));
+        }
         file_summary.errors.clear();
         w.summary.merge(file_summary);
         files_done.fetch_add(1, std::memory_order_relaxed);

@@ -257,13 +257,19 @@ void Scanner::scan_file(const InputFile& file, EventSink& sink, RunSummary& summ
 
 void Scanner::scan_batch(const RecordBatch& batch, EventSink& sink, RunSummary& summary) {
   event_.pos.file = batch.name;
-  OrderedProblems& problems = ordered_problems_[batch.file];
+  // Made at the batch's first problem: a scan of a million small streams
+  // kept an empty entry for each of them on every worker.
+  OrderedProblems* problems = nullptr;
   auto reject = [&](const RecordBatch::Item& item, std::int64_t offset, std::string message) {
     ++summary.records_rejected;
     Diagnostic d = file_problem(batch.name, std::move(message));
     d.pos.offset = offset;
     d.pos.record = item.index;
-    problems.add(item.order, std::move(d), options_.max_problems_per_file);
+    if (!problems) {
+      problems = &ordered_problems_[batch.file];
+      if (problems->file_name.empty()) problems->file_name = batch.name;
+    }
+    problems->add(item.order, std::move(d), options_.max_problems_per_file);
   };
   for (const RecordBatch::Item& item : batch.records) {
     RecordView view;
@@ -285,20 +291,21 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
   // With an outlet, the problems of this stream are found on several threads:
   // each gets its place in the stream (`order`, shared with the records
   // handed out) and they are put back in order after the scan.
+  // Made at the stream's first problem, as in scan_batch.
   OrderedProblems* ordered = nullptr;
-  if (outlet) {
-    ordered = &ordered_problems_[file_index];
-    ordered->file_name = name;
-  }
   std::int64_t order = 0;
   auto report = [&](std::int64_t offset, std::int64_t record, std::string message) {
-    if (!ordered) {
+    if (!outlet) {
       problems.add(offset, record, std::move(message));
       return;
     }
     Diagnostic d = file_problem(name, std::move(message));
     d.pos.offset = offset;
     d.pos.record = record;
+    if (!ordered) {
+      ordered = &ordered_problems_[file_index];
+      if (ordered->file_name.empty()) ordered->file_name = name;
+    }
     ordered->add(order++, std::move(d), options_.max_problems_per_file);
   };
   // Records go out in batches once the stream has shown an event: until then
@@ -306,8 +313,10 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
   bool batching = false;
   RecordBatch batch;
   const bool reading_a_file = dynamic_cast<FileSource*>(&source) != nullptr;
+  bool handed_off = false;
   auto hand_off = [&] {
     if (batch.records.empty()) return;
+    handed_off = true;
     batch.bytes.append(kRecordPadding, '\0');
     if (reading_a_file) batch.file_bytes_read = decoder.compressed_bytes();
     outlet->hand_off(std::move(batch));
@@ -390,6 +399,7 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
     return;
   }
   ++summary.files_read;
+  std::vector<Diagnostic> failure;  // the decoder's, listed after the records' problems
   if (decoder.failed()) {
     ++summary.files_failed;
     if (end_record >= 0) ++summary.records_rejected;
@@ -397,7 +407,7 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
     d.pos.offset = static_cast<std::int64_t>(decoder.error_offset());
     d.pos.record = end_record;
     d.pos.compressed = decoder.is_gzip();
-    summary.add_error(std::move(d));
+    failure.push_back(std::move(d));
   } else if (end_problem) {
     if (end_record >= 0) ++summary.records_rejected;
     report(end_problem_detail.offset, end_problem_detail.record,
@@ -405,9 +415,24 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
   } else if (decoder.decompressed_bytes() == 0) {
     report(-1, -1, "file is empty");
   } else if (reader.records_seen() == 0 && reader.record_arrays_seen() == 0 &&
-             (ordered ? ordered->total : problems.listed()) == 0) {
+             (outlet ? (ordered ? ordered->total : 0) : problems.listed()) == 0) {
     report(-1, -1, "no CloudTrail records found");
   }
+  if (ordered && !handed_off) {
+    // No record of this stream went to another worker, so all its problems
+    // are here: listed now, as without an outlet, instead of kept by file
+    // index until the scan ends (an archive of a million empty files kept a
+    // million). The same lines as the scan's end would list.
+    summary.errors_total += ordered->total + failure.size();
+    std::vector<Diagnostic> listed;
+    std::move(*ordered).list_into(listed, std::move(failure), options_.max_problems_per_file);
+    for (Diagnostic& d : listed) {
+      if (summary.errors.size() < RunSummary::kMaxErrorsKept) summary.errors.push_back(std::move(d));
+    }
+    ordered_problems_.erase(file_index);
+    return;
+  }
+  for (Diagnostic& d : failure) summary.add_error(std::move(d));
   problems.finish();
 }
 
