@@ -81,7 +81,6 @@ std::string not_a_file(const fs::file_status& status, const std::error_code& ec)
 // the rest; so is a log's name on something that is not a file (a named pipe
 // would block the scan, a broken link has nothing to read).
 void walk_directory(const std::string& root, std::vector<std::string>& found, WalkResult& result) {
-  std::vector<Diagnostic> problems;
   std::set<std::pair<std::uint64_t, std::uint64_t>> walked;  // device and inode
   std::vector<fs::path> pending{fs::path(root)};
   while (!pending.empty()) {
@@ -95,6 +94,7 @@ void walk_directory(const std::string& root, std::vector<std::string>& found, Wa
     std::error_code ec;
     fs::directory_iterator it(dir, ec), end;
     std::vector<fs::path> subdirectories;
+    std::vector<Diagnostic> problems;
     for (; !ec && it != end; it.increment(ec)) {
       const fs::directory_entry& entry = *it;
       const std::string name = entry.path().filename().string();
@@ -112,17 +112,17 @@ void walk_directory(const std::string& root, std::vector<std::string>& found, Wa
       }
     }
     if (ec) problems.push_back(file_problem(dir.string(), fmt::format("cannot read directory: {}", ec.message())));
+    // A directory lists its entries in the file system's order: the
+    // messages, like the files, in the paths' order.
+    std::sort(problems.begin(), problems.end(),
+              [](const Diagnostic& a, const Diagnostic& b) { return a.pos.file < b.pos.file; });
+    for (auto& d : problems) result.add_problem(std::move(d));
     // Taken in name order (the stack's top is the first): a directory that
     // two paths reach is walked, and its files named, by the same path
     // every run, whatever order the file system lists them in.
     std::sort(subdirectories.rbegin(), subdirectories.rend());
     for (auto& d : subdirectories) pending.push_back(std::move(d));
   }
-  // Directories come in the file system's order: the messages, like the
-  // files, in the paths' order.
-  std::sort(problems.begin(), problems.end(),
-            [](const Diagnostic& a, const Diagnostic& b) { return a.pos.file < b.pos.file; });
-  for (auto& d : problems) result.errors.push_back(std::move(d));
 }
 
 }  // namespace
@@ -210,35 +210,35 @@ WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter&
   std::set<std::string> other_services;
   // `walked_from`: the services seen in the directory being walked, or
   // nullptr for a file named on the command line (always read).
-  auto consider = [&](const std::string& path, std::set<std::string>* walked_from) {
-    InputFile file{path, parse_s3_key(path)};
-    if (file.key.folder == S3Folder::kOtherService && walked_from) {
+  auto consider = [&](std::string&& path, std::set<std::string>* walked_from) {
+    const S3Key key = parse_s3_key(path);
+    if (key.folder == S3Folder::kOtherService && walked_from) {
       ++result.other_service_files;
-      other_services.insert(file.key.other_service);
-      walked_from->insert(file.key.other_service);
-    } else if (file.key.folder == S3Folder::kDigest) {
+      other_services.insert(key.other_service);
+      walked_from->insert(key.other_service);
+    } else if (key.folder == S3Folder::kDigest) {
       ++result.digest_files;
-    } else if (file.key.folder == S3Folder::kInsight) {
+    } else if (key.folder == S3Folder::kInsight) {
       ++result.insight_files;
-    } else if (outside_filter(file.key, filter)) {
+    } else if (outside_filter(key, filter)) {
       ++result.filtered_files;
     } else {
-      result.files.push_back(std::move(file));
+      result.files.push_back(InputFile{std::move(path)});
     }
   };
   for (const std::string& path : paths) {
     if (path == "-") {
-      result.files.push_back({"-", {}});
+      result.files.push_back(InputFile{"-"});
       continue;
     }
     std::error_code ec;
     auto status = fs::status(path, ec);
     if (ec || !fs::exists(status)) {
-      result.errors.push_back(file_problem(path, "no such file or directory"));
+      result.add_problem(file_problem(path, "no such file or directory"));
       continue;
     }
     if (!fs::is_directory(status)) {
-      consider(path, nullptr);
+      consider(std::string(path), nullptr);
       continue;
     }
     std::vector<std::string> found;
@@ -249,21 +249,24 @@ WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter&
                          result.filtered_files;
     const std::uint64_t others_before = result.other_service_files;
     std::set<std::string> services_here;
-    for (const auto& f : found) consider(f, &services_here);
+    // Moved, not copied: the paths are most of what a walk of millions of
+    // files holds.
+    for (auto& f : found) consider(std::move(f), &services_here);
+    found = std::vector<std::string>();
     std::size_t after = result.files.size() + result.digest_files + result.insight_files +
                         result.filtered_files;
     if (before == after && result.other_service_files != others_before) {
       // Pointed at another service's logs (or a bucket without a trail): say
       // what was there rather than "no log files".
-      result.errors.push_back(file_problem(
+      result.add_problem(file_problem(
           path, fmt::format("directory holds no CloudTrail logs ({} {} of other AWS services' logs skipped: {})",
                             result.other_service_files - others_before,
                             result.other_service_files - others_before == 1 ? "file" : "files",
                             fmt::join(services_here, ", "))));
     } else if (before == after && result.ignored_files == ignored_before) {
-      result.errors.push_back(file_problem(path, "directory holds no log files (.json, .json.gz, .jsonl, .gz)"));
+      result.add_problem(file_problem(path, "directory holds no log files (.json, .json.gz, .jsonl, .gz)"));
     } else if (before == after) {
-      result.errors.push_back(
+      result.add_problem(
           file_problem(path, fmt::format("directory holds no log files ({} other files ignored)",
                                result.ignored_files - ignored_before)));
     }

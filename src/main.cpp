@@ -261,6 +261,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   summary.other_service_files = walk.other_service_files;
   summary.other_services = walk.other_services;
   for (auto& e : walk.errors) summary.add_error(std::move(e));
+  summary.errors_total += walk.unlisted_errors;
 
   auto loaded = load_rule_set(cli.rules, argv0, cli.strict);
   if (!loaded) return ts::kExitUsage;
@@ -447,6 +448,7 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
   ts::RunSummary summary;
   ts::WalkResult walk = ts::walk_inputs(cli.paths, options.filter);
   for (auto& e : walk.errors) summary.add_error(std::move(e));
+  summary.errors_total += walk.unlisted_errors;
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   unsigned jobs = ts::thread_limit(cli.jobs);
@@ -511,6 +513,7 @@ int run_search(const SearchCli& cli) {
   ts::RunSummary summary;
   ts::WalkResult walk = ts::walk_inputs(cli.paths, options.filter);
   for (auto& e : walk.errors) summary.add_error(std::move(e));
+  summary.errors_total += walk.unlisted_errors;
   ts::SearchOutput output = cli.count ? ts::SearchOutput::kCount
                             : cli.raw ? ts::SearchOutput::kRaw
                                       : ts::SearchOutput::kText;
@@ -562,6 +565,7 @@ int run_activity_summary(const SummaryCli& cli) {
   }
   ts::RunSummary summary;
   for (auto& e : walk.errors) summary.add_error(std::move(e));
+  summary.errors_total += walk.unlisted_errors;
   for (auto& e : scanned.summary.errors) summary.add_error(std::move(e));
   summary.errors_total += scanned.summary.errors_total - scanned.summary.errors.size();
   if (scanned.interrupted) {

@@ -217,7 +217,7 @@ TEST(DamagedInput, AFileOfAnotherCompressorIsOneProblemThatNamesIt) {
   Scanner scanner(ScanOptions{});
   Count sink;
   RunSummary summary;
-  scanner.scan_file(InputFile{path.string(), {}}, sink, summary);
+  scanner.scan_file(InputFile{path.string()}, sink, summary);
   EXPECT_TRUE(sink.ids.empty());
   EXPECT_EQ(summary.files_failed, 1u);
   ASSERT_EQ(summary.errors.size(), 1u);

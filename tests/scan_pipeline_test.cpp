@@ -142,7 +142,7 @@ level: high
       Scanner scanner(options);
       Detector detector(*rules, DetectorOptions{});
       RunSummary s;
-      scanner.scan_file({file.string(), {}}, detector, s);
+      scanner.scan_file({file.string()}, detector, s);
       s.principals = scanner.principal_count().size;
       alone = outcome_of(*rules, s, detector);
     }
@@ -150,7 +150,7 @@ level: high
     EXPECT_NE(alone.problems.back().find("more problems in this file not listed"), std::string::npos);
     EXPECT_GT(alone.findings.size(), 30u);
     for (unsigned jobs : {1u, 2u, 3u, 8u}) {
-      EXPECT_EQ(scan(*rules, {{file.string(), {}}}, jobs, options), alone) << file << ", " << jobs << " workers";
+      EXPECT_EQ(scan(*rules, {{file.string()}}, jobs, options), alone) << file << ", " << jobs << " workers";
     }
   }
 }
@@ -169,7 +169,7 @@ TEST(ScanPipeline, ALongStreamIsParsedOnMoreThanOneThread) {
     }
   };
   SinkScanResult result = scan_with_sinks(
-      {{path.string(), {}}}, options, 2, [] { return std::make_unique<ThreadRecorder>(); }, nullptr, nullptr,
+      {{path.string()}}, options, 2, [] { return std::make_unique<ThreadRecorder>(); }, nullptr, nullptr,
       /*split_streams=*/true);
   ASSERT_EQ(result.sinks.size(), 2u);
   std::uint64_t events = 0;
@@ -189,7 +189,7 @@ TEST(ScanPipeline, ALongStreamIsParsedOnMoreThanOneThread) {
 // the fold gives, and a stopped scan is not folded (nothing reports it).
 TEST(ScanPipeline, SinksAreCombinedWhileThePrincipalsAreCounted) {
   LongExport export_file(20000, 4 * 1024);
-  const std::vector<InputFile> files{{export_file.path.string(), {}}};
+  const std::vector<InputFile> files{{export_file.path.string()}};
   struct Counter : EventSink {
     std::uint64_t events = 0;
     void on_event(const Event&) override { ++events; }
@@ -236,7 +236,7 @@ TEST(ScanPipeline, ProgressMovesWithinOneLongFile) {
   };
   std::vector<std::pair<std::size_t, std::uint64_t>> calls;
   scan_with_sinks(
-      {{path.string(), {}}}, options, 2, [] { return std::make_unique<SlowSink>(); },
+      {{path.string()}}, options, 2, [] { return std::make_unique<SlowSink>(); },
       [&](std::size_t files, std::uint64_t bytes) { calls.emplace_back(files, bytes); }, nullptr,
       /*split_streams=*/true);
   ASSERT_FALSE(calls.empty());
@@ -301,7 +301,7 @@ TEST(ScanPipeline, AStopRequestStopsWithinOneLongFile) {
     stop = false;
     delivered = 0;
     SinkScanResult result = scan_with_sinks(
-        {{path.string(), {}}}, options, jobs,
+        {{path.string()}}, options, jobs,
         [&] { return std::make_unique<StoppingSink>(stop, delivered); }, nullptr, &stop, /*split_streams=*/true);
     EXPECT_TRUE(result.interrupted) << jobs;
     EXPECT_FALSE(result.stuck) << jobs;

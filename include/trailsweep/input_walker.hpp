@@ -41,14 +41,25 @@ struct InputFilter {
 /// is allowed when a file's delivery time is compared with --until.
 inline constexpr std::int64_t kDeliverySlackMs = 3'600'000;
 
+/// One file to read. Only its path: a year of an organization trail is
+/// millions of files, and the list of them is held for the whole scan (its
+/// S3 key, decoded to skip files by name, was 150 bytes more a file).
 struct InputFile {
   std::string path;  ///< "-" for standard input
-  S3Key key;
 };
 
 struct WalkResult {
+  static constexpr std::size_t kMaxErrorsListed = 1000;
   std::vector<InputFile> files;
-  std::vector<Diagnostic> errors;     ///< missing paths, unreadable directories, empty dirs
+  std::vector<Diagnostic> errors;     ///< missing paths, unreadable directories, empty dirs: the first kMaxErrorsListed
+  std::uint64_t unlisted_errors = 0;  ///< problems past those, counted only
+  void add_problem(Diagnostic d) {
+    if (errors.size() < kMaxErrorsListed) {
+      errors.push_back(std::move(d));
+    } else {
+      ++unlisted_errors;
+    }
+  }
   std::uint64_t digest_files = 0;     ///< CloudTrail-Digest files skipped by name
   std::uint64_t insight_files = 0;    ///< CloudTrail-Insight files skipped by name
   std::uint64_t filtered_files = 0;   ///< outside the filters by their S3 key
