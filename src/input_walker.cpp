@@ -73,58 +73,6 @@ std::string not_a_file(const fs::file_status& status, const std::error_code& ec)
   }
 }
 
-// Collects the files under the directory `root` that look like logs into
-// `found`. Links are followed, to directories too (an evidence folder is
-// often links to where each account's logs were synced), and each directory
-// is walked once, so a link back up or two links to one place read nothing
-// twice. A directory that cannot be read is named and the walk goes on with
-// the rest; so is a log's name on something that is not a file (a named pipe
-// would block the scan, a broken link has nothing to read).
-void walk_directory(const std::string& root, std::vector<std::string>& found, WalkResult& result) {
-  std::set<std::pair<std::uint64_t, std::uint64_t>> walked;  // device and inode
-  std::vector<fs::path> pending{fs::path(root)};
-  while (!pending.empty()) {
-    const fs::path dir = std::move(pending.back());
-    pending.pop_back();
-    struct stat st {};
-    if (::stat(dir.c_str(), &st) == 0 &&
-        !walked.emplace(static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)).second) {
-      continue;
-    }
-    std::error_code ec;
-    fs::directory_iterator it(dir, ec), end;
-    std::vector<fs::path> subdirectories;
-    std::vector<Diagnostic> problems;
-    for (; !ec && it != end; it.increment(ec)) {
-      const fs::directory_entry& entry = *it;
-      const std::string name = entry.path().filename().string();
-      std::error_code type_ec;
-      const fs::file_status status = entry.status(type_ec);  // of what a link points to
-      if (fs::is_directory(status)) {
-        if (name.empty() || name[0] != '.') subdirectories.push_back(entry.path());
-      } else if (!looks_like_log_name(name)) {
-        ++result.ignored_files;
-      } else if (fs::is_regular_file(status)) {
-        found.push_back(entry.path().string());
-      } else {
-        problems.push_back(file_problem(entry.path().string(),
-                                        fmt::format("not read: {}", not_a_file(status, type_ec))));
-      }
-    }
-    if (ec) problems.push_back(file_problem(dir.string(), fmt::format("cannot read directory: {}", ec.message())));
-    // A directory lists its entries in the file system's order: the
-    // messages, like the files, in the paths' order.
-    std::sort(problems.begin(), problems.end(),
-              [](const Diagnostic& a, const Diagnostic& b) { return a.pos.file < b.pos.file; });
-    for (auto& d : problems) result.add_problem(std::move(d));
-    // Taken in name order (the stack's top is the first): a directory that
-    // two paths reach is walked, and its files named, by the same path
-    // every run, whatever order the file system lists them in.
-    std::sort(subdirectories.rbegin(), subdirectories.rend());
-    for (auto& d : subdirectories) pending.push_back(std::move(d));
-  }
-}
-
 }  // namespace
 
 S3Key parse_s3_key(std::string_view path) {
@@ -205,74 +153,182 @@ bool outside_filter(const S3Key& key, const InputFilter& filter) {
   return false;
 }
 
-WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter& filter) {
-  WalkResult result;
-  std::set<std::string> other_services;
-  // `walked_from`: the services seen in the directory being walked, or
-  // nullptr for a file named on the command line (always read).
-  auto consider = [&](std::string&& path, std::set<std::string>* walked_from) {
-    const S3Key key = parse_s3_key(path);
-    if (key.folder == S3Folder::kOtherService && walked_from) {
-      ++result.other_service_files;
-      other_services.insert(key.other_service);
-      walked_from->insert(key.other_service);
-    } else if (key.folder == S3Folder::kDigest) {
-      ++result.digest_files;
-    } else if (key.folder == S3Folder::kInsight) {
-      ++result.insight_files;
-    } else if (outside_filter(key, filter)) {
-      ++result.filtered_files;
+struct InputWalk::Entry {
+  std::string path;
+  std::string order;  // the name, and a '/' after a directory's: sorted, the walk is in path order
+  bool directory = false;
+};
+
+struct InputWalk::Frame {
+  std::vector<Entry> entries;
+  std::size_t at = 0;
+};
+
+InputWalk::InputWalk(std::vector<std::string> paths, InputFilter filter)
+    : paths_(std::move(paths)), filter_(std::move(filter)) {}
+InputWalk::~InputWalk() = default;
+
+// Counts a file the filters skip; true (and `file` set) for one to read.
+// `walked`: found in a walked directory, not named on the command line
+// (which is always read).
+bool InputWalk::consider(std::string&& path, bool walked, InputFile& file) {
+  const S3Key key = parse_s3_key(path);
+  if (key.folder == S3Folder::kOtherService && walked) {
+    ++result_.other_service_files;
+    other_services_.insert(key.other_service);
+    services_here_.insert(key.other_service);
+  } else if (key.folder == S3Folder::kDigest) {
+    ++result_.digest_files;
+  } else if (key.folder == S3Folder::kInsight) {
+    ++result_.insight_files;
+  } else if (outside_filter(key, filter_)) {
+    ++result_.filtered_files;
+  } else {
+    file.path = std::move(path);
+    ++files_;
+    return true;
+  }
+  return false;
+}
+
+// Lists a directory onto the stack, unless this PATH's walk has been there
+// (by device and inode: links are followed, to directories too, since an
+// evidence folder is often links to where each account's logs were synced;
+// a link back up, or two links to one place, read nothing twice). A
+// directory that cannot be read is named and the walk goes on with the
+// rest; so is a log's name on something that is not a file (a named pipe
+// would block the scan, a broken link has nothing to read).
+void InputWalk::open_directory(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0 &&
+      !walked_.emplace(static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)).second) {
+    return;
+  }
+  Frame frame;
+  std::vector<Diagnostic> problems;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const fs::directory_entry& entry = *it;
+    std::string name = entry.path().filename().string();
+    std::error_code type_ec;
+    const fs::file_status status = entry.status(type_ec);  // of what a link points to
+    if (fs::is_directory(status)) {
+      if (name.empty() || name[0] == '.') continue;
+      frame.entries.push_back({entry.path().string(), std::move(name) + '/', true});
+    } else if (!looks_like_log_name(name)) {
+      ++result_.ignored_files;
+    } else if (fs::is_regular_file(status)) {
+      frame.entries.push_back({entry.path().string(), std::move(name), false});
     } else {
-      result.files.push_back(InputFile{std::move(path)});
-    }
-  };
-  for (const std::string& path : paths) {
-    if (path == "-") {
-      result.files.push_back(InputFile{"-"});
-      continue;
-    }
-    std::error_code ec;
-    auto status = fs::status(path, ec);
-    if (ec || !fs::exists(status)) {
-      result.add_problem(file_problem(path, "no such file or directory"));
-      continue;
-    }
-    if (!fs::is_directory(status)) {
-      consider(std::string(path), nullptr);
-      continue;
-    }
-    std::vector<std::string> found;
-    std::uint64_t ignored_before = result.ignored_files;
-    walk_directory(path, found, result);
-    std::sort(found.begin(), found.end());
-    std::size_t before = result.files.size() + result.digest_files + result.insight_files +
-                         result.filtered_files;
-    const std::uint64_t others_before = result.other_service_files;
-    std::set<std::string> services_here;
-    // Moved, not copied: the paths are most of what a walk of millions of
-    // files holds.
-    for (auto& f : found) consider(std::move(f), &services_here);
-    found = std::vector<std::string>();
-    std::size_t after = result.files.size() + result.digest_files + result.insight_files +
-                        result.filtered_files;
-    if (before == after && result.other_service_files != others_before) {
-      // Pointed at another service's logs (or a bucket without a trail): say
-      // what was there rather than "no log files".
-      result.add_problem(file_problem(
-          path, fmt::format("directory holds no CloudTrail logs ({} {} of other AWS services' logs skipped: {})",
-                            result.other_service_files - others_before,
-                            result.other_service_files - others_before == 1 ? "file" : "files",
-                            fmt::join(services_here, ", "))));
-    } else if (before == after && result.ignored_files == ignored_before) {
-      result.add_problem(file_problem(path, "directory holds no log files (.json, .json.gz, .jsonl, .gz)"));
-    } else if (before == after) {
-      result.add_problem(
-          file_problem(path, fmt::format("directory holds no log files ({} other files ignored)",
-                               result.ignored_files - ignored_before)));
+      problems.push_back(file_problem(entry.path().string(), fmt::format("not read: {}", not_a_file(status, type_ec))));
     }
   }
-  result.other_services.assign(other_services.begin(), other_services.end());
+  if (ec) problems.push_back(file_problem(dir, fmt::format("cannot read directory: {}", ec.message())));
+  // The file system lists a directory in its own order; sorted, files and
+  // messages come in the paths' order every run.
+  std::sort(problems.begin(), problems.end(),
+            [](const Diagnostic& a, const Diagnostic& b) { return a.pos.file < b.pos.file; });
+  for (auto& d : problems) result_.add_problem(std::move(d));
+  std::sort(frame.entries.begin(), frame.entries.end(),
+            [](const Entry& a, const Entry& b) { return a.order < b.order; });
+  stack_.push_back(std::move(frame));
+}
+
+// A walked PATH where nothing was found to read says what was there.
+void InputWalk::finish_path() {
+  const std::string& path = paths_[path_index_ - 1];
+  const std::uint64_t found = files_ + result_.digest_files + result_.insight_files + result_.filtered_files;
+  if (found != found_before_) return;
+  const std::uint64_t others = result_.other_service_files - others_before_;
+  if (others) {
+    // Pointed at another service's logs (or a bucket without a trail).
+    result_.add_problem(file_problem(
+        path, fmt::format("directory holds no CloudTrail logs ({} {} of other AWS services' logs skipped: {})",
+                          others, others == 1 ? "file" : "files", fmt::join(services_here_, ", "))));
+  } else if (result_.ignored_files == ignored_before_) {
+    result_.add_problem(file_problem(path, "directory holds no log files (.json, .json.gz, .jsonl, .gz)"));
+  } else {
+    result_.add_problem(file_problem(
+        path, fmt::format("directory holds no log files ({} other files ignored)", result_.ignored_files - ignored_before_)));
+  }
+}
+
+bool InputWalk::next(InputFile& file) {
+  for (;;) {
+    if (stack_.empty()) {
+      if (in_directory_) {
+        in_directory_ = false;
+        finish_path();
+      }
+      if (path_index_ >= paths_.size()) {
+        result_.other_services.assign(other_services_.begin(), other_services_.end());
+        return false;
+      }
+      const std::string& path = paths_[path_index_++];
+      if (path == "-") {
+        file.path = "-";
+        ++files_;
+        return true;
+      }
+      std::error_code ec;
+      const auto status = fs::status(path, ec);
+      if (ec || !fs::exists(status)) {
+        result_.add_problem(file_problem(path, "no such file or directory"));
+        continue;
+      }
+      if (!fs::is_directory(status)) {
+        if (consider(std::string(path), false, file)) return true;
+        continue;
+      }
+      in_directory_ = true;
+      found_before_ = files_ + result_.digest_files + result_.insight_files + result_.filtered_files;
+      ignored_before_ = result_.ignored_files;
+      others_before_ = result_.other_service_files;
+      services_here_.clear();
+      walked_.clear();
+      open_directory(path);
+      continue;
+    }
+    Frame& frame = stack_.back();
+    if (frame.at == frame.entries.size()) {
+      stack_.pop_back();
+      continue;
+    }
+    Entry& entry = frame.entries[frame.at++];
+    if (entry.directory) {
+      const std::string dir = std::move(entry.path);
+      open_directory(dir);  // may grow the stack: `frame` is not used after
+      continue;
+    }
+    if (consider(std::move(entry.path), true, file)) return true;
+  }
+}
+
+WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter& filter) {
+  InputWalk walk(paths, filter);
+  std::vector<InputFile> files;
+  InputFile file;
+  while (walk.next(file)) files.push_back(std::move(file));
+  WalkResult result = std::move(walk.result());
+  result.files = std::move(files);
   return result;
+}
+
+FileFeed::FileFeed(const std::vector<InputFile>& files) : files_(&files) {}
+FileFeed::FileFeed(InputWalk& walk) : walk_(&walk) {}
+
+bool FileFeed::next(InputFile& file, std::size_t& index) {
+  std::lock_guard lock(mutex_);
+  index = next_.load(std::memory_order_relaxed);
+  if (files_) {
+    if (index >= files_->size()) return false;
+    file = (*files_)[index];
+  } else if (!walk_->next(file)) {
+    return false;
+  }
+  next_.store(index + 1, std::memory_order_relaxed);
+  return true;
 }
 
 }  // namespace trailsweep

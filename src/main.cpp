@@ -204,6 +204,19 @@ std::string interrupted_line(std::uint64_t files_done, std::size_t files, std::u
                      files_done, files, bytes / 1e6);
 }
 
+// What the walk skipped and the problems it met, first in the summary.
+void add_walk_summary(ts::RunSummary& summary, ts::WalkResult& walk) {
+  summary.digest_files += walk.digest_files;
+  summary.insight_files += walk.insight_files;
+  summary.filtered_files += walk.filtered_files;
+  summary.ignored_files += walk.ignored_files;
+  summary.other_service_files += walk.other_service_files;
+  summary.other_services = walk.other_services;
+  for (auto& e : walk.errors) summary.add_error(std::move(e));
+  walk.errors.clear();
+  summary.errors_total += walk.unlisted_errors;
+}
+
 int usage_error(const std::string& message) {
   std::cerr << "trailsweep: " << message << "\n";
   return ts::kExitUsage;
@@ -253,15 +266,9 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   ts::RunSummary summary;
-  ts::WalkResult walk = ts::walk_inputs(cli.paths, options.filter);
-  summary.digest_files = walk.digest_files;
-  summary.insight_files = walk.insight_files;
-  summary.filtered_files = walk.filtered_files;
-  summary.ignored_files = walk.ignored_files;
-  summary.other_service_files = walk.other_service_files;
-  summary.other_services = walk.other_services;
-  for (auto& e : walk.errors) summary.add_error(std::move(e));
-  summary.errors_total += walk.unlisted_errors;
+  // Walked as the workers take the files: the list of a million files was
+  // what memory grew with.
+  ts::InputWalk walk(cli.paths, options.filter);
 
   auto loaded = load_rule_set(cli.rules, argv0, cli.strict);
   if (!loaded) return ts::kExitUsage;
@@ -280,26 +287,34 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   // -j is every thread of the scan, the work after it included: -j 1 on a
   // shared host or a one-CPU container means one thread.
   const unsigned jobs = ts::thread_limit(cli.jobs);
-  // The bar's total costs a stat per file (~10 ms before a 2,600-file scan
-  // can start): only when there is a bar to show.
+  // The bar's totals cost a walk of their own, names and sizes only, and a
+  // stat per file (~10 ms before a 2,600-file scan can start): only when
+  // there is a bar to show.
   const bool show_progress = !cli.quiet && isatty(STDERR_FILENO);
+  std::size_t total_files = 0;
   std::uint64_t total_bytes = 0;
   if (show_progress) {
-    for (const auto& file : walk.files) {
+    ts::InputWalk counting(cli.paths, options.filter);
+    ts::InputFile file;
+    while (counting.next(file)) {
+      ++total_files;
       std::error_code ec;
       if (file.path != "-") total_bytes += std::filesystem::file_size(file.path, ec);
     }
   }
-  Progress progress(show_progress, walk.files.size(), total_bytes);
+  Progress progress(show_progress, total_files, total_bytes);
   ts::ScanPipeline pipeline(rules, options, detector_options, jobs);
+  ts::FileFeed feed(walk);
   ts::PipelineResult scanned = pipeline.run(
-      walk.files, [&](std::size_t files, std::uint64_t bytes) { progress.update(files, bytes); }, &g_stop);
+      feed, [&](std::size_t files, std::uint64_t bytes) { progress.update(files, bytes); }, &g_stop);
   progress.finish();
   if (scanned.stuck) {
-    std::cerr << interrupted_line(scanned.summary.files_read, walk.files.size(), scanned.summary.bytes_compressed);
+    std::cerr << interrupted_line(scanned.summary.files_read, show_progress ? total_files : feed.handed_out(),
+                                  scanned.summary.bytes_compressed);
     std::cerr.flush();
     std::_Exit(ts::kExitInterrupted);  // a worker is blocked in read(); do not wait for it
   }
+  add_walk_summary(summary, walk.result());
   ts::Detector& detector = *scanned.detector;
   // Walk errors first, then the files' errors in input order; merge() adds the counts.
   for (auto& e : scanned.summary.errors) {
@@ -446,14 +461,13 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
   auto loaded = load_rule_set(cli.rules, argv0, false);
   if (!loaded) return ts::kExitUsage;
   ts::RunSummary summary;
-  ts::WalkResult walk = ts::walk_inputs(cli.paths, options.filter);
-  for (auto& e : walk.errors) summary.add_error(std::move(e));
-  summary.errors_total += walk.unlisted_errors;
+  ts::InputWalk walk(cli.paths, options.filter);
+  ts::FileFeed feed(walk);
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   unsigned jobs = ts::thread_limit(cli.jobs);
   ts::SinkScanResult scanned = ts::scan_with_sinks(
-      walk.files, options, jobs,
+      feed, options, jobs,
       [&] { return std::make_unique<ts::TimelineCollector>(loaded->rules.get(), cli.query, cli.max_rows); }, nullptr,
       &g_stop);
   if (scanned.stuck || scanned.interrupted) {
@@ -461,6 +475,7 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
     std::cerr.flush();
     std::_Exit(ts::kExitInterrupted);
   }
+  add_walk_summary(summary, walk.result());
   for (auto& e : scanned.summary.errors) summary.add_error(std::move(e));
   summary.errors_total += scanned.summary.errors_total - scanned.summary.errors.size();
   auto& collector = static_cast<ts::TimelineCollector&>(*scanned.sinks.front());
@@ -511,15 +526,15 @@ int run_search(const SearchCli& cli) {
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   ts::RunSummary summary;
-  ts::WalkResult walk = ts::walk_inputs(cli.paths, options.filter);
-  for (auto& e : walk.errors) summary.add_error(std::move(e));
-  summary.errors_total += walk.unlisted_errors;
+  ts::InputWalk walk(cli.paths, options.filter);
+  ts::FileFeed feed(walk);
   ts::SearchOutput output = cli.count ? ts::SearchOutput::kCount
                             : cli.raw ? ts::SearchOutput::kRaw
                                       : ts::SearchOutput::kText;
   unsigned jobs = ts::thread_limit(cli.jobs);
   ts::SearchTotals found =
-      ts::search_files(walk.files, options, *compiled.rules, output, stdout, cli.limit, jobs, &g_stop);
+      ts::search_files(feed, options, *compiled.rules, output, stdout, cli.limit, jobs, &g_stop);
+  add_walk_summary(summary, walk.result());
   summary.merge(found.summary);
   if (cli.count) std::cout << found.matches << "\n";
   std::fflush(stdout);
@@ -550,22 +565,22 @@ int run_activity_summary(const SummaryCli& cli) {
   }
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
-  ts::WalkResult walk = ts::walk_inputs(cli.paths, options.filter);
+  ts::InputWalk walk(cli.paths, options.filter);
+  ts::FileFeed feed(walk);
   ts::ActivityOptions activity_options;
   activity_options.max_principals = cli.max_principals;
   unsigned jobs = ts::thread_limit(cli.jobs);
   // The workers add to one table: the cap bounds them together.
   ts::ActivityCollector collector(activity_options);
   ts::SinkScanResult scanned = ts::scan_with_sinks(
-      walk.files, options, jobs, [&] { return collector.worker(); }, nullptr, &g_stop);
+      feed, options, jobs, [&] { return collector.worker(); }, nullptr, &g_stop);
   if (scanned.stuck) {
-    std::cerr << interrupted_line(scanned.summary.files_read, walk.files.size(), scanned.summary.bytes_compressed);
+    std::cerr << interrupted_line(scanned.summary.files_read, feed.handed_out(), scanned.summary.bytes_compressed);
     std::cerr.flush();
     std::_Exit(ts::kExitInterrupted);
   }
   ts::RunSummary summary;
-  for (auto& e : walk.errors) summary.add_error(std::move(e));
-  summary.errors_total += walk.unlisted_errors;
+  add_walk_summary(summary, walk.result());
   for (auto& e : scanned.summary.errors) summary.add_error(std::move(e));
   summary.errors_total += scanned.summary.errors_total - scanned.summary.errors.size();
   if (scanned.interrupted) {

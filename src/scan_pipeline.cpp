@@ -19,6 +19,17 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
                                const std::function<void(std::size_t, std::uint64_t)>& progress,
                                const std::atomic<bool>* stop, bool split_streams,
                                const std::function<void(std::vector<std::unique_ptr<EventSink>>&)>& combine_sinks) {
+  FileFeed feed(files);
+  // More workers than files only help when a file may be split among them.
+  if (!split_streams) jobs = static_cast<unsigned>(std::min<std::size_t>(std::max(1u, jobs), std::max<std::size_t>(1, files.size())));
+  return scan_with_sinks(feed, options, jobs, make_sink, progress, stop, split_streams, combine_sinks);
+}
+
+SinkScanResult scan_with_sinks(FileFeed& files, const ScanOptions& options, unsigned jobs,
+                               const std::function<std::unique_ptr<EventSink>()>& make_sink,
+                               const std::function<void(std::size_t, std::uint64_t)>& progress,
+                               const std::atomic<bool>* stop, bool split_streams,
+                               const std::function<void(std::vector<std::unique_ptr<EventSink>>&)>& combine_sinks) {
   struct Worker {
     std::unique_ptr<EventSink> sink;
     RunSummary summary;
@@ -28,11 +39,10 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
     // progress moves while one file of gigabytes is scanned.
     std::atomic<std::uint64_t> file_bytes_in_progress{0};
   };
-  // More workers than files only help when a file may be split among them.
-  const unsigned n_workers = static_cast<unsigned>(std::min<std::size_t>(
-      std::max(1u, jobs), split_streams ? std::max(1u, jobs) : std::max<std::size_t>(1, files.size())));
+  // A walk's length is not known: a worker that finds no file left ends.
+  const unsigned n_workers = std::max(1u, jobs);
   std::vector<Worker> workers(n_workers);
-  std::atomic<std::size_t> next{0}, files_done{0};
+  std::atomic<std::size_t> files_done{0};
   std::atomic<std::uint64_t> bytes_done{0};
   std::atomic<bool> interrupted{false};
   std::atomic<unsigned> finished{0};
@@ -90,6 +100,7 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
     };
     WorkerOutlet outlet(std::max<std::size_t>(1, options.batch_bytes), queue_batch, parse_batch,
                         w.file_bytes_in_progress);
+    InputFile file;
     for (;;) {
       if (stop && stop->load(std::memory_order_relaxed)) {
         interrupted = true;
@@ -109,10 +120,11 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
         parse_batch(batch);
         continue;
       }
-      const std::size_t i = next.fetch_add(1);
-      if (i < files.size()) {
+      std::size_t i = 0;
+      const bool got_file = files.next(file, i);
+      if (got_file) {
         RunSummary file_summary;
-        scanner.scan_file(files[i], *w.sink, file_summary, split_streams ? &outlet : nullptr, i);
+        scanner.scan_file(file, *w.sink, file_summary, split_streams ? &outlet : nullptr, i);
         // Only the first kMaxErrorsKept problems by file are listed, and a
         // worker takes files in that order: its first that many hold all of
         // its that can be listed. (Kept all, an archive of a million empty
@@ -130,7 +142,7 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
       {
         std::unique_lock lock(batches_mutex);
         --files_in_progress;
-        if (i >= files.size()) {
+        if (!got_file) {
           // No file left: help with the batches of streams others still
           // read, until none can come.
           batches_changed.wait_for(lock, std::chrono::milliseconds(50),
@@ -219,6 +231,12 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
 
 PipelineResult ScanPipeline::run(const std::vector<InputFile>& files,
                                  const std::function<void(std::size_t, std::uint64_t)>& progress,
+                                 const std::atomic<bool>* stop) {
+  FileFeed feed(files);
+  return run(feed, progress, stop);
+}
+
+PipelineResult ScanPipeline::run(FileFeed& files, const std::function<void(std::size_t, std::uint64_t)>& progress,
                                  const std::atomic<bool>* stop) {
   // The detector's result does not depend on which worker saw which event
   // (fixed-rank caps, content-ordered hits), so long streams are split.

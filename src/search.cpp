@@ -146,13 +146,20 @@ std::string_view first_lines(std::string_view text, std::uint64_t n) {
 SearchTotals search_files(const std::vector<InputFile>& files, const ScanOptions& options, const RuleSet& rules,
                           SearchOutput output, std::FILE* out, std::uint64_t limit, unsigned jobs,
                           const std::atomic<bool>* stop) {
+  FileFeed feed(files);
+  return search_files(feed, options, rules, output, out, limit, files.size() <= 1 ? 1 : jobs, stop);
+}
+
+SearchTotals search_files(FileFeed& files, const ScanOptions& options, const RuleSet& rules, SearchOutput output,
+                          std::FILE* out, std::uint64_t limit, unsigned jobs, const std::atomic<bool>* stop) {
   SearchTotals totals;
   auto stopped = [stop] { return stop && stop->load(); };
-  if (jobs <= 1 || files.size() <= 1) {
+  if (jobs <= 1) {
     Scanner scanner(options);
     SearchSink sink(rules, output, out, limit);
-    for (const auto& file : files) {
-      if (sink.limit_reached() || stopped()) break;
+    InputFile file;
+    std::size_t index = 0;
+    while (!sink.limit_reached() && !stopped() && files.next(file, index)) {
       scanner.scan_file(file, sink, totals.summary);
     }
     totals.matches = sink.matches();
@@ -172,21 +179,29 @@ SearchTotals search_files(const std::vector<InputFile>& files, const ScanOptions
   std::condition_variable changed;
   std::size_t next = 0, written = 0;  // files claimed by workers; files written
   bool finished = false;              // the writer wants no more files
+  bool exhausted = false;             // the feed has no more: `next` is how many there are
   auto worker = [&] {
     Scanner scanner(options);
     std::string unused;
     SearchSink sink(rules, output, &unused, limit);  // no file needs more than `limit` matches
+    InputFile file;
     for (;;) {
       std::size_t index;
       {
         std::unique_lock lock(mutex);
-        changed.wait(lock, [&] { return finished || next >= files.size() || next < written + window; });
-        if (finished || next >= files.size() || stopped()) return;
-        index = next++;
+        changed.wait(lock, [&] { return finished || exhausted || next < written + window; });
+        if (finished || exhausted || stopped()) return;
+        // Taken under this lock, so that indexes are claimed in order.
+        if (!files.next(file, index)) {
+          exhausted = true;
+          changed.notify_all();
+          return;
+        }
+        next = index + 1;
       }
       Slot mine;
       sink.restart_into(&mine.text);
-      scanner.scan_file(files[index], sink, mine.summary);
+      scanner.scan_file(file, sink, mine.summary);
       mine.matches = sink.matches();
       mine.done = true;
       {
@@ -198,13 +213,13 @@ SearchTotals search_files(const std::vector<InputFile>& files, const ScanOptions
   };
   std::vector<std::thread> workers;
   for (unsigned j = 0; j < jobs; ++j) workers.emplace_back(worker);
-  for (std::size_t index = 0; index < files.size(); ++index) {
+  for (std::size_t index = 0;; ++index) {
     Slot slot;
     {
       std::unique_lock lock(mutex);
       // A worker stopped by `stop` leaves its files unclaimed: look again now and then.
       while (!slots[index % window].done) {
-        if (stopped() && next <= index) break;
+        if ((stopped() || exhausted) && next <= index) break;
         changed.wait_for(lock, std::chrono::milliseconds(50));
       }
       if (!slots[index % window].done) break;

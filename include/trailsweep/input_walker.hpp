@@ -7,8 +7,11 @@
 // (VPC flow logs, ELB, Config, ...: AWSLogs/<account>/<service>/), and files
 // outside --since/--until, --account or --region, are skipped before they are
 // opened.
+#include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,10 +73,68 @@ struct WalkResult {
   std::vector<std::string> other_services;  ///< their folder names, sorted, distinct
 };
 
-/// Expands `paths`. Files named explicitly are always read (by content);
-/// files found by walking a directory must look like logs (.json, .jsonl,
-/// .ndjson, .gz, .log), not be hidden, and not be another service's logs.
+/// Walks the PATH arguments of a scan one file at a time, holding only the
+/// directories on the way down to the current one: a year of an
+/// organization trail is millions of files, and a list of them all was what
+/// a scan's memory grew with (~180 bytes a file). Files named explicitly are
+/// always read (by content); files found by walking a directory must look
+/// like logs (.json, .jsonl, .ndjson, .gz, .log), not be hidden, and not be
+/// another service's logs. Files come in the order of their paths, the same
+/// every run: each directory's entries sorted by name, a directory's as if
+/// its name ended in '/'. Links are followed, each directory walked once.
+class InputWalk {
+ public:
+  InputWalk(std::vector<std::string> paths, InputFilter filter);
+  ~InputWalk();
+  InputWalk(const InputWalk&) = delete;
+  InputWalk& operator=(const InputWalk&) = delete;
+
+  /// The next file to read; false once every PATH is walked.
+  bool next(InputFile& file);
+  /// What was skipped, and the problems met, so far: all of them once
+  /// next() has returned false. Its `files` stays empty.
+  WalkResult& result() { return result_; }
+
+ private:
+  struct Entry;
+  struct Frame;
+  bool consider(std::string&& path, bool walked, InputFile& file);
+  void open_directory(const std::string& dir);
+  void finish_path();
+
+  std::vector<std::string> paths_;
+  InputFilter filter_;
+  WalkResult result_;
+  std::size_t path_index_ = 0;
+  std::vector<Frame> stack_;  // the directories being walked, the current one last
+  std::set<std::pair<std::uint64_t, std::uint64_t>> walked_;  // this PATH's directories: device, inode
+  std::set<std::string> other_services_, services_here_;
+  std::uint64_t files_ = 0;  // handed out
+  // This PATH's counts when its walk began, for what to say if it finds nothing.
+  bool in_directory_ = false;
+  std::uint64_t found_before_ = 0, ignored_before_ = 0, others_before_ = 0;
+};
+
+/// All of a walk at once, for callers that want the list (tests, small inputs).
 WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter& filter);
+
+/// Hands out the files of a scan to its workers, each with its index in the
+/// input order (0, 1, ...), from a list or from a walk as it goes. Thread-safe.
+class FileFeed {
+ public:
+  explicit FileFeed(const std::vector<InputFile>& files);
+  explicit FileFeed(InputWalk& walk);
+  bool next(InputFile& file, std::size_t& index);
+  /// Files handed out so far. Without the lock: a worker stuck in the walk
+  /// (a hung network file system) must not keep the interrupt from saying so.
+  std::size_t handed_out() const { return next_.load(std::memory_order_relaxed); }
+
+ private:
+  std::mutex mutex_;
+  const std::vector<InputFile>* files_ = nullptr;
+  InputWalk* walk_ = nullptr;
+  std::atomic<std::size_t> next_{0};
+};
 
 /// True when a file with this S3 key cannot hold records inside the filter.
 bool outside_filter(const S3Key& key, const InputFilter& filter);

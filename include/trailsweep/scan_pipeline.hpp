@@ -44,6 +44,12 @@ struct SinkScanResult {
 /// are done (not after an interrupt) and may fold the sinks together, while
 /// the workers' principals are counted on another thread: neither waits for
 /// the other.
+SinkScanResult scan_with_sinks(FileFeed& files, const ScanOptions& options, unsigned jobs,
+                               const std::function<std::unique_ptr<EventSink>()>& make_sink,
+                               const std::function<void(std::size_t, std::uint64_t)>& progress,
+                               const std::atomic<bool>* stop = nullptr, bool split_streams = false,
+                               const std::function<void(std::vector<std::unique_ptr<EventSink>>&)>& combine_sinks = {});
+/// The same over a list.
 SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOptions& options, unsigned jobs,
                                const std::function<std::unique_ptr<EventSink>()>& make_sink,
                                const std::function<void(std::size_t, std::uint64_t)>& progress,
@@ -57,6 +63,8 @@ class ScanPipeline {
   /// Scans `files`. `progress(files_done, bytes_done)` is called now and then
   /// from the calling thread. Setting `*stop` makes workers finish the file
   /// they are on and return.
+  PipelineResult run(FileFeed& files, const std::function<void(std::size_t, std::uint64_t)>& progress,
+                     const std::atomic<bool>* stop = nullptr);
   PipelineResult run(const std::vector<InputFile>& files,
                      const std::function<void(std::size_t, std::uint64_t)>& progress,
                      const std::atomic<bool>* stop = nullptr);

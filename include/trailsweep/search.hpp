@@ -79,6 +79,9 @@ struct SearchTotals {
 /// of its own, and the calling thread writes the buffers in turn (so memory
 /// is bounded by that window). Stops at `limit` matches (0: no limit), or
 /// once `*stop` is set, after the files being read.
+SearchTotals search_files(FileFeed& files, const ScanOptions& options, const RuleSet& rules, SearchOutput output,
+                          std::FILE* out, std::uint64_t limit, unsigned jobs, const std::atomic<bool>* stop = nullptr);
+/// The same over a list.
 SearchTotals search_files(const std::vector<InputFile>& files, const ScanOptions& options, const RuleSet& rules,
                           SearchOutput output, std::FILE* out, std::uint64_t limit, unsigned jobs,
                           const std::atomic<bool>* stop = nullptr);
