@@ -199,9 +199,12 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
   return n * mult;
 }
 
+// `files`: how many there are, when a progress bar's walk counted them (0:
+// not known, the walk hands files out as it goes).
 std::string interrupted_line(std::uint64_t files_done, std::size_t files, std::uint64_t bytes) {
-  return fmt::format("trailsweep: interrupted after {} of {} files ({:.1f} MB read); no findings reported\n",
-                     files_done, files, bytes / 1e6);
+  const std::string of = files ? fmt::format(" of {}", files) : std::string();
+  return fmt::format("trailsweep: interrupted after {}{} files ({:.1f} MB read); no findings reported\n", files_done,
+                     of, bytes / 1e6);
 }
 
 // What the walk skipped and the problems it met, first in the summary.
@@ -309,8 +312,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
       feed, [&](std::size_t files, std::uint64_t bytes) { progress.update(files, bytes); }, &g_stop);
   progress.finish();
   if (scanned.stuck) {
-    std::cerr << interrupted_line(scanned.summary.files_read, show_progress ? total_files : feed.handed_out(),
-                                  scanned.summary.bytes_compressed);
+    std::cerr << interrupted_line(scanned.summary.files_read, total_files, scanned.summary.bytes_compressed);
     std::cerr.flush();
     std::_Exit(ts::kExitInterrupted);  // a worker is blocked in read(); do not wait for it
   }
@@ -575,7 +577,7 @@ int run_activity_summary(const SummaryCli& cli) {
   ts::SinkScanResult scanned = ts::scan_with_sinks(
       feed, options, jobs, [&] { return collector.worker(); }, nullptr, &g_stop);
   if (scanned.stuck) {
-    std::cerr << interrupted_line(scanned.summary.files_read, feed.handed_out(), scanned.summary.bytes_compressed);
+    std::cerr << interrupted_line(scanned.summary.files_read, 0, scanned.summary.bytes_compressed);
     std::cerr.flush();
     std::_Exit(ts::kExitInterrupted);
   }
