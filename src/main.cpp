@@ -695,7 +695,7 @@ int main(int argc, char** argv) {
   auto* scan = app.add_subcommand(
       "scan",
       "Read CloudTrail logs and report findings. PATHs are files, directories (walked "
-      "recursively, sorted) or - for stdin; gzip, {\"Records\":[...]}, JSON arrays and JSON "
+      "recursively, sorted, links followed) or - for stdin; gzip, {\"Records\":[...]}, JSON arrays and JSON "
       "lines are recognised by content.");
   scan->footer(std::string("Exit status: ") + kScanExitCodes);
   scan->add_option("paths", scan_cli.paths, "Log files, directories (e.g. an aws s3 sync of AWSLogs/) or -")

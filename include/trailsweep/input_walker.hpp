@@ -1,7 +1,8 @@
 #pragma once
 // InputWalker: turns the PATH arguments of a scan into the files to read, one
 // at a time as the workers take them (InputWalk, FileFeed). Directories are
-// walked recursively and sorted, so every run sees the same order. S3 delivery keys (AWSLogs/[o-org/]<account>/CloudTrail/<region>/Y/M/D/
+// walked recursively and sorted, so every run sees the same order. S3
+// delivery keys (AWSLogs/[o-org/]<account>/CloudTrail/<region>/Y/M/D/
 // <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<id>.json.gz) are decoded so
 // that digest and insight files, other AWS services' logs in the same bucket
 // (VPC flow logs, ELB, Config, ...: AWSLogs/<account>/<service>/), and files
