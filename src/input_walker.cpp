@@ -221,7 +221,8 @@ void InputWalk::open_directory(const std::string& dir) {
     } else if (fs::is_regular_file(status)) {
       frame.entries.push_back({entry.path().string(), std::move(name), false});
     } else {
-      problems.push_back(file_problem(entry.path().string(), fmt::format("not read: {}", not_a_file(status, type_ec))));
+      problems.push_back(
+          file_problem(entry.path().string(), fmt::format("not read: {}", not_a_file(status, type_ec))));
     }
   }
   if (ec) problems.push_back(file_problem(dir, fmt::format("cannot read directory: {}", ec.message())));
@@ -249,8 +250,8 @@ void InputWalk::finish_path() {
   } else if (result_.ignored_files == ignored_before_) {
     result_.add_problem(file_problem(path, "directory holds no log files (.json, .json.gz, .jsonl, .gz)"));
   } else {
-    result_.add_problem(file_problem(
-        path, fmt::format("directory holds no log files ({} other files ignored)", result_.ignored_files - ignored_before_)));
+    result_.add_problem(file_problem(path, fmt::format("directory holds no log files ({} other files ignored)",
+                                                       result_.ignored_files - ignored_before_)));
   }
 }
 

@@ -21,7 +21,9 @@ SinkScanResult scan_with_sinks(const std::vector<InputFile>& files, const ScanOp
                                const std::function<void(std::vector<std::unique_ptr<EventSink>>&)>& combine_sinks) {
   FileFeed feed(files);
   // More workers than files only help when a file may be split among them.
-  if (!split_streams) jobs = static_cast<unsigned>(std::min<std::size_t>(std::max(1u, jobs), std::max<std::size_t>(1, files.size())));
+  if (!split_streams) {
+    jobs = static_cast<unsigned>(std::min<std::size_t>(std::max(1u, jobs), std::max<std::size_t>(1, files.size())));
+  }
   return scan_with_sinks(feed, options, jobs, make_sink, progress, stop, split_streams, combine_sinks);
 }
 

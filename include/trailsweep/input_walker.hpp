@@ -55,7 +55,8 @@ struct InputFile {
 struct WalkResult {
   static constexpr std::size_t kMaxErrorsListed = 1000;
   std::vector<InputFile> files;
-  std::vector<Diagnostic> errors;     ///< missing paths, unreadable directories, empty dirs: the first kMaxErrorsListed
+  /// Missing paths, unreadable directories, empty dirs: the first kMaxErrorsListed.
+  std::vector<Diagnostic> errors;
   std::uint64_t unlisted_errors = 0;  ///< problems past those, counted only
   void add_problem(Diagnostic d) {
     if (errors.size() < kMaxErrorsListed) {
