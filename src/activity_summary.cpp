@@ -163,8 +163,8 @@ struct ActivityCollector::Table {
         if (e.t.hash == hash && e.key == key) return &e.t;
       }
     }
-    // A new entry for `key`, which the shard does not hold; the caller fills
-    // its counts (hash included).
+    // A new entry for `key`, which the shard does not hold, with its hash
+    // set (what find() compares first); the caller fills the counts.
     Tracked& add(std::string_view key, std::uint64_t hash, std::uint64_t rank) {
       std::uint32_t index;
       if (!spare.empty()) {
@@ -176,6 +176,7 @@ struct ActivityCollector::Table {
       }
       Entry& e = entry(index);
       e.key.assign(key);
+      e.t.hash = hash;
       ranks.emplace_back(rank, index);
       if (2 * ranks.size() > slots.size()) {
         std::vector<std::uint64_t> old = std::move(slots);
@@ -295,7 +296,6 @@ ActivityCollector::Tracked* ActivityCollector::track(std::size_t shard, std::uin
   const std::size_t cap = table.options.max_principals;
   if (cap == 0 || rank >= table.floor.load(std::memory_order_relaxed)) return nullptr;
   Tracked& t = table.shards[shard].add(key_, hash, rank);
-  t.hash = hash;
   const std::size_t held = table.held.fetch_add(1, std::memory_order_relaxed) + 1;
   if (held > cap + Table::slack(cap)) {
     // Past twice the slack, a compaction is under way and the other workers
