@@ -1,10 +1,12 @@
 #include "trailsweep/input_walker.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <set>
 #include <system_error>
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <fmt/format.h>
@@ -71,6 +73,28 @@ std::string not_a_file(const fs::file_status& status, const std::error_code& ec)
     case fs::file_type::character: return "a character device";
     default: return ec ? fmt::format("cannot tell what it is: {}", ec.message()) : "not a regular file";
   }
+}
+
+enum class EntryType { kFile, kDirectory, kOther, kAsk };
+
+EntryType entry_type(unsigned char d_type) {
+  switch (d_type) {
+    case DT_REG: return EntryType::kFile;
+    case DT_DIR: return EntryType::kDirectory;
+    case DT_LNK:
+    case DT_UNKNOWN: return EntryType::kAsk;
+    default: return EntryType::kOther;
+  }
+}
+
+// What a link points to (or an entry of a file system whose listing has no
+// types is); kOther when that cannot be told, for the message to say why.
+EntryType stat_type(int dir_fd, const char* name) {
+  struct stat st {};
+  if (::fstatat(dir_fd, name, &st, 0) != 0) return EntryType::kOther;
+  if (S_ISREG(st.st_mode)) return EntryType::kFile;
+  if (S_ISDIR(st.st_mode)) return EntryType::kDirectory;
+  return EntryType::kOther;
 }
 
 }  // namespace
@@ -153,19 +177,67 @@ bool outside_filter(const S3Key& key, const InputFilter& filter) {
   return false;
 }
 
-struct InputWalk::Entry {
-  std::string path;
-  std::string order;  // the name, and a '/' after a directory's: sorted, the walk is in path order
-  bool directory = false;
+// One window of a directory's listing: the names in one buffer (a name is
+// ~75 bytes; as a std::string each it was ~130 with its header and heap
+// block), a directory's with a '/' after it, which sorts the walk in path
+// order and tells it is a directory (no file name holds a '/').
+class InputWalk::Names {
+ public:
+  std::size_t size() const { return spans_.size(); }
+  std::string_view operator[](std::size_t i) const { return view(spans_[i]); }
+  void clear() {
+    bytes_.clear();
+    spans_.clear();
+  }
+  void add(std::string_view order) {
+    spans_.push_back({static_cast<std::uint64_t>(bytes_.size()), static_cast<std::uint32_t>(order.size())});
+    bytes_.append(order);
+  }
+  void sort() {
+    std::sort(spans_.begin(), spans_.end(), [this](const Span& a, const Span& b) { return view(a) < view(b); });
+  }
+  /// Keeps the `keep` smallest names, in no order, and their bytes only.
+  void keep_smallest(std::size_t keep) {
+    if (spans_.size() <= keep) return;
+    std::nth_element(spans_.begin(), spans_.begin() + static_cast<std::ptrdiff_t>(keep), spans_.end(),
+                     [this](const Span& a, const Span& b) { return view(a) < view(b); });
+    spans_.resize(keep);
+    std::size_t kept_bytes = 0;
+    for (const Span& span : spans_) kept_bytes += span.size;
+    std::string kept;
+    kept.reserve(kept_bytes);
+    for (Span& span : spans_) {
+      const std::string_view name = view(span);
+      span.offset = kept.size();
+      kept.append(name);
+    }
+    bytes_.swap(kept);
+  }
+  std::string_view largest() const {
+    std::string_view max;
+    for (const Span& span : spans_) max = std::max(max, view(span));
+    return max;
+  }
+
+ private:
+  struct Span {
+    std::uint64_t offset;
+    std::uint32_t size;
+  };
+  std::string_view view(const Span& span) const { return {bytes_.data() + span.offset, span.size}; }
+  std::string bytes_;
+  std::vector<Span> spans_;
 };
 
 struct InputWalk::Frame {
-  std::vector<Entry> entries;
+  std::string dir;
+  Names names;  // this window's, sorted
   std::size_t at = 0;
+  bool more = false;  // names after the window's last are left for the next window
 };
 
-InputWalk::InputWalk(std::vector<std::string> paths, InputFilter filter)
-    : paths_(std::move(paths)), filter_(std::move(filter)) {}
+InputWalk::InputWalk(std::vector<std::string> paths, InputFilter filter, std::size_t listing_window)
+    : paths_(std::move(paths)), filter_(std::move(filter)), listing_window_(std::max<std::size_t>(listing_window, 1)) {}
 InputWalk::~InputWalk() = default;
 
 // Counts a file the filters skip; true (and `file` set) for one to read.
@@ -191,49 +263,112 @@ bool InputWalk::consider(std::string&& path, bool walked, InputFile& file) {
   return false;
 }
 
-// Lists a directory onto the stack, unless this PATH's walk has been there
-// (by device and inode: links are followed, to directories too, since an
-// evidence folder is often links to where each account's logs were synced;
-// a link back up, or two links to one place, read nothing twice). A
-// directory that cannot be read is named and the walk goes on with the
-// rest; so is a log's name on something that is not a file (a named pipe
-// would block the scan, a broken link has nothing to read).
-void InputWalk::open_directory(const std::string& dir) {
+// Puts a directory on the stack and lists its first window, unless this
+// PATH's walk has been there (by device and inode: links are followed, to
+// directories too, since an evidence folder is often links to where each
+// account's logs were synced; a link back up, or two links to one place,
+// read nothing twice).
+void InputWalk::open_directory(std::string dir) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) == 0 &&
       !walked_.emplace(static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)).second) {
     return;
   }
-  Frame frame;
+  stack_.emplace_back();
+  stack_.back().dir = std::move(dir);
+  list_window(stack_.back(), /*first=*/true);
+}
+
+// Lists the next window of a directory: the `listing_window_` smallest names
+// after the last window's. A directory is most often listed whole at once;
+// one of millions of files (a flattened evidence folder) is read again per
+// window, so what the walk holds stays bounded (a sorted list of a million
+// names was ~260 MB). The first listing also counts what is ignored and
+// names what cannot be read: a directory that cannot be read is named and
+// the walk goes on with the rest; so is a log's name on something that is
+// not a file (a named pipe would block the scan, a broken link has nothing
+// to read).
+void InputWalk::list_window(Frame& frame, bool first) {
+  std::string after;
+  if (!first && frame.names.size() != 0) after = frame.names[frame.names.size() - 1];
+  frame.names.clear();
+  frame.at = 0;
+  frame.more = false;
+  std::string cutoff;  // once a window is full: names at or past it wait for a later window
+  bool have_cutoff = false;
+  std::string order;
   std::vector<Diagnostic> problems;
   std::error_code ec;
-  fs::directory_iterator it(dir, ec), end;
-  for (; !ec && it != end; it.increment(ec)) {
-    const fs::directory_entry& entry = *it;
-    std::string name = entry.path().filename().string();
-    std::error_code type_ec;
-    const fs::file_status status = entry.status(type_ec);  // of what a link points to
-    if (fs::is_directory(status)) {
+  // readdir, not std::filesystem's iterator: a window of a huge directory
+  // reads all of it again, and the iterator built a path or two per name.
+  DIR* listing = ::opendir(frame.dir.c_str());
+  if (!listing) ec.assign(errno, std::generic_category());
+  while (listing) {
+    errno = 0;
+    const dirent* entry = ::readdir(listing);
+    if (!entry) {
+      if (errno != 0) ec.assign(errno, std::generic_category());
+      break;
+    }
+    const std::string_view name = entry->d_name;
+    // The type the listing gave; stat (following links) only for links and
+    // file systems that do not say, so most names cost no system call.
+    EntryType type = entry_type(entry->d_type);
+    if (type == EntryType::kAsk) type = stat_type(::dirfd(listing), entry->d_name);
+    if (type == EntryType::kDirectory) {
       if (name.empty() || name[0] == '.') continue;
-      frame.entries.push_back({entry.path().string(), std::move(name) + '/', true});
+      order.assign(name).push_back('/');
     } else if (!looks_like_log_name(name)) {
-      ++result_.ignored_files;
-    } else if (fs::is_regular_file(status)) {
-      frame.entries.push_back({entry.path().string(), std::move(name), false});
+      if (first) ++result_.ignored_files;
+      continue;
+    } else if (type == EntryType::kFile) {
+      order.assign(name);
     } else {
-      problems.push_back(
-          file_problem(entry.path().string(), fmt::format("not read: {}", not_a_file(status, type_ec))));
+      if (first) {
+        const std::string path = (fs::path(frame.dir) / name).string();
+        std::error_code status_ec;
+        const fs::file_status status = fs::status(path, status_ec);  // of what a link points to
+        problems.push_back(file_problem(path, fmt::format("not read: {}", not_a_file(status, status_ec))));
+        // Only the first are listed (WalkResult::add_problem); a folder of
+        // a million pipes must not be held whole.
+        if (problems.size() >= 2 * WalkResult::kMaxErrorsListed) {
+          keep_first_problems(problems, WalkResult::kMaxErrorsListed);
+        }
+      }
+      continue;
+    }
+    if (!first && std::string_view(order) <= std::string_view(after)) continue;
+    if (have_cutoff && order >= cutoff) continue;  // the window is full; `more` is set
+    frame.names.add(order);
+    names_held_peak_ = std::max(names_held_peak_, frame.names.size());
+    if (frame.names.size() >= 2 * listing_window_) {
+      frame.names.keep_smallest(listing_window_);
+      cutoff.assign(frame.names.largest());
+      have_cutoff = true;
+      frame.more = true;
     }
   }
-  if (ec) problems.push_back(file_problem(dir, fmt::format("cannot read directory: {}", ec.message())));
+  if (listing) ::closedir(listing);
+  if (ec) problems.push_back(file_problem(frame.dir, fmt::format("cannot read directory: {}", ec.message())));
+  if (frame.names.size() > listing_window_) {
+    frame.names.keep_smallest(listing_window_);
+    frame.more = true;
+  }
   // The file system lists a directory in its own order; sorted, files and
   // messages come in the paths' order every run.
+  keep_first_problems(problems, problems.size());
+  for (auto& d : problems) result_.add_problem(std::move(d));
+  frame.names.sort();
+}
+
+// Sorts `problems` by path and keeps the first `keep`, counting the rest as
+// problems not listed.
+void InputWalk::keep_first_problems(std::vector<Diagnostic>& problems, std::size_t keep) {
   std::sort(problems.begin(), problems.end(),
             [](const Diagnostic& a, const Diagnostic& b) { return a.pos.file < b.pos.file; });
-  for (auto& d : problems) result_.add_problem(std::move(d));
-  std::sort(frame.entries.begin(), frame.entries.end(),
-            [](const Entry& a, const Entry& b) { return a.order < b.order; });
-  stack_.push_back(std::move(frame));
+  if (problems.size() <= keep) return;
+  result_.unlisted_errors += problems.size() - keep;
+  problems.resize(keep);
 }
 
 // A walked PATH where nothing was found to read says what was there.
@@ -292,17 +427,22 @@ bool InputWalk::next(InputFile& file) {
       continue;
     }
     Frame& frame = stack_.back();
-    if (frame.at == frame.entries.size()) {
-      stack_.pop_back();
+    if (frame.at == frame.names.size()) {
+      if (frame.more) {
+        list_window(frame, /*first=*/false);
+      } else {
+        stack_.pop_back();
+      }
       continue;
     }
-    Entry& entry = frame.entries[frame.at++];
-    if (entry.directory) {
-      const std::string dir = std::move(entry.path);
-      open_directory(dir);  // may grow the stack: `frame` is not used after
+    const std::string_view order = frame.names[frame.at++];
+    const bool directory = order.back() == '/';
+    std::string path = (fs::path(frame.dir) / (directory ? order.substr(0, order.size() - 1) : order)).string();
+    if (directory) {
+      open_directory(std::move(path));  // may grow the stack: `frame` is not used after
       continue;
     }
-    if (consider(std::move(entry.path), true, file)) return true;
+    if (consider(std::move(path), true, file)) return true;
   }
 }
 

@@ -225,6 +225,56 @@ TEST(WalkInputs, TheWalkListsEachDirectoryWhenItGetsThere) {
   EXPECT_TRUE(walk.result().files.empty());
 }
 
+// A directory of millions of files (a flattened evidence folder) is listed
+// a window of names at a time, read again for each: listed whole and
+// sorted, a million names held ~260 MB. Whatever the window, the walk finds
+// the same files in the same order, and names the same problems once.
+TEST(WalkInputs, AHugeDirectoryIsListedAWindowAtATime) {
+  testing::TempDir tmp;
+  const auto root = tmp.path() / "flat";
+  std::vector<std::string> expected;
+  for (int i = 0; i < 60; ++i) {
+    // Made out of order; directories among the files, where '/' sorts them.
+    const int n = (i * 37) % 60;
+    const auto name = fmt::format("123456789012_CloudTrail_us-east-1_20251101T{:04}Z_{:02}.json.gz", n, n);
+    testing::write_file(root / name, "{}");
+    if (n % 15 == 7) testing::write_file(root / fmt::format("d{:02}/inner.json", n) , "{}");
+  }
+  for (int n = 0; n < 60; ++n) {
+    expected.push_back(
+        (root / fmt::format("123456789012_CloudTrail_us-east-1_20251101T{:04}Z_{:02}.json.gz", n, n)).string());
+  }
+  for (int n : {7, 22, 37, 52}) expected.push_back((root / fmt::format("d{:02}/inner.json", n)).string());
+  testing::write_file(root / ".hidden/x.json", "{}");
+  for (int i = 0; i < 7; ++i) testing::write_file(root / fmt::format("notes-{}.txt", i), "");
+  ASSERT_EQ(::mkfifo((root / "fifo.json.gz").c_str(), 0600), 0);
+  std::filesystem::create_symlink(tmp.path() / "nowhere.json", root / "broken.json");
+  const std::vector<std::string> expected_errors = {
+      (root / "broken.json").string() + ": not read: a symbolic link whose target does not exist",
+      (root / "fifo.json.gz").string() + ": not read: a named pipe"};
+  std::size_t whole_peak = 0;
+  for (std::size_t window : {std::size_t{1}, std::size_t{2}, std::size_t{5}, std::size_t{16},
+                             InputWalk::kListingWindow}) {
+    SCOPED_TRACE(fmt::format("window {}", window));
+    InputWalk walk({root.string()}, {}, window);
+    std::vector<std::string> got;
+    InputFile file;
+    // Bounded: a window that lists the same names again would never end.
+    while (got.size() <= expected.size() && walk.next(file)) got.push_back(file.path);
+    EXPECT_EQ(got, expected);
+    std::vector<std::string> errors;
+    for (const auto& d : walk.result().errors) errors.push_back(d.to_string());
+    EXPECT_EQ(errors, expected_errors);
+    EXPECT_EQ(walk.result().ignored_files, 7u);
+    if (window == InputWalk::kListingWindow) {
+      whole_peak = walk.names_held_peak();
+    } else {
+      EXPECT_LE(walk.names_held_peak(), 2 * window);
+    }
+  }
+  EXPECT_EQ(whole_peak, 64u) << "a directory smaller than the window is held whole, in one listing";
+}
+
 // Workers take files from one feed: each file once, numbered in walk order.
 TEST(WalkInputs, AFeedHandsEachFileOutOnceInOrder) {
   testing::TempDir tmp;

@@ -86,7 +86,9 @@ struct WalkResult {
 /// its name ended in '/'. Links are followed, each directory walked once.
 class InputWalk {
  public:
-  InputWalk(std::vector<std::string> paths, InputFilter filter);
+  /// A directory's names are held `listing_window` at a time (see list_window).
+  static constexpr std::size_t kListingWindow = std::size_t{1} << 17;
+  InputWalk(std::vector<std::string> paths, InputFilter filter, std::size_t listing_window = kListingWindow);
   ~InputWalk();
   InputWalk(const InputWalk&) = delete;
   InputWalk& operator=(const InputWalk&) = delete;
@@ -96,22 +98,29 @@ class InputWalk {
   /// What was skipped, and the problems met, so far: all of them once
   /// next() has returned false. Its `files` stays empty.
   WalkResult& result() { return result_; }
+  /// The most names of one directory held at once (at most twice the
+  /// window), to show that a huge directory is not held whole.
+  std::size_t names_held_peak() const { return names_held_peak_; }
 
  private:
-  struct Entry;
+  class Names;
   struct Frame;
   bool consider(std::string&& path, bool walked, InputFile& file);
-  void open_directory(const std::string& dir);
+  void open_directory(std::string dir);
+  void list_window(Frame& frame, bool first);
+  void keep_first_problems(std::vector<Diagnostic>& problems, std::size_t keep);
   void finish_path();
 
   std::vector<std::string> paths_;
   InputFilter filter_;
+  std::size_t listing_window_;
   WalkResult result_;
   std::size_t path_index_ = 0;
   std::vector<Frame> stack_;  // the directories being walked, the current one last
   std::set<std::pair<std::uint64_t, std::uint64_t>> walked_;  // this PATH's directories: device, inode
   std::set<std::string> other_services_, services_here_;
   std::uint64_t files_ = 0;  // handed out
+  std::size_t names_held_peak_ = 0;
   // This PATH's counts when its walk began, for what to say if it finds nothing.
   bool in_directory_ = false;
   std::uint64_t found_before_ = 0, ignored_before_ = 0, others_before_ = 0;
