@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <system_error>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <fmt/format.h>
@@ -185,12 +187,14 @@ class InputWalk::Names {
  public:
   std::size_t size() const { return spans_.size(); }
   std::string_view operator[](std::size_t i) const { return view(spans_[i]); }
+  /// Whether the name is a symbolic link (to a directory: files' are not kept).
+  bool link(std::size_t i) const { return spans_[i].link; }
   void clear() {
     bytes_.clear();
     spans_.clear();
   }
-  void add(std::string_view order) {
-    spans_.push_back({static_cast<std::uint64_t>(bytes_.size()), static_cast<std::uint32_t>(order.size())});
+  void add(std::string_view order, bool link) {
+    spans_.push_back({static_cast<std::uint64_t>(bytes_.size()), static_cast<std::uint32_t>(order.size()), link});
     bytes_.append(order);
   }
   void sort() {
@@ -223,6 +227,7 @@ class InputWalk::Names {
   struct Span {
     std::uint64_t offset;
     std::uint32_t size;
+    bool link;
   };
   std::string_view view(const Span& span) const { return {bytes_.data() + span.offset, span.size}; }
   std::string bytes_;
@@ -231,6 +236,8 @@ class InputWalk::Names {
 
 struct InputWalk::Frame {
   std::string dir;
+  std::string real;  // its path with no links in it
+  std::uint64_t device = 0, inode = 0;
   Names names;  // this window's, sorted
   std::size_t at = 0;
   bool more = false;  // names after the window's last are left for the next window
@@ -264,19 +271,53 @@ bool InputWalk::consider(std::string&& path, bool walked, InputFile& file) {
 }
 
 // Puts a directory on the stack and lists its first window, unless this
-// PATH's walk has been there (by device and inode: links are followed, to
-// directories too, since an evidence folder is often links to where each
-// account's logs were synced; a link back up, or two links to one place,
-// read nothing twice).
-void InputWalk::open_directory(std::string dir) {
+// PATH's walk has been there. Links are followed, to directories too, since
+// an evidence folder is often links to where each account's logs were
+// synced; a link back up, or two links to one place, read nothing twice.
+// What the walk remembers for that is bounded by the links, not by the
+// directories (a year of an organization trail is millions of them; a set
+// of every one walked was ~50 bytes each): the real paths of the tops it
+// walked (the PATH and each link's target outside those), and the device
+// and inode of the directories on the way down (a loop no path shows, a
+// bind mount of a folder above, is still not walked forever).
+//
+// `real` is the path with no links in it, empty when the directory was
+// reached through a link (or is the PATH): then it is resolved here.
+void InputWalk::open_directory(std::string dir, std::string real, bool through_link) {
   struct stat st {};
-  if (::stat(dir.c_str(), &st) == 0 &&
-      !walked_.emplace(static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)).second) {
-    return;
+  if (::stat(dir.c_str(), &st) == 0) {
+    for (const Frame& up : stack_) {
+      if (up.device == static_cast<std::uint64_t>(st.st_dev) && up.inode == static_cast<std::uint64_t>(st.st_ino)) {
+        return;
+      }
+    }
   }
-  stack_.emplace_back();
-  stack_.back().dir = std::move(dir);
-  list_window(stack_.back(), /*first=*/true);
+  if (through_link) {
+    if (char* resolved = ::realpath(dir.c_str(), nullptr)) {
+      real = resolved;
+      std::free(resolved);
+    } else {
+      real = dir;  // named in the problem its listing gives
+    }
+    // Inside a top already walked (or to be walked when its walk gets
+    // there): read there, under its real path.
+    for (const std::string& top : walked_tops_) {
+      if (top == "/" || real == top || (real.size() > top.size() && real.compare(0, top.size(), top) == 0 &&
+                                        real[top.size()] == '/')) {
+        return;
+      }
+    }
+    walked_tops_.push_back(real);
+  } else if (walked_tops_.size() > 1 &&
+             std::find(walked_tops_.begin(), walked_tops_.end(), real) != walked_tops_.end()) {
+    return;  // a link's target walked before the walk got here
+  }
+  Frame& frame = stack_.emplace_back();
+  frame.dir = std::move(dir);
+  frame.real = std::move(real);
+  frame.device = static_cast<std::uint64_t>(st.st_dev);
+  frame.inode = static_cast<std::uint64_t>(st.st_ino);
+  list_window(frame, /*first=*/true);
 }
 
 // Lists the next window of a directory: the `listing_window_` smallest names
@@ -339,7 +380,12 @@ void InputWalk::list_window(Frame& frame, bool first) {
     }
     if (!first && std::string_view(order) <= std::string_view(after)) continue;
     if (have_cutoff && order >= cutoff) continue;  // the window is full; `more` is set
-    frame.names.add(order);
+    bool link = entry->d_type == DT_LNK;
+    if (entry->d_type == DT_UNKNOWN) {
+      struct stat st {};
+      link = ::fstatat(::dirfd(listing), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+    }
+    frame.names.add(order, link && type == EntryType::kDirectory);
     names_held_peak_ = std::max(names_held_peak_, frame.names.size());
     if (frame.names.size() >= 2 * listing_window_) {
       frame.names.keep_smallest(listing_window_);
@@ -422,8 +468,8 @@ bool InputWalk::next(InputFile& file) {
       ignored_before_ = result_.ignored_files;
       others_before_ = result_.other_service_files;
       services_here_.clear();
-      walked_.clear();
-      open_directory(path);
+      walked_tops_.clear();
+      open_directory(path, {}, /*through_link=*/true);
       continue;
     }
     Frame& frame = stack_.back();
@@ -435,11 +481,15 @@ bool InputWalk::next(InputFile& file) {
       }
       continue;
     }
-    const std::string_view order = frame.names[frame.at++];
+    const std::size_t at = frame.at++;
+    const std::string_view order = frame.names[at];
     const bool directory = order.back() == '/';
-    std::string path = (fs::path(frame.dir) / (directory ? order.substr(0, order.size() - 1) : order)).string();
+    const std::string_view name = directory ? order.substr(0, order.size() - 1) : order;
+    std::string path = (fs::path(frame.dir) / name).string();
     if (directory) {
-      open_directory(std::move(path));  // may grow the stack: `frame` is not used after
+      const bool link = frame.names.link(at);
+      std::string real = link ? std::string() : frame.real + (frame.real == "/" ? "" : "/") + std::string(name);
+      open_directory(std::move(path), std::move(real), link);  // may grow the stack: `frame` is not used after
       continue;
     }
     if (consider(std::move(path), true, file)) return true;

@@ -166,6 +166,36 @@ TEST(WalkInputs, LinksAreFollowedOnceAndWhatIsNotAFileIsNamed) {
   EXPECT_EQ(r.errors[1].to_string(), (root / "a/pipe.json.gz").string() + ": not read: a named pipe");
 }
 
+// What the walk remembers to read each directory once is bounded by the
+// links, not the directories (a year of an organization trail is millions,
+// and a set of each one walked was ~50 bytes a directory): a link into the
+// PATH is read at the real path, a link to a folder inside one walked
+// before, or to one that holds it, or to a folder above, reads nothing twice.
+TEST(WalkInputs, LinksReadNothingTwiceRememberingOnlyTheirTargets) {
+  testing::TempDir tmp;
+  const auto root = tmp.path() / "evidence";
+  const auto outside = tmp.path() / "synced";
+  testing::write_file(outside / "x/1.json", "{}");
+  testing::write_file(outside / "x/y/2.json", "{}");
+  testing::write_file(root / "a/3.json", "{}");
+  for (int i = 0; i < 30; ++i) testing::write_file(root / fmt::format("a/d{:02}/{}.json", i, i), "{}");
+  std::filesystem::create_directory_symlink(root / "a", root / "0-link-to-a");
+  std::filesystem::create_directory_symlink(outside / "x/y", root / "b-link-to-y");
+  std::filesystem::create_directory_symlink(outside / "x", root / "c-link-to-x");
+  std::filesystem::create_directory_symlink(tmp.path(), root / "d-link-up");
+  InputWalk walk({root.string()}, {});
+  std::vector<std::string> got;
+  InputFile file;
+  while (got.size() < 100 && walk.next(file)) got.push_back(file.path);
+  std::vector<std::string> expected = {(root / "a/3.json").string()};
+  for (int i = 0; i < 30; ++i) expected.push_back((root / fmt::format("a/d{:02}/{}.json", i, i)).string());
+  expected.push_back((root / "b-link-to-y/2.json").string());
+  expected.push_back((root / "c-link-to-x/1.json").string());
+  EXPECT_EQ(got, expected);
+  EXPECT_TRUE(walk.result().errors.empty());
+  EXPECT_EQ(walk.directories_remembered(), 4u) << "the PATH and three links' targets, not the 35 directories";
+}
+
 // A directory that cannot be read is named, and every other one is still
 // walked: one such directory used to end the walk, so that a whole archive
 // came out as "directory holds no log files". Root reads any directory, so

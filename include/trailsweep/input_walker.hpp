@@ -101,12 +101,15 @@ class InputWalk {
   /// The most names of one directory held at once (at most twice the
   /// window), to show that a huge directory is not held whole.
   std::size_t names_held_peak() const { return names_held_peak_; }
+  /// The directories this PATH's walk remembers to walk each once: its top
+  /// and the links' targets walked, however many directories are under them.
+  std::size_t directories_remembered() const { return walked_tops_.size(); }
 
  private:
   class Names;
   struct Frame;
   bool consider(std::string&& path, bool walked, InputFile& file);
-  void open_directory(std::string dir);
+  void open_directory(std::string dir, std::string real, bool through_link);
   void list_window(Frame& frame, bool first);
   void keep_first_problems(std::vector<Diagnostic>& problems, std::size_t keep);
   void finish_path();
@@ -117,7 +120,7 @@ class InputWalk {
   WalkResult result_;
   std::size_t path_index_ = 0;
   std::vector<Frame> stack_;  // the directories being walked, the current one last
-  std::set<std::pair<std::uint64_t, std::uint64_t>> walked_;  // this PATH's directories: device, inode
+  std::vector<std::string> walked_tops_;  // this PATH's real path, then its links' targets walked
   std::set<std::string> other_services_, services_here_;
   std::uint64_t files_ = 0;  // handed out
   std::size_t names_held_peak_ = 0;
