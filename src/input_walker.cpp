@@ -300,10 +300,13 @@ void InputWalk::open_directory(std::string dir, std::string real, bool through_l
       real = dir;  // named in the problem its listing gives
     }
     // Inside a top already walked (or to be walked when its walk gets
-    // there): read there, under its real path.
+    // there): read there, under its real path. Not if a hidden folder on
+    // the way would keep the top's walk out.
     for (const std::string& top : walked_tops_) {
-      if (top == "/" || real == top || (real.size() > top.size() && real.compare(0, top.size(), top) == 0 &&
-                                        real[top.size()] == '/')) {
+      if (real == top) return;
+      const std::size_t base = top == "/" ? 0 : top.size();
+      if (real.size() > base && real.compare(0, base, top, 0, base) == 0 && real[base] == '/' &&
+          real.find("/.", base) == std::string::npos) {
         return;
       }
     }

@@ -183,6 +183,8 @@ TEST(WalkInputs, LinksReadNothingTwiceRememberingOnlyTheirTargets) {
   std::filesystem::create_directory_symlink(outside / "x/y", root / "b-link-to-y");
   std::filesystem::create_directory_symlink(outside / "x", root / "c-link-to-x");
   std::filesystem::create_directory_symlink(tmp.path(), root / "d-link-up");
+  testing::write_file(root / ".hidden/h/4.json", "{}");  // not walked, so read through the link to it
+  std::filesystem::create_directory_symlink(root / ".hidden/h", root / "e-link-to-hidden");
   InputWalk walk({root.string()}, {});
   std::vector<std::string> got;
   InputFile file;
@@ -191,9 +193,10 @@ TEST(WalkInputs, LinksReadNothingTwiceRememberingOnlyTheirTargets) {
   for (int i = 0; i < 30; ++i) expected.push_back((root / fmt::format("a/d{:02}/{}.json", i, i)).string());
   expected.push_back((root / "b-link-to-y/2.json").string());
   expected.push_back((root / "c-link-to-x/1.json").string());
+  expected.push_back((root / "e-link-to-hidden/4.json").string());
   EXPECT_EQ(got, expected);
   EXPECT_TRUE(walk.result().errors.empty());
-  EXPECT_EQ(walk.directories_remembered(), 4u) << "the PATH and three links' targets, not the 35 directories";
+  EXPECT_EQ(walk.directories_remembered(), 5u) << "the PATH and four links' targets, not the 37 directories";
 }
 
 // A directory that cannot be read is named, and every other one is still
