@@ -300,19 +300,10 @@ void InputWalk::open_directory(std::string dir, std::string real, bool through_l
       real = dir;  // named in the problem its listing gives
     }
     // Inside a top already walked (or to be walked when its walk gets
-    // there): read there, under its real path. Not if a hidden folder on
-    // the way would keep the top's walk out.
-    for (const std::string& top : walked_tops_) {
-      if (real == top) return;
-      const std::size_t base = top == "/" ? 0 : top.size();
-      if (real.size() > base && real.compare(0, base, top, 0, base) == 0 && real[base] == '/' &&
-          real.find("/.", base) == std::string::npos) {
-        return;
-      }
-    }
-    walked_tops_.push_back(real);
-  } else if (walked_tops_.size() > 1 &&
-             std::find(walked_tops_.begin(), walked_tops_.end(), real) != walked_tops_.end()) {
+    // there): read there, under its real path.
+    if (inside_walked_top(real)) return;
+    walked_tops_.insert(real);
+  } else if (walked_tops_.size() > 1 && walked_tops_.count(real) != 0) {
     return;  // a link's target walked before the walk got here
   }
   Frame& frame = stack_.emplace_back();
@@ -321,6 +312,20 @@ void InputWalk::open_directory(std::string dir, std::string real, bool through_l
   frame.device = static_cast<std::uint64_t>(st.st_dev);
   frame.inode = static_cast<std::uint64_t>(st.st_ino);
   list_window(frame, /*first=*/true);
+}
+
+// Whether a walked top holds `real` (a path with no links in it): it is one,
+// or one is a folder above it with no hidden folder between, which the
+// top's walk would not enter. A lookup per folder above, not a scan of the
+// tops: an evidence folder may be thousands of links.
+bool InputWalk::inside_walked_top(std::string_view real) const {
+  if (walked_tops_.count(real) != 0) return true;
+  for (std::size_t slash = real.rfind('/'); slash != std::string_view::npos;
+       slash = slash == 0 ? std::string_view::npos : real.rfind('/', slash - 1)) {
+    if (slash + 1 < real.size() && real[slash + 1] == '.') return false;
+    if (walked_tops_.count(slash == 0 ? std::string_view("/") : real.substr(0, slash)) != 0) return true;
+  }
+  return false;
 }
 
 // Lists the next window of a directory: the `listing_window_` smallest names

@@ -111,6 +111,7 @@ class InputWalk {
   bool consider(std::string&& path, bool walked, InputFile& file);
   void open_directory(std::string dir, std::string real, bool through_link);
   void list_window(Frame& frame, bool first);
+  bool inside_walked_top(std::string_view real) const;
   void keep_first_problems(std::vector<Diagnostic>& problems, std::size_t keep);
   void finish_path();
 
@@ -120,7 +121,7 @@ class InputWalk {
   WalkResult result_;
   std::size_t path_index_ = 0;
   std::vector<Frame> stack_;  // the directories being walked, the current one last
-  std::vector<std::string> walked_tops_;  // this PATH's real path, then its links' targets walked
+  std::set<std::string, std::less<>> walked_tops_;  // real paths: this PATH's, its links' targets walked
   std::set<std::string> other_services_, services_here_;
   std::uint64_t files_ = 0;  // handed out
   std::size_t names_held_peak_ = 0;
