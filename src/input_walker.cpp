@@ -99,6 +99,14 @@ EntryType stat_type(int dir_fd, const char* name) {
   return EntryType::kOther;
 }
 
+// A link itself, not what it points to (for a directory reached through it,
+// whose real path the walk must resolve).
+bool is_link(int dir_fd, const dirent& entry) {
+  if (entry.d_type != DT_UNKNOWN) return entry.d_type == DT_LNK;
+  struct stat st {};
+  return ::fstatat(dir_fd, entry.d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
+
 }  // namespace
 
 S3Key parse_s3_key(std::string_view path) {
@@ -200,10 +208,10 @@ class InputWalk::Names {
   void sort() {
     std::sort(spans_.begin(), spans_.end(), [this](const Span& a, const Span& b) { return view(a) < view(b); });
   }
-  /// Keeps the `keep` smallest names, in no order, and their bytes only.
-  void keep_smallest(std::size_t keep) {
-    if (spans_.size() <= keep) return;
-    std::nth_element(spans_.begin(), spans_.begin() + static_cast<std::ptrdiff_t>(keep), spans_.end(),
+  /// Keeps the `keep` (> 0, < size()) smallest names and their bytes only,
+  /// in no order but the largest last; returns that one.
+  std::string_view keep_smallest(std::size_t keep) {
+    std::nth_element(spans_.begin(), spans_.begin() + static_cast<std::ptrdiff_t>(keep - 1), spans_.end(),
                      [this](const Span& a, const Span& b) { return view(a) < view(b); });
     spans_.resize(keep);
     std::size_t kept_bytes = 0;
@@ -216,11 +224,7 @@ class InputWalk::Names {
       kept.append(name);
     }
     bytes_.swap(kept);
-  }
-  std::string_view largest() const {
-    std::string_view max;
-    for (const Span& span : spans_) max = std::max(max, view(span));
-    return max;
+    return view(spans_.back());
   }
 
  private:
@@ -343,8 +347,7 @@ void InputWalk::list_window(Frame& frame, bool first) {
   frame.names.clear();
   frame.at = 0;
   frame.more = false;
-  std::string cutoff;  // once a window is full: names at or past it wait for a later window
-  bool have_cutoff = false;
+  std::string cutoff;  // once the window is full (`more`): names at or past it wait for a later window
   std::string order;
   std::vector<Diagnostic> problems;
   std::error_code ec;
@@ -387,18 +390,11 @@ void InputWalk::list_window(Frame& frame, bool first) {
       continue;
     }
     if (!first && std::string_view(order) <= std::string_view(after)) continue;
-    if (have_cutoff && order >= cutoff) continue;  // the window is full; `more` is set
-    bool link = entry->d_type == DT_LNK;
-    if (entry->d_type == DT_UNKNOWN) {
-      struct stat st {};
-      link = ::fstatat(::dirfd(listing), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
-    }
-    frame.names.add(order, link && type == EntryType::kDirectory);
+    if (frame.more && order >= cutoff) continue;
+    frame.names.add(order, type == EntryType::kDirectory && is_link(::dirfd(listing), *entry));
     names_held_peak_ = std::max(names_held_peak_, frame.names.size());
     if (frame.names.size() >= 2 * listing_window_) {
-      frame.names.keep_smallest(listing_window_);
-      cutoff.assign(frame.names.largest());
-      have_cutoff = true;
+      cutoff.assign(frame.names.keep_smallest(listing_window_));
       frame.more = true;
     }
   }
