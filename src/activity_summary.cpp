@@ -60,6 +60,19 @@ std::string listed_values(const std::vector<std::pair<std::string, std::uint64_t
   return out;
 }
 
+// Values come from requests (user agents, names): each line of `text` is
+// appended with its control bytes and escapes neutralised.
+void append_for_terminal(std::string& out, std::string_view text) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    out += sanitize_for_terminal(text.substr(start, end - start));
+    out += '\n';
+    start = end + 1;
+  }
+}
+
 }  // namespace
 
 bool is_write_call(const Event& ev) {
@@ -607,35 +620,40 @@ ActivityReport ActivityCollector::build_report(std::optional<std::int64_t> basel
   return report;
 }
 
-std::string render_activity_text(const ActivityReport& report, std::size_t listed, std::size_t top) {
-  std::string out;
+std::string render_activity_text(const ActivityReport& report, std::size_t listed, std::size_t top,
+                                 const ReportFlush& flush) {
+  std::string out, block;
   // The span is of every event read, tracked principal or not.
   const bool any_events = !report.principals.empty() || report.untracked_events > 0;
-  out += fmt::format("{} principal(s); events from {} to {}; baseline until {} (write APIs first called later are new)\n",
-                     report.principals.size(), any_events ? format_rfc3339_ms(report.first_ms) : "-",
-                     any_events ? format_rfc3339_ms(report.last_ms) : "-", format_rfc3339_ms(report.baseline_until_ms));
+  block += fmt::format("{} principal(s); events from {} to {}; baseline until {} (write APIs first called later are new)\n",
+                       report.principals.size(), any_events ? format_rfc3339_ms(report.first_ms) : "-",
+                       any_events ? format_rfc3339_ms(report.last_ms) : "-",
+                       format_rfc3339_ms(report.baseline_until_ms));
   if (report.untracked_principals) {
-    out += fmt::format("{} more principal(s) with {} event(s) were counted but not tracked (--max-principals)\n",
-                       report.untracked_principals, report.untracked_events);
+    block += fmt::format("{} more principal(s) with {} event(s) were counted but not tracked (--max-principals)\n",
+                         report.untracked_principals, report.untracked_events);
   }
+  append_for_terminal(out, block);
   std::size_t rank = 0;
   for (const auto& p : report.principals) {
+    block.clear();
     if (top && rank >= top) {
-      out += fmt::format("... {} more (--top)\n", report.principals.size() - top);
+      block += fmt::format("... {} more (--top)\n", report.principals.size() - top);
+      append_for_terminal(out, block);
       break;
     }
     ++rank;
-    out += fmt::format("\n#{} score {:.0f}  {}  {}  ({})\n", rank, p.score, p.account, p.principal,
-                       p.identity_type.empty() ? "unknown" : p.identity_type);
-    out += fmt::format("   events {} ({} writes; {} failed, {:.1f}%)  {} .. {}\n", p.events, p.write_events, p.errors,
-                       100 * p.error_rate(), format_rfc3339_ms(p.first_ms), format_rfc3339_ms(p.last_ms));
-    out += fmt::format("   APIs {}: {}\n", p.distinct_apis, listed_values(p.apis, p.distinct_apis, listed, true));
-    out += fmt::format("   regions {}: {}\n", p.distinct_regions,
-                       listed_values(p.regions, p.distinct_regions, listed, false));
-    out += fmt::format("   source IPs {}: {}\n", p.distinct_source_ips,
-                       listed_values(p.source_ips, p.distinct_source_ips, listed, false));
-    out += fmt::format("   user agents {}: {}\n", p.distinct_user_agents,
-                       listed_values(p.user_agents, p.distinct_user_agents, listed, false));
+    block += fmt::format("\n#{} score {:.0f}  {}  {}  ({})\n", rank, p.score, p.account, p.principal,
+                         p.identity_type.empty() ? "unknown" : p.identity_type);
+    block += fmt::format("   events {} ({} writes; {} failed, {:.1f}%)  {} .. {}\n", p.events, p.write_events,
+                         p.errors, 100 * p.error_rate(), format_rfc3339_ms(p.first_ms), format_rfc3339_ms(p.last_ms));
+    block += fmt::format("   APIs {}: {}\n", p.distinct_apis, listed_values(p.apis, p.distinct_apis, listed, true));
+    block += fmt::format("   regions {}: {}\n", p.distinct_regions,
+                         listed_values(p.regions, p.distinct_regions, listed, false));
+    block += fmt::format("   source IPs {}: {}\n", p.distinct_source_ips,
+                         listed_values(p.source_ips, p.distinct_source_ips, listed, false));
+    block += fmt::format("   user agents {}: {}\n", p.distinct_user_agents,
+                         listed_values(p.user_agents, p.distinct_user_agents, listed, false));
     if (!p.new_write_apis.empty()) {
       std::string apis;
       for (std::size_t i = 0; i < p.new_write_apis.size() && i < 3 * listed; ++i) {
@@ -643,28 +661,20 @@ std::string render_activity_text(const ActivityReport& report, std::size_t liste
         apis += fmt::format("{} {}", p.new_write_apis[i].first, format_rfc3339_ms(p.new_write_apis[i].second));
       }
       if (p.new_write_apis.size() > 3 * listed) apis += fmt::format(", ... ({} more)", p.new_write_apis.size() - 3 * listed);
-      out += fmt::format("   new write APIs {}: {}\n", p.new_write_apis.size(), apis);
+      block += fmt::format("   new write APIs {}: {}\n", p.new_write_apis.size(), apis);
     }
     if (!p.reasons.empty()) {
       std::string why;
       for (const auto& r : p.reasons) why += why.empty() ? r : "; " + r;
-      out += "   why: " + why + "\n";
+      block += "   why: " + why + "\n";
     }
+    append_for_terminal(out, block);
+    maybe_flush(out, flush);
   }
-  // Values come from requests (user agents, names): neutralise control bytes line by line.
-  std::string safe;
-  std::size_t start = 0;
-  while (start < out.size()) {
-    std::size_t end = out.find('\n', start);
-    if (end == std::string::npos) end = out.size();
-    safe += sanitize_for_terminal(std::string_view(out).substr(start, end - start));
-    safe += '\n';
-    start = end + 1;
-  }
-  return safe;
+  return out;
 }
 
-std::string render_activity_jsonl(const ActivityReport& report, std::size_t top) {
+std::string render_activity_jsonl(const ActivityReport& report, std::size_t top, const ReportFlush& flush) {
   std::string out;
   std::size_t rank = 0;
   for (const auto& p : report.principals) {
@@ -709,11 +719,12 @@ std::string render_activity_jsonl(const ActivityReport& report, std::size_t top)
     w.field("baseline_until", format_rfc3339_ms(report.baseline_until_ms));
     w.end_object();
     out += '\n';
+    maybe_flush(out, flush);
   }
   return out;
 }
 
-std::string render_activity_csv(const ActivityReport& report, std::size_t top) {
+std::string render_activity_csv(const ActivityReport& report, std::size_t top, const ReportFlush& flush) {
   std::string out =
       "rank,score,account,principal,identity_type,events,write_events,errors,error_rate,first_seen,last_seen,"
       "distinct_apis,distinct_regions,distinct_source_ips,distinct_user_agents,new_principal,new_write_apis,"
@@ -740,6 +751,7 @@ std::string render_activity_csv(const ActivityReport& report, std::size_t top) {
                          fmt::format("{}", p.distinct_source_ips), fmt::format("{}", p.distinct_user_agents),
                          p.new_principal ? "true" : "false", joined(p.new_write_apis), joined(p.regions),
                          joined(p.source_ips), reasons});
+    maybe_flush(out, flush);
   }
   return out;
 }

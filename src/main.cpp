@@ -6,12 +6,16 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <atomic>
@@ -94,6 +98,50 @@ struct ScanCli {
 std::atomic<bool> g_stop{false};
 
 extern "C" void on_interrupt(int) { g_stop.store(true); }
+
+// Where a command's report goes, --output's file or stdout, written as it is
+// rendered (ReportFlush): whole, a summary of 250,000 principals is ~190 MB
+// of JSON lines held on top of the table it comes from.
+class ReportOutput {
+ public:
+  explicit ReportOutput(std::string path) : path_(std::move(path)) {}
+  ReportOutput(const ReportOutput&) = delete;
+  ReportOutput& operator=(const ReportOutput&) = delete;
+  ~ReportOutput() {
+    if (dest_ && dest_ != stdout) std::fclose(dest_);
+  }
+
+  /// Creates --output's file; false, having said so, when it cannot.
+  bool open() {
+    if (path_.empty()) return true;
+    dest_ = std::fopen(path_.c_str(), "wb");
+    if (!dest_) std::cerr << "trailsweep: cannot write " << path_ << ": " << std::strerror(errno) << "\n";
+    return dest_ != nullptr;
+  }
+  void write(std::string_view text) {
+    if (std::fwrite(text.data(), 1, text.size(), dest_) != text.size()) failed_ = true;
+  }
+  ts::ReportFlush flush() {
+    return [this](const std::string& part) { write(part); };
+  }
+  /// Writes `rest` and closes the file; false, having said so, when a write
+  /// to the file failed (a closed stdout ends the process quietly instead).
+  bool finish(std::string_view rest) {
+    write(rest);
+    if (dest_ == stdout) {
+      std::fflush(stdout);
+      return true;
+    }
+    if (std::fclose(std::exchange(dest_, nullptr)) != 0) failed_ = true;
+    if (failed_) std::cerr << "trailsweep: cannot write " << path_ << "\n";
+    return !failed_;
+  }
+
+ private:
+  std::string path_;
+  std::FILE* dest_ = stdout;
+  bool failed_ = false;
+};
 
 // Shows files and bytes done on stderr while scanning, only on a terminal.
 class Progress {
@@ -389,15 +437,9 @@ int run_scan(const ScanCli& cli, const char* argv0) {
     }
   }
   // Long reports are written as they are rendered, in ~1 MB steps.
-  std::FILE* dest = stdout;
-  if (!cli.output.empty() && !(dest = std::fopen(cli.output.c_str(), "wb"))) {
-    std::cerr << "trailsweep: cannot write " << cli.output << "\n";
-    return ts::kExitUsage;
-  }
-  bool write_failed = false;
-  ts::ReportFlush flush = [&](const std::string& chunk) {
-    if (std::fwrite(chunk.data(), 1, chunk.size(), dest) != chunk.size()) write_failed = true;
-  };
+  ReportOutput output(cli.output);
+  if (!output.open()) return ts::kExitUsage;
+  const ts::ReportFlush flush = output.flush();
   std::string out;
   if (cli.format == "json") {
     out = ts::render_json_report(findings, summary, flush, jobs);
@@ -417,16 +459,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
     bool color = cli.output.empty() && use_color(cli.color, STDOUT_FILENO);
     out = ts::render_text_report(findings, color, flush, ts::eviction_lines(summary, /*for_terminal=*/true));
   }
-  flush(out);
-  if (dest != stdout) {
-    if (std::fclose(dest) != 0) write_failed = true;
-  } else {
-    std::fflush(stdout);
-  }
-  if (write_failed && !cli.output.empty()) {
-    std::cerr << "trailsweep: cannot write " << cli.output << "\n";
-    return ts::kExitUsage;
-  }
+  if (!output.finish(out)) return ts::kExitUsage;
   if (!cli.no_summary) std::cerr << ts::render_summary_text(summary);
   bool alarming = fail_level && std::any_of(findings.begin(), findings.end(), [&](const ts::Finding& f) {
                     return f.level >= *fail_level;
@@ -485,15 +518,13 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
     collector.merge(std::move(static_cast<ts::TimelineCollector&>(*scanned.sinks[i])));
   }
   auto rows = collector.sorted_rows();
-  std::string out = cli.format == "jsonl" ? ts::render_timeline_jsonl(rows)
-                    : cli.format == "csv" ? ts::render_timeline_csv(rows)
-                                          : ts::render_timeline_text(rows);
-  if (!cli.output.empty()) {
-    std::ofstream f(cli.output, std::ios::binary);
-    f << out;
-  } else {
-    std::fwrite(out.data(), 1, out.size(), stdout);
-  }
+  ReportOutput output(cli.output);
+  if (!output.open()) return ts::kExitUsage;
+  const ts::ReportFlush flush = output.flush();
+  const std::string rest = cli.format == "jsonl" ? ts::render_timeline_jsonl(rows, flush)
+                           : cli.format == "csv" ? ts::render_timeline_csv(rows, flush)
+                                                 : ts::render_timeline_text(rows, flush);
+  if (!output.finish(rest)) return ts::kExitUsage;
   std::cerr << fmt::format("trailsweep: {} events on the timeline", rows.size());
   if (collector.dropped()) std::cerr << fmt::format(" ({} later ones beyond --max-rows not shown)", collector.dropped());
   std::cerr << "\n";
@@ -591,20 +622,13 @@ int run_activity_summary(const SummaryCli& cli) {
   }
   for (auto& sink : scanned.sinks) collector.merge(std::move(static_cast<ts::ActivityCollector&>(*sink)));
   ts::ActivityReport report = std::move(collector).report(baseline);
-  std::string out = cli.format == "jsonl" ? ts::render_activity_jsonl(report, cli.top)
-                    : cli.format == "csv" ? ts::render_activity_csv(report, cli.top)
-                                          : ts::render_activity_text(report, cli.listed, cli.top);
-  if (!cli.output.empty()) {
-    std::ofstream f(cli.output, std::ios::binary);
-    f << out;
-    if (!f) {
-      std::cerr << "trailsweep: cannot write " << cli.output << "\n";
-      return ts::kExitUsage;
-    }
-  } else {
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fflush(stdout);
-  }
+  ReportOutput output(cli.output);
+  if (!output.open()) return ts::kExitUsage;
+  const ts::ReportFlush flush = output.flush();
+  const std::string rest = cli.format == "jsonl" ? ts::render_activity_jsonl(report, cli.top, flush)
+                           : cli.format == "csv" ? ts::render_activity_csv(report, cli.top, flush)
+                                                 : ts::render_activity_text(report, cli.listed, cli.top, flush);
+  if (!output.finish(rest)) return ts::kExitUsage;
   std::cerr << fmt::format("trailsweep: {} principal(s), {} record(s) from {} file(s)\n", report.principals.size(),
                            scanned.summary.records, scanned.summary.files_read);
   // The jsonl and csv rows have no place for it, and a pipeline must not

@@ -78,7 +78,7 @@ std::vector<TimelineRow> TimelineCollector::sorted_rows() const {
   return rows;
 }
 
-std::string render_timeline_text(const std::vector<TimelineRow>& rows) {
+std::string render_timeline_text(const std::vector<TimelineRow>& rows, const ReportFlush& flush) {
   std::string out;
   for (const auto& r : rows) {
     std::string name = r.event_name;
@@ -92,12 +92,13 @@ std::string render_timeline_text(const std::vector<TimelineRow>& rows) {
                        sanitize_for_terminal(r.region), sanitize_for_terminal(r.event_source),
                        sanitize_for_terminal(name), sanitize_for_terminal(r.source_ip),
                        sanitize_for_terminal(r.parameters), sanitize_for_terminal(marks));
+    maybe_flush(out, flush);
   }
   if (rows.empty()) out = "No events for this selection.\n";
   return out;
 }
 
-std::string render_timeline_jsonl(const std::vector<TimelineRow>& rows) {
+std::string render_timeline_jsonl(const std::vector<TimelineRow>& rows, const ReportFlush& flush) {
   std::string out;
   for (const auto& r : rows) {
     JsonWriter w(out);
@@ -119,11 +120,12 @@ std::string render_timeline_jsonl(const std::vector<TimelineRow>& rows) {
     w.end_array();
     w.end_object();
     out += '\n';
+    maybe_flush(out, flush);
   }
   return out;
 }
 
-std::string render_timeline_csv(const std::vector<TimelineRow>& rows) {
+std::string render_timeline_csv(const std::vector<TimelineRow>& rows, const ReportFlush& flush) {
   std::string out = "time,region,event_source,event_name,error_code,request_parameters,source_ip,user_agent,"
                     "principal,event_id,file,record,rules\r\n";
   for (const auto& r : rows) {
@@ -136,6 +138,7 @@ std::string render_timeline_csv(const std::vector<TimelineRow>& rows) {
                                       r.error_code, r.parameters, r.source_ip, r.user_agent, r.principal,
                                       r.event_id, r.file, fmt::format("{}", r.record), rules};
     append_csv_row(out, cells);
+    maybe_flush(out, flush);
   }
   return out;
 }

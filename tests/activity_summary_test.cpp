@@ -524,6 +524,33 @@ TEST(ActivitySummary, PrincipalsBeyondTheCapAreCountedNotDropped) {
   EXPECT_NE(render_activity_text(report, 5, 0).find("were counted but not tracked (--max-principals)"), std::string::npos);
 }
 
+// The default cap's 250,000 principals render to ~190 MB of JSON lines:
+// written as rendered, not held whole on top of the report.
+TEST(ActivitySummary, ALargeReportIsWrittenInPartsAsItIsRendered) {
+  ActivityCollector collector;
+  std::vector<std::string> records;
+  // A user agent with a terminal escape: the text is made safe part by part.
+  const std::string agent = R"(\u001b[31mred\u001b[0m Boto3/1.40.61 md/Botocore#1.40.61 ua/2.0 os/linux#5.15)";
+  for (int i = 0; i < 8000; ++i) {
+    std::string r = ct_record("2025-11-02T10:00:00Z", "CreateUser", "user" + std::to_string(i));
+    r.replace(r.find("Boto3/1.40.61"), 13, agent);
+    records.push_back(r);
+  }
+  feed(collector, records);
+  const ActivityReport report = collector.report();
+  ASSERT_EQ(report.principals.size(), 8000u);
+  constexpr std::size_t kLargestPrincipal = 4096;
+  testing::expect_written_in_parts([&](const ReportFlush& f) { return render_activity_jsonl(report, 0, f); }, 2,
+                                   kLargestPrincipal);
+  testing::expect_written_in_parts([&](const ReportFlush& f) { return render_activity_csv(report, 0, f); }, 1,
+                                   kLargestPrincipal);
+  testing::expect_written_in_parts([&](const ReportFlush& f) { return render_activity_text(report, 5, 0, f); }, 2,
+                                   kLargestPrincipal);
+  const std::string text = render_activity_text(report, 5, 0);
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  EXPECT_NE(text.find("user agents 1: red Boto3/1.40.61 md/Botocore"), std::string::npos) << text.substr(0, 800);
+}
+
 TEST(ActivitySummary, CliFormatsAndThreadsAgree) {
   auto one = run_trailsweep("summary -j 1 --format jsonl testdata/archive");
   auto two = run_trailsweep("summary -j 2 --format jsonl testdata/archive");

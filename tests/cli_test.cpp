@@ -114,6 +114,22 @@ TEST(Cli, ASwappedTimeWindowIsAUsageErrorNotAnEmptyReport) {
   EXPECT_NE(day.out.find("\"records\": "), std::string::npos);
 }
 
+TEST(Cli, AReportThatCannotBeWrittenIsAnErrorNamingTheFile) {
+  // After a long scan the report is what the responder came for: a file that
+  // cannot be created or filled (a full disk) is said, with exit 2, never a
+  // quiet exit 0 with a short or empty report.
+  for (const char* command : {"scan --fail-on never", "summary",
+                              "timeline --principal arn:aws:iam::111122223333:user/ci-deployer"}) {
+    auto missing = run_trailsweep(std::string(command) + " -o /nonexistent-dir/report testdata/archive");
+    EXPECT_EQ(missing.exit_code, 2) << command << missing.err;
+    EXPECT_NE(missing.err.find("cannot write /nonexistent-dir/report: No such file or directory"), std::string::npos)
+        << command << missing.err;
+    auto full = run_trailsweep(std::string(command) + " -o /dev/full testdata/archive");
+    EXPECT_EQ(full.exit_code, 2) << command << full.err;
+    EXPECT_NE(full.err.find("cannot write /dev/full"), std::string::npos) << command << full.err;
+  }
+}
+
 TEST(Cli, EachCommandsHelpGivesItsOwnExitStatus) {
   // The scan's codes (findings, --fail-on, memory caps) belong to scan only;
   // a command that cannot return them must not list them.

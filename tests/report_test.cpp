@@ -9,6 +9,7 @@
 
 #include "test_util.hpp"
 #include "trailsweep/report_csv.hpp"
+#include "trailsweep/report_ocsf.hpp"
 #include "trailsweep/report_sarif.hpp"
 #include "trailsweep/reporter.hpp"
 
@@ -92,6 +93,29 @@ TEST(Report, LargeReportsRenderInOrderAsOneWriterWould) {
   }
   const std::string all = render_jsonl_report(findings, summary);
   EXPECT_EQ(all.substr(0, lines.size()), lines);
+}
+
+// A noisy rule's report is tens of MB: each format that can be written as it
+// is rendered hands it over in ~1 MB parts, together the report rendered whole.
+TEST(Report, LargeReportsAreWrittenInPartsAsTheyAreRendered) {
+  const std::vector<Finding> findings = many_findings(9000);
+  RunSummary summary;
+  ReportContext ctx;
+  // On threads, findings are rendered 128 at a time and a part ends after a
+  // whole chunk of them.
+  constexpr std::size_t kLargestFinding = 256 * 1024;
+  for (unsigned threads : {1u, 2u}) {
+    testing::expect_written_in_parts(
+        [&](const ReportFlush& f) { return render_json_report(findings, summary, f, threads); }, 2, kLargestFinding);
+    testing::expect_written_in_parts(
+        [&](const ReportFlush& f) { return render_jsonl_report(findings, summary, f, threads); }, 2, kLargestFinding);
+  }
+  testing::expect_written_in_parts([&](const ReportFlush& f) { return render_text_report(findings, false, f); }, 2,
+                                   kLargestFinding);
+  testing::expect_written_in_parts([&](const ReportFlush& f) { return render_csv_report(findings, f); }, 1,
+                                   kLargestFinding);
+  testing::expect_written_in_parts([&](const ReportFlush& f) { return render_ocsf_report(findings, ctx, f); }, 2,
+                                   kLargestFinding);
 }
 
 // Renders `findings` as json and jsonl with `threads` allowed, while counting

@@ -159,6 +159,7 @@ inline std::string iam_user_record(const std::string& event_name = "CreateUser",
 #include "trailsweep/detector.hpp"
 #include "trailsweep/finding.hpp"
 #include "trailsweep/record_parser.hpp"
+#include "trailsweep/reporter.hpp"
 #include "trailsweep/rule_loader.hpp"
 
 namespace trailsweep::testing {
@@ -271,6 +272,30 @@ inline Finding hostile_finding() {
   f.evidence.back().event_name = "Create\rUser";
   f.evidence.back().file = "f.json";
   return f;
+}
+
+
+/// Renders with a ReportFlush that keeps each part it is handed, and expects
+/// the parts and the rest returned to be what the renderer gives without one,
+/// byte for byte, in at least `min_parts` parts of about kReportFlushBytes
+/// each (a part goes over by at most the `largest_item` rendered last): what
+/// keeps a large report from being held whole. `render(flush)` returns the rest.
+template <typename Render>
+void expect_written_in_parts(Render&& render, std::size_t min_parts, std::size_t largest_item) {
+  const std::string whole = render(ReportFlush{});
+  std::vector<std::string> parts;
+  const std::string rest = render(ReportFlush([&](const std::string& part) { parts.push_back(part); }));
+  EXPECT_GE(parts.size(), min_parts) << "a report of " << whole.size() << " bytes";
+  std::string joined;
+  for (const auto& part : parts) {
+    EXPECT_GE(part.size(), kReportFlushBytes);
+    EXPECT_LT(part.size(), kReportFlushBytes + largest_item);
+    joined += part;
+  }
+  EXPECT_LT(rest.size(), kReportFlushBytes + largest_item);
+  joined += rest;
+  EXPECT_EQ(joined.size(), whole.size());
+  EXPECT_TRUE(joined == whole) << "the parts differ from the report rendered whole";
 }
 
 }  // namespace trailsweep::testing

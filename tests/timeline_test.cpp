@@ -63,6 +63,31 @@ TEST(Timeline, TimeWindowAndCsvAndUsageErrors) {
 namespace trailsweep {
 namespace {
 
+// --max-rows allows 100,000 rows, ~40 MB of text: written as rendered.
+TEST(Timeline, ALongTimelineIsWrittenInPartsAsItIsRendered) {
+  std::vector<TimelineRow> rows(8000);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    TimelineRow& r = rows[i];
+    r.time_ms = 1762077600000 + static_cast<std::int64_t>(i) * 1000;
+    r.region = "us-east-1";
+    r.event_source = "ec2.amazonaws.com";
+    r.event_name = "RunInstances";
+    r.parameters = R"({"instancesSet":{"items":[{"imageId":"ami-0abcdef1234567890","minCount":1,"maxCount":1}]},)"
+                   R"("instanceType":"c5.24xlarge","userData":"<sensitiveDataRemoved>"})";
+    r.source_ip = "198.51.100.23";
+    r.user_agent = "Boto3/1.40.61 md/Botocore#1.40.61 ua/2.0 os/linux#5.15.0-1084-aws md/arch#x86_64 lang/python#3.12.3";
+    r.principal = "arn:aws:iam::111122223333:user/ci-deployer";
+    r.event_id = "e" + std::to_string(i);
+    r.file = "AWSLogs/111122223333/CloudTrail/us-east-1/2025/11/02/x.json.gz";
+    r.record = static_cast<std::int64_t>(i);
+    r.rules = {"ec2-flood"};
+  }
+  constexpr std::size_t kLargestRow = 4096;
+  testing::expect_written_in_parts([&](const ReportFlush& f) { return render_timeline_text(rows, f); }, 1, kLargestRow);
+  testing::expect_written_in_parts([&](const ReportFlush& f) { return render_timeline_jsonl(rows, f); }, 2, kLargestRow);
+  testing::expect_written_in_parts([&](const ReportFlush& f) { return render_timeline_csv(rows, f); }, 2, kLargestRow);
+}
+
 TEST(TimelineCli, SameRowsForAnyNumberOfThreads) {
   auto one = testing::run_trailsweep("timeline -j 1 --format jsonl --principal ci-deployer testdata/archive");
   auto two = testing::run_trailsweep("timeline -j 2 --format jsonl --principal ci-deployer testdata/archive");

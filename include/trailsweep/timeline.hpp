@@ -10,6 +10,7 @@
 
 #include "trailsweep/record_fields.hpp"
 #include "trailsweep/rule_set.hpp"
+#include "trailsweep/reporter.hpp"
 #include "trailsweep/scanner.hpp"
 
 namespace trailsweep {
@@ -57,8 +58,10 @@ class TimelineCollector final : public EventSink {
   std::uint64_t dropped_ = 0;
 };
 
-std::string render_timeline_text(const std::vector<TimelineRow>& rows);
-std::string render_timeline_jsonl(const std::vector<TimelineRow>& rows);
-std::string render_timeline_csv(const std::vector<TimelineRow>& rows);
+/// With `flush`, written as rendered: each ~1 MB part goes to `flush` and
+/// the rest is returned.
+std::string render_timeline_text(const std::vector<TimelineRow>& rows, const ReportFlush& flush = {});
+std::string render_timeline_jsonl(const std::vector<TimelineRow>& rows, const ReportFlush& flush = {});
+std::string render_timeline_csv(const std::vector<TimelineRow>& rows, const ReportFlush& flush = {});
 
 }  // namespace trailsweep
