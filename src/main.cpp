@@ -446,15 +446,15 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   } else if (cli.format == "jsonl") {
     out = ts::render_jsonl_report(findings, summary, flush, jobs);
   } else if (cli.format == "sarif") {
-    out = ts::render_sarif_report(findings, summary, ctx);
+    out = ts::render_sarif_report(findings, summary, ctx, flush);
   } else if (cli.format == "ocsf") {
     out = ts::render_ocsf_report(findings, ctx, flush);
   } else if (cli.format == "asff") {
-    out = ts::render_asff_report(findings, ctx);
+    out = ts::render_asff_report(findings, ctx, flush);
   } else if (cli.format == "csv") {
     out = ts::render_csv_report(findings, flush);
   } else if (cli.format == "html") {
-    out = ts::render_html_report(findings, summary, ctx, cli.paths);
+    out = ts::render_html_report(findings, summary, ctx, cli.paths, flush);
   } else {
     bool color = cli.output.empty() && use_color(cli.color, STDOUT_FILENO);
     out = ts::render_text_report(findings, color, flush, ts::eviction_lines(summary, /*for_terminal=*/true));

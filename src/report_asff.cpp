@@ -52,7 +52,8 @@ std::string upper(std::string_view s) {
 
 }  // namespace
 
-std::string render_asff_report(const std::vector<Finding>& findings, const ReportContext& ctx) {
+std::string render_asff_report(const std::vector<Finding>& findings, const ReportContext& ctx,
+                               const ReportFlush& flush) {
   std::string out;
   JsonWriter w(out, 2);
   w.begin_array();
@@ -118,6 +119,7 @@ std::string render_asff_report(const std::vector<Finding>& findings, const Repor
     w.field("RecordState", "ACTIVE");
     w.key("Workflow").begin_object().field("Status", "NEW").end_object();
     w.end_object();
+    maybe_flush(out, flush);
   }
   w.end_array();
   out += '\n';

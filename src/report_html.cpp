@@ -122,7 +122,8 @@ std::string timeline_svg(const Finding& f, std::map<std::string, const char*>& c
 }  // namespace
 
 std::string render_html_report(const std::vector<Finding>& findings, const RunSummary& summary,
-                               const ReportContext& ctx, const std::vector<std::string>& scanned_paths) {
+                               const ReportContext& ctx, const std::vector<std::string>& scanned_paths,
+                               const ReportFlush& flush) {
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
   // Nothing may be fetched: the page must open offline and cannot leak.
@@ -248,6 +249,7 @@ std::string render_html_report(const std::vector<Finding>& findings, const RunSu
                        html_escape(e.source_ip), html_escape(e.user_agent), html_escape(e.file), e.record);
     }
     h += "</tbody></table>\n</section>\n";
+    maybe_flush(h, flush);
   }
   h += "</main>\n<script>";
   h += kScript;

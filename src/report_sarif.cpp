@@ -45,7 +45,7 @@ std::string rule_key(const Rule& r) { return r.id.empty() ? r.display_id() : r.i
 }  // namespace
 
 std::string render_sarif_report(const std::vector<Finding>& findings, const RunSummary& summary,
-                                const ReportContext& ctx) {
+                                const ReportContext& ctx, const ReportFlush& flush) {
   // Rules that can produce results, in rule-set order, plus any rule a finding names.
   std::vector<const Rule*> rules;
   std::map<std::string, std::size_t> index;
@@ -160,6 +160,7 @@ std::string render_sarif_report(const std::vector<Finding>& findings, const RunS
     }
     w.end_object();
     w.end_object();
+    maybe_flush(out, flush);
   }
   w.end_array();
   w.end_object().end_array();  // run, runs

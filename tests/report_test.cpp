@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "test_util.hpp"
+#include "trailsweep/report_asff.hpp"
 #include "trailsweep/report_csv.hpp"
+#include "trailsweep/report_html.hpp"
 #include "trailsweep/report_ocsf.hpp"
 #include "trailsweep/report_sarif.hpp"
 #include "trailsweep/reporter.hpp"
@@ -116,6 +118,13 @@ TEST(Report, LargeReportsAreWrittenInPartsAsTheyAreRendered) {
                                    kLargestFinding);
   testing::expect_written_in_parts([&](const ReportFlush& f) { return render_ocsf_report(findings, ctx, f); }, 2,
                                    kLargestFinding);
+  testing::expect_written_in_parts([&](const ReportFlush& f) { return render_sarif_report(findings, summary, ctx, f); },
+                                   2, kLargestFinding);
+  testing::expect_written_in_parts([&](const ReportFlush& f) { return render_asff_report(findings, ctx, f); }, 2,
+                                   kLargestFinding);
+  testing::expect_written_in_parts(
+      [&](const ReportFlush& f) { return render_html_report(findings, summary, ctx, {"AWSLogs/"}, f); }, 2,
+      kLargestFinding);
 }
 
 // Renders `findings` as json and jsonl with `threads` allowed, while counting

@@ -11,6 +11,8 @@
 
 namespace trailsweep {
 
-std::string render_asff_report(const std::vector<Finding>& findings, const ReportContext& ctx);
+/// With `flush`, written as rendered, a finding at a time (see ReportFlush).
+std::string render_asff_report(const std::vector<Finding>& findings, const ReportContext& ctx,
+                               const ReportFlush& flush = {});
 
 }  // namespace trailsweep

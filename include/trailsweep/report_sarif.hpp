@@ -9,7 +9,8 @@
 
 namespace trailsweep {
 
+/// With `flush`, written as rendered, a result at a time (see ReportFlush).
 std::string render_sarif_report(const std::vector<Finding>& findings, const RunSummary& summary,
-                                 const ReportContext& ctx);
+                                const ReportContext& ctx, const ReportFlush& flush = {});
 
 }  // namespace trailsweep
