@@ -251,6 +251,11 @@ InputWalk::InputWalk(std::vector<std::string> paths, InputFilter filter, std::si
     : paths_(std::move(paths)), filter_(std::move(filter)), listing_window_(std::max<std::size_t>(listing_window, 1)) {}
 InputWalk::~InputWalk() = default;
 
+bool InputWalk::skipped(std::uint64_t device, std::uint64_t inode) const {
+  const FileIdentity id{device, inode};
+  return std::find(filter_.skip_files.begin(), filter_.skip_files.end(), id) != filter_.skip_files.end();
+}
+
 // Counts a file the filters skip; true (and `file` set) for one to read.
 // `walked`: found in a walked directory, not named on the command line
 // (which is always read).
@@ -367,6 +372,10 @@ void InputWalk::list_window(Frame& frame, bool first) {
     // file systems that do not say, so most names cost no system call.
     EntryType type = entry_type(entry->d_type);
     if (type == EntryType::kAsk) type = stat_type(::dirfd(listing), entry->d_name);
+    if (type == EntryType::kFile && skipped(frame.device, entry->d_ino)) {
+      if (first) ++result_.ignored_files;
+      continue;
+    }
     if (type == EntryType::kDirectory) {
       if (name.empty() || name[0] == '.') continue;
       order.assign(name).push_back('/');
@@ -464,6 +473,12 @@ bool InputWalk::next(InputFile& file) {
         continue;
       }
       if (!fs::is_directory(status)) {
+        struct stat st {};
+        if (!filter_.skip_files.empty() && ::stat(path.c_str(), &st) == 0 &&
+            skipped(static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino))) {
+          ++result_.ignored_files;
+          continue;
+        }
         if (consider(std::string(path), false, file)) return true;
         continue;
       }

@@ -1,5 +1,7 @@
 // trailsweep command line. Only option parsing and wiring live here; every
 // component is in trailsweep_core.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -101,24 +102,47 @@ extern "C" void on_interrupt(int) { g_stop.store(true); }
 
 // Where a command's report goes, --output's file or stdout, written as it is
 // rendered (ReportFlush): whole, a summary of 250,000 principals is ~190 MB
-// of JSON lines held on top of the table it comes from.
+// of JSON lines held on top of the table it comes from. The file is opened
+// before the scan, so that a path that cannot be written is said at once,
+// not after an hour of reading; a file that exists keeps its content until
+// the report replaces it (it may be one of the files being read).
 class ReportOutput {
  public:
   explicit ReportOutput(std::string path) : path_(std::move(path)) {}
   ReportOutput(const ReportOutput&) = delete;
   ReportOutput& operator=(const ReportOutput&) = delete;
-  ~ReportOutput() {
-    if (dest_ && dest_ != stdout) std::fclose(dest_);
-  }
+  ~ReportOutput() { abandon(); }
 
-  /// Creates --output's file; false, having said so, when it cannot.
-  bool open() {
+  /// Opens --output's file, creating it if needed; false, having said so,
+  /// when it cannot. The file goes on `filter`'s files not to read: in the
+  /// folder being scanned it would be read as an empty log file, or as a log
+  /// file holding last run's report, which this run's replaces anyway.
+  bool open(ts::InputFilter& filter) {
     if (path_.empty()) return true;
-    dest_ = std::fopen(path_.c_str(), "wb");
-    if (!dest_) std::cerr << "trailsweep: cannot write " << path_ << ": " << std::strerror(errno) << "\n";
-    return dest_ != nullptr;
+    int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    created_ = fd >= 0;
+    if (fd < 0 && errno == EEXIST) fd = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd < 0 || ::fstat(fd, &st) != 0 || !(dest_ = ::fdopen(fd, "w"))) {
+      std::cerr << "trailsweep: cannot write " << path_ << ": " << std::strerror(errno) << "\n";
+      if (fd >= 0) ::close(fd);
+      if (created_) ::unlink(path_.c_str());
+      created_ = false;
+      dest_ = nullptr;
+      return false;
+    }
+    regular_ = S_ISREG(st.st_mode);
+    if (regular_) {
+      filter.skip_files.push_back({static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)});
+    }
+    return true;
   }
   void write(std::string_view text) {
+    if (!started_) {
+      started_ = true;
+      // What was there goes now that the report replaces it.
+      if (regular_ && ::ftruncate(::fileno(dest_), 0) != 0) failed_ = true;
+    }
     if (std::fwrite(text.data(), 1, text.size(), dest_) != text.size()) failed_ = true;
   }
   ts::ReportFlush flush() {
@@ -136,11 +160,19 @@ class ReportOutput {
     if (failed_) std::cerr << "trailsweep: cannot write " << path_ << "\n";
     return !failed_;
   }
+  /// No report after all (an error, an interrupt), and on destruction
+  /// unless finished: a file this run created goes, one that was there is
+  /// left as it was.
+  void abandon() {
+    if (!dest_ || dest_ == stdout) return;
+    std::fclose(std::exchange(dest_, nullptr));
+    if (created_) ::unlink(path_.c_str());
+  }
 
  private:
   std::string path_;
   std::FILE* dest_ = stdout;
-  bool failed_ = false;
+  bool created_ = false, regular_ = false, started_ = false, failed_ = false;
 };
 
 // Shows files and bytes done on stderr while scanning, only on a terminal.
@@ -313,6 +345,11 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   options.reader.max_record_bytes = static_cast<std::size_t>(*max_rec);
   options.validate_json = cli.validate_json;
 
+  // Long reports are written as they are rendered, in ~1 MB steps.
+  ReportOutput output(cli.output), remediation_output(cli.remediation);
+  if (!output.open(options.filter)) return ts::kExitUsage;
+  if (!cli.remediation.empty() && !remediation_output.open(options.filter)) return ts::kExitUsage;
+
   auto started = std::chrono::steady_clock::now();
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
@@ -362,6 +399,8 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   if (scanned.stuck) {
     std::cerr << interrupted_line(scanned.summary.files_read, total_files, scanned.summary.bytes_compressed);
     std::cerr.flush();
+    output.abandon();
+    remediation_output.abandon();
     std::_Exit(ts::kExitInterrupted);  // a worker is blocked in read(); do not wait for it
   }
   add_walk_summary(summary, walk.result());
@@ -428,17 +467,10 @@ int run_scan(const ScanCli& cli, const char* argv0) {
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
   }
-  if (!cli.remediation.empty()) {
-    std::ofstream script(cli.remediation, std::ios::binary);
-    script << ts::render_remediation_script(findings, ts::format_rfc3339_ms(ctx.run_time_ms));
-    if (!script) {
-      std::cerr << "trailsweep: cannot write " << cli.remediation << "\n";
-      return ts::kExitUsage;
-    }
+  if (!cli.remediation.empty() &&
+      !remediation_output.finish(ts::render_remediation_script(findings, ts::format_rfc3339_ms(ctx.run_time_ms)))) {
+    return ts::kExitUsage;
   }
-  // Long reports are written as they are rendered, in ~1 MB steps.
-  ReportOutput output(cli.output);
-  if (!output.open()) return ts::kExitUsage;
   const ts::ReportFlush flush = output.flush();
   std::string out;
   if (cli.format == "json") {
@@ -493,6 +525,8 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
   ts::ScanOptions options;
   if (auto bad = parse_time_window(cli.since, cli.until, &options.filter)) return usage_error(*bad);
   if (!cli.query.account.empty()) options.filter.accounts = {cli.query.account};
+  ReportOutput output(cli.output);
+  if (!output.open(options.filter)) return ts::kExitUsage;
   auto loaded = load_rule_set(cli.rules, argv0, false);
   if (!loaded) return ts::kExitUsage;
   ts::RunSummary summary;
@@ -508,6 +542,7 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
   if (scanned.stuck || scanned.interrupted) {
     std::cerr << "trailsweep: interrupted; no timeline written\n";
     std::cerr.flush();
+    output.abandon();
     std::_Exit(ts::kExitInterrupted);
   }
   add_walk_summary(summary, walk.result());
@@ -518,8 +553,6 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
     collector.merge(std::move(static_cast<ts::TimelineCollector&>(*scanned.sinks[i])));
   }
   auto rows = collector.sorted_rows();
-  ReportOutput output(cli.output);
-  if (!output.open()) return ts::kExitUsage;
   const ts::ReportFlush flush = output.flush();
   const std::string rest = cli.format == "jsonl" ? ts::render_timeline_jsonl(rows, flush)
                            : cli.format == "csv" ? ts::render_timeline_csv(rows, flush)
@@ -596,6 +629,8 @@ int run_activity_summary(const SummaryCli& cli) {
   if (!cli.baseline_until.empty() && !(baseline = ts::parse_time_arg(cli.baseline_until))) {
     return usage_error(fmt::format("--baseline-until: '{}' is not RFC 3339 or YYYY-MM-DD", cli.baseline_until));
   }
+  ReportOutput output(cli.output);
+  if (!output.open(options.filter)) return ts::kExitUsage;
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   ts::InputWalk walk(cli.paths, options.filter);
@@ -610,6 +645,7 @@ int run_activity_summary(const SummaryCli& cli) {
   if (scanned.stuck) {
     std::cerr << interrupted_line(scanned.summary.files_read, 0, scanned.summary.bytes_compressed);
     std::cerr.flush();
+    output.abandon();
     std::_Exit(ts::kExitInterrupted);
   }
   ts::RunSummary summary;
@@ -622,8 +658,6 @@ int run_activity_summary(const SummaryCli& cli) {
   }
   for (auto& sink : scanned.sinks) collector.merge(std::move(static_cast<ts::ActivityCollector&>(*sink)));
   ts::ActivityReport report = std::move(collector).report(baseline);
-  ReportOutput output(cli.output);
-  if (!output.open()) return ts::kExitUsage;
   const ts::ReportFlush flush = output.flush();
   const std::string rest = cli.format == "jsonl" ? ts::render_activity_jsonl(report, cli.top, flush)
                            : cli.format == "csv" ? ts::render_activity_csv(report, cli.top, flush)

@@ -130,6 +130,45 @@ TEST(Cli, AReportThatCannotBeWrittenIsAnErrorNamingTheFile) {
   }
 }
 
+TEST(Cli, AnOutputThatCannotBeWrittenIsSaidBeforeAnythingIsRead) {
+  // stdin that never ends: a command that read it before opening its
+  // output would run into the timeout (exit 124).
+  for (const char* command : {"scan", "summary", "timeline --account 111122223333"}) {
+    const std::string cmd = std::string("timeout 20 '") + TRAILSWEEP_BINARY + "' " + command +
+                            " -o /nonexistent-dir/report - < /dev/zero 2>/dev/null";
+    const int status = std::system(cmd.c_str());
+    EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 2) << command;
+  }
+}
+
+TEST(Cli, AReportInsideTheScannedFolderIsNeverReadAsInput) {
+  // `-o AWSLogs/report.json AWSLogs/`: neither the new empty file nor, on
+  // the next run, the last report is read as a log file.
+  testing::TempDir tmp;
+  std::filesystem::copy(std::string(TRAILSWEEP_SOURCE_DIR) + "/testdata/archive", tmp.path() / "logs",
+                        std::filesystem::copy_options::recursive);
+  const std::string logs = (tmp.path() / "logs").string(), report = logs + "/report.json";
+  const std::string scan = "scan --deterministic --fail-on never --format json -o '" + report + "' '" + logs + "'";
+  auto first = run_trailsweep(scan);
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  const std::string first_report = testing::read_file(report);
+  EXPECT_NE(first_report.find("\"findings\""), std::string::npos);
+  auto second = run_trailsweep(scan);
+  EXPECT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.err.find("report.json"), std::string::npos) << second.err;
+  EXPECT_TRUE(testing::read_file(report) == first_report);
+  // A file that was there is kept as it was when the run stops before its
+  // report (a usage error found after the output was opened); one it
+  // created is removed.
+  testing::write_file(report, "kept\n");
+  auto bad_allowlist = run_trailsweep("scan --allow /nonexistent-allowlist -o '" + report + "' '" + logs + "'");
+  EXPECT_EQ(bad_allowlist.exit_code, 2) << bad_allowlist.err;
+  EXPECT_EQ(testing::read_file(report), "kept\n");
+  const std::string fresh = (tmp.path() / "fresh.json").string();
+  EXPECT_EQ(run_trailsweep("scan --allow /nonexistent-allowlist -o '" + fresh + "' '" + logs + "'").exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(fresh));
+}
+
 TEST(Cli, EachCommandsHelpGivesItsOwnExitStatus) {
   // The scan's codes (findings, --fail-on, memory caps) belong to scan only;
   // a command that cannot return them must not list them.
@@ -208,6 +247,22 @@ TEST(Cli, InterruptStopsWithAPartialSummaryAndExit130) {
   std::system(cmd.c_str());
   EXPECT_EQ(testing::read_file(tmp.path() / "rc"), "130\n");
   EXPECT_NE(testing::read_file(tmp.path() / "err").find("trailsweep: interrupted"), std::string::npos);
+}
+
+TEST(Cli, AnInterruptedScanLeavesNoReportFileBehind) {
+  if (testing::kThreadSanitizer) GTEST_SKIP() << "the signal comes a second in, before a ThreadSanitizer build is ready";
+  // The report file is created before the scan (to fail at once when it
+  // cannot be); interrupted, there is no report, and no empty file that a
+  // pipeline could take for one.
+  testing::TempDir tmp;
+  const std::string report = (tmp.path() / "report.json").string();
+  // The pattern ends the command line ($): this shell's own holds it too.
+  std::string cmd = std::string("cd '") + TRAILSWEEP_SOURCE_DIR + "' && (sleep 5 | '" + TRAILSWEEP_BINARY +
+                    "' scan -q -o '" + report + "' - 2>/dev/null; echo $? > '" + (tmp.path() / "rc").string() +
+                    "') & sleep 1; pkill -INT -f '" + TRAILSWEEP_BINARY + " scan -q -o " + report + " -$'; wait";
+  std::system(cmd.c_str());
+  EXPECT_EQ(testing::read_file(tmp.path() / "rc"), "130\n");
+  EXPECT_FALSE(std::filesystem::exists(report));
 }
 
 TEST(Cli, ClosedStdoutPipeExitsQuietly) {

@@ -36,9 +36,19 @@ struct S3Key {
 /// Decodes the S3 layout from a path (any prefix before AWSLogs/ is ignored).
 S3Key parse_s3_key(std::string_view path);
 
+/// A file as the file system knows it, whatever the path it is reached by.
+struct FileIdentity {
+  std::uint64_t device = 0, inode = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+
 struct InputFilter {
   std::optional<std::int64_t> since_ms, until_ms;  ///< inclusive bounds on eventTime
   std::vector<std::string> accounts, regions;      ///< empty: all
+  /// Files never read, counted as ignored: the report this run writes, which
+  /// may be inside the folder it scans (`-o AWSLogs/report.json AWSLogs/`).
+  /// Matched by the inode a listing gives, so no file costs a stat.
+  std::vector<FileIdentity> skip_files;
 };
 
 /// CloudTrail writes records into a file before delivering it; this much delay
@@ -109,6 +119,7 @@ class InputWalk {
   class Names;
   struct Frame;
   bool consider(std::string&& path, bool walked, InputFile& file);
+  bool skipped(std::uint64_t device, std::uint64_t inode) const;
   void open_directory(std::string dir, std::string real, bool through_link);
   void list_window(Frame& frame, bool first);
   bool inside_walked_top(std::string_view real) const;
