@@ -24,6 +24,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "trailsweep/activity_summary.hpp"
 #include "trailsweep/allowlist.hpp"
@@ -224,8 +225,24 @@ std::optional<std::string> default_rules_dir(const char* argv0) {
   return std::nullopt;
 }
 
-std::optional<ts::RuleLoadResult> load_rule_set(const std::vector<std::string>& paths,
-                                                const char* argv0, bool strict) {
+// What the rules are loaded for.
+enum class RuleUse {
+  kInspect,  // rules list/check/test: every problem listed, the exit status says
+  kMarks,    // timeline: rules mark events; none is a timeline still
+  kScan,     // a scan with no rule to run is a mistake, not a clean result
+};
+
+std::optional<ts::RuleLoadResult> load_rule_set(const std::vector<std::string>& paths, const char* argv0,
+                                                bool strict, RuleUse use_for) {
+  // A --rules path that is not there is a typo, not a broken rule: loading
+  // the others (or none) and finding nothing passed a CI check with exit 0.
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (use_for != RuleUse::kInspect && !std::filesystem::exists(path, ec)) {
+      std::cerr << "trailsweep: --rules " << path << ": no such file or directory\n";
+      return std::nullopt;
+    }
+  }
   std::vector<std::string> use = paths;
   if (use.empty()) {
     auto dir = default_rules_dir(argv0);
@@ -241,6 +258,11 @@ std::optional<ts::RuleLoadResult> load_rule_set(const std::vector<std::string>& 
   for (const auto& w : loaded.warnings) std::cerr << "trailsweep: rule warning: " << w.to_string() << "\n";
   if (strict && !loaded.errors.empty()) {
     std::cerr << "trailsweep: " << loaded.errors.size() << " rule error(s) and --strict: stopping\n";
+    return std::nullopt;
+  }
+  if (use_for == RuleUse::kScan && loaded.rules->rules().empty()) {
+    std::cerr << fmt::format("trailsweep: no rules to run from {} ({} for other log sources, {} with errors)\n",
+                             fmt::join(use, ", "), loaded.skipped_logsource, loaded.errors.size());
     return std::nullopt;
   }
   return loaded;
@@ -358,7 +380,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   // what memory grew with.
   ts::InputWalk walk(cli.paths, options.filter);
 
-  auto loaded = load_rule_set(cli.rules, argv0, cli.strict);
+  auto loaded = load_rule_set(cli.rules, argv0, cli.strict, RuleUse::kScan);
   if (!loaded) return ts::kExitUsage;
   const ts::RuleSet& rules = *loaded->rules;
 
@@ -527,7 +549,7 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
   if (!cli.query.account.empty()) options.filter.accounts = {cli.query.account};
   ReportOutput output(cli.output);
   if (!output.open(options.filter)) return ts::kExitUsage;
-  auto loaded = load_rule_set(cli.rules, argv0, false);
+  auto loaded = load_rule_set(cli.rules, argv0, false, RuleUse::kMarks);
   if (!loaded) return ts::kExitUsage;
   ts::RunSummary summary;
   ts::InputWalk walk(cli.paths, options.filter);
@@ -681,7 +703,7 @@ int run_activity_summary(const SummaryCli& cli) {
 }
 
 int run_rules_list(const std::vector<std::string>& paths, const char* argv0) {
-  auto loaded = load_rule_set(paths, argv0, false);
+  auto loaded = load_rule_set(paths, argv0, false, RuleUse::kInspect);
   if (!loaded) return ts::kExitUsage;
   std::string out = fmt::format("{:<38} {:<44} {:<13} {:<28} {}\n", "ID", "NAME", "LEVEL", "KIND", "TITLE");
   for (const auto& r : loaded->rules->rules()) {
@@ -695,7 +717,7 @@ int run_rules_list(const std::vector<std::string>& paths, const char* argv0) {
 }
 
 int run_rules_check(const std::vector<std::string>& paths, const char* argv0) {
-  auto loaded = load_rule_set(paths, argv0, false);
+  auto loaded = load_rule_set(paths, argv0, false, RuleUse::kInspect);
   if (!loaded) return ts::kExitUsage;
   std::cout << fmt::format("{} rules loaded ({} detection, {} correlation) from {} files; "
                            "{} skipped for other log sources; {} errors, {} warnings\n",
@@ -718,7 +740,7 @@ int run_rules_test(const RulesTestCli& cli, const char* argv0) {
     if (!dir) return usage_error("no rules: pass PATH or set TRAILSWEEP_RULES");
     paths.push_back(*dir);
   }
-  auto loaded = load_rule_set(paths, argv0, false);
+  auto loaded = load_rule_set(paths, argv0, false, RuleUse::kInspect);
   if (!loaded) return ts::kExitUsage;
   ts::RuleTestRun run = ts::run_rule_tests(paths, *loaded->rules);
   std::string out = ts::render_rule_test_run(run, cli.require_tests, cli.verbose);

@@ -169,6 +169,30 @@ TEST(Cli, AReportInsideTheScannedFolderIsNeverReadAsInput) {
   EXPECT_FALSE(std::filesystem::exists(fresh));
 }
 
+TEST(Cli, ARulesPathThatIsNotThereOrLeavesNoRuleIsAUsageError) {
+  // A CI job with a typo in --rules loaded the other rules, or none, and a
+  // scan with nothing to match exited 0, "No findings."
+  auto typo = run_trailsweep("scan --rules rules --rules rules/aws/cryptomning testdata/archive");
+  EXPECT_EQ(typo.exit_code, 2) << typo.err;
+  EXPECT_NE(typo.err.find("--rules rules/aws/cryptomning: no such file or directory"), std::string::npos) << typo.err;
+  EXPECT_EQ(typo.out, "");
+  auto timeline = run_trailsweep("timeline --rules rules/nope --account 111122223333 testdata/archive");
+  EXPECT_EQ(timeline.exit_code, 2) << timeline.err;
+  testing::TempDir tmp;
+  testing::write_file(tmp.path() / "windows.yml",
+                      "title: process creation\nlogsource:\n  product: windows\n  category: process_creation\n"
+                      "detection:\n  sel:\n    Image|endswith: '\\\\calc.exe'\n  condition: sel\n");
+  auto none = run_trailsweep("scan --rules '" + tmp.path().string() + "' testdata/archive");
+  EXPECT_EQ(none.exit_code, 2) << none.err;
+  EXPECT_NE(none.err.find("no rules to run from " + tmp.path().string() + " (1 for other log sources, 0 with errors)"),
+            std::string::npos)
+      << none.err;
+  // rules check still lists the problem itself.
+  auto check = run_trailsweep("rules check rules/nope");
+  EXPECT_EQ(check.exit_code, 2);
+  EXPECT_NE(check.err.find("rule error: rules/nope: no such file or directory"), std::string::npos) << check.err;
+}
+
 TEST(Cli, EachCommandsHelpGivesItsOwnExitStatus) {
   // The scan's codes (findings, --fail-on, memory caps) belong to scan only;
   // a command that cannot return them must not list them.
