@@ -843,7 +843,8 @@ int main(int argc, char** argv) {
   scan->add_option("--color", scan_cli.color, "Colour in the text report: auto, always or never (NO_COLOR is honoured)")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
-  scan->add_option("-j,--jobs", scan_cli.jobs, "Threads, for reading and for the work after it (default: all cores; -j 1: one thread); output is the same for any value");
+  scan->add_option("-j,--jobs", scan_cli.jobs, "Threads, for reading and for the work after it (default: the cores this process may use, after taskset and a container's CPU limit; -j 1: one thread); output is the same for any value")
+      ->check(CLI::Range(0u, ts::kMaxJobs));
   scan->add_flag("--no-summary", scan_cli.no_summary, "Do not print the summary on stderr");
   scan->add_flag("-q,--quiet", scan_cli.quiet, "No progress line on stderr (it is only shown on a terminal)");
 
@@ -865,7 +866,8 @@ int main(int argc, char** argv) {
   timeline->add_option("-o,--output", tl.output, "Write to FILE instead of stdout");
   timeline->add_option("--rules", tl.rules, "Rules whose matches are marked (default: the bundled rules)");
   timeline->add_option("--max-rows", tl.max_rows, "Keep at most this many (earliest) events")->capture_default_str();
-  timeline->add_option("-j,--jobs", tl.jobs, "Worker threads (default: all cores); output is the same for any value");
+  timeline->add_option("-j,--jobs", tl.jobs, "Worker threads (default: the cores this process may use); output is the same for any value")
+      ->check(CLI::Range(0u, ts::kMaxJobs));
 
   SummaryCli sm;
   auto* summary_cmd = app.add_subcommand(
@@ -893,7 +895,8 @@ int main(int argc, char** argv) {
   summary_cmd->add_option("--until", sm.until, "Only events at or before this time (RFC 3339 or YYYY-MM-DD: whole day)");
   summary_cmd->add_option("--account", sm.accounts, "Only this account id (repeatable)");
   summary_cmd->add_option("--region", sm.regions, "Only this region (repeatable)");
-  summary_cmd->add_option("-j,--jobs", sm.jobs, "Worker threads (default: all cores); output is the same for any value");
+  summary_cmd->add_option("-j,--jobs", sm.jobs, "Worker threads (default: the cores this process may use); output is the same for any value")
+      ->check(CLI::Range(0u, ts::kMaxJobs));
 
   SearchCli sc;
   auto* search = app.add_subcommand(
@@ -923,7 +926,9 @@ int main(int argc, char** argv) {
   search->add_option("--account", sc.accounts, "Only this account id (repeatable)");
   search->add_option("--region", sc.regions, "Only this region (repeatable)");
   search->add_option("-j,--jobs", sc.jobs,
-                     "Worker threads (default: all cores); matches are printed in input order for any value");
+                     "Worker threads (default: the cores this process may use); matches are printed in input order "
+                     "for any value")
+      ->check(CLI::Range(0u, ts::kMaxJobs));
 
   auto* rules_cmd = app.add_subcommand("rules", "List, validate or test Sigma rules");
   rules_cmd->require_subcommand(1);

@@ -193,6 +193,18 @@ TEST(Cli, ARulesPathThatIsNotThereOrLeavesNoRuleIsAUsageError) {
   EXPECT_NE(check.err.find("rule error: rules/nope: no such file or directory"), std::string::npos) << check.err;
 }
 
+TEST(Cli, AJobCountBeyondTheLimitIsAUsageErrorNotACrash) {
+  // -j 100000 aborted in std::thread's constructor (no such number of
+  // threads could be started).
+  for (const char* command : {"scan", "summary", "timeline --account 111122223333",
+                              "search --where eventName=RunInstances"}) {
+    auto r = run_trailsweep(std::string(command) + " -j 100000 testdata/archive");
+    EXPECT_EQ(r.exit_code, 2) << command << r.err;
+    EXPECT_NE(r.err.find("-j"), std::string::npos) << command << r.err;
+  }
+  EXPECT_EQ(run_trailsweep("scan --fail-on never -j 1024 testdata/archive").exit_code, 0);
+}
+
 TEST(Cli, EachCommandsHelpGivesItsOwnExitStatus) {
   // The scan's codes (findings, --fail-on, memory caps) belong to scan only;
   // a command that cannot return them must not list them.

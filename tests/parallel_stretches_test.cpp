@@ -1,6 +1,7 @@
 #include "trailsweep/parallel_stretches.hpp"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <atomic>
 #include <chrono>
@@ -14,10 +15,71 @@
 namespace trailsweep {
 namespace {
 
-TEST(ParallelStretches, ZeroAllowsAllCoresAndAnyOtherLimitIsKept) {
-  EXPECT_EQ(thread_limit(0), std::max(1u, std::thread::hardware_concurrency()));
+TEST(ParallelStretches, ZeroAllowsTheUsableCoresAndAnyOtherLimitIsKept) {
+  EXPECT_EQ(thread_limit(0), usable_cores());
+  EXPECT_GE(thread_limit(0), 1u);
+  EXPECT_LE(thread_limit(0), std::max(1u, std::thread::hardware_concurrency()));
   EXPECT_EQ(thread_limit(1), 1u);
   EXPECT_EQ(thread_limit(3), 3u);
+}
+
+TEST(ParallelStretches, UsableCoresFollowTheCpuAffinity) {
+  // taskset -c N, or a container's cpuset: one core allowed is one core,
+  // whatever the host has (hardware_concurrency counts them all).
+  unsigned pinned = 0, unpinned = 0;
+  std::thread probe([&] {
+    cpu_set_t all, one;
+    ASSERT_EQ(sched_getaffinity(0, sizeof all, &all), 0);
+    CPU_ZERO(&one);
+    CPU_SET(static_cast<unsigned>(sched_getcpu()), &one);
+    ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+    pinned = usable_cores();
+    ASSERT_EQ(sched_setaffinity(0, sizeof all, &all), 0);
+    unpinned = usable_cores();
+  });
+  probe.join();
+  EXPECT_EQ(pinned, 1u);
+  EXPECT_EQ(unpinned, usable_cores());
+}
+
+TEST(ParallelStretches, ACgroupQuotaIsWorthItsCoresRoundedUp) {
+  EXPECT_EQ(cores_in_cpu_max("max 100000\n"), 0u);
+  EXPECT_EQ(cores_in_cpu_max("200000 100000\n"), 2u);
+  EXPECT_EQ(cores_in_cpu_max("150000 100000"), 2u);  // docker --cpus 1.5
+  EXPECT_EQ(cores_in_cpu_max("50000 100000\n"), 1u);
+  EXPECT_EQ(cores_in_cpu_max("1000 100000\n"), 1u);
+  EXPECT_EQ(cores_in_cpu_max(""), 0u);
+  EXPECT_EQ(cores_in_cpu_max("garbage"), 0u);
+  EXPECT_EQ(cores_in_cpu_max("100000 0"), 0u);
+}
+
+TEST(ParallelStretches, TheSmallestCgroupQuotaOnTheWayUpCounts) {
+  testing::TempDir root;
+  const std::string r = root.path().string();
+  // cgroup v2: a Kubernetes pod's limit on the pod, none on the container.
+  std::filesystem::create_directories(root.path() / "kubepods/pod1/ctr");
+  testing::write_file(root.path() / "cpu.max", "max 100000\n");
+  testing::write_file(root.path() / "kubepods/cpu.max", "max 100000\n");
+  testing::write_file(root.path() / "kubepods/pod1/cpu.max", "250000 100000\n");
+  testing::write_file(root.path() / "kubepods/pod1/ctr/cpu.max", "max 100000\n");
+  EXPECT_EQ(cgroup_quota_cores("0::/kubepods/pod1/ctr\n", r), 3u);
+  EXPECT_EQ(cgroup_quota_cores("0::/kubepods\n", r), 0u);
+  EXPECT_EQ(cgroup_quota_cores("0::/\n", r), 0u);
+  EXPECT_EQ(cgroup_quota_cores("", r), 0u);
+  // cgroup v1 (hybrid): the cpu controller, named with others or alone.
+  std::filesystem::create_directories(root.path() / "cpu/docker/abc");
+  testing::write_file(root.path() / "cpu/cpu.cfs_quota_us", "-1\n");
+  testing::write_file(root.path() / "cpu/cpu.cfs_period_us", "100000\n");
+  testing::write_file(root.path() / "cpu/docker/abc/cpu.cfs_quota_us", "200000\n");
+  testing::write_file(root.path() / "cpu/docker/abc/cpu.cfs_period_us", "100000\n");
+  EXPECT_EQ(cgroup_quota_cores("4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n0::/\n", r), 2u);
+  EXPECT_EQ(cgroup_quota_cores("3:cpuacct,cpu:/docker/abc\n", r), 2u);
+  EXPECT_EQ(cgroup_quota_cores("3:cpuacct:/docker/abc\n", r), 0u);  // not the cpu controller
+  EXPECT_EQ(cgroup_quota_cores("3:cpu:/\n", r), 0u);                  // -1: no quota
+  // Inside the container the listed path is not mounted: its own cgroup is
+  // the controller's root.
+  testing::write_file(root.path() / "cpu/cpu.cfs_quota_us", "150000\n");
+  EXPECT_EQ(cgroup_quota_cores("3:cpu,cpuacct:/docker/elsewhere\n", r), 2u);
 }
 
 TEST(ParallelStretches, OneStretchPerMinimumOfWorkWithinTheLimit) {

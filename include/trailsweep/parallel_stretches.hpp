@@ -6,11 +6,40 @@
 #include <algorithm>
 #include <cstddef>
 #include <functional>
+#include <string>
+#include <string_view>
 
 namespace trailsweep {
 
-/// The threads a step may use: `allowed`, or all cores when it is 0.
+/// The most threads -j may ask for: each worker holds its own buffers and
+/// tables, and far more threads than a machine has cores only cost memory
+/// (and, past what the system allows, could not be started at all).
+inline constexpr unsigned kMaxJobs = 1024;
+
+/// The threads a step may use: `allowed`, or when it is 0 the cores this
+/// process may use (usable_cores(), read once).
 unsigned thread_limit(unsigned allowed);
+
+/// The cores this process may run on, as the system says now: those its CPU
+/// affinity allows (taskset, a container's cpuset), and no more than its
+/// cgroup's CPU quota is worth (docker --cpus, a Kubernetes CPU limit),
+/// rounded up; at least 1. std::thread::hardware_concurrency counts every
+/// core of the host, so a CI container limited to 2 CPUs on a 64-core host
+/// started 64 workers, with 64 workers' memory.
+unsigned usable_cores();
+
+/// The cores a cgroup v2 `cpu.max` ("150000 100000": quota and period in
+/// microseconds) is worth, rounded up; 0 for no quota ("max ...") or a line
+/// it cannot read.
+unsigned cores_in_cpu_max(std::string_view cpu_max);
+
+/// The smallest CPU quota, in cores, on the way from a process's cgroup up
+/// to the root; 0 when none has one. `self_cgroup` is /proc/self/cgroup's
+/// text, `cgroup_root` where the hierarchy is mounted (/sys/fs/cgroup).
+/// cgroup v2 keeps quotas in cpu.max; v1 (hybrid hosts) in the cpu
+/// controller's cpu.cfs_quota_us and cpu.cfs_period_us, and a v1 container
+/// sees its own cgroup at the controller's root, not at the path listed.
+unsigned cgroup_quota_cores(std::string_view self_cgroup, const std::string& cgroup_root);
 
 /// How many stretches `work` items make: one per `min_per_thread` of them
 /// (a thread costs more than a few thousand cheap items), at least one, at
