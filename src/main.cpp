@@ -752,6 +752,14 @@ int run_rules_test(const RulesTestCli& cli, const char* argv0) {
 
 }  // namespace
 
+// A count or a cap: CLI11 reads "-3" into an unsigned option as 2^64 - 3,
+// so "--top -3" listed every principal.
+const CLI::Validator kCount(
+    [](std::string& text) {
+      return text.find('-') == std::string::npos ? std::string() : "must be 0 or more, not " + text;
+    },
+    "");
+
 // A repeatable option takes one value each time it is given. CLI11 lets a
 // vector option take every word after it, so `scan --rules dir a/ b/` read
 // a/ as a second rule folder (a folder of logs holds no rules, so nothing
@@ -829,16 +837,19 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   scan->add_option("--max-evidence", scan_cli.max_evidence,
                    "Evidence records kept per finding (0 keeps all); the rest are counted")
+      ->check(kCount)
       ->capture_default_str();
   scan->add_option("--max-tracked-principals", scan_cli.max_tracked_principals,
                    "Actors (rule, account, principal) tracked for single-event findings; beyond it the least "
                    "severe are evicted, and within a severity a fixed sample by principal is kept (not the "
                    "latest): every finding kept is complete. Evictions are counted in the summary, by rule (exit 3). "
                    "0: no cap")
+      ->check(kCount)
       ->capture_default_str();
   scan->add_option("--max-correlation-hits", scan_cli.max_correlation_hits,
                    "Rule hits kept for correlation; beyond it the oldest by event time are evicted and counted in "
                    "the summary, by rule (exit 3). 0: no cap")
+      ->check(kCount)
       ->capture_default_str();
   scan->add_option("--color", scan_cli.color, "Colour in the text report: auto, always or never (NO_COLOR is honoured)")
       ->check(CLI::IsMember({"auto", "always", "never"}))
@@ -865,7 +876,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   timeline->add_option("-o,--output", tl.output, "Write to FILE instead of stdout");
   timeline->add_option("--rules", tl.rules, "Rules whose matches are marked (default: the bundled rules)");
-  timeline->add_option("--max-rows", tl.max_rows, "Keep at most this many (earliest) events")->capture_default_str();
+  timeline->add_option("--max-rows", tl.max_rows, "Keep at most this many (earliest) events")
+      ->check(kCount)
+      ->capture_default_str();
   timeline->add_option("-j,--jobs", tl.jobs, "Worker threads (default: the cores this process may use); output is the same for any value")
       ->check(CLI::Range(0u, ts::kMaxJobs));
 
@@ -884,12 +897,17 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "jsonl", "csv"}))
       ->capture_default_str();
   summary_cmd->add_option("-o,--output", sm.output, "Write to FILE instead of stdout");
-  summary_cmd->add_option("--top", sm.top, "Show only the N most unusual principals (0: all)")->capture_default_str();
-  summary_cmd->add_option("--listed", sm.listed, "Values listed per field in the text format")->capture_default_str();
+  summary_cmd->add_option("--top", sm.top, "Show only the N most unusual principals (0: all)")
+      ->check(kCount)
+      ->capture_default_str();
+  summary_cmd->add_option("--listed", sm.listed, "Values listed per field in the text format")
+      ->check(kCount)
+      ->capture_default_str();
   summary_cmd->add_option("--max-principals", sm.max_principals,
                           "Principals tracked, by all threads together (memory bound); beyond it root and IAM "
                           "users are kept first, then a fixed sample by principal (the same for any -j), each "
                           "with all its events, and the rest are counted in a line of their own")
+      ->check(kCount)
       ->capture_default_str();
   summary_cmd->add_option("--since", sm.since, "Only events at or after this time (RFC 3339 or YYYY-MM-DD)");
   summary_cmd->add_option("--until", sm.until, "Only events at or before this time (RFC 3339 or YYYY-MM-DD: whole day)");
@@ -919,7 +937,9 @@ int main(int argc, char** argv) {
                      "e.g. '{sel: {eventName: CreateUser}, condition: sel}'; ANDed with --where");
   search->add_flag("--raw", sc.raw, "Print each matching record as one line of JSON (for jq)");
   search->add_flag("--count", sc.count, "Print only the number of matching records");
-  search->add_option("--limit", sc.limit, "Stop after this many matches (0: no limit)")->capture_default_str();
+  search->add_option("--limit", sc.limit, "Stop after this many matches (0: no limit)")
+      ->check(kCount)
+      ->capture_default_str();
   search->add_flag("--explain", sc.explain, "Print the Sigma rule the query compiles to and exit");
   search->add_option("--since", sc.since, "Only events at or after this time (RFC 3339 or YYYY-MM-DD)");
   search->add_option("--until", sc.until, "Only events at or before this time (RFC 3339 or YYYY-MM-DD: whole day)");

@@ -193,7 +193,7 @@ TEST(Cli, ARulesPathThatIsNotThereOrLeavesNoRuleIsAUsageError) {
   EXPECT_NE(check.err.find("rule error: rules/nope: no such file or directory"), std::string::npos) << check.err;
 }
 
-TEST(Cli, AJobCountBeyondTheLimitIsAUsageErrorNotACrash) {
+TEST(Cli, CountsOutOfRangeAreUsageErrors) {
   // -j 100000 aborted in std::thread's constructor (no such number of
   // threads could be started).
   for (const char* command : {"scan", "summary", "timeline --account 111122223333",
@@ -203,6 +203,16 @@ TEST(Cli, AJobCountBeyondTheLimitIsAUsageErrorNotACrash) {
     EXPECT_NE(r.err.find("-j"), std::string::npos) << command << r.err;
   }
   EXPECT_EQ(run_trailsweep("scan --fail-on never -j 1024 testdata/archive").exit_code, 0);
+  // A negative count wrapped around to 2^64 - N: "--top -3" listed every
+  // principal, "--max-evidence -1" kept all.
+  for (const char* command : {"scan --max-evidence -1", "scan --max-tracked-principals -5",
+                              "scan --max-correlation-hits -1", "summary --top -3", "summary --listed -1",
+                              "summary --max-principals -1", "timeline --account 111122223333 --max-rows -1",
+                              "search --where eventName=RunInstances --limit -1"}) {
+    auto r = run_trailsweep(std::string(command) + " testdata/archive");
+    EXPECT_EQ(r.exit_code, 2) << command << r.err;
+    EXPECT_EQ(r.out, "") << command;
+  }
 }
 
 TEST(Cli, EachCommandsHelpGivesItsOwnExitStatus) {
