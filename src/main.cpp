@@ -125,7 +125,8 @@ class ReportOutput {
     if (fd < 0 && errno == EEXIST) fd = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
     struct stat st {};
     if (fd < 0 || ::fstat(fd, &st) != 0 || !(dest_ = ::fdopen(fd, "w"))) {
-      std::cerr << "trailsweep: cannot write " << path_ << ": " << std::strerror(errno) << "\n";
+      const int error = errno;  // before the stream may set it
+      std::cerr << "trailsweep: cannot write " << path_ << ": " << std::strerror(error) << "\n";
       if (fd >= 0) ::close(fd);
       if (created_) ::unlink(path_.c_str());
       created_ = false;
