@@ -114,12 +114,12 @@ class ReportOutput {
   ReportOutput& operator=(const ReportOutput&) = delete;
   ~ReportOutput() { abandon(); }
 
-  /// Opens --output's file, creating it if needed; false, having said so,
+  /// Opens --output's file ("-" or none: stdout), creating it if needed; false, having said so,
   /// when it cannot. The file goes on `filter`'s files not to read: in the
   /// folder being scanned it would be read as an empty log file, or as a log
   /// file holding last run's report, which this run's replaces anyway.
   bool open(ts::InputFilter& filter) {
-    if (path_.empty()) return true;
+    if (path_.empty() || path_ == "-") return true;  // stdout
     int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     created_ = fd >= 0;
     if (fd < 0 && errno == EEXIST) fd = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
@@ -371,6 +371,9 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   // Long reports are written as they are rendered, in ~1 MB steps.
   ReportOutput output(cli.output), remediation_output(cli.remediation);
   if (!output.open(options.filter)) return ts::kExitUsage;
+  if (cli.remediation == "-" && (cli.output.empty() || cli.output == "-")) {
+    return usage_error("--remediation -: the report goes to stdout; give the script or the report a file");
+  }
   if (!cli.remediation.empty() && !remediation_output.open(options.filter)) return ts::kExitUsage;
 
   auto started = std::chrono::steady_clock::now();
@@ -761,6 +764,33 @@ const CLI::Validator kCount(
     },
     "");
 
+// An AWS account id is 12 digits: one digit short it matched no file and no
+// record, and the run reported nothing to see, with exit 0.
+const CLI::Validator kAccountId(
+    [](std::string& text) {
+      const bool twelve_digits = text.size() == 12 && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+                                   return c >= '0' && c <= '9';
+                                 });
+      return twelve_digits ? std::string() : "'" + text + "' is not an AWS account id (12 digits)";
+    },
+    "");
+
+// A region by its shape, letters in dashed words then a number (us-east-1,
+// us-gov-west-1, ap-southeast-5): regions keep being added, so not a list,
+// but a typo such as us-east1 or US-EAST-1 matched nothing, silently.
+const CLI::Validator kRegionName(
+    [](std::string& text) {
+      const std::size_t last_dash = text.rfind('-');
+      bool ok = last_dash != std::string::npos && last_dash + 1 < text.size() && text.find('-') < last_dash &&
+                text.front() != '-' && text.find("--") == std::string::npos;
+      for (std::size_t i = 0; ok && i < text.size(); ++i) {
+        const char c = text[i];
+        ok = i > last_dash ? (c >= '0' && c <= '9') : ((c >= 'a' && c <= 'z') || c == '-');
+      }
+      return ok ? std::string() : "'" + text + "' is not an AWS region name (such as us-east-1)";
+    },
+    "");
+
 // A repeatable option takes one value each time it is given. CLI11 lets a
 // vector option take every word after it, so `scan --rules dir a/ b/` read
 // a/ as a second rule folder (a folder of logs holds no rules, so nothing
@@ -804,16 +834,18 @@ int main(int argc, char** argv) {
                  "SOURCE_DATE_EPOCH also pins it");
   scan->add_option("--asff-account", scan_cli.asff_account,
                    "Security Hub account in the ASFF ProductArn (the account that imports)")
+      ->check(kAccountId)
       ->capture_default_str();
   scan->add_option("--asff-region", scan_cli.asff_region, "Security Hub region in the ASFF ProductArn")
+      ->check(kRegionName)
       ->capture_default_str();
-  scan->add_option("-o,--output", scan_cli.output, "Write the report to FILE instead of stdout");
+  scan->add_option("-o,--output", scan_cli.output, "Write the report to FILE instead of stdout (-: stdout)");
   scan->add_option("--since", scan_cli.since,
                    "Only events at or after this time (RFC 3339, or YYYY-MM-DD for midnight UTC)");
   scan->add_option("--until", scan_cli.until,
                    "Only events at or before this time (RFC 3339, or YYYY-MM-DD for the whole day)");
-  scan->add_option("--account", scan_cli.accounts, "Only this account id (repeatable)");
-  scan->add_option("--region", scan_cli.regions, "Only this region (repeatable)");
+  scan->add_option("--account", scan_cli.accounts, "Only this account id (repeatable)")->check(kAccountId);
+  scan->add_option("--region", scan_cli.regions, "Only this region (repeatable)")->check(kRegionName);
   scan->add_option("--max-decompressed-size", scan_cli.max_decompressed,
                    "Stop reading a file after this many decompressed bytes (K, M, G suffixes)")
       ->capture_default_str();
@@ -869,13 +901,13 @@ int main(int argc, char** argv) {
                        "Principal ARN, or a user/role/session name (matches the end of the ARN)");
   timeline->add_option("--access-key", tl.query.access_key, "Access key id (AKIA.../ASIA...)");
   timeline->add_option("--source-ip", tl.query.source_ip, "Source IP address");
-  timeline->add_option("--account", tl.query.account, "Account id");
+  timeline->add_option("--account", tl.query.account, "Account id")->check(kAccountId);
   timeline->add_option("--since", tl.since, "Only events at or after this time (RFC 3339 or YYYY-MM-DD)");
   timeline->add_option("--until", tl.until, "Only events at or before this time (RFC 3339 or YYYY-MM-DD: whole day)");
   timeline->add_option("--format", tl.format, "text, jsonl or csv")
       ->check(CLI::IsMember({"text", "jsonl", "csv"}))
       ->capture_default_str();
-  timeline->add_option("-o,--output", tl.output, "Write to FILE instead of stdout");
+  timeline->add_option("-o,--output", tl.output, "Write to FILE instead of stdout (-: stdout)");
   timeline->add_option("--rules", tl.rules, "Rules whose matches are marked (default: the bundled rules)");
   timeline->add_option("--max-rows", tl.max_rows, "Keep at most this many (earliest) events")
       ->check(kCount)
@@ -897,7 +929,7 @@ int main(int argc, char** argv) {
   summary_cmd->add_option("--format", sm.format, "text, jsonl or csv")
       ->check(CLI::IsMember({"text", "jsonl", "csv"}))
       ->capture_default_str();
-  summary_cmd->add_option("-o,--output", sm.output, "Write to FILE instead of stdout");
+  summary_cmd->add_option("-o,--output", sm.output, "Write to FILE instead of stdout (-: stdout)");
   summary_cmd->add_option("--top", sm.top, "Show only the N most unusual principals (0: all)")
       ->check(kCount)
       ->capture_default_str();
@@ -912,8 +944,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   summary_cmd->add_option("--since", sm.since, "Only events at or after this time (RFC 3339 or YYYY-MM-DD)");
   summary_cmd->add_option("--until", sm.until, "Only events at or before this time (RFC 3339 or YYYY-MM-DD: whole day)");
-  summary_cmd->add_option("--account", sm.accounts, "Only this account id (repeatable)");
-  summary_cmd->add_option("--region", sm.regions, "Only this region (repeatable)");
+  summary_cmd->add_option("--account", sm.accounts, "Only this account id (repeatable)")->check(kAccountId);
+  summary_cmd->add_option("--region", sm.regions, "Only this region (repeatable)")->check(kRegionName);
   summary_cmd->add_option("-j,--jobs", sm.jobs, "Worker threads (default: the cores this process may use); output is the same for any value")
       ->check(CLI::Range(0u, ts::kMaxJobs));
 
@@ -944,8 +976,8 @@ int main(int argc, char** argv) {
   search->add_flag("--explain", sc.explain, "Print the Sigma rule the query compiles to and exit");
   search->add_option("--since", sc.since, "Only events at or after this time (RFC 3339 or YYYY-MM-DD)");
   search->add_option("--until", sc.until, "Only events at or before this time (RFC 3339 or YYYY-MM-DD: whole day)");
-  search->add_option("--account", sc.accounts, "Only this account id (repeatable)");
-  search->add_option("--region", sc.regions, "Only this region (repeatable)");
+  search->add_option("--account", sc.accounts, "Only this account id (repeatable)")->check(kAccountId);
+  search->add_option("--region", sc.regions, "Only this region (repeatable)")->check(kRegionName);
   search->add_option("-j,--jobs", sc.jobs,
                      "Worker threads (default: the cores this process may use); matches are printed in input order "
                      "for any value")

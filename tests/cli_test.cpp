@@ -215,6 +215,34 @@ TEST(Cli, CountsOutOfRangeAreUsageErrors) {
   }
 }
 
+TEST(Cli, AccountsAndRegionsAreCheckedByShape) {
+  // One digit short, an account matched no file and no record: exit 0 and
+  // nothing to see. A region typo the same.
+  for (const char* command : {"scan", "summary", "search --where eventName=RunInstances"}) {
+    for (const char* filter : {"--account 11112222333", "--account acme-prod", "--region us-east1",
+                               "--region US-EAST-1", "--region useast-1"}) {
+      auto r = run_trailsweep(std::string(command) + " " + filter + " testdata/archive");
+      EXPECT_EQ(r.exit_code, 2) << command << " " << filter << r.err;
+    }
+  }
+  EXPECT_EQ(run_trailsweep("timeline --account 11112222333 testdata/archive").exit_code, 2);
+  EXPECT_EQ(run_trailsweep("scan --asff-account 1 testdata/archive").exit_code, 2);
+  for (const char* region : {"us-east-1", "us-gov-west-1", "ap-southeast-5", "il-central-1"}) {
+    auto r = run_trailsweep(std::string("scan --fail-on never --account 111122223333 --region ") + region +
+                            " testdata/archive");
+    EXPECT_EQ(r.exit_code, 0) << region << r.err;
+  }
+}
+
+TEST(Cli, DashAsTheOutputIsStdout) {
+  auto r = run_trailsweep("scan --format json --fail-on never -o - testdata/archive");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("{\n  \"findings\"", 0), 0u) << r.out.substr(0, 100);
+  EXPECT_FALSE(std::filesystem::exists(std::string(TRAILSWEEP_SOURCE_DIR) + "/-"));
+  auto both = run_trailsweep("scan --remediation - testdata/archive");
+  EXPECT_EQ(both.exit_code, 2) << both.err;
+}
+
 TEST(Cli, EachCommandsHelpGivesItsOwnExitStatus) {
   // The scan's codes (findings, --fail-on, memory caps) belong to scan only;
   // a command that cannot return them must not list them.
