@@ -561,9 +561,11 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   unsigned jobs = ts::thread_limit(cli.jobs);
+  const auto cutoff = std::make_shared<ts::TimelineCutoff>();
   ts::SinkScanResult scanned = ts::scan_with_sinks(
       feed, options, jobs,
-      [&] { return std::make_unique<ts::TimelineCollector>(loaded->rules.get(), cli.query, cli.max_rows); }, nullptr,
+      [&] { return std::make_unique<ts::TimelineCollector>(loaded->rules.get(), cli.query, cli.max_rows, cutoff); },
+      nullptr,
       &g_stop);
   if (scanned.stuck || scanned.interrupted) {
     std::cerr << "trailsweep: interrupted; no timeline written\n";
@@ -578,7 +580,7 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
   for (std::size_t i = 1; i < scanned.sinks.size(); ++i) {
     collector.merge(std::move(static_cast<ts::TimelineCollector&>(*scanned.sinks[i])));
   }
-  auto rows = collector.sorted_rows();
+  const auto& rows = collector.sorted_rows();
   const ts::ReportFlush flush = output.flush();
   const std::string rest = cli.format == "jsonl" ? ts::render_timeline_jsonl(rows, flush)
                            : cli.format == "csv" ? ts::render_timeline_csv(rows, flush)
@@ -909,7 +911,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   timeline->add_option("-o,--output", tl.output, "Write to FILE instead of stdout (-: stdout)");
   timeline->add_option("--rules", tl.rules, "Rules whose matches are marked (default: the bundled rules)");
-  timeline->add_option("--max-rows", tl.max_rows, "Keep at most this many (earliest) events")
+  timeline->add_option("--max-rows", tl.max_rows, "Keep at most this many (earliest) events; 0: all")
       ->check(kCount)
       ->capture_default_str();
   timeline->add_option("-j,--jobs", tl.jobs, "Worker threads (default: the cores this process may use); output is the same for any value")

@@ -24,14 +24,32 @@ bool principal_matches(const Event& ev, std::string_view selector) {
   return any_principal_name(ev, [&](std::string_view name) { return name == selector; });
 }
 
-TimelineCollector::TimelineCollector(const RuleSet* rules, TimelineQuery query, std::size_t max_rows)
-    : rules_(rules), query_(std::move(query)), max_rows_(max_rows) {}
+TimelineCollector::TimelineCollector(const RuleSet* rules, TimelineQuery query, std::size_t max_rows,
+                                     std::shared_ptr<TimelineCutoff> cutoff)
+    : rules_(rules), query_(std::move(query)), max_rows_(max_rows), cutoff_(std::move(cutoff)) {}
+
+void TimelineCollector::trim(bool whatever_the_slack) {
+  if (!capped() || rows_.size() <= max_rows_) return;
+  // A slack of a quarter: each trim is linear in the rows held, and comes
+  // after a quarter of them was added.
+  if (!whatever_the_slack && rows_.size() <= max_rows_ + max_rows_ / 4 + 64) return;
+  const auto last_kept = rows_.begin() + static_cast<std::ptrdiff_t>(max_rows_ - 1);
+  std::nth_element(rows_.begin(), last_kept, rows_.end(), row_before);
+  cutoff_->lower_to(last_kept->time_ms);
+  dropped_ += rows_.size() - max_rows_;
+  rows_.resize(max_rows_);
+}
 
 void TimelineCollector::on_event(const Event& ev) {
   if (!query_.principal.empty() && !principal_matches(ev, query_.principal)) return;
   if (!query_.access_key.empty() && ev.identity.access_key_id != query_.access_key) return;
   if (!query_.source_ip.empty() && ev.source_ip != query_.source_ip) return;
   if (!query_.account.empty() && ev.account != query_.account) return;
+  // Strictly later than max_rows rows some worker holds: never shown.
+  if (ev.time_ms > cutoff_->latest_kept.load(std::memory_order_relaxed)) {
+    ++dropped_;
+    return;
+  }
   TimelineRow row;
   row.time_ms = ev.time_ms;
   row.region = ev.aws_region;
@@ -52,30 +70,21 @@ void TimelineCollector::on_event(const Event& ev) {
     rules_->match(ev, fields_, &matched_);
     for (int r : matched_) row.rules.push_back(rules_->rules()[static_cast<std::size_t>(r)].display_id());
   }
-  // Keep the earliest max_rows: sort lazily when full.
   rows_.push_back(std::move(row));
-  if (rows_.size() > max_rows_ * 2) {
-    std::sort(rows_.begin(), rows_.end(), row_before);
-    dropped_ += rows_.size() - max_rows_;
-    rows_.resize(max_rows_);
-  }
+  trim(false);
 }
 
 void TimelineCollector::merge(TimelineCollector&& other) {
   dropped_ += other.dropped_;
   rows_.insert(rows_.end(), std::make_move_iterator(other.rows_.begin()), std::make_move_iterator(other.rows_.end()));
-  if (rows_.size() > max_rows_ * 2) {
-    std::sort(rows_.begin(), rows_.end(), row_before);
-    dropped_ += rows_.size() - max_rows_;
-    rows_.resize(max_rows_);
-  }
+  other.rows_.clear();
+  trim(false);
 }
 
-std::vector<TimelineRow> TimelineCollector::sorted_rows() const {
-  std::vector<TimelineRow> rows = rows_;
-  std::sort(rows.begin(), rows.end(), row_before);
-  if (rows.size() > max_rows_) rows.resize(max_rows_);
-  return rows;
+const std::vector<TimelineRow>& TimelineCollector::sorted_rows() {
+  trim(true);
+  std::sort(rows_.begin(), rows_.end(), row_before);
+  return rows_;
 }
 
 std::string render_timeline_text(const std::vector<TimelineRow>& rows, const ReportFlush& flush) {

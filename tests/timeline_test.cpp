@@ -5,7 +5,10 @@
 
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "test_util.hpp"
+#include "trailsweep/time_util.hpp"
 
 namespace trailsweep {
 namespace {
@@ -62,6 +65,59 @@ TEST(Timeline, TimeWindowAndCsvAndUsageErrors) {
 
 namespace trailsweep {
 namespace {
+
+// Each worker kept up to twice --max-rows, and every worker its own: the
+// workers share the latest time still shown, and rows after it are counted
+// without being built.
+TEST(Timeline, WorkersTurnAwayRowsLaterThanAnyWorkerCanShow) {
+  auto minute = [](int i) {
+    return fmt::format("2025-11-02T{:02}:{:02}:00Z", 8 + i / 60, i % 60);
+  };
+  TimelineQuery query;
+  query.account = "111122223333";
+  auto cutoff = std::make_shared<TimelineCutoff>();
+  TimelineCollector early(nullptr, query, 10, cutoff), late(nullptr, query, 10, cutoff);
+  std::vector<std::string> early_records, late_records;
+  for (int i = 0; i < 100; ++i) early_records.push_back(testing::ct_record(minute(i), "DescribeInstances", "alice"));
+  for (int i = 100; i < 200; ++i) late_records.push_back(testing::ct_record(minute(i), "DescribeInstances", "alice"));
+  testing::scan_records(early, early_records);
+  EXPECT_LE(early.rows_held(), 10u + 10 / 4 + 64);
+  // The early worker trimmed to its first 10 (08:00..08:09): nothing later is shown.
+  testing::scan_records(late, late_records);
+  EXPECT_EQ(late.rows_held(), 0u);
+  EXPECT_EQ(late.dropped(), 100u);
+  // A row at the cutoff itself may still be shown (a tie): it is kept.
+  testing::scan_records(late, {testing::ct_record(minute(9), "RunInstances", "alice")});
+  EXPECT_EQ(late.rows_held(), 1u);
+  early.merge(std::move(late));
+  const std::vector<TimelineRow>& rows = early.sorted_rows();
+  ASSERT_EQ(rows.size(), 10u);
+  EXPECT_EQ(rows.front().time_ms, *parse_rfc3339_ms(minute(0)));
+  EXPECT_EQ(rows.back().time_ms, *parse_rfc3339_ms(minute(9)));
+  EXPECT_EQ(early.dropped(), 191u);  // 201 matched, 10 shown
+  // The same rows as one collector given every event.
+  TimelineCollector alone(nullptr, query, 10);
+  testing::scan_records(alone, early_records);
+  testing::scan_records(alone, late_records);
+  testing::scan_records(alone, {testing::ct_record(minute(9), "RunInstances", "alice")});
+  const std::vector<TimelineRow>& all = alone.sorted_rows();
+  ASSERT_EQ(all.size(), rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(all[i].time_ms, rows[i].time_ms);
+    EXPECT_EQ(all[i].event_name, rows[i].event_name);
+  }
+  EXPECT_EQ(alone.dropped(), 191u);
+}
+
+TEST(TimelineCli, MaxRowsZeroShowsEveryEvent) {
+  auto all = testing::run_trailsweep("timeline --account 111122223333 --max-rows 0 --format jsonl testdata/archive");
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  auto capped = testing::run_trailsweep("timeline --account 111122223333 --max-rows 5 --format jsonl testdata/archive");
+  EXPECT_EQ(std::count(capped.out.begin(), capped.out.end(), '\n'), 5);
+  EXPECT_GT(std::count(all.out.begin(), all.out.end(), '\n'), 500);
+  EXPECT_EQ(all.err.find("beyond --max-rows"), std::string::npos) << all.err;
+  EXPECT_EQ(all.out.substr(0, capped.out.size()), capped.out);
+}
 
 // --max-rows allows 100,000 rows, ~40 MB of text: written as rendered.
 TEST(Timeline, ALongTimelineIsWrittenInPartsAsItIsRendered) {
