@@ -251,6 +251,10 @@ InputWalk::InputWalk(std::vector<std::string> paths, InputFilter filter, std::si
     : paths_(std::move(paths)), filter_(std::move(filter)), listing_window_(std::max<std::size_t>(listing_window, 1)) {}
 InputWalk::~InputWalk() = default;
 
+bool InputWalk::named_before(const FileIdentity& id) const {
+  return std::find(named_files_.begin(), named_files_.end(), id) != named_files_.end();
+}
+
 bool InputWalk::skipped(std::uint64_t device, std::uint64_t inode) const {
   const FileIdentity id{device, inode};
   return std::find(filter_.skip_files.begin(), filter_.skip_files.end(), id) != filter_.skip_files.end();
@@ -292,12 +296,13 @@ bool InputWalk::consider(std::string&& path, bool walked, InputFile& file) {
 //
 // `real` is the path with no links in it, empty when the directory was
 // reached through a link (or is the PATH): then it is resolved here.
-void InputWalk::open_directory(std::string dir, std::string real, bool through_link) {
+bool InputWalk::open_directory(std::string dir, std::string real, bool through_link) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) == 0) {
     for (const Frame& up : stack_) {
       if (up.device == static_cast<std::uint64_t>(st.st_dev) && up.inode == static_cast<std::uint64_t>(st.st_ino)) {
-        return;
+        ++result_.repeated_paths;
+        return false;
       }
     }
   }
@@ -310,10 +315,14 @@ void InputWalk::open_directory(std::string dir, std::string real, bool through_l
     }
     // Inside a top already walked (or to be walked when its walk gets
     // there): read there, under its real path.
-    if (inside_walked_top(real)) return;
+    if (inside_walked_top(real)) {
+      ++result_.repeated_paths;
+      return false;
+    }
     walked_tops_.insert(real);
   } else if (walked_tops_.size() > 1 && walked_tops_.count(real) != 0) {
-    return;  // a link's target walked before the walk got here
+    ++result_.repeated_paths;  // a link's target, or an earlier PATH, walked before the walk got here
+    return false;
   }
   Frame& frame = stack_.emplace_back();
   frame.dir = std::move(dir);
@@ -321,6 +330,20 @@ void InputWalk::open_directory(std::string dir, std::string real, bool through_l
   frame.device = static_cast<std::uint64_t>(st.st_dev);
   frame.inode = static_cast<std::uint64_t>(st.st_ino);
   list_window(frame, /*first=*/true);
+  return true;
+}
+
+// Whether a file named as a PATH was read by an earlier PATH's walk: a name
+// the walk reads, in a folder inside a walked top.
+bool InputWalk::walked_already(const std::string& path) const {
+  if (walked_tops_.empty()) return false;
+  const fs::path p(path);
+  if (!looks_like_log_name(p.filename().string())) return false;
+  char* resolved = ::realpath(p.has_parent_path() ? p.parent_path().c_str() : ".", nullptr);
+  if (!resolved) return false;
+  const std::string folder = resolved;
+  std::free(resolved);
+  return inside_walked_top(folder);
 }
 
 // Whether a walked top holds `real` (a path with no links in it): it is one,
@@ -374,6 +397,11 @@ void InputWalk::list_window(Frame& frame, bool first) {
     if (type == EntryType::kAsk) type = stat_type(::dirfd(listing), entry->d_name);
     if (type == EntryType::kFile && skipped(frame.device, entry->d_ino)) {
       if (first) ++result_.ignored_files;
+      continue;
+    }
+    if (type == EntryType::kFile && !named_files_.empty() && looks_like_log_name(name) &&
+        named_before({frame.device, static_cast<std::uint64_t>(entry->d_ino)})) {
+      if (first) ++result_.repeated_paths;
       continue;
     }
     if (type == EntryType::kDirectory) {
@@ -474,21 +502,27 @@ bool InputWalk::next(InputFile& file) {
       }
       if (!fs::is_directory(status)) {
         struct stat st {};
-        if (!filter_.skip_files.empty() && ::stat(path.c_str(), &st) == 0 &&
-            skipped(static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino))) {
-          ++result_.ignored_files;
-          continue;
+        if (::stat(path.c_str(), &st) == 0) {
+          const FileIdentity id{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+          if (skipped(id.device, id.inode)) {
+            ++result_.ignored_files;
+            continue;
+          }
+          if (named_before(id) || walked_already(path)) {
+            ++result_.repeated_paths;
+            continue;
+          }
+          named_files_.push_back(id);
         }
         if (consider(std::string(path), false, file)) return true;
         continue;
       }
-      in_directory_ = true;
       found_before_ = files_ + result_.digest_files + result_.insight_files + result_.filtered_files;
       ignored_before_ = result_.ignored_files;
       others_before_ = result_.other_service_files;
       services_here_.clear();
-      walked_tops_.clear();
-      open_directory(path, {}, /*through_link=*/true);
+      // The tops walked stay for the next PATHs: one inside another is read once.
+      in_directory_ = open_directory(path, {}, /*through_link=*/true);
       continue;
     }
     Frame& frame = stack_.back();

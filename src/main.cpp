@@ -316,6 +316,7 @@ void add_walk_summary(ts::RunSummary& summary, ts::WalkResult& walk) {
   summary.insight_files += walk.insight_files;
   summary.filtered_files += walk.filtered_files;
   summary.ignored_files += walk.ignored_files;
+  summary.repeated_paths += walk.repeated_paths;
   summary.other_service_files += walk.other_service_files;
   summary.other_services = walk.other_services;
   for (auto& e : walk.errors) summary.add_error(std::move(e));

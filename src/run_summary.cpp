@@ -22,6 +22,7 @@ void RunSummary::merge(const RunSummary& o) {
   insight_files += o.insight_files;
   filtered_files += o.filtered_files;
   ignored_files += o.ignored_files;
+  repeated_paths += o.repeated_paths;
   other_service_files += o.other_service_files;
   for (const auto& s : o.other_services) {
     if (std::find(other_services.begin(), other_services.end(), s) == other_services.end()) other_services.push_back(s);
@@ -82,6 +83,7 @@ std::string render_summary_text(const RunSummary& s) {
   }
   if (s.files_failed) out += fmt::format(", {} failed", s.files_failed);
   if (s.ignored_files) out += fmt::format(", {} non-log files ignored", s.ignored_files);
+  if (s.repeated_paths) out += fmt::format(", {} paths reached again read once", s.repeated_paths);
   if (s.other_service_files) {
     out += fmt::format(", {} {} of other AWS services' logs skipped ({})", s.other_service_files,
                        s.other_service_files == 1 ? "file" : "files", fmt::join(s.other_services, ", "));
@@ -149,6 +151,7 @@ void write_summary_json(JsonWriter& w, const RunSummary& s) {
   w.field("insight_files", s.insight_files);
   w.field("filtered_files", s.filtered_files);
   w.field("ignored_files", s.ignored_files);
+  w.field("repeated_paths", s.repeated_paths);
   w.field("other_service_files", s.other_service_files);
   w.field("rejected_records", s.records_rejected);
   w.field("filtered_records", s.records_filtered);

@@ -243,6 +243,21 @@ TEST(Cli, DashAsTheOutputIsStdout) {
   EXPECT_EQ(both.exit_code, 2) << both.err;
 }
 
+TEST(Cli, OverlappingPathsCountEachEventOnce) {
+  // `scan AWSLogs/ AWSLogs/111122223333/` read the account twice: every
+  // count doubled, and a flood threshold could be met by the double count.
+  auto once = run_trailsweep("scan --deterministic --format json --fail-on never testdata/archive");
+  auto overlapping = run_trailsweep(
+      "scan --deterministic --format json --fail-on never testdata/archive testdata/archive/AWSLogs/111122223333 "
+      "testdata/archive");
+  ASSERT_EQ(overlapping.exit_code, 0) << overlapping.err;
+  const auto findings = [](const std::string& report) { return report.substr(0, report.find("\"summary\"")); };
+  EXPECT_TRUE(findings(overlapping.out) == findings(once.out));
+  EXPECT_NE(overlapping.out.find("\"records\": 1100"), std::string::npos);
+  EXPECT_NE(overlapping.out.find("\"repeated_paths\": 2"), std::string::npos);
+  EXPECT_NE(overlapping.err.find("2 paths reached again read once"), std::string::npos) << overlapping.err;
+}
+
 TEST(Cli, EachCommandsHelpGivesItsOwnExitStatus) {
   // The scan's codes (findings, --fail-on, memory caps) belong to scan only;
   // a command that cannot return them must not list them.

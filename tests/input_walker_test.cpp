@@ -90,8 +90,10 @@ TEST(WalkInputs, WalksSortedSkipsDigestsAndReportsProblems) {
   testing::write_file(root / "notes.md", "x");
   testing::write_file(root / ".hidden/h.json", "{}");
   testing::write_file(root / "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2025/11/02/d.json.gz", "x");
-  std::filesystem::create_directories(root / "empty");
-  auto r = walk_inputs({root.string(), (root / "missing").string(), (root / "empty").string()}, {});
+  testing::TempDir elsewhere;  // not inside root, which would read it already
+  const auto empty = elsewhere.path() / "empty";
+  std::filesystem::create_directories(empty);
+  auto r = walk_inputs({root.string(), (root / "missing").string(), empty.string()}, {});
   ASSERT_EQ(r.files.size(), 3u);
   EXPECT_EQ(r.files[0].path, (root / "a/y.json.gz").string());
   EXPECT_EQ(r.files[1].path, (root / "a/z.jsonl").string());
@@ -100,8 +102,51 @@ TEST(WalkInputs, WalksSortedSkipsDigestsAndReportsProblems) {
   EXPECT_EQ(r.ignored_files, 1u);
   ASSERT_EQ(r.errors.size(), 2u);
   EXPECT_EQ(r.errors[0].to_string(), (root / "missing").string() + ": no such file or directory");
-  EXPECT_EQ(r.errors[1].to_string(),
-            (root / "empty").string() + ": directory holds no log files (.json, .json.gz, .jsonl, .gz)");
+  EXPECT_EQ(r.errors[1].to_string(), empty.string() + ": directory holds no log files (.json, .json.gz, .jsonl, .gz)");
+}
+
+// `scan AWSLogs/ AWSLogs/111122223333/`, a folder named twice, a file named
+// and also in a folder given: each read twice counted its events twice (a
+// flood's threshold met by the double count). Read once, in the first
+// PATH's place, and counted as reached again.
+TEST(WalkInputs, OverlappingPathsAreReadOnce) {
+  testing::TempDir tmp;
+  const auto logs = tmp.path() / "AWSLogs";
+  const auto a = logs / "111122223333/CloudTrail/us-east-1/2025/11/02/a.json.gz";
+  const auto b = logs / "444455556666/CloudTrail/us-east-1/2025/11/02/b.json.gz";
+  const auto notes = logs / "111122223333/notes.txt";
+  testing::write_file(a, "{}");
+  testing::write_file(b, "{}");
+  testing::write_file(notes, "x");
+  auto paths_of = [](const WalkResult& r) {
+    std::vector<std::string> out;
+    for (const auto& f : r.files) out.push_back(f.path);
+    return out;
+  };
+  const std::vector<std::string> once = {a.string(), b.string()};
+  // Inside, after and before.
+  auto inner_after = walk_inputs({logs.string(), (logs / "111122223333").string()}, {});
+  EXPECT_EQ(paths_of(inner_after), once);
+  EXPECT_EQ(inner_after.repeated_paths, 1u);
+  EXPECT_TRUE(inner_after.errors.empty());  // not "holds no log files"
+  auto inner_first = walk_inputs({(logs / "111122223333").string(), logs.string()}, {});
+  EXPECT_EQ(paths_of(inner_first), once);
+  EXPECT_EQ(inner_first.repeated_paths, 1u);
+  // Named twice, through another spelling of the path.
+  auto twice = walk_inputs({logs.string(), (tmp.path() / "." / "AWSLogs").string()}, {});
+  EXPECT_EQ(paths_of(twice), once);
+  EXPECT_EQ(twice.repeated_paths, 1u);
+  // A file named before and after its folder is walked, and twice.
+  auto file_first = walk_inputs({a.string(), logs.string()}, {});
+  EXPECT_EQ(paths_of(file_first), (std::vector<std::string>{a.string(), b.string()}));
+  EXPECT_EQ(file_first.repeated_paths, 1u);
+  auto file_after = walk_inputs({logs.string(), a.string(), a.string()}, {});
+  EXPECT_EQ(paths_of(file_after), once);
+  EXPECT_EQ(file_after.repeated_paths, 2u);
+  // A file the walk ignores (not a log name) is read when named: not a repeat.
+  auto named_notes = walk_inputs({logs.string(), notes.string()}, {});
+  EXPECT_EQ(paths_of(named_notes), (std::vector<std::string>{a.string(), b.string(), notes.string()}));
+  EXPECT_EQ(named_notes.repeated_paths, 0u);
 }
 
 // Walking a whole synced bucket reads the trail and skips, by key and before

@@ -156,6 +156,7 @@ TEST(RunSummary, JsonSummaryKeepsItsDocumentedFieldNames) {
   s.evicted_correlation_hits = 2;
   s.evicted_by_rule = {{"chatty", "Chatty", 0, 2}};
   s.other_service_files = 6;
+  s.repeated_paths = 7;
   s.add_error(problem_at("a.json.gz", 5));
   std::string out;
   JsonWriter w(out);
@@ -179,6 +180,7 @@ TEST(RunSummary, JsonSummaryKeepsItsDocumentedFieldNames) {
   EXPECT_EQ(number("/skipped/filtered_files"), 0u);
   EXPECT_EQ(number("/skipped/ignored_files"), 0u);
   EXPECT_EQ(number("/skipped/other_service_files"), 6u);
+  EXPECT_EQ(number("/skipped/repeated_paths"), 7u);
   EXPECT_EQ(number("/skipped/rejected_records"), 1u);
   EXPECT_EQ(number("/skipped/filtered_records"), 0u);
   EXPECT_EQ(number("/findings/critical"), 1u);

@@ -79,6 +79,11 @@ struct WalkResult {
   std::uint64_t insight_files = 0;    ///< CloudTrail-Insight files skipped by name
   std::uint64_t filtered_files = 0;   ///< outside the filters by their S3 key
   std::uint64_t ignored_files = 0;    ///< names that are not log files, in walked directories
+  /// Folders and files reached again, read once: a PATH inside another (or
+  /// named twice), a folder two links lead to, a file named and also in a
+  /// folder walked. Each read twice counted its events twice, and a flood
+  /// rule's threshold could be met by the double count.
+  std::uint64_t repeated_paths = 0;
   /// Found by walking a directory under AWSLogs/<account>/<service>/ of another
   /// service (a synced bucket often holds VPC flow logs, ELB and Config too).
   std::uint64_t other_service_files = 0;
@@ -120,7 +125,9 @@ class InputWalk {
   struct Frame;
   bool consider(std::string&& path, bool walked, InputFile& file);
   bool skipped(std::uint64_t device, std::uint64_t inode) const;
-  void open_directory(std::string dir, std::string real, bool through_link);
+  bool open_directory(std::string dir, std::string real, bool through_link);
+  bool named_before(const FileIdentity& id) const;
+  bool walked_already(const std::string& path) const;
   void list_window(Frame& frame, bool first);
   bool inside_walked_top(std::string_view real) const;
   void keep_first_problems(std::vector<Diagnostic>& problems, std::size_t keep);
@@ -132,7 +139,8 @@ class InputWalk {
   WalkResult result_;
   std::size_t path_index_ = 0;
   std::vector<Frame> stack_;  // the directories being walked, the current one last
-  std::set<std::string, std::less<>> walked_tops_;  // real paths: this PATH's, its links' targets walked
+  std::set<std::string, std::less<>> walked_tops_;  // real paths: the PATHs', their links' targets walked
+  std::vector<FileIdentity> named_files_;            // files named as PATHs, read
   std::set<std::string> other_services_, services_here_;
   std::uint64_t files_ = 0;  // handed out
   std::size_t names_held_peak_ = 0;

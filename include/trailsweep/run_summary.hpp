@@ -34,6 +34,7 @@ struct RunSummary {
   std::uint64_t insight_files = 0;    ///< CloudTrail-Insight files skipped
   std::uint64_t filtered_files = 0;   ///< skipped by S3 key: outside the filters
   std::uint64_t ignored_files = 0;    ///< non-log names in walked directories
+  std::uint64_t repeated_paths = 0;   ///< folders and files reached again (overlapping PATHs, links): read once
   std::uint64_t other_service_files = 0;  ///< other AWS services' logs in walked AWSLogs/ folders
   std::vector<std::string> other_services;  ///< their folder names (vpcflowlogs, Config, ...)
   std::uint64_t bytes_compressed = 0;    ///< bytes read from files as stored
