@@ -56,22 +56,24 @@ TEST(ParallelStretches, ACgroupQuotaIsWorthItsCoresRoundedUp) {
 TEST(ParallelStretches, TheSmallestCgroupQuotaOnTheWayUpCounts) {
   testing::TempDir root;
   const std::string r = root.path().string();
-  // cgroup v2: a Kubernetes pod's limit on the pod, none on the container.
-  std::filesystem::create_directories(root.path() / "kubepods/pod1/ctr");
-  testing::write_file(root.path() / "cpu.max", "max 100000\n");
-  testing::write_file(root.path() / "kubepods/cpu.max", "max 100000\n");
-  testing::write_file(root.path() / "kubepods/pod1/cpu.max", "250000 100000\n");
-  testing::write_file(root.path() / "kubepods/pod1/ctr/cpu.max", "max 100000\n");
+  // cgroup v2, a Kubernetes pod's limit on the pod and none on the
+  // container; v1 (hybrid hosts), the cpu controller's quota and period.
+  for (const auto& [file, text] : std::vector<std::pair<std::string, std::string>>{
+           {"cpu.max", "max 100000\n"},
+           {"kubepods/cpu.max", "max 100000\n"},
+           {"kubepods/pod1/cpu.max", "250000 100000\n"},
+           {"kubepods/pod1/ctr/cpu.max", "max 100000\n"},
+           {"cpu/cpu.cfs_quota_us", "-1\n"},
+           {"cpu/cpu.cfs_period_us", "100000\n"},
+           {"cpu/docker/abc/cpu.cfs_quota_us", "200000\n"},
+           {"cpu/docker/abc/cpu.cfs_period_us", "100000\n"}}) {
+    testing::write_file(root.path() / file, text);
+  }
   EXPECT_EQ(cgroup_quota_cores("0::/kubepods/pod1/ctr\n", r), 3u);
   EXPECT_EQ(cgroup_quota_cores("0::/kubepods\n", r), 0u);
   EXPECT_EQ(cgroup_quota_cores("0::/\n", r), 0u);
   EXPECT_EQ(cgroup_quota_cores("", r), 0u);
-  // cgroup v1 (hybrid): the cpu controller, named with others or alone.
-  std::filesystem::create_directories(root.path() / "cpu/docker/abc");
-  testing::write_file(root.path() / "cpu/cpu.cfs_quota_us", "-1\n");
-  testing::write_file(root.path() / "cpu/cpu.cfs_period_us", "100000\n");
-  testing::write_file(root.path() / "cpu/docker/abc/cpu.cfs_quota_us", "200000\n");
-  testing::write_file(root.path() / "cpu/docker/abc/cpu.cfs_period_us", "100000\n");
+  // v1: the cpu controller, named with others or alone.
   EXPECT_EQ(cgroup_quota_cores("4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n0::/\n", r), 2u);
   EXPECT_EQ(cgroup_quota_cores("3:cpuacct,cpu:/docker/abc\n", r), 2u);
   EXPECT_EQ(cgroup_quota_cores("3:cpuacct:/docker/abc\n", r), 0u);  // not the cpu controller
