@@ -202,12 +202,7 @@ void Detector::on_event(const Event& ev) {
     // The fast path does not validate what it jumps over; when a rule reads
     // into a broken value, say where, once per record.
     ++field_errors_;
-    if (field_problems_.size() < kMaxFieldProblems) {
-      Diagnostic d = file_problem(ev.pos.file, fields_.error());
-      d.pos.record = ev.pos.record;
-      d.pos.offset = ev.pos.offset;
-      field_problems_.push_back(std::move(d));
-    }
+    if (field_problems_.size() < kMaxFieldProblems) field_problems_.push_back(fields_.located_error());
   }
   for (int rule : matched_) {
     if (options_.allowlist) {

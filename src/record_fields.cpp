@@ -103,6 +103,15 @@ bool key_equals_ignore_case(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+Diagnostic RecordFields::located_error() const {
+  Diagnostic d = file_problem(ev_ ? ev_->pos.file : std::string(), error_);
+  if (ev_) {
+    d.pos.record = ev_->pos.record;
+    d.pos.offset = ev_->pos.offset;
+  }
+  return d;
+}
+
 bool RecordFields::any(std::string_view path,
                        const std::function<bool(const FieldValue&)>& visit) {
   if (!ev_) return false;

@@ -111,6 +111,7 @@ void SearchSink::on_event(const Event& ev) {
   fields_.bind(ev);
   matched_.clear();
   rules_.match(ev, fields_, &matched_);
+  if (!fields_.error().empty() && problems_) problems_->add_error(fields_.located_error());
   if (matched_.empty()) return;
   ++matches_;
   if (output_ == SearchOutput::kCount) return;
@@ -157,6 +158,7 @@ SearchTotals search_files(FileFeed& files, const ScanOptions& options, const Rul
   if (jobs <= 1) {
     Scanner scanner(options);
     SearchSink sink(rules, output, out, limit);
+    sink.report_problems_to(&totals.summary);
     InputFile file;
     std::size_t index = 0;
     while (!sink.limit_reached() && !stopped() && files.next(file, index)) {
@@ -201,6 +203,7 @@ SearchTotals search_files(FileFeed& files, const ScanOptions& options, const Rul
       }
       Slot mine;
       sink.restart_into(&mine.text);
+      sink.report_problems_to(&mine.summary);
       scanner.scan_file(file, sink, mine.summary);
       mine.matches = sink.matches();
       mine.done = true;

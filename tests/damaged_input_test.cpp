@@ -135,6 +135,22 @@ level: high
         << r.out.substr(r.out.size() - 600);
     EXPECT_NE(r.out.find("\"record\": 1"), std::string::npos);
 
+    // search and timeline read the same field: the broken record was "no
+    // match" and no mark, with exit 0, as if there were nothing to see.
+    const std::string logs = "'" + (dir.path() / "AWSLogs").string() + "'";
+    for (const char* jobs : {"-j 1", "-j 2"}) {
+      auto search = testing::run_trailsweep(std::string("search ") + jobs +
+                                            " --where 'requestParameters.instanceType|startswith=p5' " + logs);
+      EXPECT_EQ(search.exit_code, 3) << jobs << search.err;
+      EXPECT_EQ(std::count(search.out.begin(), search.out.end(), '\n'), 1) << search.out;
+      EXPECT_NE(search.err.find("record 1 "), std::string::npos) << search.err;
+      EXPECT_NE(search.err.find("cannot parse record for field lookup"), std::string::npos) << search.err;
+    }
+    auto timeline = testing::run_trailsweep("timeline --principal dev --rules '" + (dir.path() / "rules").string() +
+                                            "' " + logs);
+    EXPECT_EQ(timeline.exit_code, 3) << timeline.err;
+    EXPECT_NE(timeline.err.find("cannot parse record for field lookup"), std::string::npos) << timeline.err;
+
     // --validate-json checks every record in full: the broken one is rejected
     // as invalid JSON, whether or not a rule reads it.
     auto v = testing::run_trailsweep("scan --validate-json --format json --no-summary --rules '" +

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "trailsweep/diagnostic.hpp"
 #include "trailsweep/event.hpp"
 
 namespace trailsweep {
@@ -71,6 +72,11 @@ class RecordFields {
 
   /// Problems parsing the record's JSON for deep paths (reported, never thrown).
   const std::string& error() const { return error_; }
+  /// error() as an input problem located at the bound event's file, record
+  /// and offset: the fast path does not validate what it jumps over, so a
+  /// broken value is found only when something reads into it, and must be
+  /// said then (a search that could not read a field is no "no match").
+  Diagnostic located_error() const;
 
  private:
   std::optional<bool> raw_member(std::string_view key, const std::function<bool(const FieldValue&)>& visit);

@@ -53,6 +53,9 @@ class SearchSink final : public EventSink {
   }
   std::uint64_t matches() const { return matches_; }
   bool limit_reached() const { return limit_ > 0 && matches_ >= limit_; }
+  /// Where a record whose field the query could not read is reported (the
+  /// summary of the file being read); none: not reported.
+  void report_problems_to(RunSummary* summary) { problems_ = summary; }
 
  private:
   const RuleSet& rules_;
@@ -64,6 +67,7 @@ class SearchSink final : public EventSink {
   std::vector<int> matched_;
   std::string line_;
   std::uint64_t matches_ = 0;
+  RunSummary* problems_ = nullptr;
 };
 
 /// What search_files() read and found.
