@@ -255,8 +255,7 @@ bool InputWalk::named_before(const FileIdentity& id) const {
   return std::find(named_files_.begin(), named_files_.end(), id) != named_files_.end();
 }
 
-bool InputWalk::skipped(std::uint64_t device, std::uint64_t inode) const {
-  const FileIdentity id{device, inode};
+bool InputWalk::skipped(const FileIdentity& id) const {
   return std::find(filter_.skip_files.begin(), filter_.skip_files.end(), id) != filter_.skip_files.end();
 }
 
@@ -395,14 +394,16 @@ void InputWalk::list_window(Frame& frame, bool first) {
     // file systems that do not say, so most names cost no system call.
     EntryType type = entry_type(entry->d_type);
     if (type == EntryType::kAsk) type = stat_type(::dirfd(listing), entry->d_name);
-    if (type == EntryType::kFile && skipped(frame.device, entry->d_ino)) {
-      if (first) ++result_.ignored_files;
-      continue;
-    }
-    if (type == EntryType::kFile && !named_files_.empty() && looks_like_log_name(name) &&
-        named_before({frame.device, static_cast<std::uint64_t>(entry->d_ino)})) {
-      if (first) ++result_.repeated_paths;
-      continue;
+    if (type == EntryType::kFile) {
+      const FileIdentity id{frame.device, static_cast<std::uint64_t>(entry->d_ino)};
+      if (skipped(id)) {
+        if (first) ++result_.ignored_files;
+        continue;
+      }
+      if (!named_files_.empty() && looks_like_log_name(name) && named_before(id)) {
+        if (first) ++result_.repeated_paths;
+        continue;
+      }
     }
     if (type == EntryType::kDirectory) {
       if (name.empty() || name[0] == '.') continue;
@@ -504,7 +505,7 @@ bool InputWalk::next(InputFile& file) {
         struct stat st {};
         if (::stat(path.c_str(), &st) == 0) {
           const FileIdentity id{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
-          if (skipped(id.device, id.inode)) {
+          if (skipped(id)) {
             ++result_.ignored_files;
             continue;
           }

@@ -124,7 +124,7 @@ class InputWalk {
   class Names;
   struct Frame;
   bool consider(std::string&& path, bool walked, InputFile& file);
-  bool skipped(std::uint64_t device, std::uint64_t inode) const;
+  bool skipped(const FileIdentity& id) const;
   bool open_directory(std::string dir, std::string real, bool through_link);
   bool named_before(const FileIdentity& id) const;
   bool walked_already(const std::string& path) const;
