@@ -851,8 +851,8 @@ int main(int argc, char** argv) {
                    "Only events at or after this time (RFC 3339, or YYYY-MM-DD for midnight UTC)");
   scan->add_option("--until", scan_cli.until,
                    "Only events at or before this time (RFC 3339, or YYYY-MM-DD for the whole day)");
-  scan->add_option("--account", scan_cli.accounts, "Only this account id (repeatable)")->check(kAccountId);
-  scan->add_option("--region", scan_cli.regions, "Only this region (repeatable)")->check(kRegionName);
+  scan->add_option("--account", scan_cli.accounts, "Only this account id, 12 digits (repeatable)")->check(kAccountId);
+  scan->add_option("--region", scan_cli.regions, "Only this region, such as us-east-1 (repeatable)")->check(kRegionName);
   scan->add_option("--max-decompressed-size", scan_cli.max_decompressed,
                    "Stop reading a file after this many decompressed bytes (K, M, G suffixes)")
       ->capture_default_str();
@@ -908,7 +908,7 @@ int main(int argc, char** argv) {
                        "Principal ARN, or a user/role/session name (matches the end of the ARN)");
   timeline->add_option("--access-key", tl.query.access_key, "Access key id (AKIA.../ASIA...)");
   timeline->add_option("--source-ip", tl.query.source_ip, "Source IP address");
-  timeline->add_option("--account", tl.query.account, "Account id")->check(kAccountId);
+  timeline->add_option("--account", tl.query.account, "Account id, 12 digits")->check(kAccountId);
   timeline->add_option("--since", tl.since, "Only events at or after this time (RFC 3339 or YYYY-MM-DD)");
   timeline->add_option("--until", tl.until, "Only events at or before this time (RFC 3339 or YYYY-MM-DD: whole day)");
   timeline->add_option("--format", tl.format, "text, jsonl or csv")
@@ -951,8 +951,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   summary_cmd->add_option("--since", sm.since, "Only events at or after this time (RFC 3339 or YYYY-MM-DD)");
   summary_cmd->add_option("--until", sm.until, "Only events at or before this time (RFC 3339 or YYYY-MM-DD: whole day)");
-  summary_cmd->add_option("--account", sm.accounts, "Only this account id (repeatable)")->check(kAccountId);
-  summary_cmd->add_option("--region", sm.regions, "Only this region (repeatable)")->check(kRegionName);
+  summary_cmd->add_option("--account", sm.accounts, "Only this account id, 12 digits (repeatable)")->check(kAccountId);
+  summary_cmd->add_option("--region", sm.regions, "Only this region, such as us-east-1 (repeatable)")->check(kRegionName);
   summary_cmd->add_option("-j,--jobs", sm.jobs, "Worker threads (default: the cores this process may use); output is the same for any value")
       ->check(CLI::Range(0u, ts::kMaxJobs));
 
@@ -983,8 +983,8 @@ int main(int argc, char** argv) {
   search->add_flag("--explain", sc.explain, "Print the Sigma rule the query compiles to and exit");
   search->add_option("--since", sc.since, "Only events at or after this time (RFC 3339 or YYYY-MM-DD)");
   search->add_option("--until", sc.until, "Only events at or before this time (RFC 3339 or YYYY-MM-DD: whole day)");
-  search->add_option("--account", sc.accounts, "Only this account id (repeatable)")->check(kAccountId);
-  search->add_option("--region", sc.regions, "Only this region (repeatable)")->check(kRegionName);
+  search->add_option("--account", sc.accounts, "Only this account id, 12 digits (repeatable)")->check(kAccountId);
+  search->add_option("--region", sc.regions, "Only this region, such as us-east-1 (repeatable)")->check(kRegionName);
   search->add_option("-j,--jobs", sc.jobs,
                      "Worker threads (default: the cores this process may use); matches are printed in input order "
                      "for any value")
