@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <set>
 #include <system_error>
+#include <utility>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -491,6 +492,10 @@ bool InputWalk::next(InputFile& file) {
       }
       const std::string& path = paths_[path_index_++];
       if (path == "-") {
+        if (std::exchange(stdin_named_, true)) {  // a second read of it finds it empty
+          ++result_.repeated_paths;
+          continue;
+        }
         file.path = "-";
         ++files_;
         return true;

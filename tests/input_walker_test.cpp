@@ -143,6 +143,10 @@ TEST(WalkInputs, OverlappingPathsAreReadOnce) {
   auto file_after = walk_inputs({logs.string(), a.string(), a.string()}, {});
   EXPECT_EQ(paths_of(file_after), once);
   EXPECT_EQ(file_after.repeated_paths, 2u);
+  // Standard input named twice: the second read would find it empty.
+  auto stdin_twice = walk_inputs({"-", logs.string(), "-"}, {});
+  EXPECT_EQ(paths_of(stdin_twice), (std::vector<std::string>{"-", a.string(), b.string()}));
+  EXPECT_EQ(stdin_twice.repeated_paths, 1u);
   // A file the walk ignores (not a log name) is read when named: not a repeat.
   auto named_notes = walk_inputs({logs.string(), notes.string()}, {});
   EXPECT_EQ(paths_of(named_notes), (std::vector<std::string>{a.string(), b.string(), notes.string()}));

@@ -141,6 +141,7 @@ class InputWalk {
   std::vector<Frame> stack_;  // the directories being walked, the current one last
   std::set<std::string, std::less<>> walked_tops_;  // real paths: the PATHs', their links' targets walked
   std::vector<FileIdentity> named_files_;            // files named as PATHs, read
+  bool stdin_named_ = false;
   std::set<std::string> other_services_, services_here_;
   std::uint64_t files_ = 0;  // handed out
   std::size_t names_held_peak_ = 0;
