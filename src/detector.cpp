@@ -198,12 +198,9 @@ void Detector::on_event(const Event& ev) {
   matched_.clear();
   fields_.bind(ev);
   rules_.match_candidates(candidates_.get(rules_, ev.event_source, ev.event_name), fields_, &matched_);
-  if (!fields_.error().empty()) {
-    // The fast path does not validate what it jumps over; when a rule reads
-    // into a broken value, say where, once per record.
-    ++field_errors_;
-    if (field_problems_.size() < kMaxFieldProblems) field_problems_.push_back(fields_.located_error());
-  }
+  // The fast path does not validate what it jumps over; when a rule reads
+  // into a broken value, say where, once per record.
+  field_problems_.note(fields_);
   for (int rule : matched_) {
     if (options_.allowlist) {
       int entry = options_.allowlist->covering_entry(rule, ev, fields_);
@@ -557,8 +554,7 @@ void Detector::merge(Detector&& other) {
                std::make_move_iterator(other.hits_.end()));
   hits_total_ += other.hits_total_;
   actors_built_ += other.actors_built_;
-  field_errors_ += other.field_errors_;
-  for (auto& d : other.field_problems_) field_problems_.push_back(std::move(d));
+  field_problems_.merge(std::move(other.field_problems_));
   for (const auto& [key, n] : other.suppressed_) suppressed_[key] += n;
   for (std::size_t r = 0; r < evicted_events_by_rule_.size(); ++r) {
     evicted_events_by_rule_[r] += other.evicted_events_by_rule_[r];

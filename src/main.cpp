@@ -351,17 +351,16 @@ std::optional<std::string> parse_time_window(const std::string& since, const std
 }
 
 // Broken values a rule read into (the fast path does not validate what it
-// skips). Each worker kept its first `listed` of them; the first by file and
-// record are listed, all `total` are counted.
-void add_field_problems(ts::RunSummary& summary, std::vector<ts::Diagnostic> problems, std::size_t listed,
-                        std::uint64_t total) {
-  std::sort(problems.begin(), problems.end(), [](const ts::Diagnostic& a, const ts::Diagnostic& b) {
+// skips): the first by file and record are listed, all are counted.
+void add_field_problems(ts::RunSummary& summary, const ts::FieldProblems& problems) {
+  std::vector<ts::Diagnostic> listed = problems.first;
+  std::sort(listed.begin(), listed.end(), [](const ts::Diagnostic& a, const ts::Diagnostic& b) {
     return std::tie(a.pos.file, a.pos.record) < std::tie(b.pos.file, b.pos.record);
   });
-  if (problems.size() > listed) problems.resize(listed);
-  const std::uint64_t kept = problems.size();
-  for (auto& d : problems) summary.add_error(std::move(d));
-  summary.errors_total += total - kept;
+  if (listed.size() > ts::FieldProblems::kListed) listed.resize(ts::FieldProblems::kListed);
+  const std::uint64_t kept = listed.size();
+  for (auto& d : listed) summary.add_error(std::move(d));
+  summary.errors_total += problems.total - kept;
 }
 
 int run_scan(const ScanCli& cli, const char* argv0) {
@@ -459,7 +458,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
     std::cerr << "trailsweep: interrupted; partial summary of what was read:\n" << ts::render_summary_text(summary);
     return ts::kExitInterrupted;
   }
-  add_field_problems(summary, detector.field_problems(), ts::Detector::kMaxFieldProblems, detector.field_errors());
+  add_field_problems(summary, detector.field_problems());
   const ts::Evictions evicted = detector.evictions();
   summary.evicted_principals = evicted.principals;
   summary.evicted_principal_events = evicted.principal_events;
@@ -583,8 +582,7 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
   for (std::size_t i = 1; i < scanned.sinks.size(); ++i) {
     collector.merge(std::move(static_cast<ts::TimelineCollector&>(*scanned.sinks[i])));
   }
-  add_field_problems(summary, collector.field_problems(), ts::TimelineCollector::kMaxFieldProblems,
-                     collector.field_errors());
+  add_field_problems(summary, collector.field_problems());
   const auto& rows = collector.sorted_rows();
   const ts::ReportFlush flush = output.flush();
   const std::string rest = cli.format == "jsonl" ? ts::render_timeline_jsonl(rows, flush)

@@ -112,6 +112,17 @@ Diagnostic RecordFields::located_error() const {
   return d;
 }
 
+void FieldProblems::note(const RecordFields& fields) {
+  if (fields.error().empty()) return;
+  ++total;
+  if (first.size() < kListed) first.push_back(fields.located_error());
+}
+
+void FieldProblems::merge(FieldProblems&& other) {
+  total += other.total;
+  for (auto& d : other.first) first.push_back(std::move(d));
+}
+
 bool RecordFields::any(std::string_view path,
                        const std::function<bool(const FieldValue&)>& visit) {
   if (!ev_) return false;

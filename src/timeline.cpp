@@ -70,18 +70,14 @@ void TimelineCollector::on_event(const Event& ev) {
     rules_->match(ev, fields_, &matched_);
     for (int r : matched_) row.rules.push_back(rules_->rules()[static_cast<std::size_t>(r)].display_id());
   }
-  if (!fields_.error().empty()) {
-    ++field_errors_;
-    if (field_problems_.size() < kMaxFieldProblems) field_problems_.push_back(fields_.located_error());
-  }
+  field_problems_.note(fields_);
   rows_.push_back(std::move(row));
   trim(false);
 }
 
 void TimelineCollector::merge(TimelineCollector&& other) {
   dropped_ += other.dropped_;
-  field_errors_ += other.field_errors_;
-  for (auto& d : other.field_problems_) field_problems_.push_back(std::move(d));
+  field_problems_.merge(std::move(other.field_problems_));
   rows_.insert(rows_.end(), std::make_move_iterator(other.rows_.begin()), std::make_move_iterator(other.rows_.end()));
   other.rows_.clear();
   trim(false);

@@ -69,12 +69,8 @@ class Detector final : public EventSink {
   /// appends would otherwise move them all into a bigger one).
   std::vector<Finding> take_single_event_findings(unsigned threads = 0, std::size_t more = 0);
   std::uint64_t hits_total() const { return hits_total_; }
-  /// Records whose JSON could not be walked for a rule's field (counted, rare).
-  std::uint64_t field_errors() const { return field_errors_; }
-  /// Each worker keeps its first kMaxFieldProblems of them, located (file,
-  /// record, offset); merged detectors hold all of those (sort, then cut).
-  static constexpr std::size_t kMaxFieldProblems = 20;
-  const std::vector<Diagnostic>& field_problems() const { return field_problems_; }
+  /// Records whose JSON could not be walked for a rule's field (rare).
+  const FieldProblems& field_problems() const { return field_problems_; }
   /// Applies the caps exactly (workers trim with some slack while scanning).
   /// The kept set does not depend on -j (see DetectorOptions).
   void apply_caps();
@@ -272,8 +268,7 @@ class Detector final : public EventSink {
   std::vector<std::shared_ptr<SharedPrincipalSet>> merged_dropped_;
   mutable PrincipalBatch dropped_batch_{dropped_.get()};  // flushed by evictions(), a query
   std::uint64_t hits_total_ = 0;
-  std::uint64_t field_errors_ = 0;
-  std::vector<Diagnostic> field_problems_;  // at most kMaxFieldProblems
+  FieldProblems field_problems_;
   std::map<std::pair<int, int>, std::uint64_t> suppressed_;
   // Matching events of dropped actors and hits dropped, by rule index: the
   // summary's totals are their sums.

@@ -27,6 +27,21 @@ struct FieldValue {
   double number = 0;      ///< for kNumber
 };
 
+class RecordFields;
+
+/// Records whose fields could not be read (RecordFields::error), as one
+/// worker met them: all counted, the first kListed located. Merged from
+/// several workers it holds each one's first; sorted by file and record and
+/// cut to kListed, they are what a run lists.
+struct FieldProblems {
+  static constexpr std::size_t kListed = 20;
+  std::vector<Diagnostic> first;
+  std::uint64_t total = 0;
+  /// Counts the record `fields` is bound to when a field could not be read.
+  void note(const RecordFields& fields);
+  void merge(FieldProblems&& other);
+};
+
 class RecordFields {
  public:
   RecordFields();

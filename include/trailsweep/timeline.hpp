@@ -69,12 +69,8 @@ class TimelineCollector final : public EventSink {
   /// Rows held now: what its memory grows with (max_rows and a slack of a
   /// quarter at most).
   std::size_t rows_held() const { return rows_.size(); }
-  /// Records whose request parameters or rule fields could not be read
-  /// (RecordFields::located_error): the first kMaxFieldProblems of this
-  /// worker's, and how many in all.
-  static constexpr std::size_t kMaxFieldProblems = 20;
-  const std::vector<Diagnostic>& field_problems() const { return field_problems_; }
-  std::uint64_t field_errors() const { return field_errors_; }
+  /// Records whose request parameters or rule fields could not be read.
+  const FieldProblems& field_problems() const { return field_problems_; }
 
  private:
   bool capped() const { return max_rows_ != 0; }
@@ -89,8 +85,7 @@ class TimelineCollector final : public EventSink {
   std::vector<int> matched_;
   std::vector<TimelineRow> rows_;
   std::uint64_t dropped_ = 0;
-  std::vector<Diagnostic> field_problems_;
-  std::uint64_t field_errors_ = 0;
+  FieldProblems field_problems_;
 };
 
 /// With `flush`, written as rendered: each ~1 MB part goes to `flush` and
