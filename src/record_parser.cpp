@@ -24,12 +24,18 @@ enum class TopKey {
   kOther, kEventTime, kEventSource, kEventName, kAwsRegion, kSourceIp, kUserAgent, kErrorCode,
   kErrorMessage, kRecipientAccountId, kEventId, kEventType, kEventVersion, kReadOnly, kUserIdentity,
   kDigest,
+  // Keys of the wrappers that other AWS services put around a record (see Wrapper).
+  kDetailType, kDetail, kCloudTrailEvent, kMessageType, kMessage,
 };
 
 TopKey classify_top_key(std::string_view key) {
   switch (key.size()) {
+    case 6:
+      if (key == "detail") return TopKey::kDetail;
+      break;
     case 7:
       if (key == "eventID") return TopKey::kEventId;
+      if (key == "message") return TopKey::kMessage;
       break;
     case 8:
       if (key == "readOnly") return TopKey::kReadOnly;
@@ -45,6 +51,8 @@ TopKey classify_top_key(std::string_view key) {
       break;
     case 11:
       if (key == "eventSource") return TopKey::kEventSource;
+      if (key == "detail-type") return TopKey::kDetailType;
+      if (key == "messageType") return TopKey::kMessageType;
       break;
     case 12:
       if (key == "userIdentity") return TopKey::kUserIdentity;
@@ -57,6 +65,7 @@ TopKey classify_top_key(std::string_view key) {
     case 15:
       if (key == "sourceIPAddress") return TopKey::kSourceIp;
       if (key == "digestStartTime") return TopKey::kDigest;
+      if (key == "CloudTrailEvent") return TopKey::kCloudTrailEvent;
       break;
     case 18:
       if (key == "recipientAccountId") return TopKey::kRecipientAccountId;
@@ -134,6 +143,19 @@ std::string_view UserIdentity::*issuer_string_field(std::string_view key) {
   if (key == "userName") return &UserIdentity::session_issuer_user_name;
   if (key == "type") return &UserIdentity::session_issuer_type;
   return nullptr;
+}
+
+bool is_wrapper_key(TopKey k) {
+  return k == TopKey::kDetailType || k == TopKey::kDetail || k == TopKey::kCloudTrailEvent ||
+         k == TopKey::kMessageType || k == TopKey::kMessage;
+}
+
+// What EventBridge's "detail-type" says of an event whose "detail" is a
+// CloudTrail record: "AWS API Call via CloudTrail", "AWS Console Sign In via
+// CloudTrail", "AWS Service Event via CloudTrail", ... Other events on the same
+// bus (instance state changes, findings) are not records.
+bool detail_is_cloudtrail_record(std::string_view detail_type) {
+  return detail_type.ends_with(" via CloudTrail");
 }
 
 // After the fields are read: the verdict both parsers share.
@@ -223,8 +245,27 @@ void read_identity(dom::element v, UserIdentity& id) {
   }
 }
 
-// Fills `ev` from one record object; `out` carries the verdict.
-void fill_event(dom::element root, Event* ev, ParseOutcome& out) {
+// The wrapper keys of a record object, as the full parser found them.
+struct DomWrapper {
+  bool seen = false;
+  bool has[5] = {};  // by TopKey, from kDetailType
+  dom::element value[5];
+
+  void note(TopKey k, dom::element v) {
+    const auto i = static_cast<std::size_t>(k) - static_cast<std::size_t>(TopKey::kDetailType);
+    seen = has[i] = true;
+    value[i] = v;
+  }
+  const dom::element* get(TopKey k) const {
+    const auto i = static_cast<std::size_t>(k) - static_cast<std::size_t>(TopKey::kDetailType);
+    return has[i] ? &value[i] : nullptr;
+  }
+};
+
+// Fills `ev` from one record object; `out` carries the verdict. An object
+// with a wrapper's keys and no "eventTime" is left to the caller, through
+// `wrapper` (nullptr: read as a record whatever its keys).
+void fill_event(dom::element root, Event* ev, ParseOutcome& out, DomWrapper* wrapper) {
   if (!root.is_object()) {
     out.error = "record is not a JSON object";
     return;
@@ -233,7 +274,9 @@ void fill_event(dom::element root, Event* ev, ParseOutcome& out) {
   const char* bad_field = nullptr;
   for (auto [key, value] : dom::object(root)) {
     const TopKey k = classify_top_key(key);
-    if (k == TopKey::kEventTime) {
+    if (wrapper && is_wrapper_key(k)) {
+      wrapper->note(k, value);
+    } else if (k == TopKey::kEventTime) {
       Str s = read_string(value, ev->event_time);
       have_time = s == Str::kOk;
       time_wrong_type = s == Str::kWrongType;
@@ -253,7 +296,59 @@ void fill_event(dom::element root, Event* ev, ParseOutcome& out) {
       digest_keys = true;
     }
   }
+  if (wrapper && wrapper->seen) {
+    if (!have_time && !time_wrong_type) return;
+    wrapper->seen = false;  // a record with odd extra keys is still a record
+  }
   finish_event(ev, have_time, time_wrong_type, digest_keys, bad_field, out);
+}
+
+// What a wrapper holds: the record's text (in `text`) under `key`, or no
+// record (another kind of event), or an error.
+struct WrappedRecord {
+  enum { kRecord, kNotCloudTrail, kError } verdict = kNotCloudTrail;
+  std::string_view key;
+  std::string error;
+};
+
+WrappedRecord open_wrapper(const DomWrapper& wrapper, std::string& text) {
+  WrappedRecord out;
+  if (const dom::element* type = wrapper.get(TopKey::kDetailType)) {
+    // EventBridge: the record is the object "detail".
+    const dom::element* detail = wrapper.get(TopKey::kDetail);
+    if (!type->is_string() || !detail_is_cloudtrail_record(std::string_view(*type)) || !detail ||
+        !detail->is_object()) {
+      return out;
+    }
+    text = simdjson::minify(*detail);
+    out.key = "detail";
+  } else if (const dom::element* record = wrapper.get(TopKey::kCloudTrailEvent)) {
+    // `aws cloudtrail lookup-events`: the record is the string "CloudTrailEvent".
+    if (!record->is_string()) {
+      out.verdict = WrappedRecord::kError;
+      out.error = "\"CloudTrailEvent\" is not a string";
+      return out;
+    }
+    text = std::string_view(*record);
+    out.key = "CloudTrailEvent";
+  } else if (const dom::element* message = wrapper.get(TopKey::kMessage);
+             message && !wrapper.get(TopKey::kMessageType)) {
+    // A CloudWatch Logs subscription's log event: the record is the string
+    // "message". One that is not a JSON object (the subscription's control
+    // messages, another log group's text) is no record.
+    if (!message->is_string()) return out;
+    const std::string_view m(*message);
+    const std::size_t first = m.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || m[first] != '{') return out;
+    text = m;
+    out.key = "message";
+  } else {
+    // A CloudWatch Logs subscription message whose log events held no JSON
+    // (the reader hands out its log events otherwise), or a bare "detail".
+    return out;
+  }
+  out.verdict = WrappedRecord::kRecord;
+  return out;
 }
 
 // ---- the skimming walker --------------------------------------------------
@@ -504,9 +599,19 @@ std::size_t skim_identity(Walker& w, const char* text, std::size_t open, Event* 
   });
 }
 
+// The wrapper keys of a record object, as the walk found them.
+struct SkimWrapper {
+  bool seen = false;
+  std::string_view detail_type;
+  std::size_t detail_begin = 0, detail_end = 0;  // the "detail" object; 0, 0 when not one
+};
+
 // Reads the record object whose '{' is at `open` into `ev`. Returns the
-// position of its '}', or npos when it needs the full parser.
-std::size_t skim_record(Walker& w, const char* text, std::size_t open, Event* ev, ParseOutcome& out) {
+// position of its '}', or npos when it needs the full parser. An object with
+// a wrapper's keys and no "eventTime" is left to the caller, through
+// `wrapper` (nullptr: read as a record whatever its keys).
+std::size_t skim_record(Walker& w, const char* text, std::size_t open, Event* ev, ParseOutcome& out,
+                        SkimWrapper* wrapper) {
   bool have_time = false, digest_keys = false, overflow = false;
   const std::size_t close = w.members(open, [&](Member& m) {
     const TopKey k = classify_top_key(key_of(m));
@@ -540,11 +645,31 @@ std::size_t skim_record(Walker& w, const char* text, std::size_t open, Event* ev
       case TopKey::kDigest:
         digest_keys = true;
         return true;
+      case TopKey::kDetailType:
+      case TopKey::kDetail:
+      case TopKey::kCloudTrailEvent:
+      case TopKey::kMessageType:
+      case TopKey::kMessage:
+        if (!wrapper) return true;
+        wrapper->seen = true;
+        // The last of a repeated key counts, as in the full parser's DOM.
+        if (k == TopKey::kDetailType) {
+          wrapper->detail_type = m.kind == '"' ? std::string_view(text + m.begin, m.end - m.begin) : std::string_view();
+        } else if (k == TopKey::kDetail) {
+          const bool object = m.kind == '{';
+          wrapper->detail_begin = object ? m.begin : 0;
+          wrapper->detail_end = object ? m.end : 0;
+        }
+        return true;
       default:
         return true;
     }
   });
   if (close == Walker::npos) return close;
+  if (wrapper && wrapper->seen) {
+    if (!have_time) return close;
+    wrapper->seen = false;  // a record with odd extra keys is still a record
+  }
   ev->raw_members_complete = !overflow;
   finish_event(ev, have_time, false, digest_keys, nullptr, out);
   return close;
@@ -557,6 +682,11 @@ struct RecordParser::Impl {
   RecordDom dom;
   JsonStructure index;
   JsonStructure::Kernel kernel = JsonStructure::Kernel::kBest;
+  std::string unwrapped;  // a wrapped record's text, when it is not in the input as it is (an escaped string)
+  bool inside_wrapper = false;
+  // The index of a wrapped record: `index` may still be walking the document
+  // that holds its wrapper.
+  JsonStructure wrapped_index;
 };
 
 RecordParser::RecordParser(JsonStructure::Kernel kernel) : impl_(std::make_unique<Impl>()) { impl_->kernel = kernel; }
@@ -572,7 +702,26 @@ ParseOutcome RecordParser::parse(const RecordView& view, Event* ev) {
     out.error = fmt::format("invalid JSON: {}", simdjson::error_message(error));
     return out;
   }
-  fill_event(impl_->dom.root, ev, out);
+  DomWrapper wrapper;
+  fill_event(impl_->dom.root, ev, out, impl_->inside_wrapper ? nullptr : &wrapper);
+  if (wrapper.seen) {
+    std::string& text = impl_->unwrapped;
+    const WrappedRecord inner = open_wrapper(wrapper, text);
+    if (inner.verdict != WrappedRecord::kRecord) {
+      out.ok = inner.verdict == WrappedRecord::kNotCloudTrail;
+      out.kind = RecordKind::kNotCloudTrail;
+      out.error = inner.error;
+      return out;
+    }
+    const std::size_t size = text.size();
+    text.append(kRecordPadding, '\0');
+    RecordView record;
+    record.json = std::string_view(text.data(), size);
+    record.padded_capacity = text.size();
+    record.offset = view.offset;
+    record.index = view.index;
+    return read_wrapped(record, inner.key, ev);
+  }
   if (!out.ok) return out;
   ev->raw_json = view.json;
   ev->raw_padded_capacity = view.padded_capacity;
@@ -586,20 +735,45 @@ ParseOutcome RecordParser::skim(const RecordView& view, Event* ev) {
   // The walker may read up to 63 bytes past the record (the index's blocks).
   if (view.padded_capacity < view.json.size() + kRecordPadding) return parse(view, ev);
   ev->clear();
-  JsonStructure& index = impl_->index;
+  JsonStructure& index = impl_->inside_wrapper ? impl_->wrapped_index : impl_->index;
   index.index(view.json, impl_->kernel);
   Walker w(view.json, index);
   ParseOutcome out;
-  const std::size_t close = w.at(0) == '{' ? skim_record(w, view.json.data(), 0, ev, out) : Walker::npos;
+  SkimWrapper wrapper;
+  const std::size_t close =
+      w.at(0) == '{' ? skim_record(w, view.json.data(), 0, ev, out, impl_->inside_wrapper ? nullptr : &wrapper)
+                     : Walker::npos;
   // As in a native document: what the walker refuses, and records with
   // escapes, control characters or non-ASCII text, get the full parser.
   if (close == Walker::npos || close + 1 != view.json.size() || !index.plain(0, close)) return parse(view, ev);
+  if (wrapper.seen) {
+    // An EventBridge event of a CloudTrail record, the usual wrapper, is read
+    // in place; the full parser judges the others.
+    if (wrapper.detail_end == 0 || !detail_is_cloudtrail_record(wrapper.detail_type)) return parse(view, ev);
+    RecordView detail;
+    detail.json = view.json.substr(wrapper.detail_begin, wrapper.detail_end - wrapper.detail_begin);
+    detail.padded_capacity = view.padded_capacity - wrapper.detail_begin;
+    detail.offset = view.offset;
+    detail.index = view.index;
+    return read_wrapped(detail, "detail", ev);
+  }
   out.error_offset = view.offset;  // as parse() sets it
   if (!out.ok) return out;
   ev->raw_json = view.json;
   ev->raw_padded_capacity = view.padded_capacity;
   ev->pos.offset = view.offset;
   ev->pos.record = view.index;
+  return out;
+}
+
+ParseOutcome RecordParser::read_wrapped(const RecordView& record, std::string_view wrapper_key, Event* ev) {
+  impl_->inside_wrapper = true;  // a wrapper in a wrapper is no record
+  ParseOutcome out = skim(record, ev);
+  impl_->inside_wrapper = false;
+  if (!out.ok) {
+    out.error = fmt::format("in its \"{}\": {}", wrapper_key, out.error);
+    out.error_offset = record.offset;
+  }
   return out;
 }
 
@@ -634,11 +808,13 @@ RecordParser::DocumentResult RecordParser::parse_native_document_impl(std::strin
     ev->clear();
     ParseOutcome out;
     w.seek(p);  // the walk before may have stopped anywhere in its record
-    std::size_t close = skim_record(w, text.data(), p, ev, out);
+    SkimWrapper wrapper;
+    std::size_t close = skim_record(w, text.data(), p, ev, out, &wrapper);
     // Records with escapes, control characters or non-ASCII text are rare:
     // they (and anything the walker refused) get the full parser, which
-    // unescapes and validates UTF-8.
-    const bool careful = close == Walker::npos || !index.plain(p, close);
+    // unescapes and validates UTF-8. So does a wrapped record in a Records
+    // array, which no service writes.
+    const bool careful = close == Walker::npos || !index.plain(p, close) || wrapper.seen;
     if (careful) {
       if (close == Walker::npos) close = index.matching_close(p);
       if (close == Walker::npos || w.at(close) != '}') return result;

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "trailsweep/time_util.hpp"
+
 namespace trailsweep {
 namespace {
 
@@ -51,25 +53,38 @@ std::size_t next_special(const char* buf, std::size_t i, std::size_t len) {
   return i;
 }
 
-// Whether `text` holds the string "Records" anywhere, as a key of a
-// {"Records":[...]} wrapper would be. Found by its capital R, which JSON
-// text holds few of: std::string_view::find would stop at every quote.
+// Whether `text` holds "Records", "Events" or "logEvents" as a string
+// anywhere, as a wrapper's key of its records array would be (see
+// is_records_key). Found by their capital letters, which JSON text holds few
+// of: std::string_view::find would stop at every quote.
 bool mentions_records_key(std::string_view text) {
-  constexpr std::string_view kRest = "ecords\"";
   const char* const begin = text.data();
   const char* const end = begin + text.size();
-  for (const char* p = begin; p < end;) {
-    const void* hit = std::memchr(p, 'R', static_cast<std::size_t>(end - p));
-    if (!hit) return false;
-    const char* r = static_cast<const char*>(hit);
-    if (r > begin && r[-1] == '"' && static_cast<std::size_t>(end - r - 1) >= kRest.size() &&
-        std::memcmp(r + 1, kRest.data(), kRest.size()) == 0) {
-      return true;
+  auto mentions = [&](char capital, std::string_view rest, auto&& preceded_well) {
+    for (const char* p = begin; p < end;) {
+      const void* hit = std::memchr(p, capital, static_cast<std::size_t>(end - p));
+      if (!hit) return false;
+      const char* c = static_cast<const char*>(hit);
+      if (static_cast<std::size_t>(end - c - 1) >= rest.size() && std::memcmp(c + 1, rest.data(), rest.size()) == 0 &&
+          preceded_well(c)) {
+        return true;
+      }
+      p = c + 1;
     }
-    p = r + 1;
-  }
-  return false;
+    return false;
+  };
+  auto after_quote = [&](const char* c) { return c > begin && c[-1] == '"'; };
+  auto after_quote_or_log = [&](const char* c) {
+    return after_quote(c) || (c - begin >= 4 && std::memcmp(c - 4, "\"log", 4) == 0);
+  };
+  return mentions('R', "ecords\"", after_quote) || mentions('E', "vents\"", after_quote_or_log);
 }
+
+// The keys whose array holds the records: CloudTrail's {"Records":[...]},
+// `aws cloudtrail lookup-events` output {"Events":[...]} and a CloudWatch Logs
+// subscription's {"logEvents":[...]} (RecordParser reads the record each
+// element wraps).
+bool is_records_key(std::string_view key) { return key == "Records" || key == "Events" || key == "logEvents"; }
 
 std::string printable(char c) {
   auto u = static_cast<unsigned char>(c);
@@ -180,6 +195,20 @@ std::size_t RecordReader::ordinary_record_end(std::size_t open) {
   return index_from_ + close;
 }
 
+void RecordReader::line_prefix(char c, std::size_t i) {
+  if (prefix_len_ == 0) prefix_offset_ = base_ + static_cast<std::int64_t>(i);
+  const bool time_byte = (c >= '0' && c <= '9') || c == '-' || c == ':' || c == 'T' || c == '.' || c == 'Z' || c == '+';
+  if (time_byte && prefix_len_ < prefix_.size()) {
+    prefix_[prefix_len_++] = c;
+    return;
+  }
+  const std::string_view prefix(prefix_.data(), prefix_len_);
+  prefix_len_ = 0;
+  if (c == ' ' && parse_rfc3339_ms(prefix)) return;  // the record follows
+  problem(prefix_offset_, -1, fmt::format("unexpected {} at top level; skipping to the next line", printable(prefix[0])));
+  skipping_garbage_ = c != '\n';
+}
+
 bool RecordReader::hand_out(std::size_t open, std::size_t close, RecordView* out) {
   out->json = std::string_view(buf_.get() + open, close + 1 - open);
   out->padded_capacity = cap_ + kRecordPadding - open;
@@ -192,6 +221,7 @@ bool RecordReader::hand_out(std::size_t open, std::size_t close, RecordView* out
 bool RecordReader::next(RecordView* out) {
   for (;;) {
     if (pos_ >= len_ && !refill()) {
+      if (prefix_len_ > 0) line_prefix('\n', len_);  // the stream ended in what began like a time
       if (in_string_ || depth_ > 0) {
         bool record_open = record_start_ >= 0 && !record_skipped_;
         ReaderProblem p;
@@ -227,8 +257,8 @@ bool RecordReader::next(RecordView* out) {
         } else if (s == '"') {
           in_string_ = false;
           if (key_start_ >= 0) {
-            records_key_pending_ = static_cast<std::int64_t>(i) - key_start_ == 8 &&
-                                   std::memcmp(buf + key_start_ + 1, "Records", 7) == 0;
+            const auto key_begin = static_cast<std::size_t>(key_start_) + 1;
+            records_key_pending_ = is_records_key(std::string_view(buf + key_begin, i - key_begin));
             key_start_ = -1;
           }
         } else if (lines_mode_) {  // raw newline inside a string in a JSON-lines stream
@@ -241,6 +271,10 @@ bool RecordReader::next(RecordView* out) {
       }
       if (skipping_garbage_) {
         if (c == '\n') skipping_garbage_ = false;
+        continue;
+      }
+      if (prefix_len_ > 0) {
+        line_prefix(c, i);
         continue;
       }
       const int shallow = std::max(1, records_depth_);
@@ -372,7 +406,9 @@ bool RecordReader::next(RecordView* out) {
           break;
         default:
           records_key_pending_ = false;
-          if (depth_ == 0) {
+          if (depth_ == 0 && c >= '0' && c <= '9') {
+            line_prefix(c, i);  // perhaps the time CloudWatch Logs puts before each exported event
+          } else if (depth_ == 0) {
             problem(base_ + static_cast<std::int64_t>(i), -1,
                     fmt::format("unexpected {} at top level; skipping to the next line",
                                 printable(c)));

@@ -34,6 +34,7 @@ void RunSummary::merge(const RunSummary& o) {
   records_filtered += o.records_filtered;
   records_rejected += o.records_rejected;
   insight_records += o.insight_records;
+  non_cloudtrail_records += o.non_cloudtrail_records;
   first_event_ms = std::min(first_event_ms, o.first_event_ms);
   last_event_ms = std::max(last_event_ms, o.last_event_ms);
   for (const auto& e : o.errors) {
@@ -94,6 +95,9 @@ std::string render_summary_text(const RunSummary& s) {
   if (s.records_rejected) out += fmt::format(", {} rejected", s.records_rejected);
   if (s.records_filtered) out += fmt::format(", {} outside filters", s.records_filtered);
   if (s.insight_records) out += fmt::format(", {} insight events skipped", s.insight_records);
+  if (s.non_cloudtrail_records) {
+    out += fmt::format(", {} wrapped non-CloudTrail events skipped", s.non_cloudtrail_records);
+  }
   out += s.principals_estimated ? fmt::format("; ~{} principals (estimated)", s.principals)
                                 : fmt::format("; {} principals", s.principals);
   if (s.elapsed_s > 0) {
@@ -156,6 +160,7 @@ void write_summary_json(JsonWriter& w, const RunSummary& s) {
   w.field("rejected_records", s.records_rejected);
   w.field("filtered_records", s.records_filtered);
   w.field("insight_records", s.insight_records);
+  w.field("non_cloudtrail_records", s.non_cloudtrail_records);
   w.end_object();
   w.key("findings").begin_object();
   static constexpr const char* kLevels[] = {"informational", "low", "medium", "high", "critical"};

@@ -130,6 +130,8 @@ void Scanner::take_record(const ParseOutcome& outcome, std::int64_t digest_offse
     reject(digest_offset, "digest object inside a log file; skipped");
   } else if (outcome.kind == RecordKind::kInsight) {
     ++summary.insight_records;
+  } else if (outcome.kind == RecordKind::kNotCloudTrail) {
+    ++summary.non_cloudtrail_records;
   } else {
     deliver(sink, summary);
   }
@@ -382,6 +384,10 @@ void Scanner::scan_source(ByteSource& source, const std::string& name, EventSink
     batching = outlet != nullptr;
     if (outcome.kind == RecordKind::kInsight) {
       ++summary.insight_records;
+      continue;
+    }
+    if (outcome.kind == RecordKind::kNotCloudTrail) {
+      ++summary.non_cloudtrail_records;
       continue;
     }
     deliver(sink, summary);

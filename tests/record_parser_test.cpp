@@ -11,6 +11,7 @@
 #include "test_util.hpp"
 #include "trailsweep/byte_source.hpp"
 #include "trailsweep/decoder.hpp"
+#include "trailsweep/json_writer.hpp"
 #include "trailsweep/record_fields.hpp"
 
 namespace trailsweep {
@@ -159,6 +160,106 @@ TEST_F(RecordParserTest, InsightAndDigestAreClassified) {
   r = parse(R"({"awsAccountId":"111122223333","digestStartTime":"2025-11-02T06:00:00Z","digestEndTime":"2025-11-02T07:00:00Z","logFiles":[]})");
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.kind, RecordKind::kDigest);
+}
+
+// Other AWS services wrap records: EventBridge (an event's "detail"), `aws
+// cloudtrail lookup-events` (the string "CloudTrailEvent"), a CloudWatch Logs
+// subscription (the string "message" of each log event). Both parsers read the
+// record inside, at the wrapper's place in the stream.
+std::string json_string(std::string_view text) {
+  std::string out;
+  append_json_string(out, text);
+  return out;
+}
+
+std::string eventbridge(const std::string& detail_type, const std::string& detail) {
+  return R"({"version":"0","id":"6a7e8feb-b491-4cf7-a9f1-bf3703467718","detail-type":")" + detail_type +
+         R"(","source":"aws.iam","account":"229654561268","time":"2024-08-01T13:33:28Z","region":"us-east-1","resources":[],"detail":)" +
+         detail + "}";
+}
+
+TEST_F(RecordParserTest, AWrappedRecordIsReadAsTheRecordInside) {
+  const std::string record = testing::iam_user_record();
+  // Non-ASCII text in the record sends the skim to the full parser, which
+  // must find the same record.
+  std::string accented = record;
+  accented.replace(accented.find("stratus-red-team_4f1b2c3d"), 25, "d\xc3\xa9ploiement");
+  const std::string lookup_event =
+      R"({"EventId":"8c1b2f5e-0e0f-4a8a-9b3b-2f6e8c1d0a11","EventName":"CreateUser","ReadOnly":"false","EventTime":"2024-08-01T13:33:28+00:00","EventSource":"iam.amazonaws.com","Username":"christophe","Resources":[],"CloudTrailEvent":)";
+  const std::string log_event = R"({"id":"37901204856023445902856012","timestamp":1722519208000,"message":)";
+  struct Case {
+    std::string wrapped, inner;
+  } cases[] = {
+      {eventbridge("AWS API Call via CloudTrail", record), record},
+      {eventbridge("AWS API Call via CloudTrail", accented), accented},
+      {lookup_event + json_string(record) + "}", record},
+      {lookup_event + json_string(accented) + "}", accented},
+      {log_event + json_string(record) + "}", record},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.wrapped.substr(0, 60));
+    for (bool skimmed : {false, true}) {
+      const ParseOutcome r = skimmed ? skim(c.wrapped) : parse(c.wrapped);
+      ASSERT_TRUE(r.ok) << r.error;
+      EXPECT_EQ(r.kind, RecordKind::kEvent);
+      EXPECT_EQ(ev_.event_name, "CreateUser");
+      EXPECT_EQ(ev_.time_ms, 1722519208000);
+      EXPECT_EQ(ev_.identity.arn, "arn:aws:iam::229654561268:user/christophe");
+      EXPECT_EQ(ev_.principal, "arn:aws:iam::229654561268:user/christophe");
+      EXPECT_EQ(ev_.raw_json, c.inner) << "what --raw prints and rules read into: the record, not its wrapper";
+      EXPECT_EQ(ev_.pos.offset, 100);
+      EXPECT_EQ(ev_.pos.record, 7);
+      RecordFields fields;
+      fields.bind(ev_);
+      EXPECT_EQ(fields.first_text("requestParameters.userName"), "malicious-iam-user");
+    }
+  }
+  EXPECT_TRUE(skim(cases[0].wrapped).ok);
+  EXPECT_EQ(ev_.dom, nullptr) << "an EventBridge event of plain text is skimmed in place";
+}
+
+TEST_F(RecordParserTest, WrappedEventsThatAreNoRecordAreSkippedAndBrokenOnesReported) {
+  const std::string record = testing::iam_user_record();
+  for (const std::string& other : {
+           eventbridge("EC2 Instance State-change Notification", R"({"instance-id":"i-0abc","state":"running"})"),
+           eventbridge("AWS API Call via CloudTrail", R"("not an object")"),
+           std::string(R"({"id":"","timestamp":1762095602000,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."})"),
+           std::string(R"({"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1762095602000,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]})"),
+       }) {
+    SCOPED_TRACE(other.substr(0, 60));
+    for (bool skimmed : {false, true}) {
+      const ParseOutcome r = skimmed ? skim(other) : parse(other);
+      EXPECT_TRUE(r.ok) << r.error;
+      EXPECT_EQ(r.kind, RecordKind::kNotCloudTrail);
+    }
+  }
+  struct Broken {
+    std::string wrapped, error;
+  } broken[] = {
+      {R"({"EventId":"x","CloudTrailEvent":42})", R"("CloudTrailEvent" is not a string)"},
+      {R"({"EventId":"x","CloudTrailEvent":"{\"eventName\":\"CreateUser\"}"})", R"(in its "CloudTrailEvent": missing "eventTime")"},
+      {R"({"EventId":"x","CloudTrailEvent":"{\"eventTime\":"})", R"(in its "CloudTrailEvent": invalid JSON)"},
+      {eventbridge("AWS API Call via CloudTrail", R"({"eventSource":"iam.amazonaws.com"})"), R"(in its "detail": missing "eventTime")"},
+      // A wrapper in a wrapper: no service writes one.
+      {eventbridge("AWS API Call via CloudTrail", eventbridge("AWS API Call via CloudTrail", record)),
+       R"(in its "detail": missing "eventTime")"},
+  };
+  for (const Broken& b : broken) {
+    SCOPED_TRACE(b.wrapped.substr(0, 60));
+    for (bool skimmed : {false, true}) {
+      const ParseOutcome r = skimmed ? skim(b.wrapped) : parse(b.wrapped);
+      EXPECT_FALSE(r.ok);
+      EXPECT_EQ(r.error.rfind(b.error, 0), 0u) << r.error;
+      EXPECT_EQ(r.error_offset, 100) << "the wrapper's place in the stream";
+    }
+  }
+  // A record is a record whatever extra keys it has.
+  std::string with_message = record;
+  with_message.insert(1, R"("message":"hello","detail-type":"x",)");
+  ASSERT_TRUE(skim(with_message).ok);
+  EXPECT_EQ(ev_.event_name, "CreateUser");
+  ASSERT_TRUE(parse(with_message).ok);
+  EXPECT_EQ(ev_.event_name, "CreateUser");
 }
 
 // skim() reads one whole object; anything else (nothing, a scalar, bytes
@@ -330,6 +431,21 @@ TEST(NativeDocument, FastPathAgreesWithTheFullParserOnUnusualRecords) {
       R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X","apiVersion":-0,"requestParameters":{"minSize":-0,"desiredCount":10}})",
       R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X","apiVersion":18446744073709551615,"requestParameters":{"a":18446744073709551615,"b":-9223372036854775808,"c":"-0"}})",
       R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X","apiVersion":1234567890123456789,"requestParameters":{"a":[-0,1]}})",
+      // Wrapped records, and wrappers of no record.
+      eventbridge("AWS API Call via CloudTrail", testing::iam_user_record()),
+      eventbridge("AWS API Call via CloudTrail", spaced),
+      eventbridge("AWS Console Sign In via CloudTrail", R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","userAgent":"caf\u00e9"})"),
+      eventbridge("EC2 Instance State-change Notification", R"({"instance-id":"i-1","state":"running"})"),
+      R"({"detail-type":"AWS API Call via CloudTrail","detail":{"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X"},"detail":"later"})",
+      R"({"detail-type":7,"detail":{"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X"}})",
+      R"({"detail":{"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X"}})",
+      eventbridge("AWS API Call via CloudTrail", eventbridge("AWS API Call via CloudTrail", testing::iam_user_record())),
+      R"({"EventId":"x","CloudTrailEvent":)" + json_string(testing::iam_user_record()) + "}",
+      R"({"EventId":"x","CloudTrailEvent":"{\"eventTime\":1}"})",
+      R"({"EventId":"x","CloudTrailEvent":null})",
+      R"({"id":"1","timestamp":1,"message":)" + json_string(spaced) + "}",
+      R"({"id":"1","timestamp":1,"message":"  plain text"})",
+      R"({"messageType":"CONTROL_MESSAGE","logEvents":[{"id":"","timestamp":1,"message":"CWL CONTROL MESSAGE"}]})",
   };
   std::string document = "{\"Records\":[";
   for (std::size_t i = 0; i < records.size(); ++i) document += (i ? "," : "") + records[i];

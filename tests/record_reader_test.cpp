@@ -93,6 +93,55 @@ TEST(RecordReader, JsonLinesOfRecordsAndOfWrappers) {
   EXPECT_TRUE(s.problems.empty());
 }
 
+// `aws cloudtrail lookup-events` prints {"Events":[...]}; a CloudWatch Logs
+// subscription delivers {"messageType":...,"logEvents":[...]}: their elements
+// are handed out (RecordParser reads the record each one wraps), also when
+// several documents follow each other without a newline (Firehose).
+TEST(RecordReader, ElementsOfLookupEventsAndLogEventsArraysAreHandedOut) {
+  const std::string lookup = "{\n    \"Events\": [\n        " + kA + ",\n        " + kB + "\n    ],\n    \"NextToken\": \"t\"\n}\n";
+  const std::string subscription = R"({"messageType":"DATA_MESSAGE","owner":"1","logEvents":[)" + kB + "," + kA + "]}";
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{5}, SIZE_MAX}) {
+    auto s = split(lookup + subscription + subscription + R"({"Events":[]})", chunk);
+    ASSERT_EQ(s.records.size(), 6u) << "chunk " << chunk;
+    EXPECT_EQ(s.records[0], kA);
+    EXPECT_EQ(s.records[1], kB);
+    EXPECT_EQ(s.records[2], kB);
+    EXPECT_EQ(s.records[5], kA);
+    EXPECT_EQ(s.offsets[2], static_cast<std::int64_t>(lookup.size() + subscription.find(kB)));
+    EXPECT_TRUE(s.problems.empty()) << s.problems[0].message;
+  }
+}
+
+// A CloudWatch Logs export task writes each event after its time and a space.
+TEST(RecordReader, TheTimeBeforeEachLineOfACloudWatchLogsExportIsSkipped) {
+  const std::string in = "2025-11-02T14:00:03.000Z " + kA + "\n2025-11-02T14:00:04.000Z " + kB + "\n";
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{9}, SIZE_MAX}) {
+    auto s = split(in, chunk);
+    ASSERT_EQ(s.records.size(), 2u) << "chunk " << chunk;
+    EXPECT_EQ(s.records[0], kA);
+    EXPECT_EQ(s.records[1], kB);
+    EXPECT_EQ(s.offsets[0], 25);
+    EXPECT_EQ(s.offsets[1], static_cast<std::int64_t>(25 + kA.size() + 1 + 25));
+    EXPECT_EQ((std::vector<std::int64_t>{0, 1}), s.indexes);
+    EXPECT_TRUE(s.problems.empty()) << s.problems[0].message;
+  }
+  // What only looks like a time is reported where it starts, and the line skipped.
+  const std::string bad_time = "2025-13-02T14:00:03.000Z " + kA + "\n";
+  const std::string no_space = "2025-11-02T14:00:03.000Z" + kA + "\n";
+  const std::string number = "12345\n";
+  auto s = split(bad_time + no_space + number + kB + "\n2025-11-02T14:00:03Z");
+  ASSERT_EQ(s.records.size(), 1u);
+  EXPECT_EQ(s.records[0], kB);
+  ASSERT_EQ(s.problems.size(), 4u);
+  EXPECT_EQ(s.problems[0].offset, 0);
+  EXPECT_EQ(s.problems[0].message, "unexpected '2' at top level; skipping to the next line");
+  EXPECT_EQ(s.problems[1].offset, static_cast<std::int64_t>(bad_time.size()));
+  EXPECT_EQ(s.problems[2].offset, static_cast<std::int64_t>(bad_time.size() + no_space.size()));
+  EXPECT_EQ(s.problems[2].message, "unexpected '1' at top level; skipping to the next line");
+  EXPECT_EQ(s.problems[3].offset, static_cast<std::int64_t>(bad_time.size() + no_space.size() + number.size() + kB.size() + 1))
+      << "a time the stream ends in";
+}
+
 TEST(RecordReader, SkipsUtf8ByteOrderMark) {
   auto s = split("\xEF\xBB\xBF" + kA + "\n");
   ASSERT_EQ(s.records.size(), 1u);

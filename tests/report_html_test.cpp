@@ -27,11 +27,11 @@ TEST(ReportHtml, MatchesGoldenFile) {
 TEST(ReportHtml, OneTimelinePerSequenceOneLanePerStageOneRowPerEvidence) {
   auto r = testing::run_trailsweep("scan --deterministic --no-summary --format html testdata/");
   auto json = testing::run_trailsweep("scan --deterministic --no-summary --format json testdata/");
-  // 7 sequences in testdata (4 critical, 3 partial), each with a timeline.
-  EXPECT_EQ(count(r.out, "<svg class=\"timeline\""), 7u);
-  EXPECT_EQ(count(r.out, "<section class=\"finding\""), 7u);
+  // 11 sequences in testdata (8 critical, 3 partial), each with a timeline.
+  EXPECT_EQ(count(r.out, "<svg class=\"timeline\""), 11u);
+  EXPECT_EQ(count(r.out, "<section class=\"finding\""), 11u);
   // Lanes: one per matched stage, across all findings; evidence rows: as many as kept.
-  EXPECT_EQ(count(r.out, "<g class=\"lane\">"), count(json.out, "\"first_seen\"") - 7);
+  EXPECT_EQ(count(r.out, "<g class=\"lane\">"), count(json.out, "\"first_seen\"") - 11);
   EXPECT_EQ(count(r.out, "<tr class=\"ev\">"), count(json.out, "\"event_id\":"));
   EXPECT_NE(r.out.find("Content-Security-Policy\" content=\"default-src 'none'"), std::string::npos);
   EXPECT_EQ(r.out.find("http://"), std::string::npos);

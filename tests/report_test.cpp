@@ -203,7 +203,7 @@ TEST(Report, JsonLinesPipesIntoJq) {
   while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
   int status = pclose(p);
   if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "jq is not installed";
-  EXPECT_EQ(out, " 4 critical\n 3 high\n");
+  EXPECT_EQ(out, " 8 critical\n 3 high\n");
 }
 
 

@@ -49,10 +49,17 @@ inline int process_threads() {
 /// thread that lives a millisecond is seen.
 class ThreadCountWatch {
  public:
+  // Returns once the watcher has counted at least once: on a loaded machine
+  // it may not run before a short test is over, and a count of 0 is no count.
   ThreadCountWatch()
       : watcher_([this] {
-          while (!stop_.load()) most_.store(std::max(most_.load(), process_threads()));
-        }) {}
+          while (!stop_.load()) {
+            most_.store(std::max(most_.load(), process_threads()));
+            counted_.store(true);
+          }
+        }) {
+    while (!counted_.load()) std::this_thread::yield();
+  }
   ~ThreadCountWatch() {
     if (watcher_.joinable()) stop();
   }
@@ -63,7 +70,7 @@ class ThreadCountWatch {
   }
 
  private:
-  std::atomic<bool> stop_{false};
+  std::atomic<bool> stop_{false}, counted_{false};
   std::atomic<int> most_{0};
   std::thread watcher_;
 };

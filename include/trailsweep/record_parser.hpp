@@ -12,11 +12,18 @@
 //    speed of decompression. Anything out of the ordinary in a record (a
 //    non-string where a string belongs, an escaped key, an odd scalar) sends
 //    that record through parse(), so both ways give the same Event or error.
+// Both read a record that another service wrapped as the record inside: an
+// EventBridge event's "detail" (for "... via CloudTrail" events), the
+// "CloudTrailEvent" string of `aws cloudtrail lookup-events` output, a
+// CloudWatch Logs subscription's "message" string; the Event's raw_json is
+// then that record's text (inside the input, or a copy the parser holds until
+// its next record).
 // Event fields are views into the input or the parser; see Event.
 // One per thread (it owns a simdjson parser); not thread-safe.
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "trailsweep/event.hpp"
 #include "trailsweep/json_structure.hpp"
@@ -24,7 +31,10 @@
 
 namespace trailsweep {
 
-enum class RecordKind { kEvent, kInsight, kDigest };
+/// kNotCloudTrail: an event another service wrapped like a record (an
+/// EventBridge event whose "detail" is no CloudTrail record, a CloudWatch Logs
+/// message that is no JSON); skipped and counted.
+enum class RecordKind { kEvent, kInsight, kDigest, kNotCloudTrail };
 
 struct ParseOutcome {
   bool ok = false;
@@ -70,6 +80,9 @@ class RecordParser {
   }
 
  private:
+  /// Reads the record that a wrapper held (`record`: its text, with the
+  /// wrapper's place in the stream), naming `wrapper_key` in any error.
+  ParseOutcome read_wrapped(const RecordView& record, std::string_view wrapper_key, Event* ev);
   using RecordCallback = void (*)(void*, std::int64_t, const ParseOutcome&, Event&);
   DocumentResult parse_native_document_impl(std::string_view text, Event* ev, RecordCallback cb, void* ctx);
 

@@ -5,11 +5,15 @@
 //   {"Records":[{...},{...}]}           native S3 delivery (one or many per stream)
 //   [{...},{...}]                       a top-level array of records
 //   {...}\n{...}\n                      JSON lines, each a record or a Records wrapper
+//   2025-11-02T10:00:00.000Z {...}\n    a CloudWatch Logs export: a time before each record
+//   {"Events":[...]}, {"logEvents":[...]}  lookup-events output, a CloudWatch Logs
+//                                       subscription: elements wrap records (RecordParser)
 // Records are handed out in place, inside a buffer with simdjson padding after
 // them, so the parser never copies them. A problem (truncation, a record that is
 // not an object, an oversized record, a broken JSON line) becomes a Diagnostic
 // and reading resumes at the next record where the structure allows it.
 // One per file; not thread-safe.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -76,6 +80,11 @@ class RecordReader {
   /// and moves past it; true.
   bool hand_out(std::size_t open, std::size_t close, RecordView* out);
   void problem(std::int64_t offset, std::int64_t record, std::string message);
+  /// Takes byte `c` (buffer index `i`) of what may be the RFC 3339 time that
+  /// a CloudWatch Logs export writes before each event ("2025-11-02T10:00:00.000Z
+  /// {...}"): after the time and a space comes the record; anything else at
+  /// the top level is reported and the line skipped.
+  void line_prefix(char c, std::size_t i);
   void reset_structure();
   void check_depth();
 
@@ -102,6 +111,9 @@ class RecordReader {
   bool records_key_pending_ = false; // just read the key "Records"
   bool scalar_element_ = false;      // inside a non-object element of a records array
   bool skipping_garbage_ = false;    // resyncing to the next line after junk at top level
+  std::array<char, 35> prefix_{};    // a line's time prefix so far (prefix_len_ bytes)
+  std::size_t prefix_len_ = 0;
+  std::int64_t prefix_offset_ = 0;
   std::int64_t record_index_ = 0;
   std::int64_t record_arrays_ = 0;
   std::int64_t open_record_index_ = -1;

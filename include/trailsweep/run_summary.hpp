@@ -43,6 +43,7 @@ struct RunSummary {
   std::uint64_t records_filtered = 0; ///< events outside --since/--until/--account/--region
   std::uint64_t records_rejected = 0; ///< records that could not be read (see errors)
   std::uint64_t insight_records = 0;  ///< Insights events, skipped
+  std::uint64_t non_cloudtrail_records = 0;  ///< wrapped events that hold no CloudTrail record (EventBridge, CloudWatch Logs), skipped
   std::uint64_t principals = 0;       ///< distinct principals among the events
   bool principals_estimated = false;  ///< beyond PrincipalSet::kExactLimit: a HyperLogLog estimate
   std::int64_t first_event_ms = INT64_MAX;  ///< earliest eventTime read (INT64_MAX: none)

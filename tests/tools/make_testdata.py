@@ -476,6 +476,92 @@ def scenarios(day):
     write_expected("benign-lookalikes", [])
 
 
+def eventbridge_event(r):
+    """An EventBridge event of a CloudTrail record, as an EventBridge rule hands it to Firehose."""
+    if r.get("eventType") == "AwsServiceEvent":
+        detail_type = "AWS Service Event via CloudTrail"
+    elif r["eventName"] == "ConsoleLogin":
+        detail_type = "AWS Console Sign In via CloudTrail"
+    else:
+        detail_type = "AWS API Call via CloudTrail"
+    return {"version": "0", "id": uid(), "detail-type": detail_type, "source": "aws." + r["eventSource"].split(".")[0],
+            "account": r["recipientAccountId"], "time": r["eventTime"], "region": r["awsRegion"], "resources": [],
+            "detail": r}
+
+
+def epoch_ms(r):
+    t = datetime.strptime(r["eventTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return int(t.timestamp() * 1000)
+
+
+def wrapped_deliveries(day):
+    """The campaign as other AWS delivery paths wrap CloudTrail records: an
+    EventBridge rule into Firehose, `aws cloudtrail lookup-events` (event
+    history), a CloudWatch Logs export task and a CloudWatch Logs subscription
+    into Firehose. One account and stolen user each; all must give the
+    campaign finding."""
+    compact = dict(separators=(",", ":"))
+
+    # EventBridge -> Firehose -> S3: events back to back, no delimiter, gzip;
+    # the bus also carries events that are no CloudTrail record.
+    acct = "121212121212"
+    user = iam_user(acct, "ops-pipeline")
+    recs = campaign(acct, user, day + timedelta(hours=6), clusters=12, groups=6, protected=6)
+    events = [eventbridge_event(r) for r in recs]
+    for i in range(3):
+        instance = "i-0" + hexid(16)
+        events.insert(7 * i + 3, {"version": "0", "id": uid(), "detail-type": "EC2 Instance State-change Notification",
+                                  "source": "aws.ec2", "account": acct, "time": recs[0]["eventTime"], "region": "us-east-1",
+                                  "resources": [f"arn:aws:ec2:us-east-1:{acct}:instance/{instance}"],
+                                  "detail": {"instance-id": instance, "state": "running"}})
+    half = len(events) // 2
+    for part, chunk in enumerate((events[:half], events[half:])):
+        name = f"eventbridge-delivery/2025/11/02/12/ct-to-s3-1-2025-11-02-12-{10 + part * 5:02d}-00-{uid()}.gz"
+        write(f"scenarios/{name}", gz(b"".join(json.dumps(e, **compact).encode() for e in chunk)))
+    write_expected("eventbridge-delivery", [("critical", "aws_cryptomining_campaign", acct, user["arn"])])
+
+    # Event history: what `aws cloudtrail lookup-events --output json` prints,
+    # newest first, each record a JSON string.
+    acct = "131313131313"
+    user = iam_user(acct, "backup-agent")
+    recs = campaign(acct, user, day + timedelta(hours=7), clusters=12, groups=6, protected=6)
+    recs.sort(key=lambda r: r["eventTime"], reverse=True)
+    history = {"Events": [{"EventId": r["eventID"], "EventName": r["eventName"], "ReadOnly": str(r.get("readOnly", False)).lower(),
+                           "AccessKeyId": r["userIdentity"].get("accessKeyId", ""), "EventTime": r["eventTime"].replace("Z", "+00:00"),
+                           "EventSource": r["eventSource"], "Username": r["userIdentity"].get("userName", ""), "Resources": [],
+                           "CloudTrailEvent": json.dumps(r, **compact)} for r in recs]}
+    write("scenarios/lookup-events/event-history.json", json.dumps(history, indent=4).encode() + b"\n")
+    write_expected("lookup-events", [("critical", "aws_cryptomining_campaign", acct, user["arn"])])
+
+    # CloudWatch Logs export task: <task>/<stream>/000000.gz, each line the
+    # event's time and the record.
+    acct = "141414141414"
+    user = iam_user(acct, "etl-runner")
+    recs = campaign(acct, user, day + timedelta(hours=8), clusters=12, groups=6, protected=6)
+    lines = b"".join(f"{r['eventTime'][:-1]}.000Z ".encode() + json.dumps(r, **compact).encode() + b"\n" for r in recs)
+    write(f"scenarios/cloudwatch-logs-export/{uid()}/{acct}_CloudTrail_us-east-1/000000.gz", gz(lines))
+    write_expected("cloudwatch-logs-export", [("critical", "aws_cryptomining_campaign", acct, user["arn"])])
+
+    # CloudWatch Logs subscription -> Firehose -> S3: each delivery a gzip
+    # member holding one subscription message, records as "message" strings;
+    # the health check's control message first.
+    acct = "151515151515"
+    user = iam_user(acct, "report-builder")
+    recs = campaign(acct, user, day + timedelta(hours=9), clusters=12, groups=6, protected=6)
+    group = f"aws-cloudtrail-logs-{acct}-{hexid(8)}"
+    members = [gz(json.dumps({"messageType": "CONTROL_MESSAGE", "owner": "CloudwatchLogs", "logGroup": "", "logStream": "",
+                              "subscriptionFilters": [], "logEvents": [{"id": "", "timestamp": epoch_ms(recs[0]),
+                              "message": "CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}, **compact).encode())]
+    for start in range(0, len(recs), 40):
+        batch = recs[start:start + 40]
+        members.append(gz(json.dumps({"messageType": "DATA_MESSAGE", "owner": acct, "logGroup": group,
+                                      "logStream": f"{acct}_CloudTrail_us-east-1", "subscriptionFilters": ["to-firehose"],
+                                      "logEvents": [{"id": str(rng.getrandbits(120)), "timestamp": epoch_ms(r), "message": json.dumps(r, **compact)}
+                                                    for r in batch]}, **compact).encode()))
+    write(f"scenarios/cloudwatch-logs-subscription/2025/11/02/15/cwl-to-s3-1-2025-11-02-15-00-00-{uid()}.gz", b"".join(members))
+    write_expected("cloudwatch-logs-subscription", [("critical", "aws_cryptomining_campaign", acct, user["arn"])])
+
+
 def main():
     if os.path.isdir(OUT):
         for sub in ("archive", "exports", "broken", "scenarios"):
@@ -534,6 +620,7 @@ def main():
     write("broken/not-json.log", b"this is not CloudTrail\n")
 
     scenarios(day)
+    wrapped_deliveries(day)
 
 
 if __name__ == "__main__":
