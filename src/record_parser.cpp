@@ -720,7 +720,7 @@ ParseOutcome RecordParser::parse(const RecordView& view, Event* ev) {
     record.padded_capacity = text.size();
     record.offset = view.offset;
     record.index = view.index;
-    return read_wrapped(record, inner.key, ev);
+    return read_wrapped(record, inner.key, /*full=*/true, ev);
   }
   if (!out.ok) return out;
   ev->raw_json = view.json;
@@ -755,7 +755,7 @@ ParseOutcome RecordParser::skim(const RecordView& view, Event* ev) {
     detail.padded_capacity = view.padded_capacity - wrapper.detail_begin;
     detail.offset = view.offset;
     detail.index = view.index;
-    return read_wrapped(detail, "detail", ev);
+    return read_wrapped(detail, "detail", /*full=*/false, ev);
   }
   out.error_offset = view.offset;  // as parse() sets it
   if (!out.ok) return out;
@@ -766,9 +766,10 @@ ParseOutcome RecordParser::skim(const RecordView& view, Event* ev) {
   return out;
 }
 
-ParseOutcome RecordParser::read_wrapped(const RecordView& record, std::string_view wrapper_key, Event* ev) {
+ParseOutcome RecordParser::read_wrapped(const RecordView& record, std::string_view wrapper_key, bool full,
+                                        Event* ev) {
   impl_->inside_wrapper = true;  // a wrapper in a wrapper is no record
-  ParseOutcome out = skim(record, ev);
+  ParseOutcome out = full ? parse(record, ev) : skim(record, ev);
   impl_->inside_wrapper = false;
   if (!out.ok) {
     out.error = fmt::format("in its \"{}\": {}", wrapper_key, out.error);

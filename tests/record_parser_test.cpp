@@ -239,6 +239,9 @@ TEST_F(RecordParserTest, WrappedEventsThatAreNoRecordAreSkippedAndBrokenOnesRepo
       {R"({"EventId":"x","CloudTrailEvent":42})", R"("CloudTrailEvent" is not a string)"},
       {R"({"EventId":"x","CloudTrailEvent":"{\"eventName\":\"CreateUser\"}"})", R"(in its "CloudTrailEvent": missing "eventTime")"},
       {R"({"EventId":"x","CloudTrailEvent":"{\"eventTime\":"})", R"(in its "CloudTrailEvent": invalid JSON)"},
+      // Validated in full, as parse() validates a record (--validate-json).
+      {R"({"EventId":"x","CloudTrailEvent":"{\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventSource\":\"a\",\"eventName\":\"X\",\"requestParameters\":{\"a\":tru}}"})",
+       R"(in its "CloudTrailEvent": invalid JSON)"},
       {eventbridge("AWS API Call via CloudTrail", R"({"eventSource":"iam.amazonaws.com"})"), R"(in its "detail": missing "eventTime")"},
       // A wrapper in a wrapper: no service writes one.
       {eventbridge("AWS API Call via CloudTrail", eventbridge("AWS API Call via CloudTrail", record)),
