@@ -57,12 +57,29 @@ bool starts_with_ignoring_case(std::string_view s, std::string_view lower_prefix
   return true;
 }
 
+// What Firehose names an object it delivers to S3 uncompressed, without an
+// extension: <stream>-<version>-YYYY-MM-DD-HH-MM-SS-<uuid> (EventBridge rules
+// and CloudWatch Logs subscriptions deliver CloudTrail this way).
+bool looks_like_firehose_name(std::string_view name) {
+  constexpr std::string_view kShape = "-dddd-dd-dd-dd-dd-dd-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+  if (name.size() <= kShape.size()) return false;
+  const std::string_view tail = name.substr(name.size() - kShape.size());
+  for (std::size_t i = 0; i < kShape.size(); ++i) {
+    const char c = tail[i];
+    const bool ok = kShape[i] == '-'   ? c == '-'
+                    : kShape[i] == 'd' ? c >= '0' && c <= '9'
+                                       : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    if (!ok) return false;
+  }
+  return true;
+}
+
 bool looks_like_log_name(std::string_view name) {
   if (name.empty() || name[0] == '.') return false;
   for (std::string_view ext : {".json", ".jsonl", ".ndjson", ".gz", ".log"}) {
     if (ends_with(name, ext)) return true;
   }
-  return false;
+  return looks_like_firehose_name(name);
 }
 
 // What a directory entry that is neither a file nor a directory is, for the
@@ -472,7 +489,8 @@ void InputWalk::finish_path() {
         path, fmt::format("directory holds no CloudTrail logs ({} {} of other AWS services' logs skipped: {})",
                           others, others == 1 ? "file" : "files", fmt::join(services_here_, ", "))));
   } else if (result_.ignored_files == ignored_before_) {
-    result_.add_problem(file_problem(path, "directory holds no log files (.json, .json.gz, .jsonl, .gz)"));
+    result_.add_problem(
+        file_problem(path, "directory holds no log files (.json, .json.gz, .jsonl, .gz, Firehose deliveries)"));
   } else {
     result_.add_problem(file_problem(path, fmt::format("directory holds no log files ({} other files ignored)",
                                                        result_.ignored_files - ignored_before_)));

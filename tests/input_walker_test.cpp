@@ -88,21 +88,25 @@ TEST(WalkInputs, WalksSortedSkipsDigestsAndReportsProblems) {
   testing::write_file(root / "a/z.jsonl", "{}");
   testing::write_file(root / "a/y.json.gz", "{}");
   testing::write_file(root / "notes.md", "x");
+  // Firehose names what it delivers uncompressed without an extension.
+  testing::write_file(root / "c/2025/11/02/12/ct-to-s3-1-2025-11-02-12-10-00-05659e4e-60e7-4ce5-a7e6-e2f44af6875c", "{}");
+  testing::write_file(root / "c/ct-to-s3-1-2025-11-02-12-10-00-05659e4e-60e7-4ce5-a7e6-e2f44af6875", "x");
   testing::write_file(root / ".hidden/h.json", "{}");
   testing::write_file(root / "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2025/11/02/d.json.gz", "x");
   testing::TempDir elsewhere;  // not inside root, which would read it already
   const auto empty = elsewhere.path() / "empty";
   std::filesystem::create_directories(empty);
   auto r = walk_inputs({root.string(), (root / "missing").string(), empty.string()}, {});
-  ASSERT_EQ(r.files.size(), 3u);
+  ASSERT_EQ(r.files.size(), 4u);
   EXPECT_EQ(r.files[0].path, (root / "a/y.json.gz").string());
   EXPECT_EQ(r.files[1].path, (root / "a/z.jsonl").string());
   EXPECT_EQ(r.files[2].path, (root / "b.json").string());
+  EXPECT_EQ(r.files[3].path, (root / "c/2025/11/02/12/ct-to-s3-1-2025-11-02-12-10-00-05659e4e-60e7-4ce5-a7e6-e2f44af6875c").string());
   EXPECT_EQ(r.digest_files, 1u);
-  EXPECT_EQ(r.ignored_files, 1u);
+  EXPECT_EQ(r.ignored_files, 2u) << "notes.md, and a name one character short of Firehose's";
   ASSERT_EQ(r.errors.size(), 2u);
   EXPECT_EQ(r.errors[0].to_string(), (root / "missing").string() + ": no such file or directory");
-  EXPECT_EQ(r.errors[1].to_string(), empty.string() + ": directory holds no log files (.json, .json.gz, .jsonl, .gz)");
+  EXPECT_EQ(r.errors[1].to_string(), empty.string() + ": directory holds no log files (.json, .json.gz, .jsonl, .gz, Firehose deliveries)");
 }
 
 // `scan AWSLogs/ AWSLogs/111122223333/`, a folder named twice, a file named

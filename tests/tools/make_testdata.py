@@ -516,8 +516,10 @@ def wrapped_deliveries(day):
                                   "detail": {"instance-id": instance, "state": "running"}})
     half = len(events) // 2
     for part, chunk in enumerate((events[:half], events[half:])):
-        name = f"eventbridge-delivery/2025/11/02/12/ct-to-s3-1-2025-11-02-12-{10 + part * 5:02d}-00-{uid()}.gz"
-        write(f"scenarios/{name}", gz(b"".join(json.dumps(e, **compact).encode() for e in chunk)))
+        # Gzipped (Firehose adds .gz), then uncompressed (no extension at all).
+        data = b"".join(json.dumps(e, **compact).encode() for e in chunk)
+        name = f"eventbridge-delivery/2025/11/02/12/ct-to-s3-1-2025-11-02-12-{10 + part * 5:02d}-00-{uid()}"
+        write(f"scenarios/{name}.gz" if part == 0 else f"scenarios/{name}", gz(data) if part == 0 else data)
     write_expected("eventbridge-delivery", [("critical", "aws_cryptomining_campaign", acct, user["arn"])])
 
     # Event history: what `aws cloudtrail lookup-events --output json` prints,
