@@ -820,7 +820,8 @@ int main(int argc, char** argv) {
       "scan",
       "Read CloudTrail logs and report findings. PATHs are files, directories (walked "
       "recursively, sorted, links followed) or - for stdin; gzip, {\"Records\":[...]}, JSON arrays and JSON "
-      "lines are recognised by content.");
+      "lines are recognised by content, and so are the records in EventBridge events, `aws cloudtrail "
+      "lookup-events` output and CloudWatch Logs exports and subscriptions.");
   scan->footer(std::string("Exit status: ") + kScanExitCodes);
   scan->add_option("paths", scan_cli.paths, "Log files, directories (e.g. an aws s3 sync of AWSLogs/) or -")
       ->required();
