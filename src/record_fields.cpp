@@ -142,6 +142,7 @@ bool RecordFields::any(std::string_view path,
     dom_->root = ev_->dom->root;  // the parser's tape: no second parse
   } else if (!parsed_) {
     parsed_ = true;
+    if (ev_->raw_json.empty()) return false;  // an event without a record's text (no record: nothing to read)
     auto res = dom_->parser.parse(ev_->raw_json.data(), ev_->raw_json.size(),
                                   ev_->raw_padded_capacity < ev_->raw_json.size() + simdjson::SIMDJSON_PADDING);
     if (res.get(dom_->root)) {

@@ -231,6 +231,10 @@ TEST_F(RecordParserTest, WrappedEventsThatAreNoRecordAreSkippedAndBrokenOnesRepo
       const ParseOutcome r = skimmed ? skim(other) : parse(other);
       EXPECT_TRUE(r.ok) << r.error;
       EXPECT_EQ(r.kind, RecordKind::kNotCloudTrail);
+      // No record, so no fields (and no parse of text it does not have).
+      RecordFields fields;
+      fields.bind(ev_);
+      EXPECT_EQ(fields.first_text("requestParameters.userName"), "");
     }
   }
   struct Broken {
