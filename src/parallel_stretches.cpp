@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include <atomic>
 #include <charconv>
 #include <cstdint>
 #include <fstream>
@@ -111,9 +112,26 @@ void run_stretches(std::size_t count, const std::function<void(std::size_t)>& fn
   if (count == 0) return;
   std::vector<std::thread> helpers;
   helpers.reserve(count - 1);
-  for (std::size_t s = 1; s < count; ++s) helpers.emplace_back(fn, s);
+  std::size_t s = 1;
+  while (s < count && start_thread(helpers, fn, s)) ++s;
   fn(0);
+  for (; s < count; ++s) fn(s);  // the stretches no thread could be started for
   for (auto& h : helpers) h.join();
 }
+
+namespace {
+std::atomic<int> thread_starts_left{-1};  // negative: no limit (tests set one)
+}  // namespace
+
+bool thread_start_allowed() {
+  int left = thread_starts_left.load(std::memory_order_relaxed);
+  while (left >= 0) {
+    if (left == 0) return false;
+    if (thread_starts_left.compare_exchange_weak(left, left - 1, std::memory_order_relaxed)) return true;
+  }
+  return true;
+}
+
+void refuse_thread_starts_after(int n) { thread_starts_left.store(n < 0 ? -1 : n, std::memory_order_relaxed); }
 
 }  // namespace trailsweep

@@ -192,7 +192,10 @@ void render_findings(const std::vector<Finding>& findings, std::string& out, con
     }
   };
   std::vector<std::thread> helpers;
-  for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  // With fewer helpers than asked for (the system refused some), the
+  // caller renders the chunks no helper takes.
+  while (helpers.size() + 1 < threads && start_thread(helpers, work)) {
+  }
   std::string text, rendered_here;
   for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
     Slot& slot = slots[chunk % window];

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <thread>
 
+#include "trailsweep/parallel_stretches.hpp"
+
 namespace trailsweep {
 
 ScanPipeline::ScanPipeline(const RuleSet& rules, ScanOptions options, DetectorOptions detector_options,
@@ -48,6 +50,7 @@ SinkScanResult scan_with_sinks(FileFeed& files, const ScanOptions& options, unsi
   std::atomic<std::uint64_t> bytes_done{0};
   std::atomic<bool> interrupted{false};
   std::atomic<unsigned> finished{0};
+  std::atomic<unsigned> running{n_workers};  // workers started (set once they are)
   // The calling thread wakes for progress every 50 ms, and at once when the
   // last worker is done: a plain sleep cost up to 50 ms a run.
   std::mutex finished_mutex;
@@ -159,14 +162,22 @@ SinkScanResult scan_with_sinks(FileFeed& files, const ScanOptions& options, unsi
     w.ordered = std::move(scanner.ordered_problems());
     scanner.flush_principals();
     std::lock_guard lock(finished_mutex);
-    if (finished.fetch_add(1) + 1 == n_workers) all_finished.notify_all();
+    if (finished.fetch_add(1) + 1 == running.load()) all_finished.notify_all();
   };
 
+  // As many workers as the system gives threads for (a pid limit may refuse
+  // some); with none, the calling thread scans alone, without progress.
   std::vector<std::thread> threads;
-  for (unsigned t = 1; t < n_workers; ++t) threads.emplace_back(work, std::ref(workers[t]));
-  std::thread first(work, std::ref(workers[0]));
+  while (threads.size() < n_workers && start_thread(threads, work, std::ref(workers[threads.size()]))) {
+  }
+  unsigned started = static_cast<unsigned>(threads.size());
+  if (started == 0) {
+    work(workers[0]);
+    started = 1;
+  }
+  running.store(started);
   // The calling thread only reports progress.
-  while (finished.load() < n_workers) {
+  while (finished.load() < started) {
     if (progress) {
       std::uint64_t bytes = bytes_done.load();
       for (const Worker& w : workers) bytes += w.file_bytes_in_progress.load(std::memory_order_relaxed);
@@ -174,16 +185,15 @@ SinkScanResult scan_with_sinks(FileFeed& files, const ScanOptions& options, unsi
     }
     {
       std::unique_lock lock(finished_mutex);
-      all_finished.wait_for(lock, std::chrono::milliseconds(50), [&] { return finished.load() == n_workers; });
+      all_finished.wait_for(lock, std::chrono::milliseconds(50), [&] { return finished.load() == started; });
     }
     if (stop && stop->load()) {
       // Workers stop between files; one blocked on a pipe or a slow disk may
       // not, so give them a moment and then report what is known.
-      for (int i = 0; i < 40 && finished.load() < n_workers; ++i) {
+      for (int i = 0; i < 40 && finished.load() < started; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
-      if (finished.load() < n_workers) {
-        first.detach();
+      if (finished.load() < started) {
         for (auto& t : threads) t.detach();
         SinkScanResult partial;
         partial.interrupted = true;
@@ -195,7 +205,6 @@ SinkScanResult scan_with_sinks(FileFeed& files, const ScanOptions& options, unsi
       break;
     }
   }
-  first.join();
   for (auto& t : threads) t.join();
   if (progress) progress(files_done.load(), bytes_done.load());
 
@@ -205,7 +214,8 @@ SinkScanResult scan_with_sinks(FileFeed& files, const ScanOptions& options, unsi
   // reading it alone lists them (OrderedProblems::list_into).
   std::map<std::size_t, std::vector<Diagnostic>> by_file;
   std::map<std::size_t, OrderedProblems> ordered;
-  for (Worker& w : workers) {
+  for (unsigned t = 0; t < started; ++t) {
+    Worker& w = workers[t];
     result.summary.merge(w.summary);
     for (auto& [file, d] : w.errors) by_file[file].push_back(std::move(d));
     for (auto& [file, theirs] : w.ordered) ordered[file].merge(std::move(theirs), options.max_problems_per_file);

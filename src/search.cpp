@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "trailsweep/parallel_stretches.hpp"
 #include "trailsweep/reporter.hpp"
 #include "trailsweep/rule_loader.hpp"
 #include "trailsweep/time_util.hpp"
@@ -155,7 +156,7 @@ SearchTotals search_files(FileFeed& files, const ScanOptions& options, const Rul
                           std::FILE* out, std::uint64_t limit, unsigned jobs, const std::atomic<bool>* stop) {
   SearchTotals totals;
   auto stopped = [stop] { return stop && stop->load(); };
-  if (jobs <= 1) {
+  auto on_this_thread = [&] {
     Scanner scanner(options);
     SearchSink sink(rules, output, out, limit);
     sink.report_problems_to(&totals.summary);
@@ -167,7 +168,8 @@ SearchTotals search_files(FileFeed& files, const ScanOptions& options, const Rul
     totals.matches = sink.matches();
     totals.limit_reached = sink.limit_reached();
     return totals;
-  }
+  };
+  if (jobs <= 1) return on_this_thread();
 
   struct Slot {
     std::string text;
@@ -215,7 +217,11 @@ SearchTotals search_files(FileFeed& files, const ScanOptions& options, const Rul
     }
   };
   std::vector<std::thread> workers;
-  for (unsigned j = 0; j < jobs; ++j) workers.emplace_back(worker);
+  while (workers.size() < jobs && start_thread(workers, worker)) {
+  }
+  // The calling thread only writes: with no worker (the system refused every
+  // thread) it reads the files itself, as at -j 1.
+  if (workers.empty()) return on_this_thread();
   for (std::size_t index = 0;; ++index) {
     Slot slot;
     {

@@ -109,6 +109,24 @@ TEST(ParallelStretches, StretchesCoverTheItemsOnceInOrder) {
   }
 }
 
+// Under a pid limit std::thread throws EAGAIN: the stretches no thread was
+// given run on the caller, each once (it was std::terminate).
+TEST(ParallelStretches, StretchesTheSystemGivesNoThreadForRunOnTheCaller) {
+  for (int allowed : {0, 1, 2}) {
+    testing::ThreadStartsRefused refused(allowed);
+    std::mutex mutex;
+    std::multiset<std::size_t> ran;
+    std::set<std::thread::id> threads;
+    run_stretches(4, [&](std::size_t s) {
+      std::lock_guard lock(mutex);
+      ran.insert(s);
+      threads.insert(std::this_thread::get_id());
+    });
+    EXPECT_EQ(ran, (std::multiset<std::size_t>{0, 1, 2, 3})) << allowed << " threads allowed";
+    EXPECT_EQ(threads.size(), static_cast<std::size_t>(allowed) + 1) << allowed << " threads allowed";
+  }
+}
+
 TEST(ParallelStretches, EachStretchRunsOnceTheFirstOnTheCaller) {
   std::mutex mutex;
   std::multiset<std::size_t> ran;

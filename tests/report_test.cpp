@@ -151,6 +151,14 @@ TEST(Report, OneThreadAllowedRendersOnTheCallersThreadAlone) {
       << "a renderer started a thread (the watcher is the one more)";
 }
 
+// A pid limit that refuses the helpers: the caller renders what they would have.
+TEST(Report, HelpersTheSystemRefusesAreRenderedForByTheCaller) {
+  for (int allowed : {0, 1}) {
+    testing::ThreadStartsRefused refused(allowed);
+    render_with_threads(many_findings(6000), 4, 1);  // the same bytes as one thread writes
+  }
+}
+
 // -j 2 is two threads, the caller's included: it renders too, beside one
 // helper, and writes the same bytes.
 TEST(Report, TwoThreadsAllowedAreTheCallerAndOneHelper) {

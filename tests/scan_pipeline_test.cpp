@@ -66,6 +66,12 @@ TEST(ScanPipeline, AnyNumberOfWorkersGivesWhatOneWorkerGives) {
   EXPECT_GT(one.problems.size(), 3u);
   EXPECT_GT(one.findings.size(), 10u);
   for (unsigned jobs : {2u, 3u, 8u}) EXPECT_EQ(scan(*loaded.rules, walk.files, jobs), one) << jobs << " workers";
+  // Fewer threads than workers asked for (a pid limit), none at all included:
+  // the workers that got one, or the calling thread alone, give the same.
+  for (int allowed : {0, 1, 2}) {
+    testing::ThreadStartsRefused refused(allowed);
+    EXPECT_EQ(scan(*loaded.rules, walk.files, 4), one) << allowed << " threads allowed";
+  }
 }
 
 // A JSON-lines stream with every kind of trouble, long enough to be read by

@@ -161,6 +161,13 @@ TEST(Search, OnEveryCoreMatchesComeOutInInputOrder) {
     }
   }
   EXPECT_EQ(lines(search_with_jobs(q, SearchOutput::kText, 7, 3, paths).out).size(), 7u);
+  // With fewer threads than -j (a pid limit), none at all included.
+  for (int allowed : {0, 1}) {
+    testing::ThreadStartsRefused refused(allowed);
+    const FilesRun limited = search_with_jobs(q, SearchOutput::kText, 0, 3, paths);
+    EXPECT_EQ(limited.out, one.out) << allowed << " threads allowed";
+    EXPECT_EQ(limited.totals.summary.errors.size(), one.totals.summary.errors.size()) << allowed << " threads allowed";
+  }
 }
 
 TEST(Search, BadQueriesSayWhatIsWrong) {

@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <thread>
 
+#include "trailsweep/parallel_stretches.hpp"
+
 namespace trailsweep::testing {
 
 /// Whether this build runs under ThreadSanitizer (the tsan preset), whose
@@ -43,6 +45,16 @@ inline int process_threads() {
   }
   return 0;
 }
+
+/// While it lives, the system "refuses" thread starts after the first `n`
+/// (refuse_thread_starts_after), as a pid limit would.
+class ThreadStartsRefused {
+ public:
+  explicit ThreadStartsRefused(int n) { refuse_thread_starts_after(n); }
+  ~ThreadStartsRefused() { refuse_thread_starts_after(-1); }
+  ThreadStartsRefused(const ThreadStartsRefused&) = delete;
+  ThreadStartsRefused& operator=(const ThreadStartsRefused&) = delete;
+};
 
 /// Watches the process's thread count from a thread of its own until
 /// stop(), which returns the most it saw (the watcher included): a helper

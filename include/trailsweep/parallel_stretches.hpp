@@ -8,6 +8,10 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
 
 namespace trailsweep {
 
@@ -58,7 +62,33 @@ struct Stretches {
 };
 
 /// Calls `fn(s)` for every stretch s < count: stretch 0 on the calling thread,
-/// each other on a thread of its own. Returns when all are done.
+/// each other on a thread of its own (or, those the system gives no thread
+/// for, on the calling thread after stretch 0). Returns when all are done.
 void run_stretches(std::size_t count, const std::function<void(std::size_t)>& fn);
+
+/// Whether the system is to be asked for one more thread: false while a
+/// test holds thread starts refused (refuse_thread_starts_after).
+bool thread_start_allowed();
+
+/// For tests: the next `n` thread starts succeed and the ones after are
+/// refused, as the system refuses them at a pid or thread limit (a container's
+/// pids.max, ulimit -u); negative: none is refused.
+void refuse_thread_starts_after(int n);
+
+/// Starts `fn(args...)` on a new thread appended to `threads`; false, and
+/// nothing started, when the system refuses one (std::thread throws EAGAIN at
+/// a pid or thread limit). Every part of a run that starts threads carries on
+/// with those it got, down to the calling thread alone, instead of ending in
+/// std::terminate.
+template <typename Fn, typename... Args>
+bool start_thread(std::vector<std::thread>& threads, Fn&& fn, Args&&... args) {
+  if (!thread_start_allowed()) return false;
+  try {
+    threads.emplace_back(std::forward<Fn>(fn), std::forward<Args>(args)...);
+    return true;
+  } catch (const std::system_error&) {
+    return false;
+  }
+}
 
 }  // namespace trailsweep
