@@ -246,6 +246,15 @@ TEST(RecordReader, IndexedAndSteppedSplitsAgreeOnRealAndUnusualRecords) {
       R"({"eventName":"PastCap","a":)" + std::string(256, '[') + std::string(256, ']') + "}",
       R"({"eventName":"Odd",\"x":"}"})",
       real,
+      // Escaped records in a row (lookup-events elements): the state machine
+      // reads each, and the index, confirmed at each one's end, goes on to
+      // the next and to the plain record after them.
+      R"({"EventId":"1","CloudTrailEvent":"{\"eventName\":\"B\",\"x\":\"}{\"}"})",
+      R"({"EventId":"2","CloudTrailEvent":"{\"eventName\":\"C\",\"x\":[\"]\"]}"})",
+      real,
+      R"({"eventName":"Odd2","a":[1,\"x"]})",
+      R"({"EventId":"3","CloudTrailEvent":"{\"eventName\":\"D\"}"})",
+      real,
   };
   std::string lines, wrapped = R"({"Records":[)";
   for (std::size_t i = 0; i < records.size(); ++i) {

@@ -124,6 +124,9 @@ class RecordReader {
   JsonStructure index_;
   std::size_t index_from_ = 0, index_clean_to_ = 0;
   bool index_valid_ = false;
+  // The '}' the index found for a record it left to the state machine; npos
+  // once the buffer moved or none is pending.
+  std::size_t unconfirmed_close_ = JsonStructure::npos;
 };
 
 }  // namespace trailsweep
