@@ -372,6 +372,26 @@ ParseOutcome in_wrapper(ParseOutcome out, std::string_view wrapper_key, std::int
   return out;
 }
 
+// The record `json` (with `padded_capacity` readable bytes from its start)
+// at the place in the stream of the wrapper that held it.
+RecordView at_wrapper(const RecordView& wrapper, std::string_view json, std::size_t padded_capacity) {
+  RecordView record;
+  record.json = json;
+  record.padded_capacity = padded_capacity;
+  record.offset = wrapper.offset;
+  record.index = wrapper.index;
+  return record;
+}
+
+// What an event read from `record` keeps of it: its text (for rules that
+// read deeper, and --raw) and its place.
+void set_source(Event* ev, const RecordView& record) {
+  ev->raw_json = record.json;
+  ev->raw_padded_capacity = record.padded_capacity;
+  ev->pos.offset = record.offset;
+  ev->pos.record = record.index;
+}
+
 // ---- the skimming walker --------------------------------------------------
 
 bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
@@ -708,9 +728,6 @@ struct RecordParser::Impl {
   JsonStructure::Kernel kernel = JsonStructure::Kernel::kBest;
   std::string unwrapped;  // a wrapped record's text, when it is not in the input as it is (an escaped string)
   bool inside_wrapper = false;
-  // The index of a wrapped record: `index` may still be walking the document
-  // that holds its wrapper.
-  JsonStructure wrapped_index;
 };
 
 RecordParser::RecordParser(JsonStructure::Kernel kernel) : impl_(std::make_unique<Impl>()) { impl_->kernel = kernel; }
@@ -739,19 +756,11 @@ ParseOutcome RecordParser::parse(const RecordView& view, Event* ev) {
     }
     const std::size_t size = text.size();
     text.append(kRecordPadding, '\0');
-    RecordView record;
-    record.json = std::string_view(text.data(), size);
-    record.padded_capacity = text.size();
-    record.offset = view.offset;
-    record.index = view.index;
-    return read_wrapped(record, inner.key, /*full=*/true, ev);
+    return read_wrapped(at_wrapper(view, std::string_view(text.data(), size), text.size()), inner.key, ev);
   }
   if (!out.ok) return out;
-  ev->raw_json = view.json;
-  ev->raw_padded_capacity = view.padded_capacity;
+  set_source(ev, view);
   ev->dom = &impl_->dom;
-  ev->pos.offset = view.offset;
-  ev->pos.record = view.index;
   return out;
 }
 
@@ -759,14 +768,13 @@ ParseOutcome RecordParser::skim(const RecordView& view, Event* ev) {
   // The walker may read up to 63 bytes past the record (the index's blocks).
   if (view.padded_capacity < view.json.size() + kRecordPadding) return parse(view, ev);
   ev->clear();
-  JsonStructure& index = impl_->inside_wrapper ? impl_->wrapped_index : impl_->index;
+  JsonStructure& index = impl_->index;
   index.index(view.json, impl_->kernel);
   Walker w(view.json, index);
   ParseOutcome out;
   SkimWrapper wrapper;
   const std::size_t close =
-      w.at(0) == '{' ? skim_record(w, view.json.data(), 0, ev, out, impl_->inside_wrapper ? nullptr : &wrapper)
-                     : Walker::npos;
+      w.at(0) == '{' ? skim_record(w, view.json.data(), 0, ev, out, &wrapper) : Walker::npos;
   // As in a native document: what the walker refuses, and records with
   // escapes, control characters or non-ASCII text, get the full parser.
   if (close == Walker::npos || close + 1 != view.json.size() || !index.plain(0, close)) return parse(view, ev);
@@ -781,35 +789,25 @@ ParseOutcome RecordParser::skim(const RecordView& view, Event* ev) {
     out = ParseOutcome();
     w.seek(wrapper.detail_begin);
     const std::size_t detail_close = skim_record(w, view.json.data(), wrapper.detail_begin, ev, out, nullptr);
-    if (detail_close == Walker::npos || detail_close + 1 != wrapper.detail_end) {
-      RecordView detail;  // what the walk did not take, the full parser judges
-      detail.json = view.json.substr(wrapper.detail_begin, wrapper.detail_end - wrapper.detail_begin);
-      detail.padded_capacity = view.padded_capacity - wrapper.detail_begin;
-      detail.offset = view.offset;
-      detail.index = view.index;
-      return read_wrapped(detail, "detail", /*full=*/true, ev);
-    }
+    const RecordView detail =
+        at_wrapper(view, view.json.substr(wrapper.detail_begin, wrapper.detail_end - wrapper.detail_begin),
+                   view.padded_capacity - wrapper.detail_begin);
+    // What the walk did not take, the full parser judges.
+    if (detail_close == Walker::npos || detail_close + 1 != wrapper.detail_end) return read_wrapped(detail, "detail", ev);
     if (!out.ok) return in_wrapper(std::move(out), "detail", view.offset);
     out.error_offset = view.offset;  // as parse() sets it
-    ev->raw_json = view.json.substr(wrapper.detail_begin, wrapper.detail_end - wrapper.detail_begin);
-    ev->raw_padded_capacity = view.padded_capacity - wrapper.detail_begin;
-    ev->pos.offset = view.offset;
-    ev->pos.record = view.index;
+    set_source(ev, detail);
     return out;
   }
   out.error_offset = view.offset;  // as parse() sets it
   if (!out.ok) return out;
-  ev->raw_json = view.json;
-  ev->raw_padded_capacity = view.padded_capacity;
-  ev->pos.offset = view.offset;
-  ev->pos.record = view.index;
+  set_source(ev, view);
   return out;
 }
 
-ParseOutcome RecordParser::read_wrapped(const RecordView& record, std::string_view wrapper_key, bool full,
-                                        Event* ev) {
+ParseOutcome RecordParser::read_wrapped(const RecordView& record, std::string_view wrapper_key, Event* ev) {
   impl_->inside_wrapper = true;  // a wrapper in a wrapper is no record
-  ParseOutcome out = full ? parse(record, ev) : skim(record, ev);
+  ParseOutcome out = parse(record, ev);
   impl_->inside_wrapper = false;
   return out.ok ? out : in_wrapper(std::move(out), wrapper_key, record.offset);
 }
@@ -864,10 +862,7 @@ RecordParser::DocumentResult RecordParser::parse_native_document_impl(std::strin
     if (careful) {
       out = parse(view, ev);
     } else if (out.ok) {
-      ev->raw_json = view.json;
-      ev->raw_padded_capacity = view.padded_capacity;
-      ev->pos.offset = view.offset;
-      ev->pos.record = view.index;
+      set_source(ev, view);
     } else {
       out.error_offset = view.offset;
     }

@@ -81,9 +81,9 @@ class RecordParser {
 
  private:
   /// Reads the record that a wrapper held (`record`: its text, with the
-  /// wrapper's place in the stream) with parse() when `full`, else skim(),
-  /// naming `wrapper_key` in any error.
-  ParseOutcome read_wrapped(const RecordView& record, std::string_view wrapper_key, bool full, Event* ev);
+  /// wrapper's place in the stream) with parse(), naming `wrapper_key` in
+  /// any error.
+  ParseOutcome read_wrapped(const RecordView& record, std::string_view wrapper_key, Event* ev);
   using RecordCallback = void (*)(void*, std::int64_t, const ParseOutcome&, Event&);
   DocumentResult parse_native_document_impl(std::string_view text, Event* ev, RecordCallback cb, void* ctx);
 
