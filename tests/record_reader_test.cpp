@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "test_util.hpp"
+#include "trailsweep/json_writer.hpp"
 
 namespace trailsweep {
 namespace {
@@ -234,6 +235,13 @@ TEST(RecordReader, LargeStreamInSmallChunksKeepsEveryRecord) {
 // bitmap index must leave to the state machine: escapes, non-ASCII text, a
 // pretty-printed record, "Records" inside a record, nesting at and past the
 // cap, a backslash outside any string, and a line cut short.
+// An element of `aws cloudtrail lookup-events` output: the record as an escaped string.
+std::string lookup_event(const std::string& record) {
+  std::string out = R"({"EventId":"8c1b2f5e-0e0f-4a8a-9b3b-2f6e8c1d0a11","EventName":"CreateUser","CloudTrailEvent":)";
+  append_json_string(out, record);
+  return out + "}";
+}
+
 TEST(RecordReader, IndexedAndSteppedSplitsAgreeOnRealAndUnusualRecords) {
   const std::string real = testing::iam_user_record();
   const std::vector<std::string> records = {
@@ -249,11 +257,11 @@ TEST(RecordReader, IndexedAndSteppedSplitsAgreeOnRealAndUnusualRecords) {
       // Escaped records in a row (lookup-events elements): the state machine
       // reads each, and the index, confirmed at each one's end, goes on to
       // the next and to the plain record after them.
-      R"({"EventId":"1","CloudTrailEvent":"{\"eventName\":\"B\",\"x\":\"}{\"}"})",
-      R"({"EventId":"2","CloudTrailEvent":"{\"eventName\":\"C\",\"x\":[\"]\"]}"})",
+      lookup_event(real),
+      lookup_event(testing::iam_user_record("DeleteUser")),
       real,
       R"({"eventName":"Odd2","a":[1,\"x"]})",
-      R"({"EventId":"3","CloudTrailEvent":"{\"eventName\":\"D\"}"})",
+      lookup_event(testing::iam_user_record("CreateLoginProfile")),
       real,
   };
   std::string lines, wrapped = R"({"Records":[)";
