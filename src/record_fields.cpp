@@ -3,6 +3,8 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <charconv>
 #include <span>
 #include <cctype>
@@ -135,7 +137,15 @@ bool RecordFields::any(std::string_view path,
     return visit(v);
   }
   if (!ev_->dom && ev_->raw_members_complete && path.find('.') == std::string_view::npos) {
-    if (auto answered = raw_member(path, visit)) return *answered;
+    FieldValue v;
+    switch (raw_member(path, v)) {
+      case RawAnswer::kAbsent:
+        return false;
+      case RawAnswer::kValue:
+        return visit(v);
+      case RawAnswer::kParserNeeded:
+        break;
+    }
   }
   if (!parsed_ && ev_->dom) {
     parsed_ = true;
@@ -230,39 +240,61 @@ bool integer_prints_as_written(std::string_view digits_run, bool negative) {
   return digits_run.size() <= kSurelyFits && !(negative && digits_run == "0");
 }
 
+// The first '"' at or after `from`, or `n`.
+std::size_t next_quote(const char* p, std::size_t from, std::size_t n) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  std::size_t i = from;
+  if constexpr (std::endian::native == std::endian::little) {
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p + i, 8);
+      const std::uint64_t v = word ^ (kOnes * '"');
+      // The lowest flagged byte is the first quote (a borrow only flags bytes above it).
+      const std::uint64_t quote = (v - kOnes) & ~v & kHighs;
+      if (quote) return i + static_cast<std::size_t>(std::countr_zero(quote)) / 8;
+    }
+  }
+  for (; i < n; ++i) {
+    if (p[i] == '"') return i;
+  }
+  return n;
+}
+
 // Whether the parser would print this (plain, unescaped) object exactly as
 // written: no whitespace between tokens and no number it would reformat
 // (fractions and exponents are printed the parser's way, and see
 // integer_prints_as_written). CloudTrail writes compact JSON, so this nearly
 // always holds and costs one short scan instead of a parse.
 bool prints_as_written(std::string_view json) {
-  bool in_string = false;
-  std::size_t digits_from = std::string_view::npos;  // start of the run of digits being read
-  for (std::size_t i = 0; i < json.size(); ++i) {
-    const char c = json[i];
-    const bool digit = c >= '0' && c <= '9';
-    if (c == '"') {
-      in_string = !in_string;
-    } else if (!in_string) {
+  const char* p = json.data();
+  const std::size_t n = json.size();
+  std::size_t i = 0;
+  while (i < n) {
+    // Outside strings: structure, numbers and literals, a few bytes between
+    // two strings.
+    std::size_t digits_from = std::string_view::npos;  // start of the run of digits being read
+    for (; i < n && p[i] != '"'; ++i) {
+      const char c = p[i];
+      const bool digit = c >= '0' && c <= '9';
       if (c == ' ' || ((c == '.' || c == 'e' || c == 'E') && digits_from != std::string_view::npos)) return false;
       if (digit && digits_from == std::string_view::npos) digits_from = i;
       if (!digit && digits_from != std::string_view::npos) {
-        const bool negative = digits_from > 0 && json[digits_from - 1] == '-';
+        const bool negative = digits_from > 0 && p[digits_from - 1] == '-';
         if (!integer_prints_as_written(json.substr(digits_from, i - digits_from), negative)) return false;
       }
+      if (!digit) digits_from = std::string_view::npos;
     }
-    if (!digit || in_string) digits_from = std::string_view::npos;
+    if (i >= n) break;
+    // A string, most of the bytes: plain text has no escaped quote, so its
+    // end is the next quote, found eight bytes a step.
+    i = next_quote(p, i + 1, n) + 1;
   }
   return true;
 }
 
 }  // namespace
 
-// A top-level field from the fast path's member list, without parsing the
-// record. nullopt when only the parser can answer (arrays fan out over their
-// elements; non-integer numbers are printed the parser's way).
-std::optional<bool> RecordFields::raw_member(std::string_view key,
-                                             const std::function<bool(const FieldValue&)>& visit) {
+RecordFields::RawAnswer RecordFields::raw_member(std::string_view key, FieldValue& v) const {
   const Event::RawMember* found = nullptr;
   const auto members = std::span(ev_->raw_members.data(), ev_->raw_member_count);
   for (const auto& m : members) {
@@ -280,15 +312,14 @@ std::optional<bool> RecordFields::raw_member(std::string_view key,
       }
     }
   }
-  if (!found) return false;  // absent: nothing to visit
-  FieldValue v;
+  if (!found) return RawAnswer::kAbsent;
   v.text = found->value;
   switch (found->kind) {
     case '"':
       v.kind = FieldValue::Kind::kString;
       break;
     case '{':
-      if (!prints_as_written(found->value)) return std::nullopt;
+      if (!prints_as_written(found->value)) return RawAnswer::kParserNeeded;
       v.kind = FieldValue::Kind::kObject;
       break;
     case 't':
@@ -303,17 +334,17 @@ std::optional<bool> RecordFields::raw_member(std::string_view key,
       std::int64_t n = 0;
       const char* end = found->value.data() + found->value.size();
       auto [ptr, ec] = std::from_chars(found->value.data(), end, n);
-      if (ec != std::errc() || ptr != end) return std::nullopt;
+      if (ec != std::errc() || ptr != end) return RawAnswer::kParserNeeded;
       const bool negative = found->value.front() == '-';
-      if (!integer_prints_as_written(found->value.substr(negative ? 1 : 0), negative)) return std::nullopt;
+      if (!integer_prints_as_written(found->value.substr(negative ? 1 : 0), negative)) return RawAnswer::kParserNeeded;
       v.kind = FieldValue::Kind::kNumber;
       v.number = static_cast<double>(n);
       break;
     }
     default:
-      return std::nullopt;
+      return RawAnswer::kParserNeeded;
   }
-  return visit(v);
+  return RawAnswer::kValue;
 }
 
 std::string_view RecordFields::raw() {

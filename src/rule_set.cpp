@@ -8,6 +8,7 @@
 #include "trailsweep/event.hpp"
 #include "trailsweep/principal_set.hpp"
 #include "trailsweep/record_fields.hpp"
+#include "trailsweep/word_load.hpp"
 
 namespace trailsweep {
 
@@ -118,9 +119,7 @@ void lower_into(std::string_view in, std::string& out) {
 // Whether `value` equals one of `lowered` (lower-case) ignoring ASCII case.
 bool one_of_ignoring_case(const std::vector<std::string>& lowered, std::string_view value) {
   return std::any_of(lowered.begin(), lowered.end(), [&](const std::string& candidate) {
-    return candidate.size() == value.size() &&
-           std::equal(value.begin(), value.end(), candidate.begin(),
-                      [](char v, char c) { return ascii_lower(v) == c; });
+    return candidate.size() == value.size() && equal_ascii_folded(value.data(), candidate.data(), value.size());
   });
 }
 

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "trailsweep/record_fields.hpp"
+#include "trailsweep/word_load.hpp"
 
 namespace trailsweep {
 
@@ -21,10 +22,7 @@ inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c 
 // Whether the next lowered.size() bytes of `text` equal `lowered` once
 // folded to ASCII lower case (a pattern is stored folded unless cased).
 bool equal_folded(const char* text, std::string_view lowered) {
-  for (std::size_t k = 0; k < lowered.size(); ++k) {
-    if (lower(text[k]) != lowered[k]) return false;
-  }
-  return true;
+  return equal_ascii_folded(text, lowered.data(), lowered.size());
 }
 
 // How common a byte is in CloudTrail JSON, most common first (roughly: JSON
@@ -393,6 +391,11 @@ bool ValuePattern::matches_value(const FieldValue& v, RecordFields& fields) cons
 void FieldCheck::prepare() {
   literal_only_ = false;
   literals_.clear();
+  // Any other top-level key (requestParameters, ...): RecordFields::any
+  // would find that out per record, through a std::function.
+  top_level_member_ = !path.empty() && fixed_field < 0 && path != "readOnly" &&
+                      path.find('.') == std::string::npos &&
+                      RecordFields::fixed_field_id(path) < 0;
   if (path.empty() || fixed_field < 0 || all || negate || values.empty()) return;
   for (const ValuePattern& p : values) {
     // A fixed field is always read as a string, so a YAML number's numeric
@@ -430,9 +433,10 @@ bool FieldCheck::matches(RecordFields& fields) const {
     return all ? std::all_of(values.begin(), values.end(), hit)
                : std::any_of(values.begin(), values.end(), hit);
   }
-  auto exists = [&] {
-    return fields.any(fixed_field, path, [](const FieldValue& v) { return v.kind != FieldValue::Kind::kNull; });
+  auto any_value = [&](auto&& visit) {
+    return top_level_member_ ? fields.any_top_level(path, visit) : fields.any(fixed_field, path, visit);
   };
+  auto exists = [&] { return any_value([](const FieldValue& v) { return v.kind != FieldValue::Kind::kNull; }); };
   bool result;
   if (values.size() == 1 && values[0].kind == ValuePattern::Kind::kExists) {
     result = exists() == values[0].exists;
@@ -441,10 +445,10 @@ bool FieldCheck::matches(RecordFields& fields) const {
     result = !exists();
   } else if (all) {
     result = std::all_of(values.begin(), values.end(), [&](const ValuePattern& p) {
-      return fields.any(fixed_field, path, [&](const FieldValue& v) { return p.matches_value(v, fields); });
+      return any_value([&](const FieldValue& v) { return p.matches_value(v, fields); });
     });
   } else {
-    result = fields.any(fixed_field, path, [&](const FieldValue& v) {
+    result = any_value([&](const FieldValue& v) {
       return std::any_of(values.begin(), values.end(),
                          [&](const ValuePattern& p) { return p.matches_value(v, fields); });
     });

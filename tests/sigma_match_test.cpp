@@ -7,6 +7,9 @@
 #include <random>
 
 #include "test_util.hpp"
+#include "trailsweep/record_fields.hpp"
+#include "trailsweep/record_parser.hpp"
+#include "trailsweep/rule_set.hpp"
 
 namespace trailsweep {
 namespace {
@@ -163,6 +166,84 @@ TEST(SigmaMatch, ContainsStartsWithEndsWithAndAll) {
   EXPECT_FALSE(rule_matches(rule("    userAgent|contains|all: [Boto3, terraform]"), kTaskDef));
   // An object value is matched as its JSON text (SigmaHQ's requestParameters|contains).
   EXPECT_TRUE(rule_matches(rule("    requestParameters|contains: 'yenik65958'"), kTaskDef));
+}
+
+// Whether a rule matches `record` as a scan reads it from a whole
+// {"Records":[...]} file: through the fast path's member list where the
+// record is plain (rule_matches reads every record with the full parser).
+bool rule_matches_in_document(const std::string& yaml, const std::string& record) {
+  const auto rules = testing::rules_from(yaml);
+  const std::string document = R"({"Records":[)" + record + "]}";
+  const std::string buffer = document + std::string(kRecordPadding, '\0');
+  RecordParser parser;
+  RecordFields fields;
+  Event ev;
+  bool hit = false;
+  int seen = 0;
+  parser.parse_native_document(
+      std::string_view(buffer.data(), document.size()),
+      [&](std::int64_t, const ParseOutcome& outcome, Event& e) {
+        EXPECT_TRUE(outcome.ok) << outcome.error;
+        ++seen;
+        fields.bind(e);
+        std::vector<int> hits;
+        rules->match(e, fields, &hits);
+        hit = !hits.empty();
+      },
+      &ev);
+  EXPECT_EQ(seen, 1);
+  return hit;
+}
+
+// A top-level key that Event does not keep (requestParameters, ...) is read
+// from the fast path's member list without a path lookup; what a rule finds
+// there must be what the full parser finds. The second record of each pair
+// holds an escaped string, so the fast path leaves it to the full parser too.
+TEST(FieldCheck, TopLevelKeysReadFromTheMemberListAgreeWithTheParser) {
+  auto check = [](std::string path) {
+    FieldCheck c;
+    c.path = std::move(path);
+    c.fixed_field = RecordFields::fixed_field_id(c.path);
+    c.values.emplace_back();
+    c.prepare();
+    return c.top_level_member();
+  };
+  EXPECT_TRUE(check("requestParameters"));
+  EXPECT_TRUE(check("additionalEventData"));
+  EXPECT_FALSE(check("eventName")) << "a kept field is read from Event";
+  EXPECT_FALSE(check("readOnly")) << "a kept boolean";
+  EXPECT_FALSE(check("userIdentity.arn"));
+  EXPECT_FALSE(check("requestParameters.instanceType"));
+  EXPECT_FALSE(check("")) << "a keyword search";
+
+  const std::string params = R"("requestParameters":{"instanceType":"c5.24xlarge","userData":"<sensitiveDataRemoved>",)"
+                             R"("maxCount":10,"keyName":"pool.rplant.xyz"},"additionalEventData":null)";
+  const std::vector<std::string> records = {
+      testing::ct_record("2025-11-02T09:15:00Z", "RunInstances", "dev", params),
+      testing::ct_record("2025-11-02T09:15:00Z", "RunInstances", "dev", params + R"(,"note":"a\/b")"),
+      testing::ct_record("2025-11-02T09:15:00Z", "RunInstances", "dev", R"("requestParameters":null)"),
+      testing::ct_record("2025-11-02T09:15:00Z", "RunInstances", "dev", R"("requestParameters":null,"note":"a\/b")"),
+      testing::ct_record("2025-11-02T09:15:00Z", "RunInstances", "dev", R"("requestParameters":{ "maxCount" : 10 })"),
+      testing::ct_record("2025-11-02T09:15:00Z", "RunInstances", "dev"),
+  };
+  const std::vector<std::pair<std::string, std::vector<bool>>> cases = {
+      {"    requestParameters|contains: rplant.xyz", {true, true, false, false, false, false}},
+      {"    REQUESTPARAMETERS|contains: RPLANT.XYZ", {true, true, false, false, false, false}},
+      {"    requestParameters|contains: '\"maxCount\":10'", {true, true, false, false, true, false}},
+      {"    requestParameters|exists: true", {true, true, false, false, true, false}},
+      {"    requestParameters: null", {false, false, true, true, false, true}},
+      {"    additionalEventData: null", {true, true, true, true, true, true}},
+      {"    requestParameters|contains|all: [c5.24xlarge, userData]", {true, true, false, false, false, false}},
+      {"    requestParameters|re: 'c5\\.\\d+xlarge'", {true, true, false, false, false, false}},
+      {"    requestParameters|contains: t3.micro", {false, false, false, false, false, false}},
+  };
+  for (const auto& [selection, expected] : cases) {
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      EXPECT_EQ(rule_matches(rule(selection), records[i]), expected[i]) << selection << "\n" << records[i];
+      EXPECT_EQ(rule_matches_in_document(rule(selection), records[i]), expected[i])
+          << "in a document: " << selection << "\n" << records[i];
+    }
+  }
 }
 
 TEST(SigmaMatch, CasedExistsNeqNullAndEmpty) {

@@ -34,5 +34,36 @@ TEST(LoadPrefixWord, ReadsOnlyTheBytesAskedFor) {
   }
 }
 
+// Each byte against a byte-wise reference (only 'A'-'Z' fold), at every
+// place of every length up to three words: the pairs that differ by the case
+// bit but are no letters ('@' '`', '[' '{', 0xC0 0xE0) must stay unequal.
+TEST(EqualAsciiFolded, AgreesWithFoldingByteByByte) {
+  auto lower = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + 32) : c; };
+  const std::string base = "ec2.amazonaws.com/assumedrole";
+  int equal = 0, checked = 0;
+  for (std::size_t n = 1; n <= 24; ++n) {
+    for (std::size_t at = 0; at < n; ++at) {
+      for (int t = 0; t < 256; ++t) {
+        const auto text_byte = static_cast<unsigned char>(t);
+        for (unsigned char lowered_byte :
+             {lower(text_byte), static_cast<unsigned char>(text_byte ^ 0x20), text_byte, static_cast<unsigned char>('a')}) {
+          std::string text = base.substr(0, n), lowered = base.substr(0, n);
+          text[at] = static_cast<char>(text_byte);
+          lowered[at] = static_cast<char>(lowered_byte);
+          const bool expected = lower(text_byte) == lowered_byte;
+          ASSERT_EQ(equal_ascii_folded(text.data(), lowered.data(), n), expected)
+              << "n " << n << " at " << at << " text byte " << t << " lowered byte " << int{lowered_byte};
+          equal += expected;
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(equal, checked / 4);
+  EXPECT_TRUE(equal_ascii_folded("AssumedRole", "assumedrole", 11));
+  EXPECT_FALSE(equal_ascii_folded("AssumedRolf", "assumedrole", 11));
+  EXPECT_TRUE(equal_ascii_folded("", "", 0));
+}
+
 }  // namespace
 }  // namespace trailsweep

@@ -69,6 +69,27 @@ class RecordFields {
     return !v.text.empty() && visit(v);  // the parser keeps absent and null as empty
   }
 
+  /// any(key, visit) for a top-level key that is neither a fixed field nor
+  /// "readOnly" (requestParameters, ...; FieldCheck finds these when a rule
+  /// is loaded). A record the fast path read answers from its member list,
+  /// without any()'s path lookups or a std::function: SigmaHQ-style
+  /// `requestParameters|contains` checks meet most EC2 and ECS records.
+  template <typename Visit>
+  bool any_top_level(std::string_view key, Visit&& visit) {
+    if (ev_ && !ev_->dom && ev_->raw_members_complete) {
+      FieldValue v;
+      switch (raw_member(key, v)) {
+        case RawAnswer::kAbsent:
+          return false;
+        case RawAnswer::kValue:
+          return visit(v);
+        case RawAnswer::kParserNeeded:
+          break;
+      }
+    }
+    return any(key, visit);
+  }
+
   /// True when `path` leads to at least one value that is not null.
   bool exists(std::string_view path);
 
@@ -94,7 +115,11 @@ class RecordFields {
   Diagnostic located_error() const;
 
  private:
-  std::optional<bool> raw_member(std::string_view key, const std::function<bool(const FieldValue&)>& visit);
+  // A top-level field from the fast path's member list, without parsing the
+  // record: its value, absent, or only the parser can say (arrays fan out
+  // over their elements; non-integer numbers are printed the parser's way).
+  enum class RawAnswer { kValue, kAbsent, kParserNeeded };
+  RawAnswer raw_member(std::string_view key, FieldValue& value) const;
 
   const Event* ev_ = nullptr;
   struct Dom;

@@ -96,9 +96,13 @@ struct FieldCheck {
   void prepare();
   /// Whether prepare() found it decidable by length and bytes alone.
   bool literal_only() const { return literal_only_; }
+  /// Whether prepare() found its path a top-level key read from the fast
+  /// path's member list (RecordFields::any_top_level).
+  bool top_level_member() const { return top_level_member_; }
 
  private:
   bool literal_only_ = false;
+  bool top_level_member_ = false;
   bool literals_cased_ = false;
   std::vector<std::string> literals_;  // lower-cased unless cased
 };
