@@ -725,6 +725,9 @@ struct RecordParser::Impl {
   dom::parser parser;
   RecordDom dom;
   JsonStructure index;
+  // A record wrapped as a string (lookup-events, CloudWatch Logs), skimmed
+  // once unescaped: `index` may still hold the document or envelope around it.
+  JsonStructure wrapped_index;
   JsonStructure::Kernel kernel = JsonStructure::Kernel::kBest;
   std::string unwrapped;  // a wrapped record's text, when it is not in the input as it is (an escaped string)
   bool inside_wrapper = false;
@@ -733,7 +736,9 @@ struct RecordParser::Impl {
 RecordParser::RecordParser(JsonStructure::Kernel kernel) : impl_(std::make_unique<Impl>()) { impl_->kernel = kernel; }
 RecordParser::~RecordParser() = default;
 
-ParseOutcome RecordParser::parse(const RecordView& view, Event* ev) {
+ParseOutcome RecordParser::parse(const RecordView& view, Event* ev) { return parse_record(view, ev, Inner::kParse); }
+
+ParseOutcome RecordParser::parse_record(const RecordView& view, Event* ev, Inner inner_read) {
   ev->clear();
   ParseOutcome out;
   out.error_offset = view.offset;
@@ -756,7 +761,8 @@ ParseOutcome RecordParser::parse(const RecordView& view, Event* ev) {
     }
     const std::size_t size = text.size();
     text.append(kRecordPadding, '\0');
-    return read_wrapped(at_wrapper(view, std::string_view(text.data(), size), text.size()), inner.key, ev);
+    return read_wrapped(at_wrapper(view, std::string_view(text.data(), size), text.size()), inner.key, ev,
+                        inner_read);
   }
   if (!out.ok) return out;
   set_source(ev, view);
@@ -764,24 +770,30 @@ ParseOutcome RecordParser::parse(const RecordView& view, Event* ev) {
   return out;
 }
 
-ParseOutcome RecordParser::skim(const RecordView& view, Event* ev) {
+ParseOutcome RecordParser::skim(const RecordView& view, Event* ev) { return skim_with(view, ev, impl_->index); }
+
+ParseOutcome RecordParser::skim_with(const RecordView& view, Event* ev, JsonStructure& index) {
   // The walker may read up to 63 bytes past the record (the index's blocks).
-  if (view.padded_capacity < view.json.size() + kRecordPadding) return parse(view, ev);
+  if (view.padded_capacity < view.json.size() + kRecordPadding) return parse_record(view, ev, Inner::kSkim);
   ev->clear();
-  JsonStructure& index = impl_->index;
   index.index(view.json, impl_->kernel);
   Walker w(view.json, index);
   ParseOutcome out;
   SkimWrapper wrapper;
-  const std::size_t close =
-      w.at(0) == '{' ? skim_record(w, view.json.data(), 0, ev, out, &wrapper) : Walker::npos;
+  const std::size_t close = w.at(0) == '{' ? skim_record(w, view.json.data(), 0, ev, out,
+                                                         impl_->inside_wrapper ? nullptr : &wrapper)
+                                           : Walker::npos;
   // As in a native document: what the walker refuses, and records with
   // escapes, control characters or non-ASCII text, get the full parser.
-  if (close == Walker::npos || close + 1 != view.json.size() || !index.plain(0, close)) return parse(view, ev);
+  if (close == Walker::npos || close + 1 != view.json.size() || !index.plain(0, close)) {
+    return parse_record(view, ev, Inner::kSkim);
+  }
   if (wrapper.seen) {
     // An EventBridge event of a CloudTrail record, the usual wrapper, is read
     // in place; the full parser judges the others.
-    if (wrapper.detail_end == 0 || !detail_is_cloudtrail_record(wrapper.detail_type)) return parse(view, ev);
+    if (wrapper.detail_end == 0 || !detail_is_cloudtrail_record(wrapper.detail_type)) {
+      return parse_record(view, ev, Inner::kSkim);
+    }
     // The detail is plain text inside the envelope, whose index holds it:
     // walked there, not indexed again (a third of an EventBridge stream's
     // extra cost over the bare records).
@@ -793,7 +805,9 @@ ParseOutcome RecordParser::skim(const RecordView& view, Event* ev) {
         at_wrapper(view, view.json.substr(wrapper.detail_begin, wrapper.detail_end - wrapper.detail_begin),
                    view.padded_capacity - wrapper.detail_begin);
     // What the walk did not take, the full parser judges.
-    if (detail_close == Walker::npos || detail_close + 1 != wrapper.detail_end) return read_wrapped(detail, "detail", ev);
+    if (detail_close == Walker::npos || detail_close + 1 != wrapper.detail_end) {
+      return read_wrapped(detail, "detail", ev, Inner::kParse);  // what the walk refused, a skim refuses too
+    }
     if (!out.ok) return in_wrapper(std::move(out), "detail", view.offset);
     out.error_offset = view.offset;  // as parse() sets it
     set_source(ev, detail);
@@ -805,9 +819,10 @@ ParseOutcome RecordParser::skim(const RecordView& view, Event* ev) {
   return out;
 }
 
-ParseOutcome RecordParser::read_wrapped(const RecordView& record, std::string_view wrapper_key, Event* ev) {
+ParseOutcome RecordParser::read_wrapped(const RecordView& record, std::string_view wrapper_key, Event* ev,
+                                        Inner how) {
   impl_->inside_wrapper = true;  // a wrapper in a wrapper is no record
-  ParseOutcome out = parse(record, ev);
+  ParseOutcome out = how == Inner::kSkim ? skim_with(record, ev, impl_->wrapped_index) : parse(record, ev);
   impl_->inside_wrapper = false;
   return out.ok ? out : in_wrapper(std::move(out), wrapper_key, record.offset);
 }
@@ -860,7 +875,7 @@ RecordParser::DocumentResult RecordParser::parse_native_document_impl(std::strin
     view.offset = static_cast<std::int64_t>(p);
     view.index = record_index;
     if (careful) {
-      out = parse(view, ev);
+      out = parse_record(view, ev, Inner::kSkim);
     } else if (out.ok) {
       set_source(ev, view);
     } else {

@@ -80,10 +80,18 @@ class RecordParser {
   }
 
  private:
+  /// How the record inside a wrapper is read: in full under parse() (what
+  /// --validate-json asks), walked like any record under skim() and
+  /// parse_native_document. A record wrapped as a string is unescaped by the
+  /// full parser either way; walking what comes out, instead of parsing it a
+  /// second time, is most of the cost of reading such streams.
+  enum class Inner { kParse, kSkim };
+  ParseOutcome parse_record(const RecordView& view, Event* ev, Inner inner_read);
+  /// skim() with the bitmap index `index`.
+  ParseOutcome skim_with(const RecordView& view, Event* ev, JsonStructure& index);
   /// Reads the record that a wrapper held (`record`: its text, with the
-  /// wrapper's place in the stream) with parse(), naming `wrapper_key` in
-  /// any error.
-  ParseOutcome read_wrapped(const RecordView& record, std::string_view wrapper_key, Event* ev);
+  /// wrapper's place in the stream), naming `wrapper_key` in any error.
+  ParseOutcome read_wrapped(const RecordView& record, std::string_view wrapper_key, Event* ev, Inner how);
   using RecordCallback = void (*)(void*, std::int64_t, const ParseOutcome&, Event&);
   DocumentResult parse_native_document_impl(std::string_view text, Event* ev, RecordCallback cb, void* ctx);
 
