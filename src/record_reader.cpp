@@ -183,8 +183,15 @@ std::size_t RecordReader::ordinary_record_end(std::size_t open) {
   const std::size_t close = index_.matching_close(at);
   if (close == npos) return npos;  // runs past the buffer: read on byte by byte
   const char* const buf = buf_.get();
+  // A newline ends a record of JSON lines, so the state machine judges
+  // one there; in an array of records it is only whitespace (or text), as
+  // in the indented output of `aws cloudtrail lookup-events`.
+  const bool newlines_allowed = !lines_mode_ && depth_ > 0;
+  bool newline_between_tokens = false;
   const bool ordinary =
-      buf[index_from_ + close] == '}' && index_.plain(at, close + 1) &&
+      buf[index_from_ + close] == '}' &&
+      (index_.plain(at, close + 1) ||
+       index_.escapes_only_in_strings(at, close + 1, newlines_allowed, &newline_between_tokens)) &&
       static_cast<std::size_t>(depth_) + index_.opens_in(at, close + 1) <= static_cast<std::size_t>(limits_.max_depth) &&
       (depth_ != 0 || !mentions_records_key(std::string_view(buf + open, close + 1 - at)));
   if (!ordinary) {
@@ -199,6 +206,7 @@ std::size_t RecordReader::ordinary_record_end(std::size_t open) {
     unconfirmed_close_ = index_from_ + close;
     return npos;
   }
+  if (newline_between_tokens) top_had_newline_ = true;  // as the state machine notes each one
   index_clean_to_ = index_from_ + close + 1;
   return index_from_ + close;
 }

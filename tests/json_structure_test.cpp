@@ -14,9 +14,12 @@ struct Reference {
   std::vector<std::size_t> quotes;        // string delimiters
   std::vector<std::size_t> close_of;      // for each bracket position outside strings: its match (or npos)
   std::vector<bool> unusual;              // '\\', control, non-ASCII
+  std::vector<bool> inside;               // in a string: from its opening quote to the byte before its closing one
+  std::vector<bool> in_string_before;     // in a string as byte i comes
   bool ends_outside = true;
 
-  explicit Reference(const std::string& t) : close_of(t.size(), JsonStructure::npos), unusual(t.size()) {
+  explicit Reference(const std::string& t)
+      : close_of(t.size(), JsonStructure::npos), unusual(t.size()), inside(t.size()), in_string_before(t.size()) {
     // A backslash escapes the next quote wherever it stands (outside a
     // string it is invalid JSON anyway; simdjson reads it the same way).
     bool in_string = false, escaped = false;
@@ -24,6 +27,8 @@ struct Reference {
     for (std::size_t i = 0; i < t.size(); ++i) {
       const auto c = static_cast<unsigned char>(t[i]);
       unusual[i] = c == '\\' || c < 0x20 || c >= 0x80;
+      in_string_before[i] = in_string;
+      inside[i] = in_string;
       const bool this_escaped = escaped;
       escaped = false;
       if (c == '\\' && !this_escaped) {
@@ -33,6 +38,7 @@ struct Reference {
       if (c == '"' && !this_escaped) {
         quotes.push_back(i);
         in_string = !in_string;
+        inside[i] = in_string;
         continue;
       }
       if (in_string) continue;
@@ -93,6 +99,22 @@ void check_against_reference(const std::string& text, Kernel kernel) {
       bool want_plain = true;
       for (std::size_t i = b; i < e; ++i) want_plain = want_plain && !ref.unusual[i];
       ASSERT_EQ(js.plain(b, e), want_plain) << "[" << b << "," << e << ") in " << text;
+      // What RecordReader asks of a record that is not plain (it starts
+      // outside a string, at its '{').
+      if (ref.in_string_before[b]) continue;
+      bool backslash_outside = false, newline = false, newline_outside = false;
+      for (std::size_t i = b; i < e; ++i) {
+        backslash_outside = backslash_outside || (text[i] == '\\' && !ref.inside[i]);
+        newline = newline || text[i] == '\n';
+        newline_outside = newline_outside || (text[i] == '\n' && !ref.inside[i]);
+      }
+      for (bool allowed : {false, true}) {
+        bool between_tokens = false;
+        const bool alike = js.escapes_only_in_strings(b, e, allowed, &between_tokens);
+        ASSERT_EQ(alike, !backslash_outside && (allowed || !newline))
+            << "[" << b << "," << e << ") newlines " << (allowed ? "allowed" : "refused") << " in " << text;
+        if (alike && allowed) ASSERT_EQ(between_tokens, newline_outside) << "[" << b << "," << e << ") in " << text;
+      }
     }
   }
   EXPECT_EQ(js.ends_outside_string(), ref.ends_outside);

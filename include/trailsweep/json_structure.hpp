@@ -63,6 +63,16 @@ class JsonStructure {
   /// strings need no unescaping and no UTF-8 check, and the raw bytes are
   /// the values.
   bool plain(std::size_t begin, std::size_t end) { return !has_unusual(begin, end); }
+  /// Whether [begin, end), which starts outside a string, has no backslash
+  /// outside its strings, and no newline unless `newlines_allowed`: then a
+  /// reader that steps through it byte by byte, taking a backslash in a
+  /// string as escaping the next byte, finds its strings and brackets where
+  /// this index does, escapes, control characters and non-ASCII text
+  /// included (RecordReader: records that hold escaped JSON, as CloudWatch
+  /// Logs and lookup-events output do, and indented records). Sets
+  /// `*newline_between_tokens` when a newline stands outside the strings.
+  bool escapes_only_in_strings(std::size_t begin, std::size_t end, bool newlines_allowed,
+                               bool* newline_between_tokens);
 
  private:
   bool has_unusual(std::size_t begin, std::size_t end) {

@@ -72,9 +72,10 @@ class RecordReader {
  private:
   bool refill();
   /// The '}' closing the record whose '{' is at buffer index `open`, when
-  /// the record is ordinary (in the buffer, plain ASCII without escapes or
-  /// newlines, shallow enough, not a {"Records":[...]} wrapper); else npos,
-  /// and the byte-by-byte state machine reads it.
+  /// the record is ordinary (in the buffer, no backslash outside its
+  /// strings, no newline where one would end a JSON line, shallow enough, not
+  /// a {"Records":[...]} wrapper); else npos, and the byte-by-byte state
+  /// machine reads it.
   std::size_t ordinary_record_end(std::size_t open);
   /// Hands out the record buf_[open, close] (its index: open_record_index_)
   /// and moves past it; true.
