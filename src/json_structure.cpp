@@ -350,61 +350,89 @@ std::size_t JsonStructure::matching_close(std::size_t pos) {
 namespace {
 
 struct ByteMasks {
-  std::uint64_t backslashes, newlines;
+  std::uint64_t backslashes, newlines, spacing;  // spacing: '\n', '\r' and '\t'
 };
 
-// Where the 64 bytes at `p` hold a backslash and a newline (bit i: byte i).
-// Escaped records have one every few bytes: one compare per 16, not a step
-// per backslash.
-ByteMasks backslashes_and_newlines(const unsigned char* p) {
-  ByteMasks m{0, 0};
+// Where the 64 bytes at `p` hold a backslash, a newline and the control
+// characters JSON allows between tokens (bit i: byte i). Escaped records
+// have a backslash every few bytes: one compare per 16, not a step per byte.
+ByteMasks special_bytes(const unsigned char* p) {
+  ByteMasks m{0, 0, 0};
 #if defined(__SSE2__)
-  const __m128i backslash = _mm_set1_epi8('\\'), newline = _mm_set1_epi8('\n');
+  const __m128i backslash = _mm_set1_epi8('\\'), newline = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
+                tab = _mm_set1_epi8('\t');
+  auto bits = [](__m128i eq) { return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(eq))); };
   for (int k = 0; k < 4; ++k) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-    m.backslashes |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(
-                         _mm_movemask_epi8(_mm_cmpeq_epi8(v, backslash))))
-                     << (16 * k);
-    m.newlines |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, newline))))
-                  << (16 * k);
+    const __m128i nl = _mm_cmpeq_epi8(v, newline);
+    m.backslashes |= bits(_mm_cmpeq_epi8(v, backslash)) << (16 * k);
+    m.newlines |= bits(nl) << (16 * k);
+    m.spacing |= bits(_mm_or_si128(nl, _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, tab)))) << (16 * k);
   }
 #else
   for (int i = 0; i < 64; ++i) {
     m.backslashes |= static_cast<std::uint64_t>(p[i] == '\\') << i;
     m.newlines |= static_cast<std::uint64_t>(p[i] == '\n') << i;
+    m.spacing |= static_cast<std::uint64_t>(p[i] == '\n' || p[i] == '\r' || p[i] == '\t') << i;
   }
 #endif
   return m;
+}
+
+// Bit i: byte i of the block is inside a string (from its opening quote to
+// the byte before its closing one), given the block's string quotes and
+// whether a string runs on from the block before (`carry`: all ones or 0).
+// Updates `carry` for the next block.
+std::uint64_t inside_strings(std::uint64_t quotes, std::uint64_t& carry) {
+  std::uint64_t inside = quotes;
+  for (int shift = 1; shift < 64; shift *= 2) inside ^= inside << shift;
+  inside ^= carry;
+  carry = static_cast<std::uint64_t>(static_cast<std::int64_t>(inside) >> 63);
+  return inside;
+}
+
+// Calls on_block(unusual, inside, masks) for each block of [begin, end)
+// (which starts outside a string) that holds unusual bytes, bits outside
+// the range cleared, until it returns false; returns whether none did.
+template <typename BlockAt, typename OnBlock>
+bool for_unusual_blocks(const unsigned char* text, std::size_t begin, std::size_t end, BlockAt&& block_at,
+                        OnBlock&& on_block) {
+  if (begin >= end) return true;
+  const std::size_t first = begin / 64, last = (end - 1) / 64;
+  std::uint64_t carry = 0;
+  for (std::size_t b = first; b <= last; ++b) {
+    std::uint64_t in_range = ~std::uint64_t{0};
+    if (b == first) in_range &= ~std::uint64_t{0} << (begin % 64);
+    if (b == last && end % 64 != 0) in_range &= (std::uint64_t{1} << (end % 64)) - 1;
+    const JsonStructure::Block& block = block_at(b);
+    const std::uint64_t inside = inside_strings(block.quotes & in_range, carry);
+    const std::uint64_t unusual = block.unusual & in_range;
+    if (unusual != 0 && !on_block(unusual, inside, special_bytes(text + b * 64))) return false;
+  }
+  return true;
 }
 
 }  // namespace
 
 bool JsonStructure::escapes_only_in_strings(std::size_t begin, std::size_t end, bool newlines_allowed,
                                             bool* newline_between_tokens) {
-  if (begin >= end) return true;
-  const std::size_t first = begin / 64, last = (end - 1) / 64;
-  std::uint64_t carry = 0;  // all ones while a string runs on into the next block
-  for (std::size_t b = first; b <= last; ++b) {
-    std::uint64_t in_range = ~std::uint64_t{0};
-    if (b == first) in_range &= ~std::uint64_t{0} << (begin % 64);
-    if (b == last && end % 64 != 0) in_range &= (std::uint64_t{1} << (end % 64)) - 1;
-    const Block& block = block_at(b);
-    // Bit i: byte i is inside a string (from its opening quote to the byte
-    // before its closing one).
-    std::uint64_t inside = block.quotes & in_range;
-    for (int shift = 1; shift < 64; shift *= 2) inside ^= inside << shift;
-    inside ^= carry;
-    carry = static_cast<std::uint64_t>(static_cast<std::int64_t>(inside) >> 63);
-    const std::uint64_t unusual = block.unusual & in_range;
-    if (unusual == 0) continue;
-    const auto [backslashes, newlines] = backslashes_and_newlines(text_ + b * 64);
-    if (backslashes & unusual & ~inside) return false;
-    if (newlines & unusual) {
-      if (!newlines_allowed) return false;
-      if (newlines & unusual & ~inside) *newline_between_tokens = true;
-    }
-  }
-  return true;
+  return for_unusual_blocks(
+      text_, begin, end, [this](std::size_t b) -> const Block& { return block_at(b); },
+      [&](std::uint64_t unusual, std::uint64_t inside, const ByteMasks& m) {
+        if (m.backslashes & unusual & ~inside) return false;
+        if (m.newlines & unusual) {
+          if (!newlines_allowed) return false;
+          if (m.newlines & unusual & ~inside) *newline_between_tokens = true;
+        }
+        return true;
+      });
+}
+
+bool JsonStructure::plain_but_spacing(std::size_t begin, std::size_t end) {
+  return for_unusual_blocks(text_, begin, end, [this](std::size_t b) -> const Block& { return block_at(b); },
+                            [](std::uint64_t unusual, std::uint64_t inside, const ByteMasks& m) {
+                              return (unusual & inside) == 0 && (unusual & ~m.spacing) == 0;
+                            });
 }
 
 }  // namespace trailsweep

@@ -276,7 +276,8 @@ bool prints_as_written(std::string_view json) {
     for (; i < n && p[i] != '"'; ++i) {
       const char c = p[i];
       const bool digit = c >= '0' && c <= '9';
-      if (c == ' ' || ((c == '.' || c == 'e' || c == 'E') && digits_from != std::string_view::npos)) return false;
+      const bool spacing = c == ' ' || c == '\n' || c == '\r' || c == '\t';  // indented records are walked too
+      if (spacing || ((c == '.' || c == 'e' || c == 'E') && digits_from != std::string_view::npos)) return false;
       if (digit && digits_from == std::string_view::npos) digits_from = i;
       if (!digit && digits_from != std::string_view::npos) {
         const bool negative = digits_from > 0 && p[digits_from - 1] == '-';

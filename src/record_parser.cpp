@@ -784,8 +784,9 @@ ParseOutcome RecordParser::skim_with(const RecordView& view, Event* ev, JsonStru
                                                          impl_->inside_wrapper ? nullptr : &wrapper)
                                            : Walker::npos;
   // As in a native document: what the walker refuses, and records with
-  // escapes, control characters or non-ASCII text, get the full parser.
-  if (close == Walker::npos || close + 1 != view.json.size() || !index.plain(0, close)) {
+  // escapes, control characters in strings or non-ASCII text, get the full
+  // parser (indented records are walked).
+  if (close == Walker::npos || close + 1 != view.json.size() || !index.plain_strings(0, close)) {
     return parse_record(view, ev, Inner::kSkim);
   }
   if (wrapper.seen) {
@@ -860,11 +861,11 @@ RecordParser::DocumentResult RecordParser::parse_native_document_impl(std::strin
     w.seek(p);  // the walk before may have stopped anywhere in its record
     SkimWrapper wrapper;
     std::size_t close = skim_record(w, text.data(), p, ev, out, &wrapper);
-    // Records with escapes, control characters or non-ASCII text are rare:
-    // they (and anything the walker refused) get the full parser, which
+    // Records with escapes, control characters in strings or non-ASCII text
+    // are rare: they (and anything the walker refused) get the full parser, which
     // unescapes and validates UTF-8. So does a wrapped record in a Records
     // array, which no service writes.
-    const bool careful = close == Walker::npos || !index.plain(p, close) || wrapper.seen;
+    const bool careful = close == Walker::npos || !index.plain_strings(p, close) || wrapper.seen;
     if (careful) {
       if (close == Walker::npos) close = index.matching_close(p);
       if (close == Walker::npos || w.at(close) != '}') return result;

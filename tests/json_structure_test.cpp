@@ -113,8 +113,19 @@ void check_against_reference(const std::string& text, Kernel kernel) {
         const bool alike = js.escapes_only_in_strings(b, e, allowed, &between_tokens);
         ASSERT_EQ(alike, !backslash_outside && (allowed || !newline))
             << "[" << b << "," << e << ") newlines " << (allowed ? "allowed" : "refused") << " in " << text;
-        if (alike && allowed) ASSERT_EQ(between_tokens, newline_outside) << "[" << b << "," << e << ") in " << text;
+        if (alike && allowed) {
+          ASSERT_EQ(between_tokens, newline_outside) << "[" << b << "," << e << ") in " << text;
+        }
       }
+      // What the walkers ask: strings plain, anything else unusual spacing
+      // between tokens (indented records).
+      bool plain_strings = true;
+      for (std::size_t i = b; i < e; ++i) {
+        const char c = text[i];
+        const bool spacing = c == '\n' || c == '\r' || c == '\t';
+        if (ref.unusual[i] && (ref.inside[i] || !spacing)) plain_strings = false;
+      }
+      ASSERT_EQ(js.plain_strings(b, e), plain_strings) << "[" << b << "," << e << ") in " << text;
     }
   }
   EXPECT_EQ(js.ends_outside_string(), ref.ends_outside);
@@ -138,7 +149,7 @@ TEST(JsonStructure, AgreesWithAByteByByteReadingOnRandomText) {
   // Random mixtures of JSON punctuation, escapes and non-ASCII bytes, long
   // enough to cross many blocks and the lazy indexing stretch.
   std::mt19937 rng(12345);
-  const std::string alphabet = "{}[]\"\\:,ab \n\x01\xc3\xa9";
+  const std::string alphabet = "{}[]\"\\:,ab \n\r\t\x01\xc3\xa9";
   for (int round = 0; round < 60; ++round) {
     std::string s(1 + rng() % 9000, ' ');
     for (char& c : s) c = alphabet[rng() % alphabet.size()];

@@ -127,6 +127,7 @@ TEST(RecordFields, AnObjectIsItsCompactTextHoweverItWasWritten) {
   const std::vector<std::string> objects = {
       R"({"instancesSet":{"items":[{"instanceId":"i-0abc"}]},"maxResults":1000})",
       R"({ "maxResults" : 1000 , "filterSet" : {} })",
+      "{\n\t\"maxResults\":1000,\r\n\t\"filterSet\":{}\n}",
       R"({"spotPrice":1.50,"name":"pool 1.5e3 -0 x"})",
       R"({"size":2E3,"weight":1e-2})",
       R"({"count":-0,"big":12345678901234567890,"long":1234567890123456789,"small":-42})",

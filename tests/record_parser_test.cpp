@@ -419,8 +419,8 @@ void expect_both_parsers_agree(const std::string& document) {
 
 TEST(NativeDocument, FastPathAgreesWithTheFullParserOnRealRecords) {
   // Stratus Red Team's recorded CloudTrail (testdata/stratus, Apache-2.0), as
-  // pretty-printed arrays; wrapped as S3 delivers them, compact (the fast
-  // path) and as written (newlines send records to the careful path).
+  // pretty-printed arrays; wrapped as S3 delivers them, compact and as
+  // written (indented: walked too, unless a string needs the full parser).
   int documents = 0;
   simdjson::dom::parser dom;
   for (const auto& entry : std::filesystem::directory_iterator(TRAILSWEEP_SOURCE_DIR "/testdata/stratus")) {
@@ -442,6 +442,9 @@ TEST(NativeDocument, FastPathAgreesWithTheFullParserOnUnusualRecords) {
   const std::vector<std::string> records = {
       testing::iam_user_record(),
       spaced,  // whitespace between tokens
+      testing::indented(testing::iam_user_record("TagUser"), "\r\n\t"),
+      "{\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventSource\":\"a\",\"eventName\":\"X\",\n\"userAgent\":\"a\tb\"}",
+      testing::indented(R"({"eventTime":"2024-01-01T00:00:00Z","eventSource":"a","eventName":"X","userAgent":"a\"b"})"),
       R"({"eventName":"RunInstances","eventTime":"2024-01-01T00:00:00.123Z","eventSource":"ec2.amazonaws.com","userAgent":"a\"b\\c\u00e9\ud83d\ude00","userIdentity":{"type":"AssumedRole","principalId":"AROA:s","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::1:role/r","userName":"r"},"attributes":{"mfaAuthenticated":true,"creationDate":"2024-01-01T00:00:00Z"}},"accountId":"1"}})",
       "{\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"userAgent\":\"caf\xc3\xa9\"}",
       "{\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"userAgent\":\"\xff\"}",
@@ -483,6 +486,39 @@ TEST(NativeDocument, FastPathAgreesWithTheFullParserOnUnusualRecords) {
   for (std::size_t i = 0; i < records.size(); ++i) document += (i ? "," : "") + records[i];
   document += "]}";
   expect_both_parsers_agree(document);
+}
+
+// Indented records (a `jq .` of a log file, an indenting exporter) are
+// walked like compact ones: whitespace between tokens is no reason for the
+// full parser, a control character inside a string still is.
+TEST(NativeDocument, IndentedRecordsAreWalked) {
+  const std::string tab_in_string =
+      "{\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventSource\":\"a\",\"eventName\":\"X\",\"userAgent\":\"a\tb\"}";
+  const std::string document = "{\n  \"Records\": [\n    " + testing::indented(testing::iam_user_record()) + ",\r\n\t" +
+                               testing::indented(testing::iam_user_record("TagUser"), "\r\n\t\t") + ",\n    " +
+                               tab_in_string + "\n  ]\n}\n";
+  const std::string buffer = document + std::string(kRecordPadding, '\0');
+  RecordParser parser;
+  Event ev;
+  std::vector<bool> walked, ok;
+  std::vector<std::string> names;
+  const auto result = parser.parse_native_document(
+      std::string_view(buffer.data(), document.size()),
+      [&](std::int64_t, const ParseOutcome& o, Event& e) {
+        ok.push_back(o.ok);
+        walked.push_back(e.dom == nullptr);
+        names.emplace_back(e.event_name);
+        if (o.ok && e.dom == nullptr) {
+          EXPECT_EQ(e.raw_member_count, 18u);
+        }
+      },
+      &ev);
+  ASSERT_TRUE(result.complete);
+  EXPECT_EQ(ok, (std::vector<bool>{true, true, false}));
+  EXPECT_EQ(walked[0], true);
+  EXPECT_EQ(walked[1], true);
+  EXPECT_EQ(names[0], "CreateUser");
+  EXPECT_EQ(names[1], "TagUser");
 }
 
 TEST(NativeDocument, StopsWhereTheStructureBreaksAndSaysHowFarItGot) {

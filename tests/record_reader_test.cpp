@@ -236,29 +236,6 @@ TEST(RecordReader, LargeStreamInSmallChunksKeepsEveryRecord) {
 // pretty-printed record, "Records" inside a record, nesting at and past the
 // cap, a backslash outside any string, and a line cut short.
 // An element of `aws cloudtrail lookup-events` output: the record as an escaped string.
-// `json` (compact) with a newline and indentation after each '{', '[' and
-// ',' outside strings.
-std::string indented(const std::string& json) {
-  std::string out;
-  bool in_string = false, escaped = false;
-  for (char c : json) {
-    out.push_back(c);
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') in_string = true;
-    if (c == '{' || c == '[' || c == ',') out += "\n    ";
-  }
-  return out;
-}
-
 std::string lookup_event(const std::string& record) {
   std::string out = R"({"EventId":"8c1b2f5e-0e0f-4a8a-9b3b-2f6e8c1d0a11","EventName":"CreateUser","CloudTrailEvent":)";
   append_json_string(out, record);
@@ -288,7 +265,7 @@ TEST(RecordReader, IndexedAndSteppedSplitsAgreeOnRealAndUnusualRecords) {
       real,
       // Indented as the AWS CLI prints lookup-events output: newlines
       // between tokens, which end a record only in JSON lines.
-      indented(lookup_event(testing::iam_user_record("AttachUserPolicy"))),
+      testing::indented(lookup_event(testing::iam_user_record("AttachUserPolicy"))),
       "{\"eventName\":\"RawNewline\",\"s\":\"a\nb \\\" c\"}",
       "{\"eventName\":\"Tabs\",\t\"s\":\"x\\\\\"\r,\"t\":\"\xc3\xa9\x01\"}",
       R"({"eventName":"Odd3","s":"a\"},\"x":"y"})",
@@ -316,14 +293,14 @@ TEST(RecordReader, IndexedAndSteppedSplitsAgreeOnRealAndUnusualRecords) {
   // lines: a newline between tokens inside the array's records keeps the
   // reader from taking what follows for JSON lines (a raw newline in a
   // string is then text, not the end of a line).
-  const std::string events = "{\n    \"Events\": [\n        " + indented(lookup_event(real)) + ",\n        " +
-                             indented(lookup_event(testing::iam_user_record("DeleteUser"))) + "\n    ]\n}\n";
+  const std::string events = "{\n    \"Events\": [\n        " + testing::indented(lookup_event(real)) + ",\n        " +
+                             testing::indented(lookup_event(testing::iam_user_record("DeleteUser"))) + "\n    ]\n}\n";
   for (std::size_t chunk : {std::size_t{64}, SIZE_MAX}) {
     const Split s = split(events + events, chunk);
     EXPECT_EQ(s.records.size(), 4u);
     EXPECT_TRUE(s.problems.empty());
     const Split only_in_records =
-        split("[" + indented(lookup_event(real)) + "]\n{\"eventName\":\"B\",\"s\":\"a\nb\"}\n", chunk);
+        split("[" + testing::indented(lookup_event(real)) + "]\n{\"eventName\":\"B\",\"s\":\"a\nb\"}\n", chunk);
     EXPECT_EQ(only_in_records.records.size(), 2u);
     EXPECT_TRUE(only_in_records.problems.empty()) << "not JSON lines: the newline is in a string";
   }

@@ -156,6 +156,29 @@ inline CommandResult run_trailsweep(const std::string& args) {
 
 /// Real record shapes (IAMUser identity from Stratus Red Team's
 /// aws.persistence.iam-create-admin-user.json, native key order).
+/// `json` (compact) with `spacing` (a newline and indentation) after each
+/// '{', '[' and ',' outside strings, as an indenting printer lays it out.
+inline std::string indented(const std::string& json, const std::string& spacing = "\n    ") {
+  std::string out;
+  bool in_string = false, escaped = false;
+  for (char c : json) {
+    out.push_back(c);
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') in_string = true;
+    if (c == '{' || c == '[' || c == ',') out += spacing;
+  }
+  return out;
+}
+
 inline std::string iam_user_record(const std::string& event_name = "CreateUser",
                                    const std::string& time = "2024-08-01T13:33:28Z",
                                    const std::string& event_id = "8c1b2f5e-0e0f-4a8a-9b3b-2f6e8c1d0a11") {

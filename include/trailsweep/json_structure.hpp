@@ -63,6 +63,12 @@ class JsonStructure {
   /// strings need no unescaping and no UTF-8 check, and the raw bytes are
   /// the values.
   bool plain(std::size_t begin, std::size_t end) { return !has_unusual(begin, end); }
+  /// plain(), or [begin, end) (which starts outside a string) is plain but
+  /// for newlines, tabs and carriage returns between tokens: the walkers'
+  /// raw strings hold for indented JSON too (a `jq .` of a log file).
+  bool plain_strings(std::size_t begin, std::size_t end) {
+    return plain(begin, end) || plain_but_spacing(begin, end);
+  }
   /// Whether [begin, end), which starts outside a string, has no backslash
   /// outside its strings, and no newline unless `newlines_allowed`: then a
   /// reader that steps through it byte by byte, taking a backslash in a
@@ -75,6 +81,7 @@ class JsonStructure {
                                bool* newline_between_tokens);
 
  private:
+  bool plain_but_spacing(std::size_t begin, std::size_t end);
   bool has_unusual(std::size_t begin, std::size_t end) {
     if (begin >= end) return false;
     const std::size_t first = begin / 64, last = (end - 1) / 64;
