@@ -3,8 +3,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <bit>
-#include <cstring>
 #include <charconv>
 #include <span>
 #include <cctype>
@@ -12,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "record_dom.hpp"
+#include "trailsweep/word_load.hpp"
 
 namespace trailsweep {
 
@@ -240,26 +239,6 @@ bool integer_prints_as_written(std::string_view digits_run, bool negative) {
   return digits_run.size() <= kSurelyFits && !(negative && digits_run == "0");
 }
 
-// The first '"' at or after `from`, or `n`.
-std::size_t next_quote(const char* p, std::size_t from, std::size_t n) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
-  std::size_t i = from;
-  if constexpr (std::endian::native == std::endian::little) {
-    for (; i + 8 <= n; i += 8) {
-      std::uint64_t word;
-      std::memcpy(&word, p + i, 8);
-      const std::uint64_t v = word ^ (kOnes * '"');
-      // The lowest flagged byte is the first quote (a borrow only flags bytes above it).
-      const std::uint64_t quote = (v - kOnes) & ~v & kHighs;
-      if (quote) return i + static_cast<std::size_t>(std::countr_zero(quote)) / 8;
-    }
-  }
-  for (; i < n; ++i) {
-    if (p[i] == '"') return i;
-  }
-  return n;
-}
-
 // Whether the parser would print this (plain, unescaped) object exactly as
 // written: no whitespace between tokens and no number it would reformat
 // (fractions and exponents are printed the parser's way, and see
@@ -288,7 +267,7 @@ bool prints_as_written(std::string_view json) {
     if (i >= n) break;
     // A string, most of the bytes: plain text has no escaped quote, so its
     // end is the next quote, found eight bytes a step.
-    i = next_quote(p, i + 1, n) + 1;
+    i = find_byte(p, i + 1, n, '"') + 1;
   }
   return true;
 }

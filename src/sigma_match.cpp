@@ -86,30 +86,12 @@ void Glob::choose_anchors() {
 }
 
 // The first position in [from, to) holding the segment's anchor byte (either
-// case when the glob ignores case and it is a letter), or npos. Eight bytes a
-// step: OR-ing 0x20 into each byte folds exactly 'X' onto 'x' (and nothing
-// else onto a lower-case letter), and the lowest zero byte of the XOR with the
-// anchor is found with the usual borrow trick (exact for the lowest one).
+// case when the glob ignores case and it is a letter), or npos.
 std::size_t Glob::find_anchor(const Segment& s, std::string_view text, std::size_t from, std::size_t to) const {
   const auto anchor = static_cast<unsigned char>(s.text[s.anchor]);
   const unsigned char fold = !cased_ && anchor >= 'a' && anchor <= 'z' ? 0x20 : 0;
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  std::size_t i = from;
-  if constexpr (std::endian::native == std::endian::little) {
-    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
-    const std::uint64_t pattern = anchor * kOnes, folds = fold * kOnes;
-    for (; i + 8 <= to; i += 8) {
-      std::uint64_t word;
-      std::memcpy(&word, p + i, 8);
-      const std::uint64_t v = (word | folds) ^ pattern;
-      const std::uint64_t zero = (v - kOnes) & ~v & kHighs;
-      if (zero) return i + static_cast<std::size_t>(std::countr_zero(zero)) / 8;
-    }
-  }
-  for (; i < to; ++i) {
-    if (static_cast<unsigned char>(p[i] | fold) == anchor) return i;
-  }
-  return std::string_view::npos;
+  const std::size_t at = find_byte(text.data(), from, to, anchor, fold);
+  return at < to ? at : std::string_view::npos;
 }
 
 Glob Glob::with_wildcards(bool leading, bool trailing) const {

@@ -65,5 +65,27 @@ TEST(EqualAsciiFolded, AgreesWithFoldingByteByByte) {
   EXPECT_TRUE(equal_ascii_folded("", "", 0));
 }
 
+// The first matching byte from every start to every end of a text holding
+// the byte at several places, in either case where folding asks for it.
+TEST(FindByte, IsTheFirstMatchInTheRange) {
+  const std::string text = "arn:aws:sts::1:assumed-role/AWS:x\"q\"Z\xc1z";
+  for (const auto& [byte, fold] : {std::pair<unsigned char, unsigned char>{'"', 0}, {':', 0}, {'z', 0x20}, {'z', 0},
+                                   {'a', 0x20}, {0xe1, 0x20}, {'#', 0}}) {
+    for (std::size_t from = 0; from <= text.size(); ++from) {
+      for (std::size_t to = from; to <= text.size(); ++to) {
+        std::size_t want = to;
+        for (std::size_t i = from; i < to; ++i) {
+          if (static_cast<unsigned char>(static_cast<unsigned char>(text[i]) | fold) == byte) {
+            want = i;
+            break;
+          }
+        }
+        ASSERT_EQ(find_byte(text.data(), from, to, byte, fold), want)
+            << "byte " << int{byte} << " fold " << int{fold} << " [" << from << "," << to << ")";
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace trailsweep

@@ -43,6 +43,29 @@ inline std::uint64_t load_word(const char* p) {
   return w;
 }
 
+/// The first position in [from, to) of `p` whose byte, OR-ed with `fold`
+/// (0, or 0x20 to take an ASCII letter in either case: it folds exactly 'X'
+/// onto 'x' and nothing else onto a lower-case letter), is `byte`; `to` when
+/// none. Eight bytes a step: the lowest zero byte of the XOR is found with
+/// the borrow trick, which is exact for the lowest one.
+inline std::size_t find_byte(const char* p, std::size_t from, std::size_t to, unsigned char byte,
+                             unsigned char fold = 0) {
+  std::size_t i = from;
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+    const std::uint64_t pattern = byte * kOnes, folds = fold * kOnes;
+    for (; i + 8 <= to; i += 8) {
+      const std::uint64_t v = (load_word(p + i) | folds) ^ pattern;
+      const std::uint64_t zero = (v - kOnes) & ~v & kHighs;
+      if (zero) return i + static_cast<std::size_t>(std::countr_zero(zero)) / 8;
+    }
+  }
+  for (; i < to; ++i) {
+    if (static_cast<unsigned char>(static_cast<unsigned char>(p[i]) | fold) == byte) return i;
+  }
+  return to;
+}
+
 /// The word with each ASCII upper-case letter folded to lower case; every
 /// other byte (non-ASCII included) kept. Bytewise, so the byte order of the
 /// load does not matter.
