@@ -136,15 +136,7 @@ bool RecordFields::any(std::string_view path,
     return visit(v);
   }
   if (!ev_->dom && ev_->raw_members_complete && path.find('.') == std::string_view::npos) {
-    FieldValue v;
-    switch (raw_member(path, v)) {
-      case RawAnswer::kAbsent:
-        return false;
-      case RawAnswer::kValue:
-        return visit(v);
-      case RawAnswer::kParserNeeded:
-        break;
-    }
+    if (const std::optional<bool> answered = from_member_list(path, visit)) return *answered;
   }
   if (!parsed_ && ev_->dom) {
     parsed_ = true;

@@ -77,15 +77,7 @@ class RecordFields {
   template <typename Visit>
   bool any_top_level(std::string_view key, Visit&& visit) {
     if (ev_ && !ev_->dom && ev_->raw_members_complete) {
-      FieldValue v;
-      switch (raw_member(key, v)) {
-        case RawAnswer::kAbsent:
-          return false;
-        case RawAnswer::kValue:
-          return visit(v);
-        case RawAnswer::kParserNeeded:
-          break;
-      }
+      if (const std::optional<bool> answered = from_member_list(key, visit)) return *answered;
     }
     return any(key, visit);
   }
@@ -120,6 +112,21 @@ class RecordFields {
   // over their elements; non-integer numbers are printed the parser's way).
   enum class RawAnswer { kValue, kAbsent, kParserNeeded };
   RawAnswer raw_member(std::string_view key, FieldValue& value) const;
+  /// What visiting top-level `key` from the member list gives, or nullopt
+  /// when only the parser can say.
+  template <typename Visit>
+  std::optional<bool> from_member_list(std::string_view key, Visit&& visit) const {
+    FieldValue v;
+    switch (raw_member(key, v)) {
+      case RawAnswer::kAbsent:
+        return false;
+      case RawAnswer::kValue:
+        return visit(v);
+      case RawAnswer::kParserNeeded:
+        break;
+    }
+    return std::nullopt;
+  }
 
   const Event* ev_ = nullptr;
   struct Dom;
