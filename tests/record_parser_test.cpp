@@ -480,6 +480,20 @@ TEST(NativeDocument, FastPathAgreesWithTheFullParserOnUnusualRecords) {
       R"({"EventId":"x","CloudTrailEvent":null})",
       R"({"id":"1","timestamp":1,"message":)" + json_string(spaced) + "}",
       R"({"id":"1","timestamp":1,"message":"  plain text"})",
+      // Strings with other escapes, repeated and competing wrapper keys.
+      R"({"EventId":"x","CloudTrailEvent":"{\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventSource\":\"a\/b\",\"eventName\":\"X\",\"userAgent\":\"t\\tq\\\"\\\\\"}"})",
+      R"({"EventId":"x","CloudTrailEvent":"{\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventSource\":\"a\",\"eventName\":\"X\u00e9\"}"})",
+      R"({"EventId":"x","CloudTrailEvent":"{\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventSource\":\"a\",\"eventName\":\"X\x\"}"})",
+      R"({"EventId":"x","CloudTrailEvent":"{\"eventTime\":\"2024-01-01T00:00:00Z\"}","CloudTrailEvent":7})",
+      R"({"EventId":"x","CloudTrailEvent":7,"CloudTrailEvent":)" + json_string(testing::iam_user_record()) + "}",
+      R"({"EventId":"caf\u00e9","CloudTrailEvent":)" + json_string(testing::iam_user_record()) + "}",
+      "{\"EventId\":\"caf\xc3\xa9\",\"CloudTrailEvent\":" + json_string(testing::iam_user_record()) + "}",
+      R"({"id":"1","message":)" + json_string("\n \t" + testing::iam_user_record()) + "}",
+      R"({"id":"1","message":"\"quoted\" text"})",
+      R"({"id":"1","messageType":"DATA_MESSAGE","message":)" + json_string(testing::iam_user_record()) + "}",
+      R"({"id":"1","message":)" + json_string(testing::iam_user_record()) + R"(,"CloudTrailEvent":)" +
+          json_string(testing::iam_user_record("DeleteUser")) + "}",
+      R"({"detail-type":null,"CloudTrailEvent":)" + json_string(testing::iam_user_record()) + "}",
       R"({"messageType":"CONTROL_MESSAGE","logEvents":[{"id":"","timestamp":1,"message":"CWL CONTROL MESSAGE"}]})",
   };
   std::string document = "{\"Records\":[";
