@@ -384,9 +384,7 @@ ByteMasks special_bytes(const unsigned char* p) {
 // whether a string runs on from the block before (`carry`: all ones or 0).
 // Updates `carry` for the next block.
 std::uint64_t inside_strings(std::uint64_t quotes, std::uint64_t& carry) {
-  std::uint64_t inside = quotes;
-  for (int shift = 1; shift < 64; shift *= 2) inside ^= inside << shift;
-  inside ^= carry;
+  const std::uint64_t inside = prefix_xor_portable(quotes) ^ carry;
   carry = static_cast<std::uint64_t>(static_cast<std::int64_t>(inside) >> 63);
   return inside;
 }
@@ -404,7 +402,7 @@ bool for_unusual_blocks(const unsigned char* text, std::size_t begin, std::size_
     std::uint64_t in_range = ~std::uint64_t{0};
     if (b == first) in_range &= ~std::uint64_t{0} << (begin % 64);
     if (b == last && end % 64 != 0) in_range &= (std::uint64_t{1} << (end % 64)) - 1;
-    const JsonStructure::Block& block = block_at(b);
+    const Block& block = block_at(b);
     const std::uint64_t inside = inside_strings(block.quotes & in_range, carry);
     const std::uint64_t unusual = block.unusual & in_range;
     if (unusual != 0 && !on_block(unusual, inside, special_bytes(text + b * 64))) return false;

@@ -375,8 +375,7 @@ void FieldCheck::prepare() {
   literals_.clear();
   // Any other top-level key (requestParameters, ...): RecordFields::any
   // would find that out per record, through a std::function.
-  top_level_member_ = !path.empty() && fixed_field < 0 && path != "readOnly" &&
-                      path.find('.') == std::string::npos &&
+  top_level_member_ = !path.empty() && path != "readOnly" && path.find('.') == std::string::npos &&
                       RecordFields::fixed_field_id(path) < 0;
   if (path.empty() || fixed_field < 0 || all || negate || values.empty()) return;
   for (const ValuePattern& p : values) {
