@@ -77,6 +77,36 @@ TEST(JsonWriter, ReplacesInvalidUtf8AndKeepsValidUtf8) {
   EXPECT_EQ(out, "\"ok \xC3\xA9 bad \\ufffd \\ufffd \\ufffd\\ufffd\\ufffd \\u2028\"");
 }
 
+// A key is composed with its comma and line start from pieces copied in
+// fixed-size moves (up to 64 bytes of key, 65 of line start; longer ones
+// take the general path): keys of every length at every depth around those
+// limits, first and second in their object, against the text written out.
+TEST(JsonWriter, ComposedKeysOfEveryLengthAtEveryDepth) {
+  for (int indent : {0, 2}) {
+    for (int depth = 1; depth <= 36; ++depth) {
+      for (std::size_t length = 0; length <= 70; ++length) {
+        std::string key(length, 'k');
+        for (std::size_t i = 0; i < length; ++i) key[i] = static_cast<char>('a' + i % 26);
+        std::string out;
+        JsonWriter w(out, indent);
+        for (int i = 1; i < depth; ++i) w.begin_array();
+        w.begin_object().field(key, 1).field(key, 2).end_object();
+        for (int i = 1; i < depth; ++i) w.end_array();
+        auto line = [&](int level) {
+          return indent == 0 ? std::string() : "\n" + std::string(static_cast<std::size_t>(level * indent), ' ');
+        };
+        std::string expected;
+        for (int i = 1; i < depth; ++i) expected += "[" + line(i);
+        const std::string colon = indent == 0 ? ":" : ": ";
+        expected += "{" + line(depth) + "\"" + key + "\"" + colon + "1," + line(depth) + "\"" + key + "\"" + colon + "2" +
+                    line(depth - 1) + "}";
+        for (int i = depth - 1; i >= 1; --i) expected += line(i - 1) + "]";
+        ASSERT_EQ(out, expected) << "indent " << indent << ", depth " << depth << ", key length " << length;
+      }
+    }
+  }
+}
+
 TEST(JsonWriter, NestsWithCommasAndIndent) {
   std::string out;
   JsonWriter w(out);
