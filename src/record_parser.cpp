@@ -670,6 +670,10 @@ struct SkimWrapper {
 std::size_t skim_record(Walker& w, const char* text, std::size_t open, Event* ev, ParseOutcome& out,
                         SkimWrapper* wrapper) {
   bool have_time = false, digest_keys = false, overflow = false;
+  // Counted here and stored once: ev->raw_member_count, incremented in
+  // place, was loaded again after each member's stores into *ev (which may
+  // alias it), a store-to-load chain through every member of every record.
+  std::size_t raw_count = 0;
   const std::size_t close = w.members(open, [&](Member& m) {
     const TopKey k = classify_top_key(key_of(m));
     if (k == TopKey::kUserIdentity && m.kind == '{') {  // non-objects are ignored, as by the DOM
@@ -678,8 +682,8 @@ std::size_t skim_record(Walker& w, const char* text, std::size_t open, Event* ev
       m.end = identity_close + 1;
     }
     if (!w.finish(m)) return false;  // the raw member needs the value's end
-    if (ev->raw_member_count < Event::kMaxRawMembers) {
-      ev->raw_members[ev->raw_member_count++] = {key_of(m), std::string_view(text + m.begin, m.end - m.begin), m.kind};
+    if (raw_count < Event::kMaxRawMembers) {
+      ev->raw_members[raw_count++] = {key_of(m), std::string_view(text + m.begin, m.end - m.begin), m.kind};
     } else {
       overflow = true;
     }
@@ -709,6 +713,7 @@ std::size_t skim_record(Walker& w, const char* text, std::size_t open, Event* ev
         return true;
     }
   });
+  ev->raw_member_count = raw_count;
   if (close == Walker::npos) return close;
   if (wrapper && wrapper->seen) {
     if (!have_time) return close;
