@@ -85,8 +85,8 @@ TEST(JsonWriter, ComposedKeysOfEveryLengthAtEveryDepth) {
   for (int indent : {0, 2}) {
     for (int depth = 1; depth <= 36; ++depth) {
       for (std::size_t length = 0; length <= 70; ++length) {
-        std::string key(length, 'k');
-        for (std::size_t i = 0; i < length; ++i) key[i] = static_cast<char>('a' + i % 26);
+        std::string key;
+        for (std::size_t i = 0; i < length; ++i) key += static_cast<char>('a' + i % 26);
         std::string out;
         JsonWriter w(out, indent);
         for (int i = 1; i < depth; ++i) w.begin_array();
