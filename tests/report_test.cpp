@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <iterator>
+#include <random>
 #include <thread>
 
 #include "test_util.hpp"
@@ -225,6 +228,75 @@ TEST(Report, TextStripsEscapesAndControlCharacters) {
   std::string coloured = render_text_report({testing::hostile_finding()}, true);
   EXPECT_EQ(coloured.find("\x1b[31mred"), std::string::npos);
   EXPECT_EQ(coloured.find("\x1b]0;"), std::string::npos);
+}
+
+// sanitize_for_terminal finds runs of ordinary bytes eight at a time: it must
+// do exactly what a byte-by-byte pass does, for each special byte (C0
+// controls, DEL, ESC sequences, C1 controls as 0xC2 0x80-0x9F) wherever it
+// sits in a word and however a sequence straddles words or ends the text.
+TEST(Report, TerminalSanitizingAgreesWithAByteByBytePass) {
+  auto reference = [](std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c == 0x1b) {
+        std::size_t j = i + 1;
+        if (j < text.size() && text[j] == '[') {
+          ++j;
+          while (j < text.size() && !(text[j] >= 0x40 && text[j] <= 0x7e)) ++j;
+        } else if (j < text.size() && text[j] == ']') {
+          ++j;
+          while (j < text.size() && text[j] != '\a' && text[j] != 0x1b) ++j;
+          if (j + 1 < text.size() && text[j] == 0x1b && text[j + 1] == '\\') ++j;
+        }
+        i = j;
+        continue;
+      }
+      if (c < 0x20 || c == 0x7f) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\x%02x", c);
+        out += hex;
+        continue;
+      }
+      if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+          static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+        ++i;
+        continue;
+      }
+      out += static_cast<char>(c);
+    }
+    return out;
+  };
+  for (int b = 0; b < 256; ++b) {
+    for (std::size_t length = 1; length <= 20; ++length) {
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string text(length, 'a');
+        text[at] = static_cast<char>(b);
+        ASSERT_EQ(sanitize_for_terminal(text), reference(text)) << b << " at " << at << " of " << length;
+      }
+    }
+  }
+  // Mixed texts from the bytes that matter, with ordinary runs of every length between them.
+  const std::string pieces[] = {"\x1b", "[", "]", "\a", "\\", "m", "31", "\xc2", "\x85", "\x9f", "\xa0",
+                                "\x7f", "\n", "\xc3\xa9", "arn:aws:iam::111122223333:user/x", "\x1b[31m", "\x1b]0;t\a"};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const int count = static_cast<int>(rng() % 8);
+    for (int k = 0; k < count; ++k) {
+      text += pieces[rng() % std::size(pieces)];
+      text += std::string(rng() % 12, 'b');
+    }
+    ASSERT_EQ(sanitize_for_terminal(text), reference(text)) << ::testing::PrintToString(text);
+  }
+}
+
+TEST(Report, MitreFromSigmaTags) {
+  const Mitre m = mitre_from_tags({"attack.t1078.004", "attack.T1078.004", "attack.initial-access", "attack.persistence",
+                                   "attack.initial-access", "attack.g0139", "attack.s0002", "attack.t12", "attack.x",
+                                   "cve.2021-44228", "attack.T1496"});
+  EXPECT_EQ(m.techniques, (std::vector<std::string>{"T1078.004", "T1496"}));
+  EXPECT_EQ(m.tactics, (std::vector<std::string>{"initial-access", "persistence", "t12"}));
 }
 
 TEST(Report, CsvNeutralisesFormulas) {
