@@ -304,7 +304,7 @@ std::uint64_t terminal_special_word(std::uint64_t w) {
 
 std::string sanitize_for_terminal(std::string_view text) {
   // Runs of ordinary bytes are found eight at a time and copied whole: the
-  // text report of 20,000 findings sanitizes ~2 million strings, and a loop
+  // text report of 20,000 findings sanitizes ~20 strings each, and a loop
   // appending byte by byte was 40% of writing it.
   const char* p = text.data();
   const std::size_t n = text.size();
