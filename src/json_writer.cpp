@@ -51,11 +51,8 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
 // Nonzero when one of the eight bytes of `w` needs escaping: below 0x20,
 // '"', '\\', 0x7F or non-ASCII (checked for UTF-8 validity and U+2028/2029
 // on the slow path). SWAR: such a byte sets its high bit.
-constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
 std::uint64_t escape_flag(std::uint64_t w) {
-  auto zero_byte = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
-  return ((w - kOnes * 0x20) & ~w & kHigh) | zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\')) |
-         zero_byte(w ^ (kOnes * 0x7F)) | (w & kHigh);
+  return bytes_below(w, 0x20) | bytes_equal(w, '"') | bytes_equal(w, '\\') | bytes_equal(w, 0x7F) | (w & kByteHighs);
 }
 
 // Whether any byte of `s` needs escaping. Sixteen bytes a step where SSE2
@@ -96,7 +93,7 @@ bool needs_escape(std::string_view s) {
     for (std::size_t i = 0; i + 8 < n; i += 8) any |= escape_flag(word_at(i));
     return any != 0;
   }
-  const std::uint64_t padding = (kOnes * 'a') & (~std::uint64_t{0} << (8 * n));
+  const std::uint64_t padding = (kByteOnes * 'a') & (~std::uint64_t{0} << (8 * n));
   return escape_flag(load_prefix_word(p, n) | padding) != 0;
 }
 

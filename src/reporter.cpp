@@ -291,13 +291,9 @@ namespace {
 // (ESC among them), DEL, or 0xC2, which may start a C1 control.
 bool terminal_special(unsigned char c) { return c < 0x20 || c == 0x7f || c == 0xc2; }
 
-// Nonzero when one of the eight bytes of `w` is terminal_special (SWAR: such
-// a byte sets its high bit; a borrow can flag a byte above a flagged one,
-// never a word without one).
+// Nonzero when one of the eight bytes of `w` is terminal_special.
 std::uint64_t terminal_special_word(std::uint64_t w) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-  auto zero_byte = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
-  return ((w - kOnes * 0x20) & ~w & kHigh) | zero_byte(w ^ (kOnes * 0x7f)) | zero_byte(w ^ (kOnes * 0xc2));
+  return bytes_below(w, 0x20) | bytes_equal(w, 0x7f) | bytes_equal(w, 0xc2);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cstring>
 #include <string>
 
@@ -67,6 +68,43 @@ TEST(EqualAsciiFolded, AgreesWithFoldingByteByByte) {
 
 // The first matching byte from every start to every end of a text holding
 // the byte at several places, in either case where folding asks for it.
+// The word tests behind find_byte, JSON escaping and terminal sanitizing:
+// whether a word holds such a byte, and where the first one is, must be
+// exact for every pair of bytes in every two places (a borrow from one may
+// flag bytes above it, which neither answer may see).
+TEST(ByteFlags, WhetherAndWhereTheFirstIsAreExact) {
+  const unsigned char samples[] = {0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x5c, 0x7e, 0x7f, 0x80, 0xc2, 0xff};
+  for (unsigned char a : samples) {
+    for (unsigned char b : samples) {
+      for (int i = 0; i < 8; ++i) {
+        for (int j = 0; j < 8; ++j) {
+          unsigned char bytes[8];
+          std::memset(bytes, 'a', 8);
+          bytes[i] = a;
+          bytes[j] = b;
+          std::uint64_t w;
+          std::memcpy(&w, bytes, 8);
+          auto check = [&](std::uint64_t flags, auto&& is) {
+            int first = -1;
+            for (int k = 0; k < 8 && first < 0; ++k) {
+              if (is(bytes[k])) first = k;
+            }
+            ASSERT_EQ(flags != 0, first >= 0) << int(a) << "@" << i << " " << int(b) << "@" << j;
+            if (first >= 0) {
+              EXPECT_EQ(std::countr_zero(flags) / 8, first) << int(a) << "@" << i << " " << int(b) << "@" << j;
+            }
+          };
+          check(bytes_below(w, 0x20), [](unsigned char c) { return c < 0x20; });
+          check(bytes_below(w, 0x80), [](unsigned char c) { return c < 0x80; });
+          check(bytes_equal(w, 0x22), [](unsigned char c) { return c == 0x22; });
+          check(bytes_equal(w, 0xc2), [](unsigned char c) { return c == 0xc2; });
+          check(bytes_equal(w, 0x00), [](unsigned char c) { return c == 0x00; });
+        }
+      }
+    }
+  }
+}
+
 TEST(FindByte, IsTheFirstMatchInTheRange) {
   const std::string text = "arn:aws:sts::1:assumed-role/AWS:x\"q\"Z\xc1z";
   for (const auto& [byte, fold] : {std::pair<unsigned char, unsigned char>{'"', 0}, {':', 0}, {'z', 0x20}, {'z', 0},

@@ -43,21 +43,31 @@ inline std::uint64_t load_word(const char* p) {
   return w;
 }
 
+constexpr std::uint64_t kByteOnes = 0x0101010101010101ull, kByteHighs = 0x8080808080808080ull;
+
+/// The high bit of each byte of `w` below `limit` (at most 0x80) set, the
+/// rest clear: exact for the lowest such byte, while a borrow from it may
+/// also flag a byte above it. So whether a word has one, and where the first
+/// one is, are exact; which others are, is not.
+inline std::uint64_t bytes_below(std::uint64_t w, unsigned char limit) {
+  return (w - kByteOnes * limit) & ~w & kByteHighs;
+}
+
+/// As bytes_below, for the bytes of `w` equal to `byte`.
+inline std::uint64_t bytes_equal(std::uint64_t w, unsigned char byte) { return bytes_below(w ^ (kByteOnes * byte), 1); }
+
 /// The first position in [from, to) of `p` whose byte, OR-ed with `fold`
 /// (0, or 0x20 to take an ASCII letter in either case: it folds exactly 'X'
 /// onto 'x' and nothing else onto a lower-case letter), is `byte`; `to` when
-/// none. Eight bytes a step: the lowest zero byte of the XOR is found with
-/// the borrow trick, which is exact for the lowest one.
+/// none. Eight bytes a step (bytes_equal).
 inline std::size_t find_byte(const char* p, std::size_t from, std::size_t to, unsigned char byte,
                              unsigned char fold = 0) {
   std::size_t i = from;
   if constexpr (std::endian::native == std::endian::little) {
-    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
-    const std::uint64_t pattern = byte * kOnes, folds = fold * kOnes;
+    const std::uint64_t folds = fold * kByteOnes;
     for (; i + 8 <= to; i += 8) {
-      const std::uint64_t v = (load_word(p + i) | folds) ^ pattern;
-      const std::uint64_t zero = (v - kOnes) & ~v & kHighs;
-      if (zero) return i + static_cast<std::size_t>(std::countr_zero(zero)) / 8;
+      const std::uint64_t found = bytes_equal(load_word(p + i) | folds, byte);
+      if (found) return i + static_cast<std::size_t>(std::countr_zero(found)) / 8;
     }
   }
   for (; i < to; ++i) {
@@ -70,11 +80,10 @@ inline std::size_t find_byte(const char* p, std::size_t from, std::size_t to, un
 /// other byte (non-ASCII included) kept. Bytewise, so the byte order of the
 /// load does not matter.
 inline std::uint64_t fold_ascii_word(std::uint64_t w) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
-  const std::uint64_t low7 = w & ~kHighs;  // no byte's sum below carries into the next
-  const std::uint64_t from_a = low7 + kOnes * (0x80 - 'A');
-  const std::uint64_t past_z = low7 + kOnes * (0x80 - 'Z' - 1);
-  const std::uint64_t upper = from_a & ~past_z & ~w & kHighs;
+  const std::uint64_t low7 = w & ~kByteHighs;  // no byte's sum below carries into the next
+  const std::uint64_t from_a = low7 + kByteOnes * (0x80 - 'A');
+  const std::uint64_t past_z = low7 + kByteOnes * (0x80 - 'Z' - 1);
+  const std::uint64_t upper = from_a & ~past_z & ~w & kByteHighs;
   return w | (upper >> 2);  // 0x80 >> 2 is the case bit
 }
 
