@@ -1,6 +1,7 @@
 #include "trailsweep/rule_set.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <optional>
 #include <set>
@@ -116,11 +117,55 @@ void lower_into(std::string_view in, std::string& out) {
   for (std::size_t i = 0; i < in.size(); ++i) out[i] = ascii_lower(in[i]);
 }
 
-// Whether `value` equals one of `lowered` (lower-case) ignoring ASCII case.
-bool one_of_ignoring_case(const std::vector<std::string>& lowered, std::string_view value) {
-  return std::any_of(lowered.begin(), lowered.end(), [&](const std::string& candidate) {
-    return candidate.size() == value.size() && equal_ascii_folded(value.data(), candidate.data(), value.size());
-  });
+// CloudTrail's userIdentity.type values (lower-cased), one bit each, so that
+// a record's type is compared once, not once per rule that names types. Any
+// value not listed is kOtherIdentityType: a rule that names such a value is
+// tried on every record of such a type, and its own check decides. Types
+// are classified alike in rules and records, from their bytes with ASCII
+// case folded, so a type and the rule's are never told apart here.
+constexpr std::array<std::string_view, 11> kIdentityTypes = {
+    "root", "iamuser", "assumedrole", "federateduser", "awsaccount", "awsservice",
+    "samluser", "webidentityuser", "directory", "unknown", "identitycenteruser"};
+constexpr std::uint32_t kOtherIdentityType = std::uint32_t{1} << 31;
+
+// A type's bytes, ASCII letters folded, as three words: the first eight, the
+// next eight and the last eight (overlapping), which together hold every
+// byte of a type up to 24 bytes long. Equal words and sizes: equal types.
+struct TypeWords {
+  std::uint64_t first = 0, middle = 0, last = 0;
+  bool operator==(const TypeWords&) const = default;
+};
+constexpr std::size_t kMaxTypeWordsSize = 24;
+
+TypeWords folded_words(std::string_view s) {
+  if (s.size() < 8) return {fold_ascii_word(load_prefix_word(s.data(), s.size())), 0, 0};
+  return {fold_ascii_word(load_word(s.data())), s.size() > 16 ? fold_ascii_word(load_word(s.data() + 8)) : 0,
+          fold_ascii_word(load_word(s.data() + s.size() - 8))};
+}
+
+// Per length, the known types of that length (at most two: iamuser and
+// unknown, awsaccount and awsservice) with their words, so that a record's
+// type is compared as a few words with one or two, not as strings with eleven.
+struct KnownTypeOfSize {
+  int index = -1;
+  TypeWords words;
+};
+const auto kIdentityTypesBySize = [] {
+  std::array<std::array<KnownTypeOfSize, 2>, kMaxTypeWordsSize + 1> by_size{};
+  for (std::size_t i = 0; i < kIdentityTypes.size(); ++i) {
+    auto& pair = by_size[kIdentityTypes[i].size()];
+    pair[pair[0].index < 0 ? 0 : 1] = {static_cast<int>(i), folded_words(kIdentityTypes[i])};
+  }
+  return by_size;
+}();
+
+std::uint32_t identity_type_bit(std::string_view type) {
+  if (type.size() > kMaxTypeWordsSize) return kOtherIdentityType;
+  const TypeWords words = folded_words(type);
+  for (const KnownTypeOfSize& known : kIdentityTypesBySize[type.size()]) {
+    if (known.index >= 0 && known.words == words) return std::uint32_t{1} << known.index;
+  }
+  return kOtherIdentityType;
 }
 
 }  // namespace
@@ -130,17 +175,18 @@ RuleSet::RuleSet(std::vector<Rule> rules, std::vector<int> correlation_order)
   const std::size_t n = rules_.size();
   capture_.resize(n);
   identity_types_.resize(n);
-  guards_.resize(n);
+  prefilters_.resize(n);
   referenced_by_.resize(n);
   reports_.assign(n, true);
   for (std::size_t i = 0; i < n; ++i) {
     const Rule& r = rules_[i];
     if (!r.is_correlation) {
       ++detection_count_;
-      guards_[i] = find_guard(r.detection);
+      prefilters_[i].guard = find_guard(r.detection);
       const Constraint types = node_constraint(r.detection.condition, r.detection, "userIdentity.type");
       if (types && types->prefixes.empty() && !types->exact.empty()) {
         identity_types_[i].assign(types->exact.begin(), types->exact.end());
+        for (const std::string& type : identity_types_[i]) prefilters_[i].identity_types |= identity_type_bit(type);
       }
       Constraint names = node_constraint(r.detection.condition, r.detection, "eventName");
       int idx = static_cast<int>(i);
@@ -202,7 +248,7 @@ RuleSet::RuleSet(std::vector<Rule> rules, std::vector<int> correlation_order)
 // Where RuleSet::guard() finds its check: the selections the condition
 // requires, then in those with a single alternative the cheapest check of a
 // field the parser keeps (a plain literal before a pattern).
-RuleSet::GuardRef RuleSet::find_guard(const Detection& d) {
+const FieldCheck* RuleSet::find_guard(const Detection& d) {
   std::vector<int> required;
   auto add_required = [&](const ConditionNode& n) {
     if (n.kind == ConditionNode::Kind::kSelection || n.kind == ConditionNode::Kind::kAllOf) {
@@ -214,7 +260,7 @@ RuleSet::GuardRef RuleSet::find_guard(const Detection& d) {
   } else {
     add_required(d.condition);
   }
-  GuardRef best;
+  const FieldCheck* best = nullptr;
   int best_score = 0;
   for (int s : required) {
     const Selection& sel = d.selections[static_cast<std::size_t>(s)];
@@ -227,20 +273,12 @@ RuleSet::GuardRef RuleSet::find_guard(const Detection& d) {
       }
       const int score = check.literal_only() ? 2 : 1;
       if (score > best_score) {
-        best.selection = s;
-        best.check = k;
+        best = &check;
         best_score = score;
       }
     }
   }
   return best;
-}
-
-const FieldCheck* RuleSet::guard(int i) const {
-  const GuardRef g = guards_[static_cast<std::size_t>(i)];
-  if (g.selection < 0) return nullptr;
-  return &rules_[static_cast<std::size_t>(i)].detection.selections[static_cast<std::size_t>(g.selection)]
-              .alternatives[0][g.check];
 }
 
 bool RuleSet::may_match(std::string_view event_source, std::string_view event_name) const {
@@ -277,11 +315,15 @@ void RuleSet::match_candidates(const std::vector<int>& candidates, RecordFields&
   // it twice); rules rarely have more than a few, so the memo is on the stack.
   constexpr std::size_t kStackSelections = 64;
   std::vector<signed char> spill;
+  std::uint32_t type_bit = 0;  // the record's, classified when a candidate first needs it
   for (int idx : candidates) {
-    const std::vector<std::string>& types = identity_types_[static_cast<std::size_t>(idx)];
-    if (!types.empty() && !one_of_ignoring_case(types, fields.fixed_value(kIdentityType))) continue;
+    const Prefilter& pre = prefilters_[static_cast<std::size_t>(idx)];
+    if (pre.identity_types != 0) {
+      if (type_bit == 0) type_bit = identity_type_bit(fields.fixed_value(kIdentityType));
+      if ((pre.identity_types & type_bit) == 0) continue;
+    }
+    if (pre.guard && !pre.guard->matches(fields)) continue;
     const Detection& d = rules_[static_cast<std::size_t>(idx)].detection;
-    if (const FieldCheck* g = guard(idx); g && !g->matches(fields)) continue;
     signed char on_stack[kStackSelections];
     signed char* memo = on_stack;
     if (d.selections.size() > kStackSelections) {

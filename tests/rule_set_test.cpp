@@ -281,6 +281,69 @@ level: low
   EXPECT_EQ(names(iam_user), (std::set<std::string>{"lower_case", "not_root", "root_or_name"}));
 }
 
+// The type filter compares a record's type with the types CloudTrail writes
+// as bits, all other values falling on one bit: a rule naming a type AWS
+// adds later, or a record carrying one, must still decide as the rule's own
+// check does (a type filter that skipped the rule would lose its match).
+TEST(RuleSet, TheIdentityTypeFilterDecidesAsTheRulesOwnCheckForAnyType) {
+  auto rules = testing::rules_from(R"(title: Assumed roles
+name: assumed
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {userIdentity.type: AssumedRole}
+  condition: sel
+level: low
+---
+title: Two types, one of them unlisted
+name: new_or_root
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {userIdentity.type: [Root, AgentCoreIdentity]}
+  condition: sel
+level: low
+---
+title: Identity Center users
+name: center
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {userIdentity.type: IdentityCenterUser}
+  condition: sel
+level: low
+---
+title: An unlisted type one byte from a listed one
+name: near_center
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {userIdentity.type: IdentityCexterUser}
+  condition: sel
+level: low
+)");
+  ASSERT_TRUE(rules);
+  auto names = [&](const std::string& type) {
+    std::string record = ct_record("2025-11-02T10:00:00Z", "ListBuckets", "alice");
+    record.replace(record.find("\"IAMUser\""), 9, "\"" + type + "\"");
+    std::set<std::string> out;
+    for (const Finding& f : testing::evaluate(*rules, {record}).findings) out.insert(f.rule_name);
+    return out;
+  };
+  using Names = std::set<std::string>;
+  EXPECT_EQ(names("AssumedRole"), Names{"assumed"});
+  EXPECT_EQ(names("ASSUMEDROLE"), Names{"assumed"});
+  EXPECT_EQ(names("Root"), Names{"new_or_root"});
+  EXPECT_EQ(names("AgentCoreIdentity"), Names{"new_or_root"});
+  EXPECT_EQ(names("agentcoreidentity"), Names{"new_or_root"});
+  EXPECT_EQ(names("IdentityCenterUser"), Names{"center"});
+  EXPECT_EQ(names("identityCENTERuser"), Names{"center"});
+  // Unlisted types that are not the rule's, and listed ones of other rules.
+  EXPECT_EQ(names("AgentCore"), Names{});
+  EXPECT_EQ(names("AssumedRoles"), Names{});
+  EXPECT_EQ(names("AssumedRolf"), Names{});
+  EXPECT_EQ(names("IdentityCexterUser"), Names{"near_center"});  // a byte only the middle word holds
+  EXPECT_EQ(names("IAMUser"), Names{});
+  EXPECT_EQ(names("AWSService"), Names{});
+  EXPECT_EQ(names(""), Names{});
+}
+
 // A rule is skipped when a check it needs fails (RuleSet::guard). Such a
 // check may only come from a selection the condition requires with a single
 // alternative: taken from an or-ed, negated or `1 of` selection, or from a
