@@ -36,15 +36,7 @@ std::string& RecordFields::next_scratch() {
   return scratch_[scratch_used_++];
 }
 
-namespace {
-
-// The fields Event keeps, in fixed_field_id order: top-level ones, then
-// userIdentity's (named after the "userIdentity." prefix).
-struct TopField {
-  std::string_view name;
-  std::string_view Event::*field;
-};
-constexpr TopField kTopFields[] = {
+const RecordFields::FixedField<Event> RecordFields::kFixedTopFields[kFixedTopCount] = {
     {"eventName", &Event::event_name},       {"eventSource", &Event::event_source},
     {"awsRegion", &Event::aws_region},       {"sourceIPAddress", &Event::source_ip},
     {"userAgent", &Event::user_agent},       {"errorCode", &Event::error_code},
@@ -52,11 +44,7 @@ constexpr TopField kTopFields[] = {
     {"eventID", &Event::event_id},           {"eventType", &Event::event_type},
     {"eventTime", &Event::event_time},       {"eventVersion", &Event::event_version},
 };
-struct IdentityField {
-  std::string_view name;
-  std::string_view UserIdentity::*field;
-};
-constexpr IdentityField kIdentityFields[] = {
+const RecordFields::FixedField<UserIdentity> RecordFields::kFixedIdentityFields[11] = {
     {"type", &UserIdentity::type},
     {"arn", &UserIdentity::arn},
     {"accountId", &UserIdentity::account_id},
@@ -69,27 +57,18 @@ constexpr IdentityField kIdentityFields[] = {
     {"sessionContext.sessionIssuer.type", &UserIdentity::session_issuer_type},
     {"sessionContext.attributes.mfaAuthenticated", &UserIdentity::mfa_authenticated},
 };
-constexpr int kTopCount = static_cast<int>(std::size(kTopFields));
-
-}  // namespace
 
 int RecordFields::fixed_field_id(std::string_view path) {
-  for (int i = 0; i < kTopCount; ++i) {
-    if (path == kTopFields[i].name) return i;
+  for (int i = 0; i < kFixedTopCount; ++i) {
+    if (path == kFixedTopFields[i].name) return i;
   }
   if (path.substr(0, 13) == "userIdentity.") {
     const std::string_view rest = path.substr(13);
-    for (std::size_t i = 0; i < std::size(kIdentityFields); ++i) {
-      if (rest == kIdentityFields[i].name) return kTopCount + static_cast<int>(i);
+    for (std::size_t i = 0; i < std::size(kFixedIdentityFields); ++i) {
+      if (rest == kFixedIdentityFields[i].name) return kFixedTopCount + static_cast<int>(i);
     }
   }
   return -1;
-}
-
-std::string_view RecordFields::fixed_value(int id) const {
-  if (!ev_) return {};
-  if (id < kTopCount) return ev_->*kTopFields[id].field;
-  return ev_->identity.*kIdentityFields[id - kTopCount].field;
 }
 
 namespace {

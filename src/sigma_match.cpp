@@ -405,6 +405,10 @@ bool FieldCheck::matches(RecordFields& fields) const {
       return equal_folded(text.data(), literal);
     });
   }
+  return matches_general(fields);
+}
+
+[[gnu::noinline]] bool FieldCheck::matches_general(RecordFields& fields) const {
   if (path.empty()) {
     // Keyword search: the values are looked for anywhere in the record text.
     FieldValue whole;

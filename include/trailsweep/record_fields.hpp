@@ -96,7 +96,22 @@ class RecordFields {
   /// fixed_value() without a path lookup.
   static int fixed_field_id(std::string_view path);
   /// The bound event's value of fixed field `id` ("" when absent or null).
-  std::string_view fixed_value(int id) const;
+  /// Inline: rule checks read one on most records, several on some.
+  std::string_view fixed_value(int id) const {
+    if (!ev_) return {};
+    if (id < kFixedTopCount) return ev_->*kFixedTopFields[id].field;
+    return ev_->identity.*kFixedIdentityFields[id - kFixedTopCount].field;
+  }
+  /// The fields Event keeps, in fixed_field_id() order: top-level ones,
+  /// then userIdentity's (named after the "userIdentity." prefix).
+  template <typename Holder>
+  struct FixedField {
+    std::string_view name;
+    std::string_view Holder::*field;
+  };
+  static constexpr int kFixedTopCount = 12;
+  static const FixedField<Event> kFixedTopFields[kFixedTopCount];
+  static const FixedField<UserIdentity> kFixedIdentityFields[11];
 
   /// Problems parsing the record's JSON for deep paths (reported, never thrown).
   const std::string& error() const { return error_; }

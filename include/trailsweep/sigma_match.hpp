@@ -101,6 +101,9 @@ struct FieldCheck {
   bool top_level_member() const { return top_level_member_; }
 
  private:
+  // The checks that are not literal_only(): out of line, so that the
+  // literal ones, on most records, do not pay for its frame.
+  bool matches_general(RecordFields& fields) const;
   bool literal_only_ = false;
   bool top_level_member_ = false;
   bool literals_cased_ = false;
