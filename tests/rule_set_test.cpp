@@ -193,7 +193,8 @@ TEST(RuleSet, OnRealRecordsTheIndexMissesNoMatchOfTheShippedOrSigmaRules) {
 }
 
 // The per-worker memo of rule candidates answers as the index does, whatever
-// the case of the name, and stays bounded under endless distinct names.
+// the case of the name, stays bounded under endless distinct names, and
+// tells apart names its index hash does not.
 TEST(CandidateCache, AnswersAsTheIndexAndStaysBounded) {
   auto rules = testing::rules_from(kIndexRules);
   ASSERT_TRUE(rules);
@@ -215,6 +216,12 @@ TEST(CandidateCache, AnswersAsTheIndexAndStaysBounded) {
       ASSERT_LE(cache.size(), CandidateCache::kMaxEntries);
     }
   }
+  // Names alike in size and in their first and last eight bytes share a
+  // slot's index (the memo hashes no more of them) and are still told apart.
+  for (const char* name : {"CreateLaunchTemplate", "CreateLaXXXXTemplate", "CreateLaunchTemplate"}) {
+    EXPECT_EQ(cache.get(*rules, "ec2.amazonaws.com", name), direct("ec2.amazonaws.com", name)) << name;
+  }
+  EXPECT_NE(direct("ec2.amazonaws.com", "CreateLaunchTemplate"), direct("ec2.amazonaws.com", "CreateLaXXXXTemplate"));
   // DescribeInstances: the prefix rule and the five that no literal indexes.
   std::set<std::string> names;
   for (int i : direct("ec2.amazonaws.com", "DescribeInstances")) {
