@@ -1,8 +1,11 @@
 #include "trailsweep/time_util.hpp"
 
+#include <bit>
 #include <cstring>
 
 #include <fmt/format.h>
+
+#include "trailsweep/word_load.hpp"
 
 namespace trailsweep {
 namespace {
@@ -52,15 +55,37 @@ struct LastDay {
 };
 thread_local LastDay last_day;
 
-// The time of day of "HH:MM:SS" at s[11], in ms; false if it is not one.
+// The time of day of "HH:MM:SS" at s[11] (s holds 20 bytes), in ms; false
+// if it is not one. Read as one word, its six digits and two colons checked
+// at once: byte by byte, this was ~70 instructions of every record.
 bool time_of_day_ms(std::string_view s, std::int64_t* out) {
-  int h, mi, sec;
-  if (!read_digits(s, 11, 2, &h) || s[13] != ':' || !read_digits(s, 14, 2, &mi) || s[16] != ':' ||
-      !read_digits(s, 17, 2, &sec) || h > 23 || mi > 59 || sec > 60) {
-    return false;
+  if constexpr (std::endian::native != std::endian::little) {
+    int h, mi, sec;
+    if (!read_digits(s, 11, 2, &h) || s[13] != ':' || !read_digits(s, 14, 2, &mi) || s[16] != ':' ||
+        !read_digits(s, 17, 2, &sec) || h > 23 || mi > 59 || sec > 60) {
+      return false;
+    }
+    *out = (h * 3600 + mi * 60 + sec) * std::int64_t{1000};
+    return true;
+  } else {
+    const std::uint64_t w = load_word(s.data() + 11);  // byte i is s[11 + i]
+    constexpr std::uint64_t kDigitHighs = 0xF0F000F0F000F0F0ull, kZeros = 0x3030003030003030ull;
+    // Digits are 0x30-0x39: high nibble 3, and still 3 with 6 added (no
+    // byte can carry into the next once its high nibble is 3). Colons at 2, 5.
+    if ((w & kDigitHighs) != kZeros || ((w + 0x0606000606000606ull) & kDigitHighs) != kZeros ||
+        (w & 0x0000FF0000FF0000ull) != 0x00003A00003A0000ull) {
+      return false;
+    }
+    // Each digit's byte times ten plus the next digit: a pair's value lands
+    // in its first byte (at most 99, so no byte carries into another).
+    const std::uint64_t d = w & 0x0F0F000F0F000F0Full;
+    const std::uint64_t pairs = d * 10 + (d >> 8);
+    const int h = static_cast<int>(pairs & 0xFF), mi = static_cast<int>((pairs >> 24) & 0xFF),
+              sec = static_cast<int>((pairs >> 48) & 0xFF);
+    if (h > 23 || mi > 59 || sec > 60) return false;
+    *out = (h * 3600 + mi * 60 + sec) * std::int64_t{1000};
+    return true;
   }
-  *out = (h * 3600 + mi * 60 + sec) * std::int64_t{1000};
-  return true;
 }
 
 std::optional<std::int64_t> parse_rfc3339_ms_slow(std::string_view s);

@@ -77,6 +77,32 @@ TEST(TimeUtil, FormatsEveryInstantAsTheCalendarDoes) {
   EXPECT_EQ(format_rfc3339_ms(INT64_MIN, text), "-292275055-05-16T16:47:04.192Z");
 }
 
+// On a day already kept the time of day is read as one word (digits and
+// colons checked together); every byte in each of its places must decide as
+// reading it byte by byte does.
+TEST(TimeUtil, TheTimeOfDayDecidesAsByteByByteForEveryByteInEveryPlace) {
+  const std::int64_t day_ms = 1762041600000;  // 2025-11-02
+  for (std::size_t place = 11; place < 19; ++place) {
+    for (int byte = 0; byte < 256; ++byte) {
+      std::string text = "2025-11-02T09:12:03Z";
+      text[place] = static_cast<char>(byte);
+      auto digit = [&](std::size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+      auto number = [&](std::size_t i) { return (text[i] - '0') * 10 + (text[i + 1] - '0'); };
+      const bool shaped = digit(11) && digit(12) && text[13] == ':' && digit(14) && digit(15) && text[16] == ':' &&
+                          digit(17) && digit(18);
+      const bool valid = shaped && number(11) <= 23 && number(14) <= 59 && number(17) <= 60;
+      ASSERT_EQ(parse_rfc3339_ms("2025-11-02T00:00:00Z"), day_ms);  // the day is kept
+      const std::optional<std::int64_t> got = parse_rfc3339_ms(text);
+      if (valid) {
+        EXPECT_EQ(got, day_ms + (number(11) * 3600 + number(14) * 60 + number(17)) * std::int64_t{1000})
+            << "byte " << byte << " at " << place;
+      } else {
+        EXPECT_FALSE(got.has_value()) << "byte " << byte << " at " << place;
+      }
+    }
+  }
+}
+
 TEST(TimeUtil, TheDayKeptFromTheLastRecordNeverChangesAResult) {
   // Records of one day reuse it; any other time, valid or not, of the same
   // day and of others must parse as on its own.
