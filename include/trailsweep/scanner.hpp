@@ -158,6 +158,9 @@ class Scanner {
                        BatchOutlet* outlet, std::size_t file_index);
 
   ScanOptions options_;
+  /// Whether any event filter is set (--since, --until, --account,
+  /// --region): without one, accepted() is not called for every record.
+  bool filters_events_ = false;
   RecordParser parser_;
   Event event_;
   std::unique_ptr<SharedPrincipalSet> own_principals_ = std::make_unique<SharedPrincipalSet>();
