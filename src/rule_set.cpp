@@ -146,23 +146,31 @@ TypeWords folded_words(std::string_view s) {
 // Per length, the known types of that length (at most two: iamuser and
 // unknown, awsaccount and awsservice) with their words, so that a record's
 // type is compared as a few words with one or two, not as strings with eleven.
+// Built on first use, not at static initialisation: a rule set built then
+// (another file's static) would have classified its rules' types against an
+// empty table, and skipped them for every record.
 struct KnownTypeOfSize {
   int index = -1;
   TypeWords words;
 };
-const auto kIdentityTypesBySize = [] {
-  std::array<std::array<KnownTypeOfSize, 2>, kMaxTypeWordsSize + 1> by_size{};
-  for (std::size_t i = 0; i < kIdentityTypes.size(); ++i) {
-    auto& pair = by_size[kIdentityTypes[i].size()];
-    pair[pair[0].index < 0 ? 0 : 1] = {static_cast<int>(i), folded_words(kIdentityTypes[i])};
-  }
+using KnownTypesBySize = std::array<std::array<KnownTypeOfSize, 2>, kMaxTypeWordsSize + 1>;
+
+const KnownTypesBySize& known_types_by_size() {
+  static const KnownTypesBySize by_size = [] {
+    KnownTypesBySize table{};
+    for (std::size_t i = 0; i < kIdentityTypes.size(); ++i) {
+      auto& pair = table[kIdentityTypes[i].size()];
+      pair[pair[0].index < 0 ? 0 : 1] = {static_cast<int>(i), folded_words(kIdentityTypes[i])};
+    }
+    return table;
+  }();
   return by_size;
-}();
+}
 
 std::uint32_t identity_type_bit(std::string_view type) {
   if (type.size() > kMaxTypeWordsSize) return kOtherIdentityType;
   const TypeWords words = folded_words(type);
-  for (const KnownTypeOfSize& known : kIdentityTypesBySize[type.size()]) {
+  for (const KnownTypeOfSize& known : known_types_by_size()[type.size()]) {
     if (known.index >= 0 && known.words == words) return std::uint32_t{1} << known.index;
   }
   return kOtherIdentityType;

@@ -293,38 +293,15 @@ level: low
 // adds later, or a record carrying one, must still decide as the rule's own
 // check does (a type filter that skipped the rule would lose its match).
 TEST(RuleSet, TheIdentityTypeFilterDecidesAsTheRulesOwnCheckForAnyType) {
-  auto rules = testing::rules_from(R"(title: Assumed roles
-name: assumed
-logsource: {product: aws, service: cloudtrail}
-detection:
-  sel: {userIdentity.type: AssumedRole}
-  condition: sel
-level: low
----
-title: Two types, one of them unlisted
-name: new_or_root
-logsource: {product: aws, service: cloudtrail}
-detection:
-  sel: {userIdentity.type: [Root, AgentCoreIdentity]}
-  condition: sel
-level: low
----
-title: Identity Center users
-name: center
-logsource: {product: aws, service: cloudtrail}
-detection:
-  sel: {userIdentity.type: IdentityCenterUser}
-  condition: sel
-level: low
----
-title: An unlisted type one byte from a listed one
-name: near_center
-logsource: {product: aws, service: cloudtrail}
-detection:
-  sel: {userIdentity.type: IdentityCexterUser}
-  condition: sel
-level: low
-)");
+  auto type_rule = [](const std::string& name, const std::string& types) {
+    return "title: " + name + "\nname: " + name + "\nlogsource: {product: aws, service: cloudtrail}\n" +
+           "detection:\n  sel: {userIdentity.type: " + types + "}\n  condition: sel\nlevel: low\n";
+  };
+  auto rules = testing::rules_from(type_rule("assumed", "AssumedRole") + "---\n" +
+                                   type_rule("new_or_root", "[Root, AgentCoreIdentity]") + "---\n" +
+                                   type_rule("center", "IdentityCenterUser") + "---\n" +
+                                   // an unlisted type one byte from a listed one
+                                   type_rule("near_center", "IdentityCexterUser"));
   ASSERT_TRUE(rules);
   auto names = [&](const std::string& type) {
     std::string record = ct_record("2025-11-02T10:00:00Z", "ListBuckets", "alice");
