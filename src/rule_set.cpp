@@ -110,7 +110,7 @@ Constraint node_constraint(const ConditionNode& n, const Detection& d, std::stri
 }
 
 // ASCII only, inline: std::tolower is a locale-aware library call per byte.
-inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+constexpr char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 void lower_into(std::string_view in, std::string& out) {
   out.resize(in.size());
@@ -137,40 +137,52 @@ struct TypeWords {
 };
 constexpr std::size_t kMaxTypeWordsSize = 24;
 
+// `n` bytes of `s` from `at`, folded, as a little-endian load gives them.
+constexpr std::uint64_t folded_bytes(std::string_view s, std::size_t at, std::size_t n) {
+  std::uint64_t w = 0;
+  for (std::size_t k = 0; k < n; ++k) w |= std::uint64_t{static_cast<unsigned char>(ascii_lower(s[at + k]))} << (8 * k);
+  return w;
+}
+
+constexpr TypeWords folded_words_bytewise(std::string_view s) {
+  if (s.size() < 8) return {folded_bytes(s, 0, s.size()), 0, 0};
+  return {folded_bytes(s, 0, 8), s.size() > 16 ? folded_bytes(s, 8, 8) : 0, folded_bytes(s, s.size() - 8, 8)};
+}
+
+// folded_words_bytewise(s), a word at a time.
 TypeWords folded_words(std::string_view s) {
-  if (s.size() < 8) return {fold_ascii_word(load_prefix_word(s.data(), s.size())), 0, 0};
-  return {fold_ascii_word(load_word(s.data())), s.size() > 16 ? fold_ascii_word(load_word(s.data() + 8)) : 0,
-          fold_ascii_word(load_word(s.data() + s.size() - 8))};
+  if constexpr (std::endian::native != std::endian::little) {
+    return folded_words_bytewise(s);
+  } else {
+    if (s.size() < 8) return {fold_ascii_word(load_prefix_word(s.data(), s.size())), 0, 0};
+    return {fold_ascii_word(load_word(s.data())), s.size() > 16 ? fold_ascii_word(load_word(s.data() + 8)) : 0,
+            fold_ascii_word(load_word(s.data() + s.size() - 8))};
+  }
 }
 
 // Per length, the known types of that length (at most two: iamuser and
 // unknown, awsaccount and awsservice) with their words, so that a record's
 // type is compared as a few words with one or two, not as strings with eleven.
-// Built on first use, not at static initialisation: a rule set built then
-// (another file's static) would have classified its rules' types against an
-// empty table, and skipped them for every record.
+// Built at compile time: built at static initialisation, a rule set made then
+// (another file's static) could have met an empty table.
 struct KnownTypeOfSize {
   int index = -1;
   TypeWords words;
 };
-using KnownTypesBySize = std::array<std::array<KnownTypeOfSize, 2>, kMaxTypeWordsSize + 1>;
-
-const KnownTypesBySize& known_types_by_size() {
-  static const KnownTypesBySize by_size = [] {
-    KnownTypesBySize table{};
-    for (std::size_t i = 0; i < kIdentityTypes.size(); ++i) {
-      auto& pair = table[kIdentityTypes[i].size()];
-      pair[pair[0].index < 0 ? 0 : 1] = {static_cast<int>(i), folded_words(kIdentityTypes[i])};
-    }
-    return table;
-  }();
-  return by_size;
-}
+constexpr auto kKnownTypesBySize = [] {
+  std::array<std::array<KnownTypeOfSize, 2>, kMaxTypeWordsSize + 1> table{};
+  for (std::size_t i = 0; i < kIdentityTypes.size(); ++i) {
+    auto& pair = table[kIdentityTypes[i].size()];
+    pair[pair[0].index < 0 ? 0 : 1] = {static_cast<int>(i), folded_words_bytewise(kIdentityTypes[i])};
+  }
+  return table;
+}();
+static_assert(kIdentityTypes[static_cast<std::size_t>(kKnownTypesBySize[11][0].index)] == "assumedrole");
 
 std::uint32_t identity_type_bit(std::string_view type) {
   if (type.size() > kMaxTypeWordsSize) return kOtherIdentityType;
   const TypeWords words = folded_words(type);
-  for (const KnownTypeOfSize& known : known_types_by_size()[type.size()]) {
+  for (const KnownTypeOfSize& known : kKnownTypesBySize[type.size()]) {
     if (known.index >= 0 && known.words == words) return std::uint32_t{1} << known.index;
   }
   return kOtherIdentityType;
