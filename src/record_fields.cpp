@@ -44,7 +44,7 @@ const RecordFields::FixedField<Event> RecordFields::kFixedTopFields[kFixedTopCou
     {"eventID", &Event::event_id},           {"eventType", &Event::event_type},
     {"eventTime", &Event::event_time},       {"eventVersion", &Event::event_version},
 };
-const RecordFields::FixedField<UserIdentity> RecordFields::kFixedIdentityFields[11] = {
+const RecordFields::FixedField<UserIdentity> RecordFields::kFixedIdentityFields[kFixedIdentityCount] = {
     {"type", &UserIdentity::type},
     {"arn", &UserIdentity::arn},
     {"accountId", &UserIdentity::account_id},

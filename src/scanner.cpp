@@ -104,10 +104,10 @@ struct Scanner::Buffers {
   }
 };
 
-Scanner::Scanner(ScanOptions options) : options_(std::move(options)), buffers_(std::make_unique<Buffers>()) {
-  const InputFilter& f = options_.filter;
-  filters_events_ = f.since_ms || f.until_ms || !f.accounts.empty() || !f.regions.empty();
-}
+Scanner::Scanner(ScanOptions options)
+    : options_(std::move(options)),
+      filters_events_(options_.filter.selects_events()),
+      buffers_(std::make_unique<Buffers>()) {}
 Scanner::~Scanner() = default;
 
 void Scanner::deliver(EventSink& sink, RunSummary& summary) {

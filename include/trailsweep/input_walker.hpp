@@ -45,6 +45,9 @@ struct FileIdentity {
 struct InputFilter {
   std::optional<std::int64_t> since_ms, until_ms;  ///< inclusive bounds on eventTime
   std::vector<std::string> accounts, regions;      ///< empty: all
+  /// Whether any of the four above is set, so that a scan checks events
+  /// against them (Scanner decides this once, not once per record).
+  bool selects_events() const { return since_ms || until_ms || !accounts.empty() || !regions.empty(); }
   /// Files never read, counted as ignored: the report this run writes, which
   /// may be inside the folder it scans (`-o AWSLogs/report.json AWSLogs/`).
   /// Matched by the inode a listing gives, so no file costs a stat.

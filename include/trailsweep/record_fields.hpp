@@ -109,9 +109,9 @@ class RecordFields {
     std::string_view name;
     std::string_view Holder::*field;
   };
-  static constexpr int kFixedTopCount = 12;
+  static constexpr int kFixedTopCount = 12, kFixedIdentityCount = 11;
   static const FixedField<Event> kFixedTopFields[kFixedTopCount];
-  static const FixedField<UserIdentity> kFixedIdentityFields[11];
+  static const FixedField<UserIdentity> kFixedIdentityFields[kFixedIdentityCount];
 
   /// Problems parsing the record's JSON for deep paths (reported, never thrown).
   const std::string& error() const { return error_; }

@@ -158,8 +158,8 @@ class Scanner {
                        BatchOutlet* outlet, std::size_t file_index);
 
   ScanOptions options_;
-  /// Whether any event filter is set (--since, --until, --account,
-  /// --region): without one, accepted() is not called for every record.
+  /// options_.filter.selects_events(): without a filter, accepted() is not
+  /// called for every record.
   bool filters_events_ = false;
   RecordParser parser_;
   Event event_;
