@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static trailsweep::RecordParser fast, full;
   static trailsweep::RecordParser portable(Kernel::kPortable), avx2(Kernel::kAvx2), avx512(Kernel::kAvx512);
   std::string buf(reinterpret_cast<const char*>(data), size);
-  buf.append(trailsweep::kRecordPadding, '\0');
+  append_text_like_padding(buf);
   const std::string_view text(buf.data(), size);
   {
     const std::string best = walk_with(fast, text);

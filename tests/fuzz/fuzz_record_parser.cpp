@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static trailsweep::RecordParser parser, skimmer;
   static trailsweep::RecordFields fields;
   std::string buf(reinterpret_cast<const char*>(data), size);
-  buf.append(trailsweep::kRecordPadding, '\0');
+  append_text_like_padding(buf);
   trailsweep::RecordView view;
   view.json = std::string_view(buf.data(), size);
   view.padded_capacity = buf.size();

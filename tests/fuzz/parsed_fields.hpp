@@ -5,11 +5,20 @@
 // the fast path skimmed it). One list of Event's fields for all of them, so a
 // field added to Event is compared everywhere once it is added here.
 #include <string>
+#include <string_view>
 
 #include "trailsweep/record_fields.hpp"
 #include "trailsweep/record_parser.hpp"
 
 namespace {
+
+// Padding as a stream's buffer holds it: the next record's text, not zeros.
+// The walk may read a byte or two past a value (its checks for `:"` and `,"`
+// after a key and a value); nothing it reads there may count for the record.
+inline void append_text_like_padding(std::string& buf) {
+  constexpr std::string_view kPattern = ",\":\"}]{\"";
+  for (std::size_t i = 0; i < trailsweep::kRecordPadding; ++i) buf.push_back(kPattern[i % kPattern.size()]);
+}
 
 // Every field the parsers fill in an Event, '|'-separated.
 inline std::string event_fields(const trailsweep::Event& e) {
