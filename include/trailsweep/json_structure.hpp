@@ -85,15 +85,16 @@ class JsonStructure {
   bool has_unusual(std::size_t begin, std::size_t end) {
     if (begin >= end) return false;
     const std::size_t first = begin / 64, last = (end - 1) / 64;
-    std::uint64_t bits = block_at(first).unusual & (~std::uint64_t{0} << (begin % 64));
-    for (std::size_t b = first;;) {
-      if (b == last) {
-        if (end % 64 != 0) bits &= (std::uint64_t{1} << (end % 64)) - 1;
-        return bits != 0;
-      }
-      if (bits) return true;
-      bits = block_at(++b).unusual;
-    }
+    const std::uint64_t in_last = end % 64 != 0 ? (std::uint64_t{1} << (end % 64)) - 1 : ~std::uint64_t{0};
+    const std::uint64_t first_bits = block_at(first).unusual & (~std::uint64_t{0} << (begin % 64));
+    if (first == last) return (first_bits & in_last) != 0;
+    std::uint64_t bits = first_bits | (block_at(last).unusual & in_last);  // indexes through `last`
+    // The blocks between are all indexed now: one OR each, no early exit
+    // (every record asks this of all its ~16 blocks, and almost all are
+    // plain; a loop that checked the index and each block paid ~190
+    // instructions a record).
+    for (std::size_t b = first + 1; b < last; ++b) bits |= blocks_[b].unusual;
+    return bits != 0;
   }
 
  public:
