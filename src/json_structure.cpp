@@ -279,13 +279,14 @@ template <typename BlockAt>
   const std::size_t size_ = size, total_blocks_ = total_blocks;
   if (pos >= size_) return npos;
   std::size_t block = pos / 64;
-  // Bits strictly after pos.
-  std::uint64_t after = (pos % 64 == 63) ? 0 : (~std::uint64_t{0} << (pos % 64 + 1));
+  // Bits strictly after pos, in the first block; every later block is taken
+  // whole, without a mask (a jumped value spans ~16 blocks a record).
+  const std::uint64_t after = (pos % 64 == 63) ? 0 : (~std::uint64_t{0} << (pos % 64 + 1));
   std::size_t depth = 1;
+  const Block* b = &block_at(block);
+  std::uint64_t o = b->opens & after;
+  std::uint64_t c = b->closes & after;
   for (;;) {
-    const Block& b = block_at(block);
-    std::uint64_t o = b.opens & after;
-    std::uint64_t c = b.closes & after;
     const auto closes = static_cast<std::size_t>(__builtin_popcountll(c));
     if (closes < depth) {  // cannot get back to the start level in this block
       depth = depth + static_cast<std::size_t>(__builtin_popcountll(o)) - closes;
@@ -302,7 +303,9 @@ template <typename BlockAt>
       depth += static_cast<std::size_t>(__builtin_popcountll(o));
     }
     if (++block >= total_blocks_) return npos;
-    after = ~std::uint64_t{0};
+    b = &block_at(block);
+    o = b->opens;
+    c = b->closes;
   }
 }
 
