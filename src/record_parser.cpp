@@ -5,6 +5,7 @@
 #include "record_dom.hpp"
 #include "trailsweep/json_structure.hpp"
 #include "trailsweep/time_util.hpp"
+#include "trailsweep/word_load.hpp"
 
 // simdjson's DOM parser, not on-demand, for the full parse: on-demand picks its
 // SIMD kernel when *our* code is compiled, so a portable build gets the scalar
@@ -19,14 +20,28 @@ namespace dom = simdjson::dom;
 
 namespace {
 
-// Whether `key` is `name`. Always inlined, to a length check and a compare of
-// constant size: every key of every record goes through a few of these, and
-// once this file grew GCC stopped inlining std::string_view's operator== here
-// (a call to compare() and one to memcmp for each, ~6% more instructions in
-// the skim, measured with cachegrind).
+// Whether `key` is `name`. Always inlined, to a length check and compares
+// of whole words against constants: every key of every record goes through a
+// few of these. std::string_view's operator== stopped being inlined here once
+// this file grew (a call to compare() and one to memcmp for each, ~6% more
+// instructions in the skim, measured with cachegrind), and GCC leaves even
+// __builtin_memcmp of a constant size as a call to memcmp in the walks it
+// judges cold (sessionContext's keys: ~1.5 calls a record).
 template <std::size_t N>
 [[gnu::always_inline]] inline bool is(std::string_view key, const char (&name)[N]) {
-  return key.size() == N - 1 && __builtin_memcmp(key.data(), name, N - 1) == 0;
+  constexpr std::size_t n = N - 1;
+  if (key.size() != n) return false;
+  const char* k = key.data();
+  if constexpr (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8) {
+      if (load_word(k + i) != load_word(name + i)) return false;
+    }
+    return load_word(k + n - 8) == load_word(name + n - 8);
+  } else if constexpr (n >= 4) {
+    return load_prefix_word(k, n) == load_prefix_word(name, n);
+  } else {
+    return __builtin_memcmp(k, name, n) == 0;
+  }
 }
 
 // The record keys Event holds, shared by both parsers so they cannot drift.
@@ -558,13 +573,13 @@ class Walker {
     const char c = at(p);
     return c == ',' || c == '}' || c == ']' || is_space(c);
   }
-  [[gnu::always_inline]] std::size_t literal(std::size_t p, std::string_view word, Member& m) const {
-    if (p + word.size() > n_ || std::string_view(t_ + p, word.size()) != word || !delimiter(p + word.size())) {
-      return npos;
-    }
+  template <std::size_t N>
+  [[gnu::always_inline]] std::size_t literal(std::size_t p, const char (&word)[N], Member& m) const {
+    constexpr std::size_t size = N - 1;
+    if (p + size > n_ || !is(std::string_view(t_ + p, size), word) || !delimiter(p + size)) return npos;
     m.kind = word[0];
     m.begin = p;
-    m.end = p + word.size();
+    m.end = p + size;
     return m.end;
   }
   // A number exactly as JSON writes it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
