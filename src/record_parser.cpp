@@ -451,7 +451,7 @@ class Walker {
   void seek(std::size_t p) {
     quote_block_ = p / 64;
     quote_base_ = quote_block_ * 64;
-    quote_bits_ = index_.quotes_in_block(quote_block_) & (~std::uint64_t{0} << (p % 64));
+    quote_bits_ = quotes_at(quote_block_) & (~std::uint64_t{0} << (p % 64));
   }
   /// The next string quote after the last one taken, or npos. The walk meets
   /// the quotes in text order, so each is the lowest bit left and taking it
@@ -460,9 +460,12 @@ class Walker {
   /// string cost ~2% more of the skim (tests/bench/skim_only).
   [[gnu::always_inline]] std::size_t take_quote() {
     while (quote_bits_ == 0) [[unlikely]] {
-      if (++quote_block_ >= index_.blocks()) return npos;
+      if (++quote_block_ >= ready_) {
+        if (quote_block_ >= index_.blocks()) return npos;
+        blocks_ = index_.blocks_through(quote_block_, &ready_);
+      }
       quote_base_ += 64;
-      quote_bits_ = index_.quotes_in_block(quote_block_);
+      quote_bits_ = blocks_[quote_block_].quotes;
     }
     const std::size_t q = quote_base_ + static_cast<std::size_t>(__builtin_ctzll(quote_bits_));
     quote_bits_ &= quote_bits_ - 1;
@@ -615,6 +618,17 @@ class Walker {
   const char* t_;
   std::size_t n_;
   JsonStructure& index_;
+  // The string quotes of block `block`; 0 past the end.
+  std::uint64_t quotes_at(std::size_t block) {
+    if (block >= ready_) {
+      if (block >= index_.blocks()) return 0;
+      blocks_ = index_.blocks_through(block, &ready_);
+    }
+    return blocks_[block].quotes;
+  }
+
+  const JsonStructure::Block* blocks_ = nullptr;  // the index's, indexed up to ready_
+  std::size_t ready_ = 0;
   std::size_t quote_block_ = 0;
   std::size_t quote_base_ = 0;  // quote_block_ * 64, kept: one multiply less on every quote taken
   std::uint64_t quote_bits_ = 0;

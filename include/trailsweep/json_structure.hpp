@@ -44,11 +44,6 @@ class JsonStructure {
     }
     return block * 64 + static_cast<std::size_t>(__builtin_ctzll(bits));
   }
-  /// The string quotes of the 64-byte block `block` (bit i: byte 64 * block + i);
-  /// 0 past the end. For walkers that take the quotes in text order.
-  std::uint64_t quotes_in_block(std::size_t block) {
-    return block < total_blocks_ ? block_at(block).quotes : 0;
-  }
   std::size_t blocks() const { return total_blocks_; }
   /// For the '{' or '[' at `pos` (outside a string), the position of the
   /// bracket that closes it, or npos when the text ends first.
@@ -106,6 +101,15 @@ class JsonStructure {
     std::uint64_t closes = 0;       ///< '}' and ']' outside strings
     std::uint64_t unusual = 0;      ///< '\\', control characters, non-ASCII bytes
   };
+  /// For walkers that read the quotes in text order: the blocks, indexed
+  /// through `block` (< blocks()), and in `*indexed` how many are, so that
+  /// the walker reads on without asking again until it gets there (a check
+  /// of the index and of the end at each block was ~1.4% of a scan).
+  const Block* blocks_through(std::size_t block, std::size_t* indexed) {
+    (void)block_at(block);
+    *indexed = indexed_;
+    return blocks_.data();
+  }
 
  private:
   const Block& block_at(std::size_t block) {
