@@ -140,8 +140,9 @@ bool Glob::matches(std::string_view text) const {
   const Segment& first = segments_.front();
   const Segment& last = segments_.back();
   if (first.text.size() + last.text.size() > text.size()) return false;
-  if (!segment_at(first, text, 0)) return false;
-  if (!segment_at(last, text, text.size() - last.text.size())) return false;
+  // A `contains` has nothing to compare at either end.
+  if (!first.text.empty() && !segment_at(first, text, 0)) return false;
+  if (!last.text.empty() && !segment_at(last, text, text.size() - last.text.size())) return false;
   // Middle segments, leftmost-first, inside the window between first and last.
   std::size_t pos = first.text.size();
   std::size_t end = text.size() - last.text.size();

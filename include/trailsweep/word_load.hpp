@@ -69,6 +69,13 @@ inline std::size_t find_byte(const char* p, std::size_t from, std::size_t to, un
       const std::uint64_t found = bytes_equal(load_word(p + i) | folds, byte);
       if (found) return i + static_cast<std::size_t>(std::countr_zero(found)) / 8;
     }
+    // The last 1-7 bytes as the word that ends at `to`, overlapping bytes
+    // already found not to match (so its lowest flagged byte is a real one):
+    // byte by byte they cost more than the loop (ARNs of 40-60 bytes).
+    if (i < to && to - from >= 8) {
+      const std::uint64_t found = bytes_equal(load_word(p + to - 8) | folds, byte);
+      return found ? to - 8 + static_cast<std::size_t>(std::countr_zero(found)) / 8 : to;
+    }
   }
   for (; i < to; ++i) {
     if (static_cast<unsigned char>(static_cast<unsigned char>(p[i]) | fold) == byte) return i;
