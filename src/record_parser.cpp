@@ -451,7 +451,7 @@ class Walker {
   void seek(std::size_t p) {
     quote_block_ = p / 64;
     quote_base_ = quote_block_ * 64;
-    quote_bits_ = quotes_at(quote_block_) & (~std::uint64_t{0} << (p % 64));
+    quote_bits_ = indexed(quote_block_) ? blocks_[quote_block_].quotes & (~std::uint64_t{0} << (p % 64)) : 0;
   }
   /// The next string quote after the last one taken, or npos. The walk meets
   /// the quotes in text order, so each is the lowest bit left and taking it
@@ -460,10 +460,7 @@ class Walker {
   /// string cost ~2% more of the skim (tests/bench/skim_only).
   [[gnu::always_inline]] std::size_t take_quote() {
     while (quote_bits_ == 0) [[unlikely]] {
-      if (++quote_block_ >= ready_) {
-        if (quote_block_ >= index_.blocks()) return npos;
-        blocks_ = index_.blocks_through(quote_block_, &ready_);
-      }
+      if (!indexed(++quote_block_)) return npos;
       quote_base_ += 64;
       quote_bits_ = blocks_[quote_block_].quotes;
     }
@@ -618,13 +615,13 @@ class Walker {
   const char* t_;
   std::size_t n_;
   JsonStructure& index_;
-  // The string quotes of block `block`; 0 past the end.
-  std::uint64_t quotes_at(std::size_t block) {
-    if (block >= ready_) {
-      if (block >= index_.blocks()) return 0;
-      blocks_ = index_.blocks_through(block, &ready_);
-    }
-    return blocks_[block].quotes;
+  // Whether `block` is in the text; then blocks_[block] is indexed. One
+  // compare while the walk stays inside what is indexed already.
+  [[gnu::always_inline]] bool indexed(std::size_t block) {
+    if (block < ready_) [[likely]] return true;
+    if (block >= index_.blocks()) return false;
+    blocks_ = index_.blocks_through(block, &ready_);
+    return true;
   }
 
   const JsonStructure::Block* blocks_ = nullptr;  // the index's, indexed up to ready_
