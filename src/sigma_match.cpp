@@ -374,6 +374,8 @@ bool ValuePattern::matches_value(const FieldValue& v, RecordFields& fields) cons
 void FieldCheck::prepare() {
   literal_only_ = false;
   literals_.clear();
+  regex_literal_first_ = !path.empty() && fixed_field >= 0 && !all && !negate && values.size() == 1 &&
+                         values[0].kind == ValuePattern::Kind::kRegex && values[0].regex_literal.has_value();
   // Any other top-level key (requestParameters, ...): RecordFields::any
   // would find that out per record, through a std::function.
   top_level_member_ = !path.empty() && path != "readOnly" && path.find('.') == std::string::npos &&
@@ -405,6 +407,12 @@ bool FieldCheck::matches(RecordFields& fields) const {
       if (literals_cased_) return std::memcmp(literal.data(), text.data(), text.size()) == 0;
       return equal_folded(text.data(), literal);
     });
+  }
+  if (regex_literal_first_) {
+    // What the general path would find first, without its layers: no value,
+    // or a value without the literal, cannot match.
+    const std::string_view text = fields.fixed_value(fixed_field);
+    if (text.empty() || !values.front().regex_literal->matches(text)) return false;
   }
   return matches_general(fields);
 }

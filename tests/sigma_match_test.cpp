@@ -324,6 +324,33 @@ TEST(RegexLiteral, NeverRejectsWhatTheRegexMatches) {
   EXPECT_TRUE(rule_matches(rule("    userAgent|re|i: 'BOTO3/1\\.\\d+\\.61$'"), kTaskDef));
 }
 
+// A regular expression on a field Event keeps is rejected by its literal
+// before the general path: what it decides must be what RE2 decides, also
+// where the literal is there and the expression still fails, and where the
+// field is absent.
+TEST(RegexLiteral, LookedForFirstOnAKeptFieldAgreesWithTheExpression) {
+  const std::string pattern = ".+-ops-.+";
+  auto prepared = [&](const std::string& path, bool case_insensitive) {
+    const auto rules = testing::rules_from(rule("    " + path + (case_insensitive ? "|re|i" : "|re") + ": '" + pattern + "'"));
+    return rules->rules().front().detection.selections.front().alternatives.front().front().regex_literal_first();
+  };
+  EXPECT_TRUE(prepared("userIdentity.userName", false));
+  EXPECT_FALSE(prepared("userIdentity.userName", true)) << "a case-insensitive expression has no literal";
+  EXPECT_FALSE(prepared("requestParameters.roleName", false)) << "not a field Event keeps";
+  const RE2 re(pattern);
+  for (const std::string user : {"team-ops-1", "-ops-x", "team-ops-", "teamops1", "team-OPS-1", "a-ops-b-ops-c"}) {
+    const std::string record = testing::ct_record("2025-11-02T09:15:00Z", "RunInstances", user);
+    EXPECT_EQ(rule_matches(rule("    userIdentity.userName|re: '" + pattern + "'"), record),
+              RE2::PartialMatch(user, re))
+        << user;
+  }
+  // No userName at all (a root identity has none): nothing to match.
+  std::string root = testing::ct_record("2025-11-02T09:15:00Z", "RunInstances", "x-ops-y");
+  root.replace(root.find(R"(,"userName":"x-ops-y")"), std::string(R"(,"userName":"x-ops-y")").size(), "");
+  EXPECT_FALSE(rule_matches(rule("    userIdentity.userName|re: '" + pattern + "'"), root));
+  EXPECT_TRUE(rule_matches(rule("    userIdentity.arn|re: '" + pattern + "'"), root)) << "the ARN still holds it";
+}
+
 // Random patterns from regex pieces, random texts from the same letters:
 // whenever RE2 finds a match, the text holds the literal (fixed seed).
 TEST(RegexLiteral, RandomPatternsNeverLoseAMatch) {

@@ -96,6 +96,10 @@ struct FieldCheck {
   void prepare();
   /// Whether prepare() found it decidable by length and bytes alone.
   bool literal_only() const { return literal_only_; }
+  /// Whether prepare() found it one regular expression on a field the parser
+  /// keeps with a literal every match contains, which matches() then looks
+  /// for before anything else.
+  bool regex_literal_first() const { return regex_literal_first_; }
   /// Whether prepare() found its path a top-level key read from the fast
   /// path's member list (RecordFields::any_top_level).
   bool top_level_member() const { return top_level_member_; }
@@ -105,6 +109,10 @@ struct FieldCheck {
   // literal ones, on most records, do not pay for its frame.
   bool matches_general(RecordFields& fields) const;
   bool literal_only_ = false;
+  // One regular expression on a field the parser keeps, with a literal every
+  // match contains: SigmaHQ's IMDS rule (`userIdentity.arn|re`) meets every
+  // record, and nearly every ARN lacks the literal.
+  bool regex_literal_first_ = false;
   bool top_level_member_ = false;
   bool literals_cased_ = false;
   std::vector<std::string> literals_;  // lower-cased unless cased
