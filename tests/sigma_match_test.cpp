@@ -331,8 +331,10 @@ TEST(RegexLiteral, NeverRejectsWhatTheRegexMatches) {
 TEST(RegexLiteral, LookedForFirstOnAKeptFieldAgreesWithTheExpression) {
   const std::string pattern = ".+-ops-.+";
   auto prepared = [&](const std::string& path, bool case_insensitive) {
-    const auto rules = testing::rules_from(rule("    " + path + (case_insensitive ? "|re|i" : "|re") + ": '" + pattern + "'"));
-    return rules->rules().front().detection.selections.front().alternatives.front().front().regex_literal_first();
+    const std::string modifiers = case_insensitive ? "|re|i" : "|re";
+    const auto rules = testing::rules_from(rule("    " + path + modifiers + ": '" + pattern + "'"));
+    const Selection& selection = rules->rules().front().detection.selections.front();
+    return selection.alternatives.front().front().regex_literal_first();
   };
   EXPECT_TRUE(prepared("userIdentity.userName", false));
   EXPECT_FALSE(prepared("userIdentity.userName", true)) << "a case-insensitive expression has no literal";
@@ -344,11 +346,13 @@ TEST(RegexLiteral, LookedForFirstOnAKeptFieldAgreesWithTheExpression) {
               RE2::PartialMatch(user, re))
         << user;
   }
-  // No userName at all (a root identity has none): nothing to match.
-  std::string root = testing::ct_record("2025-11-02T09:15:00Z", "RunInstances", "x-ops-y");
-  root.replace(root.find(R"(,"userName":"x-ops-y")"), std::string(R"(,"userName":"x-ops-y")").size(), "");
-  EXPECT_FALSE(rule_matches(rule("    userIdentity.userName|re: '" + pattern + "'"), root));
-  EXPECT_TRUE(rule_matches(rule("    userIdentity.arn|re: '" + pattern + "'"), root)) << "the ARN still holds it";
+  // No userName at all (root and role-session identities have none): nothing to match.
+  const std::string user_name = R"(,"userName":"x-ops-y")";
+  std::string unnamed = testing::ct_record("2025-11-02T09:15:00Z", "RunInstances", "x-ops-y");
+  unnamed.replace(unnamed.find(user_name), user_name.size(), "");
+  EXPECT_FALSE(rule_matches(rule("    userIdentity.userName|re: '" + pattern + "'"), unnamed));
+  EXPECT_TRUE(rule_matches(rule("    userIdentity.arn|re: '" + pattern + "'"), unnamed))
+      << "the ARN still holds it";
 }
 
 // Random patterns from regex pieces, random texts from the same letters:
