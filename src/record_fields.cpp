@@ -245,7 +245,7 @@ bool prints_as_written(std::string_view json) {
 
 }  // namespace
 
-RecordFields::RawAnswer RecordFields::raw_member(std::string_view key, FieldValue& v) const {
+RecordFields::RawAnswer RecordFields::raw_member(std::string_view key, FieldValue& v, bool objects_as_written) const {
   const Event::RawMember* found = nullptr;
   const auto members = std::span(ev_->raw_members.data(), ev_->raw_member_count);
   for (const auto& m : members) {
@@ -270,7 +270,7 @@ RecordFields::RawAnswer RecordFields::raw_member(std::string_view key, FieldValu
       v.kind = FieldValue::Kind::kString;
       break;
     case '{':
-      if (!prints_as_written(found->value)) return RawAnswer::kParserNeeded;
+      if (!objects_as_written && !prints_as_written(found->value)) return RawAnswer::kParserNeeded;
       v.kind = FieldValue::Kind::kObject;
       break;
     case 't':

@@ -112,6 +112,13 @@ std::optional<std::string> Glob::as_literal() const {
   return s.text;
 }
 
+std::optional<std::string> Glob::as_contained() const {
+  if (segments_.size() != 3 || !segments_[0].text.empty() || !segments_[2].text.empty()) return std::nullopt;
+  const auto& s = segments_[1];
+  if (s.text.empty() || s.has_any) return std::nullopt;
+  return s.text;
+}
+
 std::optional<std::string> Glob::as_prefix() const {
   if (segments_.size() != 2 || !segments_[1].text.empty()) return std::nullopt;
   const auto& s = segments_[0];
@@ -371,6 +378,20 @@ bool ValuePattern::matches_value(const FieldValue& v, RecordFields& fields) cons
   return false;
 }
 
+bool found_alike_as_written(std::string_view needle) {
+  bool holds_a_non_number_byte = false;
+  for (const char c : needle) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= ' ' || u >= 0x7F || c == '"' || c == '\\' || c == '{' || c == '}' || c == '[' || c == ']' ||
+        c == ':' || c == ',') {
+      return false;
+    }
+    const bool number_byte = (c >= '0' && c <= '9') || c == '.' || c == '+' || c == '-' || c == 'e' || c == 'E';
+    holds_a_non_number_byte |= !number_byte;
+  }
+  return holds_a_non_number_byte;
+}
+
 void FieldCheck::prepare() {
   literal_only_ = false;
   literals_.clear();
@@ -380,6 +401,15 @@ void FieldCheck::prepare() {
   // would find that out per record, through a std::function.
   top_level_member_ = !path.empty() && path != "readOnly" && path.find('.') == std::string::npos &&
                       RecordFields::fixed_field_id(path) < 0;
+  // SigmaHQ-style `requestParameters|contains` meets every EC2, ECS and
+  // Lambda record: checking first that the object prints as written was
+  // ~300 instructions each, and for such needles the answer cannot differ.
+  objects_as_written_ = top_level_member_ && !values.empty() &&
+                        std::all_of(values.begin(), values.end(), [](const ValuePattern& p) {
+                          if (p.kind != ValuePattern::Kind::kGlob) return false;
+                          const std::optional<std::string> needle = p.glob.as_contained();
+                          return needle && found_alike_as_written(*needle);
+                        });
   if (path.empty() || fixed_field < 0 || all || negate || values.empty()) return;
   for (const ValuePattern& p : values) {
     // A fixed field is always read as a string, so a YAML number's numeric
@@ -428,7 +458,8 @@ bool FieldCheck::matches(RecordFields& fields) const {
                : std::any_of(values.begin(), values.end(), hit);
   }
   auto any_value = [&](auto&& visit) {
-    return top_level_member_ ? fields.any_top_level(path, visit) : fields.any(fixed_field, path, visit);
+    return top_level_member_ ? fields.any_top_level(path, visit, objects_as_written_)
+                             : fields.any(fixed_field, path, visit);
   };
   auto exists = [&] { return any_value([](const FieldValue& v) { return v.kind != FieldValue::Kind::kNull; }); };
   bool result;

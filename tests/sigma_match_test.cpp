@@ -246,6 +246,58 @@ TEST(FieldCheck, TopLevelKeysReadFromTheMemberListAgreeWithTheParser) {
   }
 }
 
+// A `contains` whose needle is found alike in an object's text as written
+// and as printed skips the check that the object prints as written: on
+// objects that do not (spacing, a fraction, an exponent) it must still find
+// what the full parser's printed text gives, which the escaped twin of each
+// record (the fast path leaves it to the full parser) shows. The needles
+// that could be found in one text and not the other must take the parser's
+// path: were they let through, "1.50" and ": 10" would match only the first.
+TEST(FieldCheck, ContainsOnObjectsNotPrintedAsWrittenAgreesWithTheParser) {
+  EXPECT_TRUE(found_alike_as_written("rplant.xyz"));
+  EXPECT_TRUE(found_alike_as_written("c5.24xlarge"));
+  EXPECT_TRUE(found_alike_as_written("-e1x"));
+  EXPECT_FALSE(found_alike_as_written("1.50")) << "can lie within a number";
+  EXPECT_FALSE(found_alike_as_written("1e-3")) << "can lie within a number";
+  EXPECT_FALSE(found_alike_as_written(": 10")) << "spacing";
+  EXPECT_FALSE(found_alike_as_written("\"maxcount")) << "a quote";
+  EXPECT_FALSE(found_alike_as_written("a,b")) << "a structural byte";
+  EXPECT_FALSE(found_alike_as_written(""));
+
+  auto prepared = [](const std::string& selection) {
+    const auto rules = testing::rules_from(rule(selection));
+    const Selection& sel = rules->rules().front().detection.selections.front();
+    return sel.alternatives.front().front().objects_as_written();
+  };
+  EXPECT_TRUE(prepared("    requestParameters|contains: rplant.xyz"));
+  EXPECT_TRUE(prepared("    requestParameters|contains: [rplant.xyz, c3pool]"));
+  EXPECT_FALSE(prepared("    requestParameters|contains: [rplant.xyz, '1.50']")) << "every value must be";
+  EXPECT_FALSE(prepared("    requestParameters|startswith: rplant")) << "only a contains";
+  EXPECT_FALSE(prepared("    requestParameters.keyName|contains: rplant.xyz")) << "not a top-level member";
+
+  const std::vector<std::string> params = {
+      R"("requestParameters":{ "keyName" : "pool.rplant.xyz", "maxCount" : 10 })",
+      R"("requestParameters":{"instanceType":"c5.24xlarge","spotPrice":1.50,"keyName":"rplant.xyz"})",
+      R"("requestParameters":{"ratio":1E3,"note":"x"})",
+  };
+  const std::vector<std::string> needles = {"rplant.xyz", "RPLANT.XYZ", "c5.24xlarge", "'1.50'", "'1.5'",
+                                            "'1E3'", "': 10'", R"('"maxCount":10')", "pool", "t3.micro"};
+  int matched = 0;
+  for (const std::string& p : params) {
+    const std::string plain = testing::ct_record("2025-11-02T09:15:00Z", "RunInstances", "dev", p);
+    const std::string twin =
+        testing::ct_record("2025-11-02T09:15:00Z", "RunInstances", "dev", p + R"(,"note2":"a\/b")");
+    for (const std::string& needle : needles) {
+      const std::string selection = "    requestParameters|contains: " + needle;
+      const bool by_parser = rule_matches(rule(selection), twin);
+      EXPECT_EQ(rule_matches(rule(selection), plain), by_parser) << selection << "\n" << plain;
+      EXPECT_EQ(rule_matches_in_document(rule(selection), plain), by_parser) << "in a document: " << selection;
+      matched += by_parser;
+    }
+  }
+  EXPECT_GE(matched, 6) << "the cases must include matches";
+}
+
 TEST(SigmaMatch, CasedExistsNeqNullAndEmpty) {
   EXPECT_FALSE(rule_matches(rule("    userAgent|cased: boto3/1.40.61"), kTaskDef));
   EXPECT_TRUE(rule_matches(rule("    userAgent|cased: Boto3/1.40.61"), kTaskDef));

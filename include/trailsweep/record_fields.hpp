@@ -74,10 +74,13 @@ class RecordFields {
   /// is loaded). A record the fast path read answers from its member list,
   /// without any()'s path lookups or a std::function: SigmaHQ-style
   /// `requestParameters|contains` checks meet most EC2 and ECS records.
+  /// `objects_as_written`: the visitor decides the same on an object's text
+  /// as written as on its text as the parser prints it (FieldCheck knows
+  /// when), so an object that does not print as written needs no parse.
   template <typename Visit>
-  bool any_top_level(std::string_view key, Visit&& visit) {
+  bool any_top_level(std::string_view key, Visit&& visit, bool objects_as_written = false) {
     if (ev_ && !ev_->dom && ev_->raw_members_complete) {
-      if (const std::optional<bool> answered = from_member_list(key, visit)) return *answered;
+      if (const std::optional<bool> answered = from_member_list(key, visit, objects_as_written)) return *answered;
     }
     return any(key, visit);
   }
@@ -126,13 +129,13 @@ class RecordFields {
   // record: its value, absent, or only the parser can say (arrays fan out
   // over their elements; non-integer numbers are printed the parser's way).
   enum class RawAnswer { kValue, kAbsent, kParserNeeded };
-  RawAnswer raw_member(std::string_view key, FieldValue& value) const;
+  RawAnswer raw_member(std::string_view key, FieldValue& value, bool objects_as_written = false) const;
   /// What visiting top-level `key` from the member list gives, or nullopt
   /// when only the parser can say.
   template <typename Visit>
-  std::optional<bool> from_member_list(std::string_view key, Visit&& visit) const {
+  std::optional<bool> from_member_list(std::string_view key, Visit&& visit, bool objects_as_written = false) const {
     FieldValue v;
-    switch (raw_member(key, v)) {
+    switch (raw_member(key, v, objects_as_written)) {
       case RawAnswer::kAbsent:
         return false;
       case RawAnswer::kValue:

@@ -33,6 +33,8 @@ class Glob {
   bool cased() const { return cased_; }
   /// The literal prefix when the glob is "prefix*" (used by the rule index).
   std::optional<std::string> as_prefix() const;
+  /// The literal when the glob is "*literal*" (a `contains`), without '?'.
+  std::optional<std::string> as_contained() const;
   Glob with_wildcards(bool leading, bool trailing) const;
 
  private:
@@ -103,6 +105,10 @@ struct FieldCheck {
   /// Whether prepare() found its path a top-level key read from the fast
   /// path's member list (RecordFields::any_top_level).
   bool top_level_member() const { return top_level_member_; }
+  /// Whether prepare() found that its values decide the same on an object's
+  /// text as written as on its text as the parser prints it (see
+  /// found_alike_as_written), so an object member needs no parse.
+  bool objects_as_written() const { return objects_as_written_; }
 
  private:
   // The checks that are not literal_only(): out of line, so that the
@@ -114,6 +120,7 @@ struct FieldCheck {
   // record, and nearly every ARN lacks the literal.
   bool regex_literal_first_ = false;
   bool top_level_member_ = false;
+  bool objects_as_written_ = false;
   bool literals_cased_ = false;
   std::vector<std::string> literals_;  // lower-cased unless cased
 };
@@ -125,6 +132,16 @@ struct Selection {
 
   bool matches(RecordFields& fields) const;
 };
+
+/// Whether a `contains` of `needle` (lower-cased unless cased) finds it in an
+/// object's text as written (compact or not) exactly when it finds it in the
+/// text as the parser prints it. The two texts differ only in the spacing
+/// between tokens and in how numbers are written; each string, key and
+/// literal is the same in both (the fast path lists members only for records
+/// without escapes). A needle with no spacing, quote, backslash or
+/// structural byte lies within one token wherever it is found, and one with
+/// a byte no number holds cannot lie within a number.
+bool found_alike_as_written(std::string_view needle);
 
 /// A run of literal bytes that every match of the RE2 `pattern` must
 /// contain, or "" when none can be proven. Conservative: patterns with
