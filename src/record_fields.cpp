@@ -245,6 +245,23 @@ bool prints_as_written(std::string_view json) {
 
 }  // namespace
 
+// Beside prints_as_written() so that the two stay one account of what the
+// parser prints differently (spacing between tokens, numbers), here from the
+// side of the needle.
+bool found_alike_as_written(std::string_view needle) {
+  bool holds_a_non_number_byte = false;
+  for (const char c : needle) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= ' ' || u >= 0x7F || c == '"' || c == '\\' || c == '{' || c == '}' || c == '[' || c == ']' ||
+        c == ':' || c == ',') {
+      return false;
+    }
+    const bool number_byte = (c >= '0' && c <= '9') || c == '.' || c == '+' || c == '-' || c == 'e' || c == 'E';
+    holds_a_non_number_byte |= !number_byte;
+  }
+  return holds_a_non_number_byte;
+}
+
 RecordFields::RawAnswer RecordFields::raw_member(std::string_view key, FieldValue& v, bool objects_as_written) const {
   const Event::RawMember* found = nullptr;
   const auto members = std::span(ev_->raw_members.data(), ev_->raw_member_count);

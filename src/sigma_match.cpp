@@ -378,20 +378,6 @@ bool ValuePattern::matches_value(const FieldValue& v, RecordFields& fields) cons
   return false;
 }
 
-bool found_alike_as_written(std::string_view needle) {
-  bool holds_a_non_number_byte = false;
-  for (const char c : needle) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= ' ' || u >= 0x7F || c == '"' || c == '\\' || c == '{' || c == '}' || c == '[' || c == ']' ||
-        c == ':' || c == ',') {
-      return false;
-    }
-    const bool number_byte = (c >= '0' && c <= '9') || c == '.' || c == '+' || c == '-' || c == 'e' || c == 'E';
-    holds_a_non_number_byte |= !number_byte;
-  }
-  return holds_a_non_number_byte;
-}
-
 void FieldCheck::prepare() {
   literal_only_ = false;
   literals_.clear();

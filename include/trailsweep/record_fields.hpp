@@ -42,6 +42,17 @@ struct FieldProblems {
   void merge(FieldProblems&& other);
 };
 
+/// Whether a `contains` of `needle` (lower-cased unless cased) finds it in an
+/// object's text as written (compact or not) exactly when it finds it in the
+/// text as the parser prints it, which RecordFields compares with the text
+/// as written before it answers from the member list. The two texts differ
+/// only in the spacing between tokens and in how numbers are written; each
+/// string, key and literal is the same in both (the fast path lists members
+/// only for records without escapes). A needle with no spacing, quote,
+/// backslash or structural byte lies within one token wherever it is found,
+/// and one with a byte no number holds cannot lie within a number.
+bool found_alike_as_written(std::string_view needle);
+
 class RecordFields {
  public:
   RecordFields();

@@ -107,7 +107,7 @@ struct FieldCheck {
   bool top_level_member() const { return top_level_member_; }
   /// Whether prepare() found that its values decide the same on an object's
   /// text as written as on its text as the parser prints it (see
-  /// found_alike_as_written), so an object member needs no parse.
+  /// found_alike_as_written in record_fields.hpp), so an object member needs no parse.
   bool objects_as_written() const { return objects_as_written_; }
 
  private:
@@ -132,16 +132,6 @@ struct Selection {
 
   bool matches(RecordFields& fields) const;
 };
-
-/// Whether a `contains` of `needle` (lower-cased unless cased) finds it in an
-/// object's text as written (compact or not) exactly when it finds it in the
-/// text as the parser prints it. The two texts differ only in the spacing
-/// between tokens and in how numbers are written; each string, key and
-/// literal is the same in both (the fast path lists members only for records
-/// without escapes). A needle with no spacing, quote, backslash or
-/// structural byte lies within one token wherever it is found, and one with
-/// a byte no number holds cannot lie within a number.
-bool found_alike_as_written(std::string_view needle);
 
 /// A run of literal bytes that every match of the RE2 `pattern` must
 /// contain, or "" when none can be proven. Conservative: patterns with
