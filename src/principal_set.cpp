@@ -165,18 +165,29 @@ PrincipalSet::Count PrincipalSet::count_union(std::span<const PrincipalSet* cons
   };
   const bool any_estimated = std::any_of(sets.begin(), sets.end(), [](const PrincipalSet* s) { return s->estimated(); });
   if (any_estimated) return estimate_all();
-  // A hash counts in the first set that holds it. Lookups into the earlier
-  // (cache-sized many times over) tables are issued kAhead hashes early.
+  // A hash counts in the first set that holds it, and the first set is
+  // counted without a look at its slots: so the biggest goes first, and empty
+  // ones not at all. (In input order, an empty set a worker had before it
+  // shared its drops came first, and the shared set of a million drops was
+  // walked slot by slot: ~15 ms on one thread after the scan.)
+  std::vector<const PrincipalSet*> order;
+  for (const PrincipalSet* s : sets) {
+    if (s->size_ != 0) order.push_back(s);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [](const PrincipalSet* a, const PrincipalSet* b) { return a->size_ > b->size_; });
+  // Lookups into the earlier (cache-sized many times over) tables are
+  // issued kAhead hashes early.
   constexpr std::size_t kAhead = 16;
   Count count;
-  for (std::size_t w = 0; w < sets.size(); ++w) {
-    const auto& slots = sets[w]->slots_;
+  for (std::size_t w = 0; w < order.size(); ++w) {
+    const auto& slots = order[w]->slots_;
     if (w == 0) {
-      count.size += sets[w]->size_;
+      count.size += order[w]->size_;
       continue;
     }
     auto prefetch_earlier = [&](std::uint64_t h) {
-      for (std::size_t v = 0; v < w; ++v) sets[v]->prefetch(h);
+      for (std::size_t v = 0; v < w; ++v) order[v]->prefetch(h);
     };
     const std::size_t n = slots.size();
     for (std::size_t i = 0; i < std::min(n, kAhead); ++i) {
@@ -187,7 +198,7 @@ PrincipalSet::Count PrincipalSet::count_union(std::span<const PrincipalSet* cons
       const std::uint64_t h = slots[i];
       if (h == 0) continue;
       bool seen = false;
-      for (std::size_t v = 0; v < w && !seen; ++v) seen = sets[v]->contains(h);
+      for (std::size_t v = 0; v < w && !seen; ++v) seen = order[v]->contains(h);
       count.size += !seen;
     }
   }

@@ -38,6 +38,9 @@ TEST(PrincipalSet, CountsTheUnionOfWorkerSetsWithoutMergingThem) {
   EXPECT_FALSE(count.estimated);
   const PrincipalSet* reversed[] = {&c, &b, &empty, &a};
   EXPECT_EQ(PrincipalSet::count_union(reversed).size, 120000u);
+  // The empty set first, and the biggest (c) counted whole wherever it stands.
+  const PrincipalSet* empty_first[] = {&empty, &b, &c, &a};
+  EXPECT_EQ(PrincipalSet::count_union(empty_first).size, 120000u);
   const PrincipalSet* none[] = {&empty};
   EXPECT_EQ(PrincipalSet::count_union(none).size, 0u);
   EXPECT_EQ(PrincipalSet::count_union({}).size, 0u);
