@@ -212,7 +212,7 @@ void Detector::on_event(const Event& ev) {
     ++hits_total_;
     if (rules_.keeps_hits(rule)) hits_.push_back(make_hit(rule, ev));
     if (rules_.reports_own_hits(rule)) {
-      const std::size_t actor = find_or_add_actor(owner, rule, ev.account, ev.principal, /*may_refuse=*/true);
+      const std::size_t actor = find_or_add_actor(owner, rule, ev.account, ev.principal);
       if (actor == kNoActor) continue;
       add_event(actors_[actor].agg, rule, ev);
     }
@@ -414,52 +414,25 @@ std::uint64_t Detector::actor_hash(std::uint64_t owner, int rule) {
 }
 
 std::size_t Detector::find_or_add_actor(std::uint64_t owner, int rule, std::string_view account,
-                                        std::string_view principal, bool may_refuse) {
+                                        std::string_view principal) {
   // Below the floor, an actor is dropped whether or not it is held: one that
   // is will go at the next trim (the actors above the floor outrank it), and
   // its events are counted then, this one now. No lookup needed.
-  if (may_refuse && shared_floor_ &&
+  if (shared_floor_ &&
       shared_floor_->version_.load(std::memory_order_acquire) != shared_floor_seen_) [[unlikely]] {
     read_shared_floor();
   }
-  if (may_refuse && has_eviction_floor_ && evicted_before(rank_of(owner, rule), eviction_floor_)) {
+  if (has_eviction_floor_ && evicted_before(rank_of(owner, rule), eviction_floor_)) {
     count_dropped(owner, rule, 1);
     return kNoActor;
   }
-  const std::uint64_t tag = actor_hash(owner, rule) & 0xffffffff00000000ull;
-  if (!actor_index_.empty()) {
-    const std::size_t mask = actor_index_.size() - 1;
-    for (std::size_t i = first_slot(owner);; i = (i + 1) & mask) {
-      const std::uint64_t slot = actor_index_[i];
-      if (slot == 0) break;
-      if ((slot & 0xffffffff00000000ull) != tag) continue;
-      const std::size_t at = (slot & 0xffffffffull) - 1;
-      const Actor& a = actors_[at];
-      if (a.rule == rule && a.principal == principal && a.account == account) return at;
-    }
-  }
-  std::size_t at;
-  if (!free_actors_.empty()) {
-    at = free_actors_.back();
-    free_actors_.pop_back();
-  } else {
-    // A capped detector never holds more than the cap and the trim's slack:
-    // reserved once, the actors are not moved into fresh memory as it grows.
-    // Bounded, so that a cap raised to millions does not reserve gigabytes
-    // (a ulimit -v or strict overcommit would refuse them) for a scan that
-    // may build a handful; beyond it the vector grows as usual.
-    constexpr std::size_t kMaxReserved = 1 << 15;
-    const std::size_t cap = options_.max_tracked_principals;
-    if (actors_.empty() && cap) actors_.reserve(std::min(cap + cap / 4 + 65, kMaxReserved));
-    at = actors_.size();
-    actors_.emplace_back();
-  }
+  if (const std::size_t found = find_actor(owner, rule, account, principal); found != kNoActor) return found;
+  const std::size_t at = take_actor_slot();
   Actor& a = actors_[at];
   a.owner = owner;
   a.rule = rule;
   a.account.assign(account);
   a.principal.assign(principal);
-  ++live_actors_;
   ++actors_built_;
   if (sharing_with_others()) {
     built_ranks_.push_back(rank_of(owner, rule));
@@ -468,13 +441,51 @@ std::size_t Detector::find_or_add_actor(std::uint64_t owner, int rule, std::stri
       sweep_due_ = true;
     }
   }
+  index_new_actor(at);
+  return at;
+}
+
+std::size_t Detector::find_actor(std::uint64_t owner, int rule, std::string_view account,
+                                 std::string_view principal) const {
+  if (actor_index_.empty()) return kNoActor;
+  const std::uint64_t tag = actor_hash(owner, rule) & 0xffffffff00000000ull;
+  const std::size_t mask = actor_index_.size() - 1;
+  for (std::size_t i = first_slot(owner);; i = (i + 1) & mask) {
+    const std::uint64_t slot = actor_index_[i];
+    if (slot == 0) return kNoActor;
+    if ((slot & 0xffffffff00000000ull) != tag) continue;
+    const std::size_t at = (slot & 0xffffffffull) - 1;
+    const Actor& a = actors_[at];
+    if (a.rule == rule && a.principal == principal && a.account == account) return at;
+  }
+}
+
+std::size_t Detector::take_actor_slot() {
+  if (!free_actors_.empty()) {
+    const std::size_t at = free_actors_.back();
+    free_actors_.pop_back();
+    return at;
+  }
+  // A capped detector never holds more than the cap and the trim's slack:
+  // reserved once, the actors are not moved into fresh memory as it grows.
+  // Bounded, so that a cap raised to millions does not reserve gigabytes
+  // (a ulimit -v or strict overcommit would refuse them) for a scan that
+  // may build a handful; beyond it the vector grows as usual.
+  constexpr std::size_t kMaxReserved = 1 << 15;
+  const std::size_t cap = options_.max_tracked_principals;
+  if (actors_.empty() && cap) actors_.reserve(std::min(cap + cap / 4 + 65, kMaxReserved));
+  actors_.emplace_back();
+  return actors_.size() - 1;
+}
+
+void Detector::index_new_actor(std::size_t at) {
+  ++live_actors_;
   // At most half full keeps probe runs short.
   if (2 * live_actors_ > actor_index_.size()) {
     rebuild_actor_index();
   } else {
     index_actor(at);
   }
-  return at;
 }
 
 void Detector::index_actor(std::size_t actor) {
@@ -572,17 +583,19 @@ void Detector::merge(Detector&& other) {
   other.dropped_ = std::make_shared<SharedPrincipalSet>();
   other.dropped_batch_.send_to(other.dropped_.get());
   other.merged_dropped_.clear();
+  // Caps are applied after all merges: nothing is refused here.
   for (Actor& theirs : other.actors_) {
     if (theirs.rule < 0) continue;
-    const Aggregate& agg = theirs.agg;
-    // Caps are applied after all merges: nothing is refused here.
-    const std::size_t at =
-        find_or_add_actor(theirs.owner, theirs.rule, theirs.account, theirs.principal, /*may_refuse=*/false);
-    Aggregate& mine = actors_[at].agg;
-    if (mine.count == 0) {  // new here: take theirs whole
-      std::swap(mine, theirs.agg);
+    const std::size_t at = find_actor(theirs.owner, theirs.rule, theirs.account, theirs.principal);
+    if (at == kNoActor) {  // new here: taken whole, names and all, in one move
+      const std::size_t slot = take_actor_slot();
+      actors_[slot] = std::move(theirs);
+      theirs.rule = -1;
+      index_new_actor(slot);
       continue;
     }
+    const Aggregate& agg = theirs.agg;
+    Aggregate& mine = actors_[at].agg;
     mine.count += agg.count;
     merge_evidence(mine, theirs.agg);
     mine.first_ms = std::min(mine.first_ms, agg.first_ms);

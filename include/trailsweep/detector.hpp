@@ -194,10 +194,15 @@ class Detector final : public EventSink {
   Rank rank_of(std::uint64_t owner, int rule) const {
     return {rules_.rules()[static_cast<std::size_t>(rule)].level, owner, rule};
   }
-  /// Index into actors_ of the actor, or creates it; kNoActor when
-  /// `may_refuse` and it would be evicted at once (below the eviction floor).
-  std::size_t find_or_add_actor(std::uint64_t owner, int rule, std::string_view account, std::string_view principal,
-                                bool may_refuse);
+  /// Index into actors_ of the actor, or creates it; kNoActor when it would
+  /// be evicted at once (below the eviction floor).
+  std::size_t find_or_add_actor(std::uint64_t owner, int rule, std::string_view account, std::string_view principal);
+  /// Index into actors_ of the actor, or kNoActor.
+  std::size_t find_actor(std::uint64_t owner, int rule, std::string_view account, std::string_view principal) const;
+  /// Where a new actor goes: a freed slot, else a new one at the end.
+  std::size_t take_actor_slot();
+  /// Counts the actor at `at`, just filled in, as live and indexes it.
+  void index_new_actor(std::size_t at);
   /// Counts an actor as dropped (it may be again, by another worker: the
   /// set counts it once).
   void count_dropped(std::uint64_t owner, int rule, std::uint64_t events);
