@@ -538,15 +538,67 @@ void Detector::sweep_below_floor() {
   sweep_due_ = false;
   if (!shared_floor_) return;
   read_shared_floor();
-  if (!has_eviction_floor_) return;
+  if (has_eviction_floor_ && evict_below(eviction_floor_)) rebuild_actor_index();
+}
+
+bool Detector::evict_below(const Rank& floor) {
   bool dropped = false;
   for (std::size_t i = 0; i < actors_.size(); ++i) {
     const Actor& a = actors_[i];
-    if (a.rule < 0 || !evicted_before(rank_of(a.owner, a.rule), eviction_floor_)) continue;
+    if (a.rule < 0 || !evicted_before(rank_of(a.owner, a.rule), floor)) continue;
     evict_actor(i);
     dropped = true;
   }
-  if (dropped) rebuild_actor_index();
+  return dropped;
+}
+
+void Detector::drop_outranked(std::span<Detector* const> detectors, unsigned threads) {
+  if (detectors.size() < 2) return;
+  const std::size_t keep = detectors.front()->options_.max_tracked_principals;
+  if (keep == 0) return;
+  auto best_first = [](const Rank& a, const Rank& b) { return evicted_before(b, a); };
+  const Stretches stretches{detectors.size(), stretch_count(detectors.size(), 1, threads)};
+  // Each detector's best `keep` ranks, best first.
+  std::vector<std::vector<Rank>> best(detectors.size());
+  run_stretches(stretches.count, [&](std::size_t s) {
+    for (std::size_t d = stretches.begin(s); d < stretches.end(s); ++d) {
+      const Detector& detector = *detectors[d];
+      std::vector<Rank>& ranks = best[d];
+      ranks.reserve(detector.live_actors_);
+      for (const Actor& a : detector.actors_) {
+        if (a.rule >= 0) ranks.push_back(detector.rank_of(a.owner, a.rule));
+      }
+      if (ranks.size() > keep) {
+        std::nth_element(ranks.begin(), ranks.begin() + static_cast<std::ptrdiff_t>(keep), ranks.end(), best_first);
+        ranks.resize(keep);
+      }
+      std::sort(ranks.begin(), ranks.end(), best_first);
+    }
+  });
+  // The keep-th best distinct rank over all of them. An actor held by two
+  // detectors counts once, as after the merge; two actors of one rank (a
+  // hash collision) count once too, which only lowers the floor.
+  auto same = [](const Rank& a, const Rank& b) { return !evicted_before(a, b) && !evicted_before(b, a); };
+  std::vector<Rank> merged, next;
+  for (const std::vector<Rank>& list : best) {
+    next.clear();
+    auto a = merged.cbegin();
+    auto b = list.cbegin();
+    while (next.size() < keep && (a != merged.cend() || b != list.cend())) {
+      const bool take_b = a == merged.cend() || (b != list.cend() && best_first(*b, *a));
+      const Rank& r = take_b ? *b++ : *a++;
+      if (next.empty() || !same(next.back(), r)) next.push_back(r);
+    }
+    merged.swap(next);
+  }
+  if (merged.size() < keep) return;  // nothing is outranked by `keep` others
+  const Rank floor = merged[keep - 1];
+  run_stretches(stretches.count, [&](std::size_t s) {
+    for (std::size_t d = stretches.begin(s); d < stretches.end(s); ++d) {
+      Detector& detector = *detectors[d];
+      if (detector.evict_below(floor)) detector.rebuild_actor_index();
+    }
+  });
 }
 
 void Detector::on_worker_done() {

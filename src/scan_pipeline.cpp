@@ -255,6 +255,10 @@ PipelineResult ScanPipeline::run(FileFeed& files, const std::function<void(std::
   Detector::SharedFloor floor;
   PipelineResult result;
   auto merge_detectors = [&](std::vector<std::unique_ptr<EventSink>>& sinks) {
+    std::vector<Detector*> detectors;
+    if (result.detector) detectors.push_back(result.detector.get());
+    for (auto& sink : sinks) detectors.push_back(static_cast<Detector*>(sink.get()));
+    Detector::drop_outranked(detectors, jobs_);
     for (auto& sink : sinks) {
       auto* detector = static_cast<Detector*>(sink.get());
       detector->share_eviction_floor(nullptr);  // `floor` goes with this call

@@ -75,6 +75,8 @@ std::unique_ptr<Detector> scanned_by_two_workers(const RuleSet& rules, const Det
   if (!part_b.empty()) feed(b, part_b);
   a->on_worker_done();
   b.on_worker_done();
+  Detector* workers[] = {a.get(), &b};
+  Detector::drop_outranked(workers, 2);
   a->share_eviction_floor(nullptr);  // before `floor` goes, as a scan does
   a->merge(std::move(b));
   a->apply_caps();
@@ -313,6 +315,50 @@ TEST(DetectorCaps, AWorkerDoneKeepsOnlyWhatItsCapAndTheSharedFloorAllow) {
   a.on_worker_done();  // publishes the 10 it keeps of 400
   b.on_worker_done();
   EXPECT_LT(b.take_single_event_findings().size(), 10u) << "b's actors below a's 10th best are dropped";
+}
+
+// Before the merge, each worker drops the actors that the cap's number of
+// actors over all workers outrank (each worker's own floor trails the
+// others'), and the merge then finds what one detector over everything keeps.
+TEST(DetectorCaps, ActorsOutrankedOverAllWorkersAreDroppedBeforeTheMerge) {
+  auto rules = rules_from(kRules);
+  DetectorOptions options;
+  options.max_tracked_principals = 10;  // trims past 76 actors: each worker below holds all of its 60
+  auto actors = [](int from, int to) {
+    std::vector<std::string> records;
+    for (int i = from; i < to; ++i) records.push_back(ct_record(time_at(i % 60), "DescribeInstances", fmt::format("u{}", i)));
+    return records;
+  };
+  Detector a(*rules, options), b(*rules, options);
+  feed(a, actors(0, 60));
+  feed(b, actors(30, 90));  // u30..u59 in both, two events each
+  ASSERT_EQ(a.actors_held() + b.actors_held(), 120u);
+  Detector* workers[] = {&a, &b};
+  Detector::drop_outranked(workers, 2);
+  // The 10 best of the 90, and again those of them both workers hold.
+  EXPECT_GE(a.actors_held() + b.actors_held(), 10u);
+  EXPECT_LE(a.actors_held() + b.actors_held(), 20u);
+  a.merge(std::move(b));
+  a.apply_caps();
+
+  std::vector<std::string> everything = actors(0, 60), second = actors(30, 90);
+  everything.insert(everything.end(), second.begin(), second.end());
+  Detector one(*rules, options);
+  feed(one, everything);
+  one.apply_caps();
+  auto events_by_name = [](const std::vector<Finding>& findings) {
+    std::map<std::string, std::uint64_t> events;
+    for (const auto& f : findings) events[f.principal] = f.event_count;
+    return events;
+  };
+  const auto got = events_by_name(a.take_single_event_findings());
+  ASSERT_EQ(got.size(), 10u);
+  EXPECT_EQ(got, events_by_name(one.take_single_event_findings()));
+  std::uint64_t kept_events = 0;
+  for (const auto& [name, events] : got) kept_events += events;
+  EXPECT_EQ(a.evictions().principals, 80u);
+  EXPECT_EQ(a.evictions().principal_events, 120u - kept_events) << "120 events in all, less those of the kept";
+  EXPECT_EQ(a.evictions().principal_events, one.evictions().principal_events);
 }
 
 TEST(DetectorCaps, EvictedActorsAreReusedWithNothingLeftOver) {
