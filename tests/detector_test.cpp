@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 
 #include <fmt/format.h>
@@ -359,6 +360,62 @@ TEST(DetectorCaps, ActorsOutrankedOverAllWorkersAreDroppedBeforeTheMerge) {
   EXPECT_EQ(a.evictions().principals, 80u);
   EXPECT_EQ(a.evictions().principal_events, 120u - kept_events) << "120 events in all, less those of the kept";
   EXPECT_EQ(a.evictions().principal_events, one.evictions().principal_events);
+}
+
+// What the pipeline does with any number of workers, over random splits:
+// each worker shares the floor and is done, the outranked actors are
+// dropped, the workers are merged and capped. Whatever the split and the
+// cap, the findings and the counts are one detector's over everything.
+TEST(DetectorCaps, AnySplitOverWorkersKeepsWhatOneDetectorKeeps) {
+  auto rules = rules_from(kRules);
+  std::mt19937 random(20261128);
+  for (int round = 0; round < 40; ++round) {
+    DetectorOptions options;
+    options.max_tracked_principals = 1 + random() % 25;
+    const std::size_t workers = 2 + random() % 4;
+    const int users = 5 + static_cast<int>(random() % 120);
+    std::vector<std::string> everything;
+    std::vector<std::vector<std::string>> parts(workers);
+    for (int i = 0, n = static_cast<int>(random() % 300); i < n; ++i) {
+      const int user = static_cast<int>(random() % static_cast<unsigned>(users));
+      const bool serious = random() % 17 == 0;
+      std::string record = serious ? ct_record(time_at(i % 60), "CreateUser", fmt::format("u{}", user), "",
+                                               "111122223333", "iam.amazonaws.com")
+                                   : ct_record(time_at(i % 60), "DescribeInstances", fmt::format("u{}", user));
+      parts[random() % workers].push_back(record);
+      everything.push_back(std::move(record));
+    }
+    Detector::SharedFloor floor;
+    std::vector<std::unique_ptr<Detector>> scanned;
+    for (std::size_t w = 0; w < workers; ++w) {
+      scanned.push_back(std::make_unique<Detector>(*rules, options));
+      scanned.back()->share_eviction_floor(&floor);
+    }
+    for (std::size_t w = 0; w < workers; ++w) feed(*scanned[w], parts[w]);
+    std::vector<Detector*> pointers;
+    for (auto& d : scanned) {
+      d->on_worker_done();
+      pointers.push_back(d.get());
+    }
+    Detector::drop_outranked(pointers, static_cast<unsigned>(workers));
+    for (auto& d : scanned) d->share_eviction_floor(nullptr);
+    for (std::size_t w = 1; w < workers; ++w) scanned[0]->merge(std::move(*scanned[w]));
+    scanned[0]->apply_caps();
+    Detector one(*rules, options);
+    feed(one, everything);
+    one.apply_caps();
+    auto events_by_actor = [](const std::vector<Finding>& findings) {
+      std::map<std::string, std::uint64_t> events;
+      for (const auto& f : findings) events[f.rule_name + " " + f.principal] = f.event_count;
+      return events;
+    };
+    SCOPED_TRACE(fmt::format("round {}: cap {}, {} workers, {} records", round, options.max_tracked_principals,
+                             workers, everything.size()));
+    EXPECT_EQ(events_by_actor(scanned[0]->take_single_event_findings()),
+              events_by_actor(one.take_single_event_findings()));
+    EXPECT_EQ(scanned[0]->evictions().principals, one.evictions().principals);
+    EXPECT_EQ(scanned[0]->evictions().principal_events, one.evictions().principal_events);
+  }
 }
 
 TEST(DetectorCaps, EvictedActorsAreReusedWithNothingLeftOver) {
