@@ -308,6 +308,24 @@ bool Detector::sharing_with_others() const {
   return shared_floor_ && shared_floor_->sharers_.load(std::memory_order_relaxed) > 1;
 }
 
+void Detector::best_distinct(const std::vector<std::vector<Rank>>& lists, std::size_t keep, std::vector<Rank>& merged,
+                             std::vector<Rank>& scratch) {
+  auto best_first = [](const Rank& a, const Rank& b) { return evicted_before(b, a); };
+  auto same = [](const Rank& a, const Rank& b) { return !evicted_before(a, b) && !evicted_before(b, a); };
+  merged.clear();
+  for (const std::vector<Rank>& list : lists) {
+    scratch.clear();
+    auto a = merged.cbegin();
+    auto b = list.cbegin();
+    while (scratch.size() < keep && (a != merged.cend() || b != list.cend())) {
+      const bool take_b = a == merged.cend() || (b != list.cend() && best_first(*b, *a));
+      const Rank& r = take_b ? *b++ : *a++;
+      if (scratch.empty() || !same(scratch.back(), r)) scratch.push_back(r);
+    }
+    merged.swap(scratch);
+  }
+}
+
 // Publishes the best `keep` ranks of this detector's actors (see
 // published_) and raises the shared floor to the keep-th best distinct rank
 // over every detector's latest list. Each list is of actors that exist, and
@@ -342,22 +360,8 @@ void Detector::publish_ranks(std::size_t keep) {
   SharedFloor& shared = *shared_floor_;
   std::lock_guard lock(shared.mutex_);
   shared.kept_[shared_slot_] = published_;
-  // The best `keep` distinct ranks of all lists, merged list by list.
   std::vector<Rank>& merged = shared.merged_;
-  std::vector<Rank>& next = shared.scratch_;
-  merged.clear();
-  auto same = [](const Rank& a, const Rank& b) { return !evicted_before(a, b) && !evicted_before(b, a); };
-  for (const std::vector<Rank>& list : shared.kept_) {
-    next.clear();
-    auto a = merged.cbegin();
-    auto b = list.cbegin();
-    while (next.size() < keep && (a != merged.cend() || b != list.cend())) {
-      const bool take_b = a == merged.cend() || (b != list.cend() && best_first(*b, *a));
-      const Rank& r = take_b ? *b++ : *a++;
-      if (next.empty() || !same(next.back(), r)) next.push_back(r);
-    }
-    merged.swap(next);
-  }
+  best_distinct(shared.kept_, keep, merged, shared.scratch_);
   if (keep == 0 || merged.size() < keep) return;
   const Rank& floor = merged[keep - 1];
   if (!shared.has_floor_ || evicted_before(shared.floor_, floor)) {
@@ -578,19 +582,8 @@ void Detector::drop_outranked(std::span<Detector* const> detectors, unsigned thr
   // The keep-th best distinct rank over all of them. An actor held by two
   // detectors counts once, as after the merge; two actors of one rank (a
   // hash collision) count once too, which only lowers the floor.
-  auto same = [](const Rank& a, const Rank& b) { return !evicted_before(a, b) && !evicted_before(b, a); };
-  std::vector<Rank> merged, next;
-  for (const std::vector<Rank>& list : best) {
-    next.clear();
-    auto a = merged.cbegin();
-    auto b = list.cbegin();
-    while (next.size() < keep && (a != merged.cend() || b != list.cend())) {
-      const bool take_b = a == merged.cend() || (b != list.cend() && best_first(*b, *a));
-      const Rank& r = take_b ? *b++ : *a++;
-      if (next.empty() || !same(next.back(), r)) next.push_back(r);
-    }
-    merged.swap(next);
-  }
+  std::vector<Rank> merged, scratch;
+  best_distinct(best, keep, merged, scratch);
   if (merged.size() < keep) return;  // nothing is outranked by `keep` others
   const Rank floor = merged[keep - 1];
   run_stretches(stretches.count, [&](std::size_t s) {

@@ -274,6 +274,10 @@ class Detector final : public EventSink {
   /// floor and those built since.
   void sweep_below_floor();
   void publish_ranks(std::size_t keep);
+  /// The best `keep` distinct ranks over `lists` (each best first), best
+  /// first, into `merged`; `scratch` is working space.
+  static void best_distinct(const std::vector<std::vector<Rank>>& lists, std::size_t keep, std::vector<Rank>& merged,
+                            std::vector<Rank>& scratch);
   bool sharing_with_others() const;
   void read_shared_floor();
   // The actors dropped, by actor_hash, into the set the workers sharing a
