@@ -290,7 +290,10 @@ void Detector::share_eviction_floor(SharedFloor* floor) {
   dropped_batch_.flush();
   if (!floor) return;  // the shared set stays, counted with the rest
   if (floor->dropped_ != dropped_) {
-    merged_dropped_.push_back(std::move(dropped_));  // what was dropped before sharing still counts
+    // What was dropped before sharing still counts. An empty set is not
+    // kept: a worker shares from its start, and evictions() locks every set
+    // at once (with -j 1024, a thousand mutexes for nothing).
+    if (dropped_->count().size != 0) merged_dropped_.push_back(std::move(dropped_));
     dropped_ = floor->dropped_;
     dropped_batch_.send_to(dropped_.get());
   }
