@@ -102,8 +102,9 @@ class Detector final : public EventSink {
   /// actors of a noisy rule as one worker does for the whole archive. Shared,
   /// each trim publishes the ranks it keeps and the floor becomes the rank of
   /// the `max_tracked_principals`-th best distinct actor over all workers
-  /// (each also publishes its live actors' ranks every cap/4 actors built,
-  /// and then drops its actors below the floor): anything below it is
+  /// (each also publishes its live actors' ranks every cap / (2 x workers
+  /// sharing) actors built, cap/4 at most, and then drops its actors below
+  /// the floor): anything below it is
   /// outranked by that many actors and would be evicted after the merge
   /// anyway, so the result does not change. nullptr stops sharing.
   void share_eviction_floor(SharedFloor* floor);
@@ -307,7 +308,7 @@ class Detector::SharedFloor {
   bool has_floor_ = false;
   Rank floor_{};
   // Per detector, the best ranks it held at its last publish (a trim, or
-  // every cap/4 actors built), best first; at most the cap of them.
+  // every cap / (2 x sharers) actors built), best first; at most the cap of them.
   std::vector<std::vector<Rank>> kept_;
   std::vector<Rank> merged_, scratch_;
   std::atomic<std::size_t> sharers_{0};  // kept_.size(), read without the mutex
