@@ -448,7 +448,7 @@ std::size_t Detector::find_or_add_actor(std::uint64_t owner, int rule, std::stri
     // half a worker's share of the cap (a quarter at most), not after a
     // quarter of the cap each, the floor forms once the workers together
     // built about the cap, whatever -j: peak RSS at -j 16 over the bench
-    // archive 306 -> 194 MB (at -j 8 210 -> 159 MB; -j 2 unchanged).
+    // archive 306 -> 191 MB (-j 8: 210 -> ~165 MB; -j 2 unchanged).
     const std::size_t cap = options_.max_tracked_principals;
     const std::size_t sharers = shared_floor_->sharers_.load(std::memory_order_relaxed);
     if (cap && ++built_since_publish_ > std::min(cap / 4, cap / (2 * sharers)) + 16) {

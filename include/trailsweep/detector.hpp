@@ -104,9 +104,9 @@ class Detector final : public EventSink {
   /// the `max_tracked_principals`-th best distinct actor over all workers
   /// (each also publishes its live actors' ranks every cap / (2 x workers
   /// sharing) actors built, cap/4 at most, and then drops its actors below
-  /// the floor): anything below it is
-  /// outranked by that many actors and would be evicted after the merge
-  /// anyway, so the result does not change. nullptr stops sharing.
+  /// the floor): anything below it is outranked by that many actors and
+  /// would be evicted after the merge anyway, so the result does not
+  /// change. nullptr stops sharing.
   void share_eviction_floor(SharedFloor* floor);
   /// Actors built (not refused at the floor), with those of detectors
   /// merged in: what a noisy rule costs, and what sharing the floor saves.
