@@ -105,24 +105,18 @@ Glob Glob::with_wildcards(bool leading, bool trailing) const {
   return g;
 }
 
-std::optional<std::string> Glob::as_literal() const {
-  if (segments_.size() != 1) return std::nullopt;
-  const auto& s = segments_[0];
-  if (std::find(s.any.begin(), s.any.end(), true) != s.any.end()) return std::nullopt;
-  return s.text;
-}
+std::optional<std::string> Glob::as_literal() const { return lone_literal(false, false); }
+std::optional<std::string> Glob::as_prefix() const { return lone_literal(false, true); }
+std::optional<std::string> Glob::as_contained() const { return lone_literal(true, true); }
 
-std::optional<std::string> Glob::as_contained() const {
-  if (segments_.size() != 3 || !segments_[0].text.empty() || !segments_[2].text.empty()) return std::nullopt;
-  const auto& s = segments_[1];
-  if (s.text.empty() || s.has_any) return std::nullopt;
-  return s.text;
-}
-
-std::optional<std::string> Glob::as_prefix() const {
-  if (segments_.size() != 2 || !segments_[1].text.empty()) return std::nullopt;
-  const auto& s = segments_[0];
-  if (s.text.empty() || std::find(s.any.begin(), s.any.end(), true) != s.any.end()) return std::nullopt;
+std::optional<std::string> Glob::lone_literal(bool leading_star, bool trailing_star) const {
+  const bool starred = leading_star || trailing_star;
+  if (segments_.size() != 1u + leading_star + trailing_star) return std::nullopt;
+  if ((leading_star && !segments_.front().text.empty()) || (trailing_star && !segments_.back().text.empty())) {
+    return std::nullopt;
+  }
+  const Segment& s = segments_[leading_star ? 1 : 0];
+  if (s.has_any || (starred && s.text.empty())) return std::nullopt;
   return s.text;
 }
 

@@ -102,6 +102,27 @@ TEST(Glob, WildcardsEscapesAndCase) {
 // patterns: middle segments are searched for by their rarest byte a word at
 // a time, and no match may be lost or invented whatever the case, the '?'s,
 // the number of segments or where the anchor falls against the 8-byte steps.
+// What the rule index (a literal, a prefix) and the contains shortcut (a
+// literal between stars) read out of a value: only that shape, no '?'.
+TEST(Glob, LoneLiteralsAreReadOnlyFromTheirOwnShape) {
+  auto g = [](std::string_view v) { return Glob::parse(v, false); };
+  EXPECT_EQ(g("CreateUser").as_literal(), "createuser");
+  EXPECT_EQ(g("").as_literal(), "");
+  EXPECT_EQ(g("Create*").as_literal(), std::nullopt);
+  EXPECT_EQ(g("Creat?User").as_literal(), std::nullopt);
+  EXPECT_EQ(g("Create\\*").as_literal(), "create*") << "an escaped star is a literal";
+  EXPECT_EQ(g("Create*").as_prefix(), "create");
+  EXPECT_EQ(g("*").as_prefix(), std::nullopt);
+  EXPECT_EQ(g("*Create").as_prefix(), std::nullopt);
+  EXPECT_EQ(g("C?eate*").as_prefix(), std::nullopt);
+  EXPECT_EQ(g("Cre*ate*").as_prefix(), std::nullopt);
+  EXPECT_EQ(g("*rplant.xyz*").as_contained(), "rplant.xyz");
+  EXPECT_EQ(g("*rplant*xyz*").as_contained(), std::nullopt);
+  EXPECT_EQ(g("*rpl?nt*").as_contained(), std::nullopt);
+  EXPECT_EQ(g("rplant*").as_contained(), std::nullopt);
+  EXPECT_EQ(g("**").as_contained(), std::nullopt);
+}
+
 TEST(Glob, AgreesWithAReferenceMatcherOnRandomInput) {
   auto reference = [](std::string_view text, std::string_view pattern, bool cased) {
     auto fold = [&](char c) { return cased || c < 'A' || c > 'Z' ? c : static_cast<char>(c + 32); };

@@ -47,6 +47,10 @@ class Glob {
     std::size_t anchor = std::string::npos;
   };
   bool segment_at(const Segment& s, std::string_view text, std::size_t pos) const;
+  /// The glob's one literal, without '?', when it is that literal with a '*'
+  /// before it and after it as asked (and none elsewhere); a starred one is
+  /// never empty.
+  std::optional<std::string> lone_literal(bool leading_star, bool trailing_star) const;
   void choose_anchors();
   std::size_t find_anchor(const Segment& s, std::string_view text, std::size_t from, std::size_t to) const;
   std::vector<Segment> segments_;  // split at '*'
