@@ -1,6 +1,7 @@
 #include "trailsweep/byte_source.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,6 +38,27 @@ std::int64_t FileSource::read(char* buf, std::size_t cap) {
     error_ = std::strerror(errno);
     return -1;
   }
+}
+
+std::uint64_t advise_will_read(const std::string& path, std::uint64_t max_bytes) {
+  if (path == "-" || max_bytes == 0) return 0;
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  // O_NONBLOCK: should the path have become a FIFO since the stat, opening it
+  // does not wait for a writer.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return 0;
+  std::uint64_t asked = 0;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    asked = std::min(static_cast<std::uint64_t>(st.st_size), max_bytes);
+#ifdef POSIX_FADV_WILLNEED
+    if (::posix_fadvise(fd, 0, static_cast<off_t>(asked), POSIX_FADV_WILLNEED) != 0) asked = 0;
+#else
+    asked = 0;
+#endif
+  }
+  ::close(fd);
+  return asked;
 }
 
 std::int64_t MemorySource::read(char* buf, std::size_t cap) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -15,6 +16,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "trailsweep/byte_source.hpp"
 #include "trailsweep/time_util.hpp"
 
 namespace trailsweep {
@@ -586,16 +588,96 @@ WalkResult walk_inputs(const std::vector<std::string>& paths, const InputFilter&
 FileFeed::FileFeed(const std::vector<InputFile>& files) : files_(&files) {}
 FileFeed::FileFeed(InputWalk& walk) : walk_(&walk) {}
 
-bool FileFeed::next(InputFile& file, std::size_t& index) {
-  std::lock_guard lock(mutex_);
-  index = next_.load(std::memory_order_relaxed);
+void FileFeed::stop_read_ahead() {
+  if (!read_ahead_thread_.joinable()) return;
+  std::unique_lock lock(shared_->mutex);
+  shared_->stopping = true;
+  shared_->changed.notify_all();
+  const bool done = shared_->changed.wait_for(lock, std::chrono::seconds(1), [&] { return shared_->thread_done; });
+  lock.unlock();
+  if (done) {
+    read_ahead_thread_.join();
+  } else {
+    read_ahead_thread_.detach();
+  }
+}
+
+void FileFeed::read_ahead(std::size_t files, ReadAheadHint hint) {
+  if (files == 0 || read_ahead_thread_.joinable()) return;
+  if (!hint) hint = [](const std::string& path) { advise_will_read(path); };
+  std::lock_guard lock(shared_->mutex);
+  if (shared_->stopping) return;
+  try {
+    read_ahead_thread_ = std::thread([this, shared = shared_, hint = std::move(hint)] { read_ahead_loop(shared, hint); });
+  } catch (const std::system_error&) {
+    return;  // refused by the system (pids.max): the workers read without it
+  }
+  window_ = files;
+  hinted_ = next_.load(std::memory_order_relaxed);
+}
+
+bool FileFeed::path_to_hint(std::string& path) {
+  const std::size_t next = next_.load(std::memory_order_relaxed);
   if (files_) {
-    if (index >= files_->size()) return false;
-    file = (*files_)[index];
-  } else if (!walk_->next(file)) {
+    if (hinted_ >= files_->size()) return false;
+    path = (*files_)[hinted_].path;
+    return true;
+  }
+  const std::size_t offset = hinted_ - next;  // hinted_ >= next_: next() keeps it so
+  if (offset < pulled_.size()) {
+    path = pulled_[offset].path;
+    return true;
+  }
+  InputFile file;
+  if (walk_done_ || !walk_->next(file)) {
+    walk_done_ = true;
     return false;
   }
-  next_.store(index + 1, std::memory_order_relaxed);
+  path = file.path;
+  pulled_.push_back(std::move(file));
+  return true;
+}
+
+// Only `shared` and `hint` are touched once `stopping` is seen: the thread
+// may outlive the feed (see ~FileFeed).
+void FileFeed::read_ahead_loop(const std::shared_ptr<Shared>& shared, const ReadAheadHint& hint) {
+  std::string path;
+  for (;;) {
+    {
+      std::unique_lock lock(shared->mutex);
+      shared->changed.wait(lock, [&] {
+        return shared->stopping || hinted_ < next_.load(std::memory_order_relaxed) + window_;
+      });
+      if (shared->stopping || !path_to_hint(path)) break;
+      ++hinted_;
+    }
+    if (path != "-") hint(path);
+  }
+  std::lock_guard lock(shared->mutex);
+  shared->thread_done = true;
+  shared->changed.notify_all();
+}
+
+bool FileFeed::next(InputFile& file, std::size_t& index) {
+  {
+    std::lock_guard lock(shared_->mutex);
+    index = next_.load(std::memory_order_relaxed);
+    if (files_) {
+      if (index >= files_->size()) return false;
+      file = (*files_)[index];
+    } else if (!pulled_.empty()) {
+      file = std::move(pulled_.front());
+      pulled_.pop_front();
+    } else if (walk_done_ || !walk_->next(file)) {
+      walk_done_ = true;
+      return false;
+    }
+    next_.store(index + 1, std::memory_order_relaxed);
+    // The read-ahead fell behind the workers: it goes on from here.
+    hinted_ = std::max(hinted_, index + 1);
+    if (window_ == 0) return true;
+  }
+  shared_->changed.notify_all();
   return true;
 }
 

@@ -94,6 +94,7 @@ struct ScanCli {
   std::string asff_account = "000000000000";
   std::string asff_region = "us-east-1";
   unsigned jobs = 0;
+  std::size_t read_ahead = ts::FileFeed::kReadAheadFiles;
 };
 
 // Set by SIGINT/SIGTERM; workers stop between files and a partial summary is printed.
@@ -433,6 +434,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   Progress progress(show_progress, total_files, total_bytes);
   ts::ScanPipeline pipeline(rules, options, detector_options, jobs);
   ts::FileFeed feed(walk);
+  feed.read_ahead(cli.read_ahead);
   ts::PipelineResult scanned = pipeline.run(
       feed, [&](std::size_t files, std::uint64_t bytes) { progress.update(files, bytes); }, &g_stop);
   progress.finish();
@@ -443,6 +445,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
     remediation_output.abandon();
     std::_Exit(ts::kExitInterrupted);  // a worker is blocked in read(); do not wait for it
   }
+  feed.stop_read_ahead();
   add_walk_summary(summary, walk.result());
   ts::Detector& detector = *scanned.detector;
   // Walk errors first, then the files' errors in input order; merge() adds the counts.
@@ -544,6 +547,7 @@ struct TimelineCli {
   std::vector<std::string> rules;
   std::size_t max_rows = 100000;
   unsigned jobs = 0;
+  std::size_t read_ahead = ts::FileFeed::kReadAheadFiles;
 };
 
 int run_timeline(const TimelineCli& cli, const char* argv0) {
@@ -560,6 +564,7 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
   ts::RunSummary summary;
   ts::InputWalk walk(cli.paths, options.filter);
   ts::FileFeed feed(walk);
+  feed.read_ahead(cli.read_ahead);
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   unsigned jobs = ts::thread_limit(cli.jobs);
@@ -575,6 +580,7 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
     output.abandon();
     std::_Exit(ts::kExitInterrupted);
   }
+  feed.stop_read_ahead();
   add_walk_summary(summary, walk.result());
   for (auto& e : scanned.summary.errors) summary.add_error(std::move(e));
   summary.errors_total += scanned.summary.errors_total - scanned.summary.errors.size();
@@ -604,6 +610,7 @@ struct SearchCli {
   bool raw = false, count = false, explain = false;
   std::uint64_t limit = 0;
   unsigned jobs = 0;
+  std::size_t read_ahead = ts::FileFeed::kReadAheadFiles;
 };
 
 int run_search(const SearchCli& cli) {
@@ -625,12 +632,14 @@ int run_search(const SearchCli& cli) {
   ts::RunSummary summary;
   ts::InputWalk walk(cli.paths, options.filter);
   ts::FileFeed feed(walk);
+  feed.read_ahead(cli.read_ahead);
   ts::SearchOutput output = cli.count ? ts::SearchOutput::kCount
                             : cli.raw ? ts::SearchOutput::kRaw
                                       : ts::SearchOutput::kText;
   unsigned jobs = ts::thread_limit(cli.jobs);
   ts::SearchTotals found =
       ts::search_files(feed, options, *compiled.rules, output, stdout, cli.limit, jobs, &g_stop);
+  feed.stop_read_ahead();
   add_walk_summary(summary, walk.result());
   summary.merge(found.summary);
   if (cli.count) std::cout << found.matches << "\n";
@@ -649,6 +658,7 @@ struct SummaryCli {
   std::vector<std::string> accounts, regions;
   std::size_t top = 0, listed = 5, max_principals = 250000;
   unsigned jobs = 0;
+  std::size_t read_ahead = ts::FileFeed::kReadAheadFiles;
 };
 
 int run_activity_summary(const SummaryCli& cli) {
@@ -666,6 +676,7 @@ int run_activity_summary(const SummaryCli& cli) {
   std::signal(SIGTERM, on_interrupt);
   ts::InputWalk walk(cli.paths, options.filter);
   ts::FileFeed feed(walk);
+  feed.read_ahead(cli.read_ahead);
   ts::ActivityOptions activity_options;
   activity_options.max_principals = cli.max_principals;
   unsigned jobs = ts::thread_limit(cli.jobs);
@@ -679,6 +690,7 @@ int run_activity_summary(const SummaryCli& cli) {
     output.abandon();
     std::_Exit(ts::kExitInterrupted);
   }
+  feed.stop_read_ahead();
   ts::RunSummary summary;
   add_walk_summary(summary, walk.result());
   for (auto& e : scanned.summary.errors) summary.add_error(std::move(e));
@@ -807,6 +819,11 @@ void one_value_per_use(CLI::App& app) {
   for (CLI::App* sub : app.get_subcommands({})) one_value_per_use(*sub);
 }
 
+const char* const kReadAheadHelp =
+    "Files the kernel is asked to read ahead of the workers (a thread of its own that waits for the disk "
+    "while they work), so that a worker seldom waits for it on an archive that is not in the page cache; "
+    "0: off";
+
 int main(int argc, char** argv) {
   CLI::App app{
       "trailsweep: find multi-stage attacks (such as the 2025 EC2/ECS cryptomining campaign) in "
@@ -895,6 +912,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   scan->add_option("-j,--jobs", scan_cli.jobs, "Threads, for reading and for the work after it (default: the cores this process may use, after taskset and a container's CPU limit; -j 1: one thread); output is the same for any value")
       ->check(CLI::Range(0u, ts::kMaxJobs));
+  scan->add_option("--read-ahead", scan_cli.read_ahead, kReadAheadHelp)->check(kCount)->capture_default_str();
   scan->add_flag("--no-summary", scan_cli.no_summary, "Do not print the summary on stderr");
   scan->add_flag("-q,--quiet", scan_cli.quiet, "No progress line on stderr (it is only shown on a terminal)");
 
@@ -920,6 +938,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   timeline->add_option("-j,--jobs", tl.jobs, "Worker threads (default: the cores this process may use); output is the same for any value")
       ->check(CLI::Range(0u, ts::kMaxJobs));
+  timeline->add_option("--read-ahead", tl.read_ahead, kReadAheadHelp)->check(kCount)->capture_default_str();
 
   SummaryCli sm;
   auto* summary_cmd = app.add_subcommand(
@@ -954,6 +973,7 @@ int main(int argc, char** argv) {
   summary_cmd->add_option("--region", sm.regions, "Only this region, such as us-east-1 (repeatable)")->check(kRegionName);
   summary_cmd->add_option("-j,--jobs", sm.jobs, "Worker threads (default: the cores this process may use); output is the same for any value")
       ->check(CLI::Range(0u, ts::kMaxJobs));
+  summary_cmd->add_option("--read-ahead", sm.read_ahead, kReadAheadHelp)->check(kCount)->capture_default_str();
 
   SearchCli sc;
   auto* search = app.add_subcommand(
@@ -988,6 +1008,7 @@ int main(int argc, char** argv) {
                      "Worker threads (default: the cores this process may use); matches are printed in input order "
                      "for any value")
       ->check(CLI::Range(0u, ts::kMaxJobs));
+  search->add_option("--read-ahead", sc.read_ahead, kReadAheadHelp)->check(kCount)->capture_default_str();
 
   auto* rules_cmd = app.add_subcommand("rules", "List, validate or test Sigma rules");
   rules_cmd->require_subcommand(1);

@@ -2,8 +2,16 @@
 // what the responder sees in the run's problem list.
 #include "trailsweep/byte_source.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <future>
 #include <string>
 
 #include "test_util.hpp"
@@ -53,6 +61,40 @@ TEST(MemorySource, HandsOutAtMostOneChunkPerRead) {
   EXPECT_EQ(std::string(buf, 2), "34");
   EXPECT_EQ(read_all(source, 8), "56789");
   EXPECT_EQ(source.read(buf, sizeof buf), 0) << "the end stays the end";
+}
+
+// The read-ahead's hint: a regular file's bytes, up to the cap; nothing for
+// what a worker reports itself.
+TEST(AdviseWillRead, AsksForARegularFileUpToTheCap) {
+  testing::TempDir tmp;
+  testing::write_file(tmp.path() / "a.json.gz", std::string(10000, 'x'));
+  testing::write_file(tmp.path() / "empty.json", "");
+  const std::string file = (tmp.path() / "a.json.gz").string();
+  EXPECT_EQ(advise_will_read(file), 10000u);
+  EXPECT_EQ(advise_will_read(file, 4096), 4096u);
+  EXPECT_EQ(advise_will_read(file, 0), 0u);
+  EXPECT_EQ(advise_will_read((tmp.path() / "empty.json").string()), 0u);
+  EXPECT_EQ(advise_will_read((tmp.path() / "missing.json").string()), 0u);
+  EXPECT_EQ(advise_will_read(tmp.path().string()), 0u);
+  EXPECT_EQ(advise_will_read("-"), 0u);
+}
+
+// A FIFO named as input (`trailsweep scan <(zcat ...)`, a named pipe) belongs
+// to the worker that reads it: the hint must neither block on it waiting for
+// a writer nor hold it open, which would let a writer start into a pipe that
+// nobody reads.
+TEST(AdviseWillRead, NeitherWaitsOnNorHoldsAFifo) {
+  testing::TempDir tmp;
+  const std::string fifo = (tmp.path() / "pipe.json").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  auto hinted = std::async(std::launch::async, [&] { return advise_will_read(fifo); });
+  ASSERT_EQ(hinted.wait_for(std::chrono::seconds(5)), std::future_status::ready) << "blocked on the FIFO";
+  EXPECT_EQ(hinted.get(), 0u);
+  // No reader holds it: a writer that will not wait is refused.
+  const int writer = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+  EXPECT_EQ(writer, -1);
+  EXPECT_EQ(errno, ENXIO);
+  if (writer >= 0) ::close(writer);
 }
 
 }  // namespace

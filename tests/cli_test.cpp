@@ -208,10 +208,28 @@ TEST(Cli, CountsOutOfRangeAreUsageErrors) {
   for (const char* command : {"scan --max-evidence -1", "scan --max-tracked-principals -5",
                               "scan --max-correlation-hits -1", "summary --top -3", "summary --listed -1",
                               "summary --max-principals -1", "timeline --account 111122223333 --max-rows -1",
-                              "search --where eventName=RunInstances --limit -1"}) {
+                              "search --where eventName=RunInstances --limit -1", "scan --read-ahead -1",
+                              "summary --read-ahead -2"}) {
     auto r = run_trailsweep(std::string(command) + " testdata/archive");
     EXPECT_EQ(r.exit_code, 2) << command << r.err;
     EXPECT_EQ(r.out, "") << command;
+  }
+}
+
+// The read-ahead only changes when the disk is read, never what is found:
+// each command's output is the same with it off, at one file, and by default.
+TEST(Cli, ReadAheadChangesNoOutput) {
+  for (const char* command : {"scan --deterministic --format json --fail-on never", "summary --format jsonl",
+                              "timeline --account 111122223333 --format jsonl",
+                              "search --where eventSource=ec2.amazonaws.com --raw"}) {
+    auto base = run_trailsweep(std::string(command) + " testdata/archive");
+    ASSERT_EQ(base.exit_code, 0) << command << base.err;
+    ASSERT_GT(base.out.size(), 100u) << command;
+    for (const char* read_ahead : {" --read-ahead 0", " --read-ahead 1", " --read-ahead 1000"}) {
+      auto r = run_trailsweep(std::string(command) + read_ahead + " testdata/archive");
+      EXPECT_EQ(r.exit_code, 0) << command << read_ahead << r.err;
+      EXPECT_EQ(r.out, base.out) << command << read_ahead;
+    }
   }
 }
 

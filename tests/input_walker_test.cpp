@@ -4,7 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -394,6 +400,163 @@ TEST(WalkInputs, AFeedHandsEachFileOutOnceInOrder) {
   EXPECT_EQ(duplicates.load(), 0);
   EXPECT_EQ(got, expected);
   EXPECT_EQ(feed.handed_out(), expected.size());
+}
+
+// A tree of `dirs` x `files` small log files, in walk order.
+std::vector<std::string> write_tree(const std::filesystem::path& root, int dirs, int files) {
+  std::vector<std::string> paths;
+  for (int d = 0; d < dirs; ++d) {
+    for (int f = 0; f < files; ++f) {
+      const auto path = root / fmt::format("d{:02}/f{:02}.json", d, f);
+      testing::write_file(path, "{}");
+      paths.push_back(path.string());
+    }
+  }
+  return paths;
+}
+
+// Polls `done` for up to five seconds.
+bool eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 5000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return done();
+}
+
+// What a read-ahead hint saw, shared with a thread that may outlive the test.
+struct HintLog {
+  std::mutex mutex;
+  std::vector<std::string> paths;
+  std::vector<std::size_t> handed_out;  // the feed's count when each was hinted
+  std::size_t size() {
+    std::lock_guard lock(mutex);
+    return paths.size();
+  }
+};
+
+// The read-ahead asks for every file once, in the order the workers get
+// them, and never more than the window ahead of those handed out: the page
+// cache it fills is bounded, and it reads nothing no worker will.
+TEST(FileFeedReadAhead, HintsEachFileOnceInOrderWithinTheWindow) {
+  testing::TempDir tmp;
+  const auto expected = write_tree(tmp.path(), 10, 20);
+  constexpr std::size_t kWindow = 8;
+  InputWalk walk({tmp.path().string()}, {});
+  FileFeed feed(walk);
+  auto log = std::make_shared<HintLog>();
+  feed.read_ahead(kWindow, [log, &feed](const std::string& path) {
+    std::lock_guard lock(log->mutex);
+    log->paths.push_back(path);
+    log->handed_out.push_back(feed.handed_out());
+  });
+  ASSERT_TRUE(eventually([&] { return log->size() >= kWindow; })) << "the read-ahead never filled its window";
+  std::vector<std::string> got;
+  InputFile file;
+  std::size_t index = 0;
+  while (feed.next(file, index)) {
+    got.push_back(file.path);
+    const std::size_t ahead = std::min(index + 1 + kWindow, expected.size());
+    ASSERT_TRUE(eventually([&] { return log->size() >= ahead; })) << "stalled after file " << index;
+  }
+  feed.stop_read_ahead();
+  EXPECT_EQ(got, expected);
+  std::lock_guard lock(log->mutex);
+  EXPECT_EQ(log->paths, expected);
+  for (std::size_t i = 0; i < log->paths.size(); ++i) {
+    EXPECT_LT(i, log->handed_out[i] + kWindow) << "file " << i << " hinted beyond the window";
+  }
+}
+
+// Workers taking files while the read-ahead pulls them from the walk: each
+// file still goes to one worker, numbered in walk order.
+TEST(FileFeedReadAhead, WorkersGetEachFileOnceInWalkOrder) {
+  testing::TempDir tmp;
+  const auto expected = write_tree(tmp.path(), 20, 25);
+  InputWalk walk({tmp.path().string()}, {});
+  FileFeed feed(walk);
+  feed.read_ahead(3, [](const std::string&) {});
+  std::vector<std::string> got(expected.size());
+  std::atomic<int> duplicates{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      InputFile file;
+      std::size_t index = 0;
+      while (feed.next(file, index)) {
+        if (index >= got.size() || !got[index].empty()) {
+          ++duplicates;
+          continue;
+        }
+        got[index] = file.path;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  feed.stop_read_ahead();
+  EXPECT_EQ(duplicates.load(), 0);
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(walk.result().files.size(), 0u);  // the walk's counts are the caller's to read now
+}
+
+// A read-ahead slower than the workers (a slow disk's metadata) does not ask
+// for files already read: it goes on from the first file not handed out.
+TEST(FileFeedReadAhead, FallenBehindItGoesOnFromTheWorkers) {
+  testing::TempDir tmp;
+  const auto expected = write_tree(tmp.path(), 2, 10);
+  InputWalk walk({tmp.path().string()}, {});
+  FileFeed feed(walk);
+  auto log = std::make_shared<HintLog>();
+  auto release = std::make_shared<std::promise<void>>();
+  std::shared_future<void> released = release->get_future().share();
+  feed.read_ahead(4, [log, released](const std::string& path) {
+    {
+      std::lock_guard lock(log->mutex);
+      log->paths.push_back(path);
+    }
+    released.wait();
+  });
+  ASSERT_TRUE(eventually([&] { return log->size() == 1; }));
+  std::vector<std::string> got;
+  InputFile file;
+  std::size_t index = 0;
+  for (int i = 0; i < 10 && feed.next(file, index); ++i) got.push_back(file.path);
+  release->set_value();
+  ASSERT_TRUE(eventually([&] { return log->size() >= 5; }));
+  while (feed.next(file, index)) got.push_back(file.path);
+  feed.stop_read_ahead();
+  EXPECT_EQ(got, expected);
+  std::lock_guard lock(log->mutex);
+  ASSERT_GE(log->paths.size(), 5u);
+  EXPECT_EQ(log->paths[0], expected[0]);
+  for (std::size_t i = 1; i < log->paths.size(); ++i) EXPECT_EQ(log->paths[i], expected[9 + i]) << i;
+}
+
+// A read-ahead stuck in open() (a hung network file system) must not keep
+// the scan from ending: the feed waits a second for it, then leaves it.
+TEST(FileFeedReadAhead, AStuckHintDoesNotKeepTheFeedFromEnding) {
+  testing::TempDir tmp;
+  write_tree(tmp.path(), 1, 5);
+  auto release = std::make_shared<std::promise<void>>();
+  std::shared_future<void> released = release->get_future().share();
+  auto entered = std::make_shared<std::atomic<bool>>(false);
+  const auto start = std::chrono::steady_clock::now();
+  {
+    InputWalk walk({tmp.path().string()}, {});
+    FileFeed feed(walk);
+    feed.read_ahead(4, [released, entered](const std::string&) {
+      entered->store(true);
+      released.wait();
+    });
+    ASSERT_TRUE(eventually([&] { return entered->load(); }));
+    InputFile file;
+    std::size_t index = 0;
+    while (feed.next(file, index)) {
+    }
+  }
+  const auto waited = std::chrono::steady_clock::now() - start;
+  release->set_value();  // the thread left behind finishes on its own
+  EXPECT_LT(waited, std::chrono::seconds(4));
 }
 
 TEST(WalkInputs, ExplicitFilesAreReadWhateverTheirName) {

@@ -36,6 +36,19 @@ class FileSource final : public ByteSource {
   bool owns_fd_ = false;
 };
 
+/// How much of one file advise_will_read() asks for: CloudTrail's files are
+/// well under it; of a bigger one the start is enough, as the worker's own
+/// sequential reads keep the kernel reading ahead from there.
+inline constexpr std::uint64_t kAdviseBytesPerFile = std::uint64_t{4} << 20;
+
+/// Asks the kernel to start reading `path` (at most `max_bytes` of it) into
+/// the page cache and returns at once, so that a worker opening the file
+/// later finds it there instead of waiting for the disk. Only a regular file
+/// is opened: opening a FIFO for this would take its writer's data, or block.
+/// Returns the bytes asked for; 0 for "-", a missing file or anything but a
+/// regular file (the worker reports those).
+std::uint64_t advise_will_read(const std::string& path, std::uint64_t max_bytes = kAdviseBytesPerFile);
+
 class MemorySource final : public ByteSource {
  public:
   /// `data` must outlive the source. `chunk` limits each read, so tests can
