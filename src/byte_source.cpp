@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,25 +41,30 @@ std::int64_t FileSource::read(char* buf, std::size_t cap) {
   }
 }
 
-std::uint64_t advise_will_read(const std::string& path, std::uint64_t max_bytes) {
-  if (path == "-" || max_bytes == 0) return 0;
+ReadAdvice advise_will_read(const std::string& path, std::uint64_t max_bytes) {
+  if (path == "-" || max_bytes == 0) return ReadAdvice::kNone;
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) return ReadAdvice::kNone;
   // O_NONBLOCK: should the path have become a FIFO since the stat, opening it
   // does not wait for a writer.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return 0;
-  std::uint64_t asked = 0;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    asked = std::min(static_cast<std::uint64_t>(st.st_size), max_bytes);
+  if (fd < 0) return ReadAdvice::kNone;
+  const std::uint64_t range = std::min(static_cast<std::uint64_t>(st.st_size), max_bytes);
+  ReadAdvice advice = ReadAdvice::kAsked;
+#ifdef RWF_NOWAIT
+  // One byte, only if no disk read is needed for it (EAGAIN otherwise;
+  // EOPNOTSUPP where the file system cannot tell: then it is asked for).
+  char last = 0;
+  struct iovec byte = {&last, 1};
+  if (::preadv2(fd, &byte, 1, static_cast<off_t>(range - 1), RWF_NOWAIT) == 1) advice = ReadAdvice::kCached;
+#endif
+  if (advice == ReadAdvice::kAsked) {
 #ifdef POSIX_FADV_WILLNEED
-    if (::posix_fadvise(fd, 0, static_cast<off_t>(asked), POSIX_FADV_WILLNEED) != 0) asked = 0;
-#else
-    asked = 0;
+    ::posix_fadvise(fd, 0, static_cast<off_t>(range), POSIX_FADV_WILLNEED);
 #endif
   }
   ::close(fd);
-  return asked;
+  return advice;
 }
 
 std::int64_t MemorySource::read(char* buf, std::size_t cap) {

@@ -63,20 +63,32 @@ TEST(MemorySource, HandsOutAtMostOneChunkPerRead) {
   EXPECT_EQ(source.read(buf, sizeof buf), 0) << "the end stays the end";
 }
 
-// The read-ahead's hint: a regular file's bytes, up to the cap; nothing for
-// what a worker reports itself.
-TEST(AdviseWillRead, AsksForARegularFileUpToTheCap) {
+// The read-ahead's hint: a regular file is asked for, or found cached;
+// nothing is done with what a worker reports itself.
+TEST(AdviseWillRead, AsksForARegularFileOnly) {
   testing::TempDir tmp;
   testing::write_file(tmp.path() / "a.json.gz", std::string(10000, 'x'));
   testing::write_file(tmp.path() / "empty.json", "");
   const std::string file = (tmp.path() / "a.json.gz").string();
-  EXPECT_EQ(advise_will_read(file), 10000u);
-  EXPECT_EQ(advise_will_read(file, 4096), 4096u);
-  EXPECT_EQ(advise_will_read(file, 0), 0u);
-  EXPECT_EQ(advise_will_read((tmp.path() / "empty.json").string()), 0u);
-  EXPECT_EQ(advise_will_read((tmp.path() / "missing.json").string()), 0u);
-  EXPECT_EQ(advise_will_read(tmp.path().string()), 0u);
-  EXPECT_EQ(advise_will_read("-"), 0u);
+  EXPECT_NE(advise_will_read(file), ReadAdvice::kNone);
+  EXPECT_NE(advise_will_read(file, 4096), ReadAdvice::kNone);
+  EXPECT_EQ(advise_will_read(file, 0), ReadAdvice::kNone);
+  EXPECT_EQ(advise_will_read((tmp.path() / "empty.json").string()), ReadAdvice::kNone);
+  EXPECT_EQ(advise_will_read((tmp.path() / "missing.json").string()), ReadAdvice::kNone);
+  EXPECT_EQ(advise_will_read(tmp.path().string()), ReadAdvice::kNone);
+  EXPECT_EQ(advise_will_read("-"), ReadAdvice::kNone);
+}
+
+// A file just written is in the page cache: the hint says so instead of
+// asking again (where the file system can tell without waiting).
+TEST(AdviseWillRead, FindsAFileJustWrittenCached) {
+  testing::TempDir tmp;
+  testing::write_file(tmp.path() / "a.json", std::string(100000, 'x'));
+  const std::string file = (tmp.path() / "a.json").string();
+  const ReadAdvice advice = advise_will_read(file);
+  if (advice == ReadAdvice::kAsked) GTEST_SKIP() << "this file system does not read without waiting (RWF_NOWAIT)";
+  EXPECT_EQ(advice, ReadAdvice::kCached);
+  EXPECT_EQ(advise_will_read(file, 10), ReadAdvice::kCached);
 }
 
 // A FIFO named as input (`trailsweep scan <(zcat ...)`, a named pipe) belongs
@@ -89,7 +101,7 @@ TEST(AdviseWillRead, NeitherWaitsOnNorHoldsAFifo) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
   auto hinted = std::async(std::launch::async, [&] { return advise_will_read(fifo); });
   ASSERT_EQ(hinted.wait_for(std::chrono::seconds(5)), std::future_status::ready) << "blocked on the FIFO";
-  EXPECT_EQ(hinted.get(), 0u);
+  EXPECT_EQ(hinted.get(), ReadAdvice::kNone);
   // No reader holds it: a writer that will not wait is refused.
   const int writer = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
   EXPECT_EQ(writer, -1);

@@ -449,6 +449,7 @@ TEST(FileFeedReadAhead, HintsEachFileOnceInOrderWithinTheWindow) {
     std::lock_guard lock(log->mutex);
     log->paths.push_back(path);
     log->handed_out.push_back(feed.handed_out());
+    return ReadAdvice::kAsked;
   });
   ASSERT_TRUE(eventually([&] { return log->size() >= kWindow; })) << "the read-ahead never filled its window";
   std::vector<std::string> got;
@@ -456,7 +457,8 @@ TEST(FileFeedReadAhead, HintsEachFileOnceInOrderWithinTheWindow) {
   std::size_t index = 0;
   while (feed.next(file, index)) {
     got.push_back(file.path);
-    const std::size_t ahead = std::min(index + 1 + kWindow, expected.size());
+    // It refills once half the window is free.
+    const std::size_t ahead = std::min(index + 1 + kWindow / 2, expected.size());
     ASSERT_TRUE(eventually([&] { return log->size() >= ahead; })) << "stalled after file " << index;
   }
   feed.stop_read_ahead();
@@ -475,7 +477,7 @@ TEST(FileFeedReadAhead, WorkersGetEachFileOnceInWalkOrder) {
   const auto expected = write_tree(tmp.path(), 20, 25);
   InputWalk walk({tmp.path().string()}, {});
   FileFeed feed(walk);
-  feed.read_ahead(3, [](const std::string&) {});
+  feed.read_ahead(3, [](const std::string&) { return ReadAdvice::kAsked; });
   std::vector<std::string> got(expected.size());
   std::atomic<int> duplicates{0};
   std::vector<std::thread> threads;
@@ -515,6 +517,7 @@ TEST(FileFeedReadAhead, FallenBehindItGoesOnFromTheWorkers) {
       log->paths.push_back(path);
     }
     released.wait();
+    return ReadAdvice::kAsked;
   });
   ASSERT_TRUE(eventually([&] { return log->size() == 1; }));
   std::vector<std::string> got;
@@ -532,6 +535,53 @@ TEST(FileFeedReadAhead, FallenBehindItGoesOnFromTheWorkers) {
   for (std::size_t i = 1; i < log->paths.size(); ++i) EXPECT_EQ(log->paths[i], expected[9 + i]) << i;
 }
 
+// An archive in the page cache already (scanned a second time, or just
+// synced) is only sampled, one file in kCachedProbeEvery: asking about each
+// file is a stat, an open and a close for nothing. The first file found not
+// cached brings back a hint for every file.
+TEST(FileFeedReadAhead, ACachedArchiveIsOnlySampledUntilAFileIsNot) {
+  testing::TempDir tmp;
+  const auto expected = write_tree(tmp.path(), 10, 30);  // 300 files
+  constexpr std::size_t kFirstNotCached = 150;
+  InputWalk walk({tmp.path().string()}, {});
+  FileFeed feed(walk);
+  auto log = std::make_shared<HintLog>();
+  feed.read_ahead(16, [log, &expected](const std::string& path) {
+    const auto position =
+        static_cast<std::size_t>(std::find(expected.begin(), expected.end(), path) - expected.begin());
+    std::lock_guard lock(log->mutex);
+    log->paths.push_back(path);
+    return position < kFirstNotCached ? ReadAdvice::kCached : ReadAdvice::kAsked;
+  });
+  ASSERT_TRUE(eventually([&] { return feed.read_ahead_position() >= 16; }));
+  InputFile file;
+  std::size_t index = 0;
+  std::vector<std::string> got;
+  while (feed.next(file, index)) {
+    got.push_back(file.path);
+    // Let it keep up, as it would with real workers.
+    ASSERT_TRUE(eventually([&] { return feed.read_ahead_position() >= std::min(index + 1 + 8, expected.size()); }));
+  }
+  feed.stop_read_ahead();
+  EXPECT_EQ(got, expected);
+  std::lock_guard lock(log->mutex);
+  std::vector<bool> hinted(expected.size());
+  for (const auto& path : log->paths) {
+    hinted[static_cast<std::size_t>(std::find(expected.begin(), expected.end(), path) - expected.begin())] = true;
+  }
+  const auto hinted_in = [&](std::size_t from, std::size_t to) {
+    return static_cast<std::size_t>(std::count(hinted.begin() + static_cast<std::ptrdiff_t>(from),
+                                               hinted.begin() + static_cast<std::ptrdiff_t>(to), true));
+  };
+  // The first 32 each, then one in 16 of the other 118 cached ones.
+  EXPECT_EQ(hinted_in(0, FileFeed::kCachedStreak), FileFeed::kCachedStreak);
+  EXPECT_LE(hinted_in(FileFeed::kCachedStreak, kFirstNotCached), 8u);
+  EXPECT_GE(hinted_in(FileFeed::kCachedStreak, kFirstNotCached), 7u);
+  // The probe meets a file not cached within 16 files; every file after it is asked for.
+  EXPECT_EQ(hinted_in(kFirstNotCached + FileFeed::kCachedProbeEvery, expected.size()),
+            expected.size() - kFirstNotCached - FileFeed::kCachedProbeEvery);
+}
+
 // A read-ahead stuck in open() (a hung network file system) must not keep
 // the scan from ending: the feed waits a second for it, then leaves it.
 TEST(FileFeedReadAhead, AStuckHintDoesNotKeepTheFeedFromEnding) {
@@ -547,6 +597,7 @@ TEST(FileFeedReadAhead, AStuckHintDoesNotKeepTheFeedFromEnding) {
     feed.read_ahead(4, [released, entered](const std::string&) {
       entered->store(true);
       released.wait();
+      return ReadAdvice::kAsked;
     });
     ASSERT_TRUE(eventually([&] { return entered->load(); }));
     InputFile file;

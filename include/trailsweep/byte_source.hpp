@@ -41,13 +41,20 @@ class FileSource final : public ByteSource {
 /// sequential reads keep the kernel reading ahead from there.
 inline constexpr std::uint64_t kAdviseBytesPerFile = std::uint64_t{4} << 20;
 
+/// What advise_will_read() found.
+enum class ReadAdvice {
+  kNone,    ///< "-", missing, or not a regular file: left to the worker, which reports it
+  kCached,  ///< the end of the range asked for is in the page cache already: nothing asked
+  kAsked,   ///< the kernel was asked to read it
+};
+
 /// Asks the kernel to start reading `path` (at most `max_bytes` of it) into
 /// the page cache and returns at once, so that a worker opening the file
 /// later finds it there instead of waiting for the disk. Only a regular file
 /// is opened: opening a FIFO for this would take its writer's data, or block.
-/// Returns the bytes asked for; 0 for "-", a missing file or anything but a
-/// regular file (the worker reports those).
-std::uint64_t advise_will_read(const std::string& path, std::uint64_t max_bytes = kAdviseBytesPerFile);
+/// A file whose last byte of the range is cached already is taken for cached
+/// (read without waiting, RWF_NOWAIT) and not asked for.
+ReadAdvice advise_will_read(const std::string& path, std::uint64_t max_bytes = kAdviseBytesPerFile);
 
 class MemorySource final : public ByteSource {
  public:

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "trailsweep/byte_source.hpp"
 #include "trailsweep/diagnostic.hpp"
 
 namespace trailsweep {
@@ -168,7 +169,12 @@ class FileFeed {
   /// Default of read_ahead(): how many files ahead of the workers.
   static constexpr std::size_t kReadAheadFiles = 64;
   /// What read_ahead() does with each file; advise_will_read() unless a test says otherwise.
-  using ReadAheadHint = std::function<void(const std::string& path)>;
+  using ReadAheadHint = std::function<ReadAdvice(const std::string& path)>;
+  /// Once this many files in a row were cached already, the read-ahead only
+  /// asks about one file in kCachedProbeEvery (a cached archive paid ~12%
+  /// for asking about each of 20,000 files of three records), until one is not.
+  static constexpr std::size_t kCachedStreak = 32;
+  static constexpr std::size_t kCachedProbeEvery = 16;
 
   explicit FileFeed(const std::vector<InputFile>& files);
   explicit FileFeed(InputWalk& walk);
@@ -181,8 +187,9 @@ class FileFeed {
   /// (advise_will_read()), in input order. Without it a worker waits for
   /// the disk at every file it opens of an archive that is not in the page
   /// cache (a year of an organization trail never is): on this project's
-  /// machine such a scan took 1.17x-1.25x as long as one of the cached
-  /// archive, with it 1.02x-1.07x (tests/bench/cold_cache.sh). Directories are listed on that thread too. It uses next
+  /// machine such a scan took 1.1x-1.3x as long as one of the cached
+  /// archive, with it ~1.08x; of 20,000 small files 1.9x-2.4x, with it
+  /// 1.4x-1.7x (tests/bench/cold_cache.sh). Directories are listed on that thread too. It uses next
   /// to no CPU. Call it once, before the workers start; 0 does nothing.
   void read_ahead(std::size_t files, ReadAheadHint hint = {});
   /// Stops the read-ahead, once the workers are done: after it the walk is
@@ -195,6 +202,12 @@ class FileFeed {
   /// Files handed out so far. Without the lock: a worker stuck in the walk
   /// (a hung network file system) must not keep the interrupt from saying so.
   std::size_t handed_out() const { return next_.load(std::memory_order_relaxed); }
+  /// Files the read-ahead has passed (asked about, sampled past, or handed
+  /// out before it got to them): for tests.
+  std::size_t read_ahead_position() {
+    std::lock_guard lock(shared_->mutex);
+    return hinted_;
+  }
 
  private:
   // What the read-ahead thread may still touch once the feed is gone.
@@ -208,6 +221,8 @@ class FileFeed {
   /// at the end of the input. Called with the mutex held.
   bool path_to_hint(std::string& path);
   void read_ahead_loop(const std::shared_ptr<Shared>& shared, const ReadAheadHint& hint);
+  /// Whether `refill_` files fit in the window. With the mutex held.
+  bool read_ahead_has_room() const { return hinted_ + refill_ <= next_.load(std::memory_order_relaxed) + window_; }
 
   std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
   const std::vector<InputFile>* files_ = nullptr;
@@ -217,6 +232,8 @@ class FileFeed {
   std::deque<InputFile> pulled_;
   bool walk_done_ = false;
   std::size_t window_ = 0;  // 0: no read-ahead
+  std::size_t refill_ = 1;  // the read-ahead waits until this many files fit in the window
+  bool read_ahead_waiting_ = false;
   std::size_t hinted_ = 0;  // files [0, hinted_) are hinted or handed out
   std::atomic<std::size_t> next_{0};
   std::thread read_ahead_thread_;
