@@ -910,7 +910,7 @@ int main(int argc, char** argv) {
   scan->add_option("--color", scan_cli.color, "Colour in the text report: auto, always or never (NO_COLOR is honoured)")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
-  scan->add_option("-j,--jobs", scan_cli.jobs, "Threads, for reading and for the work after it (default: the cores this process may use, after taskset and a container's CPU limit; -j 1: one thread); output is the same for any value")
+  scan->add_option("-j,--jobs", scan_cli.jobs, "Threads, for reading and for the work after it (default: the cores this process may use, after taskset and a container's CPU limit; -j 1: one thread, beside the read-ahead's); output is the same for any value")
       ->check(CLI::Range(0u, ts::kMaxJobs));
   scan->add_option("--read-ahead", scan_cli.read_ahead, kReadAheadHelp)->check(kCount)->capture_default_str();
   scan->add_flag("--no-summary", scan_cli.no_summary, "Do not print the summary on stderr");

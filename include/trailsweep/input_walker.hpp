@@ -189,8 +189,9 @@ class FileFeed {
   /// cache (a year of an organization trail never is): on this project's
   /// machine such a scan took 1.1x-1.3x as long as one of the cached
   /// archive, with it ~1.08x; of 20,000 small files 1.9x-2.4x, with it
-  /// 1.4x-1.7x (tests/bench/cold_cache.sh). Directories are listed on that thread too. It uses next
-  /// to no CPU. Call it once, before the workers start; 0 does nothing.
+  /// 1.4x-1.7x (tests/bench/cold_cache.sh). Directories are listed on that
+  /// thread too. It uses next to no CPU. Call it once, before the workers
+  /// start; 0 does nothing.
   void read_ahead(std::size_t files, ReadAheadHint hint = {});
   /// Stops the read-ahead, once the workers are done: after it the walk is
   /// the caller's to read (its counts) while the feed lives. Waits for the
