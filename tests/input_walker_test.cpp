@@ -367,41 +367,6 @@ TEST(WalkInputs, AHugeDirectoryIsListedAWindowAtATime) {
   EXPECT_EQ(whole_peak, 64u) << "a directory smaller than the window is held whole, in one listing";
 }
 
-// Workers take files from one feed: each file once, numbered in walk order.
-TEST(WalkInputs, AFeedHandsEachFileOutOnceInOrder) {
-  testing::TempDir tmp;
-  std::vector<std::string> expected;
-  for (int d = 0; d < 20; ++d) {
-    for (int f = 0; f < 25; ++f) {
-      const auto path = tmp.path() / fmt::format("d{:02}/f{:02}.json", d, f);
-      testing::write_file(path, "{}");
-      expected.push_back(path.string());
-    }
-  }
-  InputWalk walk({tmp.path().string()}, {});
-  FileFeed feed(walk);
-  std::vector<std::string> got(expected.size());
-  std::atomic<int> duplicates{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&] {
-      InputFile file;
-      std::size_t index = 0;
-      while (feed.next(file, index)) {
-        if (index >= got.size() || !got[index].empty()) {
-          ++duplicates;
-          continue;
-        }
-        got[index] = file.path;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(duplicates.load(), 0);
-  EXPECT_EQ(got, expected);
-  EXPECT_EQ(feed.handed_out(), expected.size());
-}
-
 // A tree of `dirs` x `files` small log files, in walk order.
 std::vector<std::string> write_tree(const std::filesystem::path& root, int dirs, int files) {
   std::vector<std::string> paths;
@@ -413,6 +378,47 @@ std::vector<std::string> write_tree(const std::filesystem::path& root, int dirs,
     }
   }
   return paths;
+}
+
+// What four workers taking files from `feed` until it runs dry got, by index,
+// and how many indexes came twice or out of range.
+struct FeedTaken {
+  std::vector<std::string> paths;
+  int duplicates = 0;
+};
+FeedTaken take_with_four_workers(FileFeed& feed, std::size_t files) {
+  FeedTaken taken;
+  taken.paths.resize(files);
+  std::atomic<int> duplicates{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      InputFile file;
+      std::size_t index = 0;
+      while (feed.next(file, index)) {
+        if (index >= taken.paths.size() || !taken.paths[index].empty()) {
+          ++duplicates;
+          continue;
+        }
+        taken.paths[index] = file.path;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  taken.duplicates = duplicates.load();
+  return taken;
+}
+
+// Workers take files from one feed: each file once, numbered in walk order.
+TEST(WalkInputs, AFeedHandsEachFileOutOnceInOrder) {
+  testing::TempDir tmp;
+  const auto expected = write_tree(tmp.path(), 20, 25);
+  InputWalk walk({tmp.path().string()}, {});
+  FileFeed feed(walk);
+  const FeedTaken taken = take_with_four_workers(feed, expected.size());
+  EXPECT_EQ(taken.duplicates, 0);
+  EXPECT_EQ(taken.paths, expected);
+  EXPECT_EQ(feed.handed_out(), expected.size());
 }
 
 // Polls `done` for up to five seconds.
@@ -478,26 +484,10 @@ TEST(FileFeedReadAhead, WorkersGetEachFileOnceInWalkOrder) {
   InputWalk walk({tmp.path().string()}, {});
   FileFeed feed(walk);
   feed.read_ahead(3, [](const std::string&) { return ReadAdvice::kAsked; });
-  std::vector<std::string> got(expected.size());
-  std::atomic<int> duplicates{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&] {
-      InputFile file;
-      std::size_t index = 0;
-      while (feed.next(file, index)) {
-        if (index >= got.size() || !got[index].empty()) {
-          ++duplicates;
-          continue;
-        }
-        got[index] = file.path;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  const FeedTaken taken = take_with_four_workers(feed, expected.size());
   feed.stop_read_ahead();
-  EXPECT_EQ(duplicates.load(), 0);
-  EXPECT_EQ(got, expected);
+  EXPECT_EQ(taken.duplicates, 0);
+  EXPECT_EQ(taken.paths, expected);
   EXPECT_EQ(walk.result().files.size(), 0u);  // the walk's counts are the caller's to read now
 }
 
