@@ -601,6 +601,11 @@ void FileFeed::stop_read_ahead() {
   }
 }
 
+WalkResult& FileFeed::walk_result() {
+  stop_read_ahead();
+  return walk_->result();
+}
+
 void FileFeed::read_ahead(std::size_t files, ReadAheadHint hint) {
   if (files == 0 || read_ahead_thread_.joinable()) return;
   if (!hint) hint = [](const std::string& path) { return advise_will_read(path); };

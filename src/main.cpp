@@ -445,8 +445,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
     remediation_output.abandon();
     std::_Exit(ts::kExitInterrupted);  // a worker is blocked in read(); do not wait for it
   }
-  feed.stop_read_ahead();
-  add_walk_summary(summary, walk.result());
+  add_walk_summary(summary, feed.walk_result());
   ts::Detector& detector = *scanned.detector;
   // Walk errors first, then the files' errors in input order; merge() adds the counts.
   for (auto& e : scanned.summary.errors) {
@@ -580,8 +579,7 @@ int run_timeline(const TimelineCli& cli, const char* argv0) {
     output.abandon();
     std::_Exit(ts::kExitInterrupted);
   }
-  feed.stop_read_ahead();
-  add_walk_summary(summary, walk.result());
+  add_walk_summary(summary, feed.walk_result());
   for (auto& e : scanned.summary.errors) summary.add_error(std::move(e));
   summary.errors_total += scanned.summary.errors_total - scanned.summary.errors.size();
   auto& collector = static_cast<ts::TimelineCollector&>(*scanned.sinks.front());
@@ -639,8 +637,7 @@ int run_search(const SearchCli& cli) {
   unsigned jobs = ts::thread_limit(cli.jobs);
   ts::SearchTotals found =
       ts::search_files(feed, options, *compiled.rules, output, stdout, cli.limit, jobs, &g_stop);
-  feed.stop_read_ahead();
-  add_walk_summary(summary, walk.result());
+  add_walk_summary(summary, feed.walk_result());
   summary.merge(found.summary);
   if (cli.count) std::cout << found.matches << "\n";
   std::fflush(stdout);
@@ -690,9 +687,8 @@ int run_activity_summary(const SummaryCli& cli) {
     output.abandon();
     std::_Exit(ts::kExitInterrupted);
   }
-  feed.stop_read_ahead();
   ts::RunSummary summary;
-  add_walk_summary(summary, walk.result());
+  add_walk_summary(summary, feed.walk_result());
   for (auto& e : scanned.summary.errors) summary.add_error(std::move(e));
   summary.errors_total += scanned.summary.errors_total - scanned.summary.errors.size();
   if (scanned.interrupted) {

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <future>
 #include <string>
+#include <thread>
 
 #include "test_util.hpp"
 
@@ -107,6 +108,26 @@ TEST(AdviseWillRead, NeitherWaitsOnNorHoldsAFifo) {
   EXPECT_EQ(writer, -1);
   EXPECT_EQ(errno, ENXIO);
   if (writer >= 0) ::close(writer);
+}
+
+// A writer already waiting for its reader (`mkfifo p; zcat x.gz > p &`) must
+// go on waiting for the worker: had the hint opened the FIFO, the writer's
+// open would return, and its first write fail once the hint closed it.
+TEST(AdviseWillRead, LeavesAWaitingFifoWriterWaiting) {
+  testing::TempDir tmp;
+  const std::string fifo = (tmp.path() / "pipe.json").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  auto writer = std::async(std::launch::async, [&] { return ::open(fifo.c_str(), O_WRONLY); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the writer is in open() by now
+  EXPECT_EQ(advise_will_read(fifo), ReadAdvice::kNone);
+  EXPECT_EQ(writer.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout)
+      << "the hint opened the FIFO";
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);  // the worker's part: lets the writer go
+  ASSERT_GE(reader, 0) << std::strerror(errno);
+  const int fd = writer.get();
+  EXPECT_GE(fd, 0);
+  if (fd >= 0) ::close(fd);
+  ::close(reader);
 }
 
 }  // namespace

@@ -485,10 +485,9 @@ TEST(FileFeedReadAhead, WorkersGetEachFileOnceInWalkOrder) {
   FileFeed feed(walk);
   feed.read_ahead(3, [](const std::string&) { return ReadAdvice::kAsked; });
   const FeedTaken taken = take_with_four_workers(feed, expected.size());
-  feed.stop_read_ahead();
   EXPECT_EQ(taken.duplicates, 0);
   EXPECT_EQ(taken.paths, expected);
-  EXPECT_EQ(walk.result().files.size(), 0u);  // the walk's counts are the caller's to read now
+  EXPECT_EQ(feed.walk_result().files.size(), 0u);  // the walk's counts, the read-ahead stopped
 }
 
 // A read-ahead slower than the workers (a slow disk's metadata) does not ask

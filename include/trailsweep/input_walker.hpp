@@ -193,12 +193,16 @@ class FileFeed {
   /// thread too. It uses next to no CPU. Call it once, before the workers
   /// start; 0 does nothing.
   void read_ahead(std::size_t files, ReadAheadHint hint = {});
-  /// Stops the read-ahead, once the workers are done: after it the walk is
-  /// the caller's to read (its counts) while the feed lives. Waits for the
-  /// thread a second at most: one blocked in open() on a hung network file
-  /// system is left behind (it no longer touches the feed or the walk)
-  /// rather than keep the scan from ending.
+  /// Stops the read-ahead. Waits for the thread a second at most: one
+  /// blocked in open() on a hung network file system is left behind (it no
+  /// longer touches the feed or the walk) rather than keep the scan from
+  /// ending.
   void stop_read_ahead();
+  /// The walk's counts and problems, once the workers are done (also when
+  /// they stopped early: an interrupt, search --limit). Stops the read-ahead
+  /// first, which may still be walking; read them through here, not from
+  /// the walk. A feed of a list has no walk: not for it.
+  WalkResult& walk_result();
   bool next(InputFile& file, std::size_t& index);
   /// Files handed out so far. Without the lock: a worker stuck in the walk
   /// (a hung network file system) must not keep the interrupt from saying so.
