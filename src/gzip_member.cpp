@@ -34,7 +34,17 @@ struct GzipMemberInflater::State {
 
 std::span<const GzipMemberInflater::Engine> GzipMemberInflater::engines() { return kEngines; }
 
-GzipMemberInflater::GzipMemberInflater(Engine engine) : engine_(engine), state_(std::make_unique<State>()) {
+GzipMemberInflater::Engine GzipMemberInflater::engine_for(std::size_t size) {
+  return size >= kIsalFromBytes ? kEngines.front() : Engine::kLibdeflate;
+}
+
+GzipMemberInflater::GzipMemberInflater()
+    : picks_by_size_(true), engine_(kEngines.front()), state_(std::make_unique<State>()) {
+  state_->libdeflate = libdeflate_alloc_decompressor();
+}
+
+GzipMemberInflater::GzipMemberInflater(Engine engine)
+    : picks_by_size_(false), engine_(engine), state_(std::make_unique<State>()) {
   if (engine_ == Engine::kLibdeflate) state_->libdeflate = libdeflate_alloc_decompressor();
 }
 
@@ -45,7 +55,7 @@ bool GzipMemberInflater::inflate(std::span<const unsigned char> in, char* out, s
   // path, so that a file reads the same whichever engine the build has.
   if (in.size() < 4 || !isal_reads_flags_like_zlib(in[3])) return false;
 #if defined(TRAILSWEEP_HAVE_ISAL)
-  if (engine_ == Engine::kIsal) {
+  if ((picks_by_size_ ? engine_for(size) : engine_) == Engine::kIsal) {
     // ISA-L counts in 32 bits; larger members take the streaming path.
     constexpr std::size_t kMax = std::numeric_limits<std::uint32_t>::max();
     if (in.size() > kMax || size > kMax) return false;

@@ -131,5 +131,46 @@ TEST(GzipMemberEngines, FastestFirstAndLibdeflateAlwaysThere) {
 #endif
 }
 
+// ISA-L's per-block tables cost a small member more than its faster
+// decoding saves (tests/bench/README.md), so the scanner's inflater sends
+// members below kIsalFromBytes to libdeflate and the rest to ISA-L.
+TEST(GzipMemberEngines, SmallMembersGoToLibdeflateLargeOnesToTheFirstEngine) {
+  constexpr std::size_t from = GzipMemberInflater::kIsalFromBytes;
+  EXPECT_EQ(GzipMemberInflater::engine_for(0), Engine::kLibdeflate);
+  EXPECT_EQ(GzipMemberInflater::engine_for(from - 1), Engine::kLibdeflate);
+  EXPECT_EQ(GzipMemberInflater::engine_for(from), GzipMemberInflater::engines().front());
+  EXPECT_EQ(GzipMemberInflater::engine_for(std::size_t{50} << 20), GzipMemberInflater::engines().front());
+#if defined(TRAILSWEEP_HAVE_ISAL)
+  EXPECT_EQ(GzipMemberInflater::engine_for(from), Engine::kIsal);
+#endif
+}
+
+// The scanner's inflater, switching engines member by member on one state:
+// each size inflates exactly, and damage is refused on either engine.
+TEST(GzipMemberPicked, InflatesAndChecksSmallAndLargeMembersInTurn) {
+  const std::string delivered = testing::gunzip(testing::read_file(kDelivered));
+  std::string large;
+  while (large.size() < 2 * GzipMemberInflater::kIsalFromBytes) large += delivered;
+  const std::vector<std::string> texts = {testing::iam_user_record("CreateUser"), large, delivered,
+                                          large.substr(0, GzipMemberInflater::kIsalFromBytes)};
+  ASSERT_LT(delivered.size(), GzipMemberInflater::kIsalFromBytes);
+  GzipMemberInflater inflater;
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string& text : texts) {
+      const std::string gz = testing::gzip_bytes(text);
+      std::string out(text.size(), '\0');
+      ASSERT_TRUE(inflater.inflate({reinterpret_cast<const unsigned char*>(gz.data()), gz.size()}, out.data(),
+                                   out.size()))
+          << text.size() << " bytes";
+      EXPECT_EQ(out, text) << text.size() << " bytes";
+      std::string bad_crc = gz;
+      bad_crc[gz.size() - 8] ^= 0x01;
+      EXPECT_FALSE(inflater.inflate({reinterpret_cast<const unsigned char*>(bad_crc.data()), bad_crc.size()},
+                                    out.data(), out.size()))
+          << "CRC-32 not checked at " << text.size() << " bytes";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace trailsweep

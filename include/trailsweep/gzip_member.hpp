@@ -2,9 +2,14 @@
 // GzipMemberInflater: inflates a gzip file held whole in memory in one call,
 // for the scanner's whole-file path (CloudTrail delivers one gzip member per
 // object, at most tens of MB). Two engines, both checking the member's CRC-32
-// and length: ISA-L's igzip (Debian libisal-dev), faster than libdeflate 1.14
-// on CloudTrail files (inflate alone, tests/bench: 15% on the project's AMD
-// EPYC, ~4% on an Intel Xeon), when the build found it; libdeflate otherwise.
+// and length: ISA-L's igzip (Debian libisal-dev) and libdeflate. Neither is
+// the faster for every file: ISA-L decodes a long member faster (inflate
+// alone over files of 700 records, tests/bench: 15% on the project's AMD
+// EPYC, 4-12% on Intel Xeons), but builds bigger tables for each deflate
+// block, which a small member does not pay back (1.07x-1.8x libdeflate's time
+// over files of 1 to 80 records, an Intel Xeon, 2026-11-29). So a member is
+// inflated by ISA-L from kIsalFromBytes on, by libdeflate below that, and by
+// libdeflate alone in a build without ISA-L.
 // Anything but exactly one valid member of exactly the announced size is
 // refused, and the caller then takes the streaming path, which reads several
 // members and locates damage.
@@ -35,10 +40,18 @@ constexpr std::uint32_t gzip_trailer_field(const unsigned char* p) {
 class GzipMemberInflater {
  public:
   enum class Engine { kIsal, kLibdeflate };
-  /// The engines this build has, fastest first.
+  /// The engines this build has, ISA-L first where it has it.
   static std::span<const Engine> engines();
+  /// The inflated size from which ISA-L beats libdeflate (see above): between
+  /// files of 80 records (~80 KB) and of 100 on the Xeon.
+  static constexpr std::size_t kIsalFromBytes = 96 * 1024;
+  /// The engine a size-picking inflater uses for a member of `size` inflated bytes.
+  static Engine engine_for(std::size_t size);
 
-  explicit GzipMemberInflater(Engine engine = engines().front());
+  /// Picks the engine for each member by its size (engine_for).
+  GzipMemberInflater();
+  /// Always inflates with `engine` (tests, benchmarks).
+  explicit GzipMemberInflater(Engine engine);
   ~GzipMemberInflater();
   GzipMemberInflater(const GzipMemberInflater&) = delete;  // owns the engine's state
   GzipMemberInflater& operator=(const GzipMemberInflater&) = delete;
@@ -50,6 +63,7 @@ class GzipMemberInflater {
 
  private:
   struct State;
+  bool picks_by_size_;
   Engine engine_;
   std::unique_ptr<State> state_;
 };

@@ -3,11 +3,12 @@
 // puts trailsweep's time next to this one.
 //
 // --zlib inflates with zlib instead (the "zlib inflate only" row:
-// what a reader built on zlib could reach at best). --isal inflates with
-// trailsweep's own GzipMemberInflater on ISA-L, the engine its whole-file
-// path uses where the build has it (exits 2 in a build without it).
+// what a reader built on zlib could reach at best). --isal inflates every
+// file with trailsweep's own GzipMemberInflater on ISA-L (exits 2 in a build
+// without it); --picked with the engine trailsweep's whole-file path picks
+// for the file's size (ISA-L for large members, libdeflate for small ones).
 //
-// Usage: trailsweep_inflate_only [-j N] [--zlib | --isal] [FILE...]   (file names also from stdin)
+// Usage: trailsweep_inflate_only [-j N] [--zlib | --isal | --picked] [FILE...]   (file names also from stdin)
 // Prints: seconds, MB in, MB out.
 #include <libdeflate.h>
 #include <zlib.h>
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   const auto jobs = static_cast<unsigned>(args.number("-j", std::thread::hardware_concurrency()));
   const bool use_zlib = args.has("--zlib");
   const bool use_isal = args.has("--isal");
+  const bool use_picked = args.has("--picked");
   using Engine = trailsweep::GzipMemberInflater::Engine;
   const auto engines = trailsweep::GzipMemberInflater::engines();
   if (use_isal && std::find(engines.begin(), engines.end(), Engine::kIsal) == engines.end()) {
@@ -42,8 +44,9 @@ int main(int argc, char** argv) {
   auto start = std::chrono::steady_clock::now();
   auto work = [&] {
     libdeflate_decompressor* d = libdeflate_alloc_decompressor();
-    std::unique_ptr<trailsweep::GzipMemberInflater> isal;
-    if (use_isal) isal = std::make_unique<trailsweep::GzipMemberInflater>(Engine::kIsal);
+    std::unique_ptr<trailsweep::GzipMemberInflater> member;  // trailsweep's own inflater
+    if (use_isal) member = std::make_unique<trailsweep::GzipMemberInflater>(Engine::kIsal);
+    if (use_picked) member = std::make_unique<trailsweep::GzipMemberInflater>();
     std::vector<char> in, out;
     for (std::size_t i; (i = next.fetch_add(1)) < files.size();) {
       const std::size_t isize = trailsweep::bench::read_gzip_file(files[i], in);
@@ -62,8 +65,8 @@ int main(int argc, char** argv) {
           got = z.total_out;
           inflateEnd(&z);
         }
-      } else if (isal) {
-        ok = isal->inflate({reinterpret_cast<const unsigned char*>(in.data()), in.size()}, out.data(), out.size());
+      } else if (member) {
+        ok = member->inflate({reinterpret_cast<const unsigned char*>(in.data()), in.size()}, out.data(), out.size());
         got = ok ? out.size() : 0;
       } else {
         ok = libdeflate_gzip_decompress(d, in.data(), in.size(), out.data(), out.size(), &got) == LIBDEFLATE_SUCCESS;
