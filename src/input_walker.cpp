@@ -83,6 +83,19 @@ bool looks_like_log_name(std::string_view name) {
   return looks_like_firehose_name(name);
 }
 
+// A directory's entry as a path: what fs::path(dir) / name gives for a name
+// read from the directory (no slash in it), without parsing `dir` into
+// components and allocating their list for each file (~3% of the walk's
+// thread over 20,000 small files, perf).
+std::string child_path(const std::string& dir, std::string_view name) {
+  std::string path;
+  path.reserve(dir.size() + 1 + name.size());
+  path.append(dir);
+  if (!dir.empty() && dir.back() != '/') path.push_back('/');
+  path.append(name);
+  return path;
+}
+
 // What a directory entry that is neither a file nor a directory is, for the
 // message that says it was not read.
 std::string not_a_file(const fs::file_status& status, const std::error_code& ec) {
@@ -434,7 +447,7 @@ void InputWalk::list_window(Frame& frame, bool first) {
       order.assign(name);
     } else {
       if (first) {
-        const std::string path = (fs::path(frame.dir) / name).string();
+        const std::string path = child_path(frame.dir, name);
         std::error_code status_ec;
         const fs::file_status status = fs::status(path, status_ec);  // of what a link points to
         problems.push_back(file_problem(path, fmt::format("not read: {}", not_a_file(status, status_ec))));
@@ -563,7 +576,7 @@ bool InputWalk::next(InputFile& file) {
     const std::string_view order = frame.names[at];
     const bool directory = order.back() == '/';
     const std::string_view name = directory ? order.substr(0, order.size() - 1) : order;
-    std::string path = (fs::path(frame.dir) / name).string();
+    std::string path = child_path(frame.dir, name);
     if (directory) {
       const bool link = frame.names.link(at);
       std::string real = link ? std::string() : frame.real + (frame.real == "/" ? "" : "/") + std::string(name);

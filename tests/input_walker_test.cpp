@@ -115,6 +115,24 @@ TEST(WalkInputs, WalksSortedSkipsDigestsAndReportsProblems) {
   EXPECT_EQ(r.errors[1].to_string(), empty.string() + ": directory holds no log files (.json, .json.gz, .jsonl, .gz, Firehose deliveries)");
 }
 
+// A file found in a folder is named the folder as the user spelt it, then
+// its entries: the paths in every report, which a responder greps for and
+// pastes into the next command, are what std::filesystem's join gives.
+TEST(WalkInputs, NamesFilesUnderTheFolderAsItWasSpelt) {
+  testing::TempDir dir;
+  testing::write_file(dir.path() / "logs/sub/a.json.gz", "{}");
+  const std::string root = (dir.path() / "logs").string();
+  for (const std::string& spelt : {root, root + "/", root + "//", root + "/./sub/..", root + "/sub"}) {
+    const auto r = walk_inputs({spelt}, {});
+    ASSERT_EQ(r.files.size(), 1u) << spelt;
+    const std::filesystem::path expected =
+        spelt.ends_with("/sub") ? std::filesystem::path(spelt) / "a.json.gz"
+                                : std::filesystem::path(spelt) / "sub" / "a.json.gz";
+    EXPECT_EQ(r.files[0].path, expected.string()) << spelt;
+  }
+  EXPECT_EQ(walk_inputs({root + "/"}, {}).files.at(0).path, root + "/sub/a.json.gz") << "no doubled slash";
+}
+
 // `scan AWSLogs/ AWSLogs/111122223333/`, a folder named twice, a file named
 // and also in a folder given: each read twice counted its events twice (a
 // flood's threshold met by the double count). Read once, in the first
