@@ -31,6 +31,12 @@ TEST(S3Key, DecodesNativeDeliveryKey) {
   EXPECT_EQ(k.region, "us-east-2");
   EXPECT_EQ(k.day_ms, *parse_time_arg("2015-08-01"));
   EXPECT_EQ(k.delivery_ms, *parse_rfc3339_ms("2015-08-01T02:10:00Z"));
+  // A delivery time that is no time leaves the key's day to the filter.
+  const std::string folder = "AWSLogs/111122223333/CloudTrail/us-east-2/2025/12/31/";
+  EXPECT_EQ(parse_s3_key(folder + "111122223333_CloudTrail_us-east-2_20251231T2359Z_a.json.gz").delivery_ms,
+            *parse_rfc3339_ms("2025-12-31T23:59:00Z"));
+  EXPECT_EQ(parse_s3_key(folder + "111122223333_CloudTrail_us-east-2_20251231T2460Z_a.json.gz").delivery_ms, -1);
+  EXPECT_EQ(parse_s3_key(folder + "111122223333_CloudTrail_us-east-2_20251331T0000Z_a.json.gz").delivery_ms, -1);
 }
 
 TEST(S3Key, DecodesOrganizationTrailAndDigest) {
