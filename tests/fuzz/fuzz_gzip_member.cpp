@@ -9,7 +9,9 @@
 // differs). A member a whole-file engine accepts must be what the streaming
 // engines read (zlib excepted where it refuses such a code set). The announced
 // size is taken from the gzip trailer, as the scanner does, or (first byte
-// odd) off by one from it, so that the size checks are exercised too. Seeds:
+// odd) off by one from it, so that the size checks are exercised too. The
+// scanner's inflater, picking an engine by that size, must give what the
+// engine it picks gives alone. Seeds:
 // gzip members of CloudTrail JSON, mutated.
 #include <cstddef>
 #include <cstdint>
@@ -52,6 +54,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Whole w{engine, false, std::string(announced, '\0')};
     w.ok = inflater.inflate({reinterpret_cast<const unsigned char*>(gz.data()), gz.size()}, w.out.data(), w.out.size());
     wholes.push_back(std::move(w));
+  }
+
+  // The scanner's inflater, which picks the engine by the announced size:
+  // exactly what that engine alone gives.
+  {
+    GzipMemberInflater picking;
+    std::string out(announced, '\0');
+    const bool ok =
+        picking.inflate({reinterpret_cast<const unsigned char*>(gz.data()), gz.size()}, out.data(), out.size());
+    for (const Whole& w : wholes) {
+      if (w.engine != GzipMemberInflater::engine_for(announced)) continue;
+      if (ok != w.ok || (ok && out != w.out)) std::abort();  // the pick is not its engine
+    }
   }
 
   const std::size_t chunk = 1 + data[0] % 97;
