@@ -54,8 +54,9 @@ bool GzipMemberInflater::inflate(std::span<const unsigned char> in, char* out, s
   // Headers the engines judge differently from zlib go to the streaming
   // path, so that a file reads the same whichever engine the build has.
   if (in.size() < 4 || !isal_reads_flags_like_zlib(in[3])) return false;
+  [[maybe_unused]] const Engine engine = picks_by_size_ ? engine_for(size) : engine_;
 #if defined(TRAILSWEEP_HAVE_ISAL)
-  if ((picks_by_size_ ? engine_for(size) : engine_) == Engine::kIsal) {
+  if (engine == Engine::kIsal) {
     // ISA-L counts in 32 bits; larger members take the streaming path.
     constexpr std::size_t kMax = std::numeric_limits<std::uint32_t>::max();
     if (in.size() > kMax || size > kMax) return false;
