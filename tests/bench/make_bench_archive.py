@@ -6,12 +6,21 @@ generator of the test data makes the templates), spread over many principals,
 accounts and regions, ~700 records per file like busy real trails, plus one
 instance of the 2025 campaign so the scan has something to find.
 
+With --mixed-sizes, file sizes vary as in a real organization trail instead:
+a quiet region still delivers a file every five minutes, so most files hold a
+few records and a few hold thousands (records per file log-normal, median 20,
+mean ~140, capped at 5,000; half the files hold 20 or fewer, most bytes are in
+files of hundreds). The table's archive keeps 700 a file, so that its rows
+stay comparable across sessions.
+
 Usage: make_bench_archive.py OUTDIR [--size-mb 2000] [--principals 100000] [--jobs 2]
+                             [--records-per-file 700 | --mixed-sizes]
 """
 import argparse
 import gzip
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import random
@@ -100,9 +109,18 @@ def fill(text, rng, acct, region, t, principals):
     return text
 
 
+MIXED_MEDIAN, MIXED_SIGMA, MIXED_CAP = 20, 2.0, 5000
+
+
+def mixed_records(rng):
+    return min(MIXED_CAP, max(1, round(math.exp(rng.gauss(math.log(MIXED_MEDIAN), MIXED_SIGMA)))))
+
+
 def write_file(args):
     index, out_dir, records_per_file, principals, seed = args
     rng = random.Random(seed * 1_000_003 + index)
+    if records_per_file == 0:  # --mixed-sizes
+        records_per_file = mixed_records(rng)
     acct = ACCOUNTS[index % len(ACCOUNTS)]
     region = REGIONS[(index // len(ACCOUNTS)) % len(REGIONS)]
     delivered = START + timedelta(minutes=5 * (index // (len(ACCOUNTS) * len(REGIONS))))
@@ -130,15 +148,23 @@ def main():
     ap.add_argument("--size-mb", type=int, default=2000, help="uncompressed size to reach")
     ap.add_argument("--principals", type=int, default=100000)
     ap.add_argument("--records-per-file", type=int, default=700)
+    ap.add_argument("--mixed-sizes", action="store_true", help="records per file as in a real trail (see above)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
+    if a.records_per_file < 1:
+        ap.error("--records-per-file must be at least 1")
     tpl = templates()
     sample = random.Random(0)
     avg = sum(len(fill(t, sample, ACCOUNTS[0], REGIONS[0], START, a.principals)) for t in tpl) / len(tpl)
-    files = max(1, int(a.size_mb * 1e6 / (avg * a.records_per_file)))
+    per_file = a.records_per_file
+    if a.mixed_sizes:
+        draw = random.Random(0)
+        per_file = sum(mixed_records(draw) for _ in range(100_000)) / 100_000
+    files = max(1, int(a.size_mb * 1e6 / (avg * per_file)))
+    records_arg = 0 if a.mixed_sizes else a.records_per_file
     with multiprocessing.Pool(a.jobs, initializer=init, initargs=(tpl,)) as pool:
-        total = sum(pool.imap_unordered(write_file, [(i, a.out, a.records_per_file, a.principals, a.seed) for i in range(files)], chunksize=8))
+        total = sum(pool.imap_unordered(write_file, [(i, a.out, records_arg, a.principals, a.seed) for i in range(files)], chunksize=8))
     # One campaign instance, so the benchmark exercises the whole rule path.
     gen.rng.seed(a.seed)
     acct = ACCOUNTS[0]
