@@ -38,14 +38,12 @@ GzipMemberInflater::Engine GzipMemberInflater::engine_for(std::size_t size) {
   return size >= kIsalFromBytes ? kEngines.front() : Engine::kLibdeflate;
 }
 
-GzipMemberInflater::GzipMemberInflater()
-    : picks_by_size_(true), engine_(kEngines.front()), state_(std::make_unique<State>()) {
+GzipMemberInflater::GzipMemberInflater() : state_(std::make_unique<State>()) {
   state_->libdeflate = libdeflate_alloc_decompressor();
 }
 
-GzipMemberInflater::GzipMemberInflater(Engine engine)
-    : picks_by_size_(false), engine_(engine), state_(std::make_unique<State>()) {
-  if (engine_ == Engine::kLibdeflate) state_->libdeflate = libdeflate_alloc_decompressor();
+GzipMemberInflater::GzipMemberInflater(Engine engine) : fixed_engine_(engine), state_(std::make_unique<State>()) {
+  if (engine == Engine::kLibdeflate) state_->libdeflate = libdeflate_alloc_decompressor();
 }
 
 GzipMemberInflater::~GzipMemberInflater() = default;
@@ -54,7 +52,7 @@ bool GzipMemberInflater::inflate(std::span<const unsigned char> in, char* out, s
   // Headers the engines judge differently from zlib go to the streaming
   // path, so that a file reads the same whichever engine the build has.
   if (in.size() < 4 || !isal_reads_flags_like_zlib(in[3])) return false;
-  [[maybe_unused]] const Engine engine = picks_by_size_ ? engine_for(size) : engine_;
+  [[maybe_unused]] const Engine engine = fixed_engine_.value_or(engine_for(size));
 #if defined(TRAILSWEEP_HAVE_ISAL)
   if (engine == Engine::kIsal) {
     // ISA-L counts in 32 bits; larger members take the streaming path.

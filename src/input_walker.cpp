@@ -587,7 +587,7 @@ bool InputWalk::next(InputFile& file) {
     std::string path = child_path(frame.dir, name);
     if (directory) {
       const bool link = frame.names.link(at);
-      std::string real = link ? std::string() : frame.real + (frame.real == "/" ? "" : "/") + std::string(name);
+      std::string real = link ? std::string() : child_path(frame.real, name);
       open_directory(std::move(path), std::move(real), link);  // may grow the stack: `frame` is not used after
       continue;
     }

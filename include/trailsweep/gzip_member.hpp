@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 
 namespace trailsweep {
@@ -63,8 +64,7 @@ class GzipMemberInflater {
 
  private:
   struct State;
-  bool picks_by_size_;
-  Engine engine_;
+  std::optional<Engine> fixed_engine_;  // none: picked per member by engine_for()
   std::unique_ptr<State> state_;
 };
 

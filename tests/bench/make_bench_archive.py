@@ -119,7 +119,7 @@ def mixed_records(rng):
 def write_file(args):
     index, out_dir, records_per_file, principals, seed = args
     rng = random.Random(seed * 1_000_003 + index)
-    if records_per_file == 0:  # --mixed-sizes
+    if records_per_file is None:  # --mixed-sizes
         records_per_file = mixed_records(rng)
     acct = ACCOUNTS[index % len(ACCOUNTS)]
     region = REGIONS[(index // len(ACCOUNTS)) % len(REGIONS)]
@@ -162,7 +162,7 @@ def main():
         draw = random.Random(0)
         per_file = sum(mixed_records(draw) for _ in range(100_000)) / 100_000
     files = max(1, int(a.size_mb * 1e6 / (avg * per_file)))
-    records_arg = 0 if a.mixed_sizes else a.records_per_file
+    records_arg = None if a.mixed_sizes else a.records_per_file
     with multiprocessing.Pool(a.jobs, initializer=init, initargs=(tpl,)) as pool:
         total = sum(pool.imap_unordered(write_file, [(i, a.out, records_arg, a.principals, a.seed) for i in range(files)], chunksize=8))
     # One campaign instance, so the benchmark exercises the whole rule path.
