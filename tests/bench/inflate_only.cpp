@@ -8,7 +8,7 @@
 // without it); --picked with the engine trailsweep's whole-file path picks
 // for the file's size (ISA-L for large members, libdeflate for small ones).
 //
-// Usage: trailsweep_inflate_only [-j N] [--zlib | --isal | --picked] [FILE...]   (file names also from stdin)
+// Usage: trailsweep_inflate_only [-j N] [--zlib | --isal | --picked] [FILE|FOLDER...]   (file names also from stdin)
 // Prints: seconds, MB in, MB out.
 #include <libdeflate.h>
 #include <zlib.h>

@@ -9,7 +9,7 @@
 // sessionContext's issuer and attributes), so the two readers can be
 // compared on the same work.
 //
-// Usage: trailsweep_prototype_ondemand [-j N] [--fields] [FILE...]   (file names also from stdin)
+// Usage: trailsweep_prototype_ondemand [-j N] [--fields] [FILE|FOLDER...]   (file names also from stdin)
 // Prints: seconds, records, matching records (--fields: records with no
 // string read), kernel.
 #include <libdeflate.h>

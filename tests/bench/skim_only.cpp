@@ -8,7 +8,7 @@
 // --kernel portable|avx2|avx512 picks its SIMD kernel (default: the best this
 // CPU runs), for both modes.
 //
-// Usage: trailsweep_skim_only [--mb N] [--rounds N] [--index-only] [--kernel K] [FILE...]  (names also from stdin)
+// Usage: trailsweep_skim_only [--mb N] [--rounds N] [--index-only] [--kernel K] [FILE|FOLDER...]  (names also from stdin)
 // Prints: best seconds, records, ns/record, MB/s of JSON.
 #include <libdeflate.h>
 
