@@ -2,14 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "trailsweep/json_writer.hpp"
-#include "trailsweep/parallel_stretches.hpp"
+#include "trailsweep/ordered_render.hpp"
 #include "trailsweep/time_util.hpp"
 #include "trailsweep/word_load.hpp"
 
@@ -137,98 +134,6 @@ void write_finding_json(JsonWriter& w, const Finding& f) {
   w.end_object();
 }
 
-namespace {
-
-// Renders every finding with `render_one(out, finding, index)` into `out`, in
-// order, flushing as it goes. A large report (one finding per noisy actor) is
-// rendered in chunks on the threads allowed, the caller's among them: it was
-// the longest single-threaded step after a scan. Chunks are taken in order and
-// at most a window of them ahead of the writer, so memory stays bounded. The
-// caller appends and flushes finished chunks in order, and renders the next
-// one itself when the chunk it must write next is not ready.
-template <typename RenderOne>
-void render_findings(const std::vector<Finding>& findings, std::string& out, const ReportFlush& flush,
-                     unsigned threads_allowed, RenderOne&& render_one) {
-  constexpr std::size_t kChunk = 128;
-  // One thread allowed: the caller renders alone (-j 1 means one thread).
-  const std::size_t threads = thread_limit(threads_allowed);
-  if (findings.size() < 2 * kChunk || threads == 1) {
-    for (std::size_t i = 0; i < findings.size(); ++i) {
-      render_one(out, findings[i], i);
-      maybe_flush(out, flush);
-    }
-    return;
-  }
-  const std::size_t chunks = (findings.size() + kChunk - 1) / kChunk;
-  const std::size_t window = 4 * threads;
-  struct Slot {
-    std::string text;
-    bool ready = false;
-  };
-  std::vector<Slot> slots(window);
-  std::mutex mutex;
-  std::condition_variable chunk_ready, room;
-  std::size_t next_chunk = 0, written = 0;
-  // Under the lock: the next chunk to render, if it may start (within the window).
-  auto take = [&](std::size_t& chunk) {
-    if (next_chunk >= chunks || next_chunk >= written + window) return false;
-    chunk = next_chunk++;
-    return true;
-  };
-  auto render = [&](std::size_t chunk, std::string& text) {
-    text.clear();
-    const std::size_t end = std::min(findings.size(), (chunk + 1) * kChunk);
-    for (std::size_t i = chunk * kChunk; i < end; ++i) render_one(text, findings[i], i);
-    {
-      std::lock_guard lock(mutex);
-      Slot& slot = slots[chunk % window];
-      slot.text.swap(text);
-      slot.ready = true;
-    }
-    chunk_ready.notify_all();
-  };
-  auto work = [&] {
-    std::string text;
-    for (;;) {
-      std::size_t chunk = 0;
-      {
-        std::unique_lock lock(mutex);
-        room.wait(lock, [&] { return next_chunk >= chunks || next_chunk < written + window; });
-        if (!take(chunk)) return;
-      }
-      render(chunk, text);
-    }
-  };
-  std::vector<std::thread> helpers;
-  // With fewer helpers than asked for (the system refused some), the
-  // caller renders the chunks no helper takes.
-  while (helpers.size() + 1 < threads && start_thread(helpers, work)) {
-  }
-  std::string text, rendered_here;
-  for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
-    Slot& slot = slots[chunk % window];
-    for (;;) {
-      std::size_t mine = 0;
-      {
-        std::unique_lock lock(mutex);
-        if (!slot.ready && !take(mine)) chunk_ready.wait(lock, [&] { return slot.ready; });
-        if (slot.ready) {
-          text.swap(slot.text);
-          slot.ready = false;
-          written = chunk + 1;
-          break;
-        }
-      }
-      render(mine, rendered_here);  // not ready, and a chunk was free to take
-    }
-    room.notify_all();
-    out += text;
-    maybe_flush(out, flush);
-  }
-  for (auto& h : helpers) h.join();
-}
-
-}  // namespace
 
 std::string render_json_report(const std::vector<Finding>& findings, const RunSummary& summary,
                                const ReportFlush& flush, unsigned threads) {
@@ -236,7 +141,7 @@ std::string render_json_report(const std::vector<Finding>& findings, const RunSu
   JsonWriter w(out, 2);
   w.begin_object();
   w.key("findings").begin_array();
-  render_findings(findings, out, flush, threads, [](std::string& text, const Finding& f, std::size_t index) {
+  render_in_order(findings, out, flush, threads, [](std::string& text, const Finding& f, std::size_t index) {
     JsonWriter element = JsonWriter::resume_in_array(text, 2, 2, index == 0);
     write_finding_json(element, f);
   });
@@ -252,7 +157,7 @@ std::string render_json_report(const std::vector<Finding>& findings, const RunSu
 std::string render_jsonl_report(const std::vector<Finding>& findings, const RunSummary& summary,
                                 const ReportFlush& flush, unsigned threads) {
   std::string out;
-  render_findings(findings, out, flush, threads, [](std::string& text, const Finding& f, std::size_t) {
+  render_in_order(findings, out, flush, threads, [](std::string& text, const Finding& f, std::size_t) {
     JsonWriter w(text);
     write_finding_json(w, f);
     text += '\n';
