@@ -62,12 +62,12 @@ std::string listed_values(const std::vector<std::pair<std::string, std::uint64_t
 
 // Values come from requests (user agents, names): each line of `text` is
 // appended with its control bytes and escapes neutralised.
-void append_for_terminal(std::string& out, std::string_view text) {
+void append_lines_for_terminal(std::string& out, std::string_view text) {
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
-    out += sanitize_for_terminal(text.substr(start, end - start));
+    append_for_terminal(out, text.substr(start, end - start));
     out += '\n';
     start = end + 1;
   }
@@ -633,13 +633,13 @@ std::string render_activity_text(const ActivityReport& report, std::size_t liste
     block += fmt::format("{} more principal(s) with {} event(s) were counted but not tracked (--max-principals)\n",
                          report.untracked_principals, report.untracked_events);
   }
-  append_for_terminal(out, block);
+  append_lines_for_terminal(out, block);
   std::size_t rank = 0;
   for (const auto& p : report.principals) {
     block.clear();
     if (top && rank >= top) {
       block += fmt::format("... {} more (--top)\n", report.principals.size() - top);
-      append_for_terminal(out, block);
+      append_lines_for_terminal(out, block);
       break;
     }
     ++rank;
@@ -668,7 +668,7 @@ std::string render_activity_text(const ActivityReport& report, std::size_t liste
       for (const auto& r : p.reasons) why += why.empty() ? r : "; " + r;
       block += "   why: " + why + "\n";
     }
-    append_for_terminal(out, block);
+    append_lines_for_terminal(out, block);
     maybe_flush(out, flush);
   }
   return out;

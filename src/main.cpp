@@ -508,18 +508,18 @@ int run_scan(const ScanCli& cli, const char* argv0) {
   } else if (cli.format == "jsonl") {
     out = ts::render_jsonl_report(findings, summary, flush, jobs);
   } else if (cli.format == "sarif") {
-    out = ts::render_sarif_report(findings, summary, ctx, flush);
+    out = ts::render_sarif_report(findings, summary, ctx, flush, jobs);
   } else if (cli.format == "ocsf") {
-    out = ts::render_ocsf_report(findings, ctx, flush);
+    out = ts::render_ocsf_report(findings, ctx, flush, jobs);
   } else if (cli.format == "asff") {
-    out = ts::render_asff_report(findings, ctx, flush);
+    out = ts::render_asff_report(findings, ctx, flush, jobs);
   } else if (cli.format == "csv") {
-    out = ts::render_csv_report(findings, flush);
+    out = ts::render_csv_report(findings, flush, jobs);
   } else if (cli.format == "html") {
-    out = ts::render_html_report(findings, summary, ctx, cli.paths, flush);
+    out = ts::render_html_report(findings, summary, ctx, cli.paths, flush, jobs);
   } else {
     bool color = cli.output.empty() && use_color(cli.color, STDOUT_FILENO);
-    out = ts::render_text_report(findings, color, flush, ts::eviction_lines(summary, /*for_terminal=*/true));
+    out = ts::render_text_report(findings, color, flush, ts::eviction_lines(summary, /*for_terminal=*/true), jobs);
   }
   if (!output.finish(out)) return ts::kExitUsage;
   if (!cli.no_summary) std::cerr << ts::render_summary_text(summary);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "trailsweep/json_writer.hpp"
+#include "trailsweep/ordered_render.hpp"
 #include "trailsweep/time_util.hpp"
 
 namespace trailsweep {
@@ -53,14 +54,16 @@ std::string upper(std::string_view s) {
 }  // namespace
 
 std::string render_asff_report(const std::vector<Finding>& findings, const ReportContext& ctx,
-                               const ReportFlush& flush) {
+                               const ReportFlush& flush, unsigned threads) {
   std::string out;
   JsonWriter w(out, 2);
   w.begin_array();
   const std::string product_arn = fmt::format("arn:aws:securityhub:{}:{}:product/{}/default", ctx.asff_region,
                                               ctx.asff_account, ctx.asff_account);
   const std::string now = format_rfc3339_ms(ctx.run_time_ms);
-  for (const Finding& f : findings) {
+  render_in_order(findings, out, flush, threads,
+                  [&ctx, &product_arn, &now](std::string& text, const Finding& f, std::size_t index) {
+    JsonWriter w = JsonWriter::resume_in_array(text, 2, 1, index == 0);
     w.begin_object();
     w.field("SchemaVersion", "2018-10-08");
     w.field("Id", fmt::format("trailsweep/{}", finding_fingerprint(f)));
@@ -119,8 +122,8 @@ std::string render_asff_report(const std::vector<Finding>& findings, const Repor
     w.field("RecordState", "ACTIVE");
     w.key("Workflow").begin_object().field("Status", "NEW").end_object();
     w.end_object();
-    maybe_flush(out, flush);
-  }
+  });
+  if (!findings.empty()) w.note_elements_added();
   w.end_array();
   out += '\n';
   return out;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "trailsweep/ordered_render.hpp"
 #include "trailsweep/time_util.hpp"
 
 namespace trailsweep {
@@ -35,7 +36,7 @@ void append_csv_row(std::string& out, const std::vector<std::string>& cells) {
   out += "\r\n";
 }
 
-std::string render_csv_report(const std::vector<Finding>& findings, const ReportFlush& flush) {
+std::string render_csv_report(const std::vector<Finding>& findings, const ReportFlush& flush, unsigned threads) {
   std::string out =
       "severity,rule_name,title,account,principal,access_key_id,first_seen,last_seen,event_count,"
       "stages,regions,source_ips,user_agents,resources,iocs,techniques,fingerprint\r\n";
@@ -44,8 +45,7 @@ std::string render_csv_report(const std::vector<Finding>& findings, const Report
     for (const auto& x : v) s += (s.empty() ? "" : "; ") + x;
     return s;
   };
-  for (const Finding& f : findings) {
-    maybe_flush(out, flush);
+  render_in_order(findings, out, flush, threads, [&join](std::string& text, const Finding& f, std::size_t) {
     std::vector<std::string> stages, resources;
     for (const auto& s : f.stages) stages.push_back(fmt::format("{} ({})", s.name, s.count));
     for (std::size_t i = 0; i < f.resources.size();) {
@@ -59,8 +59,8 @@ std::string render_csv_report(const std::vector<Finding>& findings, const Report
                                       fmt::format("{}", f.event_count), join(stages), join(f.regions),
                                       join(f.source_ips), join(f.user_agents), join(resources), join(f.iocs),
                                       join(mitre_from_tags(f.tags).techniques), finding_fingerprint(f)};
-    append_csv_row(out, cells);
-  }
+    append_csv_row(text, cells);
+  });
   return out;
 }
 

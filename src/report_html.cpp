@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "trailsweep/ordered_render.hpp"
 #include "trailsweep/time_util.hpp"
 
 namespace trailsweep {
@@ -76,7 +77,14 @@ document.querySelectorAll('table.evidence').forEach(function(t){
 // Region colours, assigned in sorted order so the same data gives the same page.
 const char* kPalette[] = {"#1971c2", "#2f9e44", "#e8590c", "#9c36b5", "#0c8599", "#c2255c", "#5c940d", "#f08c00"};
 
-std::string timeline_svg(const Finding& f, std::map<std::string, const char*>& colour_of) {
+// The colour of a region: every region of the report has one (see
+// render_html_report); read on several threads, so never inserted.
+const char* colour(const std::map<std::string, const char*>& colour_of, const std::string& region) {
+  auto it = colour_of.find(region);
+  return it == colour_of.end() ? kPalette[0] : it->second;
+}
+
+std::string timeline_svg(const Finding& f, const std::map<std::string, const char*>& colour_of) {
   const int width = 1100, lane_h = 34, left = 390, right = 40, top = 24;
   const int height = top + lane_h * static_cast<int>(f.stages.size()) + 30;
   std::int64_t t0 = f.first_ms, t1 = std::max(f.last_ms, f.first_ms + 1000);
@@ -107,7 +115,7 @@ std::string timeline_svg(const Finding& f, std::map<std::string, const char*>& c
     if (e.stage < 0 || static_cast<std::size_t>(e.stage) >= f.stages.size()) continue;
     int y = top + lane_h * e.stage + 17;
     s += fmt::format("<circle class=\"mark\" cx=\"{:.1f}\" cy=\"{}\" r=\"5\" fill=\"{}\"><title>{} {} {}</title></circle>\n",
-                     x_of(e.time_ms), y, colour_of[e.region], format_rfc3339_ms(e.time_ms), html_escape(e.event_name),
+                     x_of(e.time_ms), y, colour(colour_of, e.region), format_rfc3339_ms(e.time_ms), html_escape(e.event_name),
                      html_escape(e.region));
   }
   double xd = x_of(f.detectable_ms);
@@ -123,7 +131,7 @@ std::string timeline_svg(const Finding& f, std::map<std::string, const char*>& c
 
 std::string render_html_report(const std::vector<Finding>& findings, const RunSummary& summary,
                                const ReportContext& ctx, const std::vector<std::string>& scanned_paths,
-                               const ReportFlush& flush) {
+                               const ReportFlush& flush, unsigned threads) {
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
   // Nothing may be fetched: the page must open offline and cannot leak.
@@ -171,8 +179,8 @@ std::string render_html_report(const std::vector<Finding>& findings, const RunSu
     for (std::size_t i = 0; i < regions.size(); ++i) colour_of[regions[i]] = kPalette[i % std::size(kPalette)];
   }
 
-  for (std::size_t n = 0; n < findings.size(); ++n) {
-    const Finding& f = findings[n];
+  // Inside, `h` is the text of the chunk of findings it is rendered in.
+  render_in_order(findings, h, flush, threads, [&colour_of](std::string& h, const Finding& f, std::size_t n) {
     std::string sev(level_name(f.level));
     h += fmt::format("<section class=\"finding\" id=\"f{}\">\n<h2><span class=\"sev {}\">{}</span> {}</h2>\n<dl>", n, sev,
                      sev, html_escape(f.title));
@@ -199,7 +207,7 @@ std::string render_html_report(const std::vector<Finding>& findings, const RunSu
       h += "<h3>Timeline</h3>\n" + timeline_svg(f, colour_of);
       h += "<div class=\"legend\">";
       for (const auto& r : f.regions) {
-        h += fmt::format("<span><i style=\"background:{}\"></i>{}</span>", colour_of[r], html_escape(r));
+        h += fmt::format("<span><i style=\"background:{}\"></i>{}</span>", colour(colour_of, r), html_escape(r));
       }
       h += "</div>\n";
     }
@@ -249,8 +257,7 @@ std::string render_html_report(const std::vector<Finding>& findings, const RunSu
                        html_escape(e.source_ip), html_escape(e.user_agent), html_escape(e.file), e.record);
     }
     h += "</tbody></table>\n</section>\n";
-    maybe_flush(h, flush);
-  }
+  });
   h += "</main>\n<script>";
   h += kScript;
   h += "</script>\n</body></html>\n";

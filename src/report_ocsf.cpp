@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "trailsweep/json_writer.hpp"
+#include "trailsweep/ordered_render.hpp"
 #include "trailsweep/time_util.hpp"
 
 namespace trailsweep {
@@ -41,11 +42,10 @@ std::string title_case(std::string_view s) {
 }  // namespace
 
 std::string render_ocsf_report(const std::vector<Finding>& findings, const ReportContext& ctx,
-                               const ReportFlush& flush) {
+                               const ReportFlush& flush, unsigned threads) {
   std::string out;
-  for (const Finding& f : findings) {
-    maybe_flush(out, flush);
-    JsonWriter w(out);
+  render_in_order(findings, out, flush, threads, [&ctx](std::string& text, const Finding& f, std::size_t) {
+    JsonWriter w(text);
     w.begin_object();
     w.field("class_uid", 2004);
     w.field("class_name", "Detection Finding");
@@ -131,8 +131,8 @@ std::string render_ocsf_report(const std::vector<Finding>& findings, const Repor
     w.field("desc", steps);
     w.end_object();
     w.end_object();
-    out += '\n';
-  }
+    text += '\n';
+  });
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "trailsweep/json_writer.hpp"
+#include "trailsweep/ordered_render.hpp"
 #include "trailsweep/rule_set.hpp"
 #include "trailsweep/time_util.hpp"
 
@@ -45,7 +46,7 @@ std::string rule_key(const Rule& r) { return r.id.empty() ? r.display_id() : r.i
 }  // namespace
 
 std::string render_sarif_report(const std::vector<Finding>& findings, const RunSummary& summary,
-                                const ReportContext& ctx, const ReportFlush& flush) {
+                                const ReportContext& ctx, const ReportFlush& flush, unsigned threads) {
   // Rules that can produce results, in rule-set order, plus any rule a finding names.
   std::vector<const Rule*> rules;
   std::map<std::string, std::size_t> index;
@@ -115,7 +116,9 @@ std::string render_sarif_report(const std::vector<Finding>& findings, const RunS
   }
   w.end_object().end_array();
   w.key("results").begin_array();
-  for (const Finding& f : findings) {
+  // Each result at the depth of runs[0].results.
+  render_in_order(findings, out, flush, threads, [&index](std::string& text, const Finding& f, std::size_t at) {
+    JsonWriter w = JsonWriter::resume_in_array(text, 2, 4, at == 0);
     w.begin_object();
     std::string key = f.rule_id.empty() ? f.rule_name : f.rule_id;
     w.field("ruleId", key);
@@ -160,8 +163,8 @@ std::string render_sarif_report(const std::vector<Finding>& findings, const RunS
     }
     w.end_object();
     w.end_object();
-    maybe_flush(out, flush);
-  }
+  });
+  if (!findings.empty()) w.note_elements_added();
   w.end_array();
   w.end_object().end_array();  // run, runs
   w.end_object();

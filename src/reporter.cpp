@@ -203,14 +203,12 @@ std::uint64_t terminal_special_word(std::uint64_t w) {
 
 }  // namespace
 
-std::string sanitize_for_terminal(std::string_view text) {
+void append_for_terminal(std::string& out, std::string_view text) {
   // Runs of ordinary bytes are found eight at a time and copied whole: the
   // text report of 20,000 findings sanitizes ~20 strings each, and a loop
   // appending byte by byte was 40% of writing it.
   const char* p = text.data();
   const std::size_t n = text.size();
-  std::string out;
-  out.reserve(n);
   std::size_t i = 0;
   while (i < n) {
     std::size_t run = i;
@@ -238,110 +236,190 @@ std::string sanitize_for_terminal(std::string_view text) {
       if (!c1) out += static_cast<char>(c);
       i += c1 ? 2 : 1;  // C1 control characters (8-bit CSI and friends) are dropped
     } else {
-      out += fmt::format("\\x{:02x}", c);
+      fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
       ++i;
     }
   }
+}
+
+std::string sanitize_for_terminal(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  append_for_terminal(out, text);
   return out;
 }
 
-std::string render_text_report(const std::vector<Finding>& findings, bool color, const ReportFlush& flush,
-                               const std::vector<std::string>& notes) {
-  auto paint = [&](std::string_view code, const std::string& s) {
-    return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, s) : s;
-  };
-  auto level_color = [](Level l) {
-    switch (l) {
-      case Level::kCritical:
-        return "1;31";
-      case Level::kHigh:
-        return "31";
-      case Level::kMedium:
-        return "33";
-      default:
-        return "36";
+namespace {
+
+// `text` left-aligned in `width` columns, as fmt's "{:<N}" pads it: by
+// bytes for ASCII, which is nearly every event name and region, by fmt's
+// own width count for the rest.
+void append_padded(std::string& out, std::string_view text, std::size_t width) {
+  const bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (!ascii) {
+    fmt::format_to(std::back_inserter(out), "{:<{}}", text, width);
+    return;
+  }
+  out += text;
+  if (text.size() < width) out.append(width - text.size(), ' ');
+}
+
+// `values`, each made safe for a terminal, joined by ", ".
+void append_joined_for_terminal(std::string& out, const std::vector<std::string>& values) {
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ", ";
+    append_for_terminal(out, values[i]);
+  }
+}
+
+const char* level_color(Level l) {
+  switch (l) {
+    case Level::kCritical:
+      return "1;31";
+    case Level::kHigh:
+      return "31";
+    case Level::kMedium:
+      return "33";
+    default:
+      return "36";
+  }
+}
+
+// One finding's block of the text report. Appended in place, piece by
+// piece: each line formatted into a string of its own, around strings
+// sanitized into strings of their own, was most of the report's time.
+void append_finding_text(std::string& out, const Finding& f, bool color) {
+  auto line = std::back_inserter(out);
+  TimeText time, time2;
+  // Whatever a scratch string holds is made safe for a terminal first.
+  std::string scratch;
+  if (color) fmt::format_to(line, "\x1b[{}m", level_color(f.level));
+  out += '[';
+  for (char c : level_name(f.level)) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  out += ']';
+  if (color) out += "\x1b[0m";
+  out += ' ';
+  append_for_terminal(out, f.title);
+  out += "\n  rule       ";
+  append_for_terminal(out, f.rule_name);
+  fmt::format_to(line, " ({})\n  account    ", f.kind);
+  append_for_terminal(out, f.account);
+  out += "\n  principal  ";
+  append_for_terminal(out, f.principal);
+  out += '\n';
+  if (!f.access_key_id.empty()) {
+    out += "  access key ";
+    append_for_terminal(out, f.access_key_id);
+    out += '\n';
+  }
+  fmt::format_to(line, "  seen       {} .. {} ({} events)\n", format_rfc3339_ms(f.first_ms, time),
+                 format_rfc3339_ms(f.last_ms, time2), f.event_count);
+  if (!f.stages.empty()) {
+    fmt::format_to(line, "  detectable {} ({} of the stages below had happened)\n",
+                   format_rfc3339_ms(f.detectable_ms, time),
+                   std::count_if(f.stages.begin(), f.stages.end(),
+                                 [&](const Stage& s) { return s.first_ms <= f.detectable_ms; }));
+  }
+  if (!f.regions.empty()) {
+    out += "  regions    ";
+    append_joined_for_terminal(out, f.regions);
+    out += '\n';
+  }
+  if (!f.source_ips.empty()) {
+    out += "  source IPs ";
+    append_joined_for_terminal(out, f.source_ips);
+    out += '\n';
+  }
+  if (!f.stages.empty()) {
+    out += "  stages\n";
+    for (const auto& s : f.stages) {
+      fmt::format_to(line, "    {}  {:>5}x  ", format_rfc3339_ms(s.first_ms, time), s.count);
+      append_for_terminal(out, s.title);
+      out += '\n';
     }
-  };
-  std::string out;
-  // Read before the findings, or "No findings." could pass for a clean
-  // archive when the caps evicted hits (the summary is on stderr, often
-  // unseen with -o or --no-summary).
-  for (const std::string& note : notes) out += paint("33", "Note: ") + note + "\n";
-  if (!notes.empty()) out += "\n";
-  if (findings.empty()) return out + "No findings.\n";
-  out += fmt::format("{} finding{}\n\n", findings.size(), findings.size() == 1 ? "" : "s");
-  for (const auto& f : findings) {
-    maybe_flush(out, flush);
-    std::string sev = fmt::format("[{}]", level_name(f.level));
-    std::transform(sev.begin(), sev.end(), sev.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    out += fmt::format("{} {}\n", paint(level_color(f.level), sev), sanitize_for_terminal(f.title));
-    out += fmt::format("  rule       {} ({})\n", sanitize_for_terminal(f.rule_name), f.kind);
-    out += fmt::format("  account    {}\n", sanitize_for_terminal(f.account));
-    out += fmt::format("  principal  {}\n", sanitize_for_terminal(f.principal));
-    if (!f.access_key_id.empty()) out += fmt::format("  access key {}\n", sanitize_for_terminal(f.access_key_id));
-    out += fmt::format("  seen       {} .. {} ({} events)\n", format_rfc3339_ms(f.first_ms),
-                       format_rfc3339_ms(f.last_ms), f.event_count);
-    if (!f.stages.empty()) {
-      out += fmt::format("  detectable {} ({} of the stages below had happened)\n",
-                         format_rfc3339_ms(f.detectable_ms),
-                         std::count_if(f.stages.begin(), f.stages.end(),
-                                       [&](const Stage& s) { return s.first_ms <= f.detectable_ms; }));
-    }
-    if (!f.regions.empty()) {
-      std::string r;
-      for (const auto& x : f.regions) r += (r.empty() ? "" : ", ") + sanitize_for_terminal(x);
-      out += fmt::format("  regions    {}\n", r);
-    }
-    if (!f.source_ips.empty()) {
-      std::string r;
-      for (const auto& x : f.source_ips) r += (r.empty() ? "" : ", ") + sanitize_for_terminal(x);
-      out += fmt::format("  source IPs {}\n", r);
-    }
-    if (!f.stages.empty()) {
-      out += "  stages\n";
-      for (const auto& s : f.stages) {
-        out += fmt::format("    {}  {:>5}x  {}\n", format_rfc3339_ms(s.first_ms), s.count,
-                           sanitize_for_terminal(s.title));
+  }
+  if (!f.resources.empty()) {
+    out += "  resources\n";
+    for (std::size_t i = 0; i < f.resources.size();) {
+      std::size_t j = i;
+      while (j < f.resources.size() && f.resources[j].type == f.resources[i].type) ++j;
+      out += "    ";
+      scratch.clear();
+      append_for_terminal(scratch, f.resources[i].type);
+      append_padded(out, scratch, 24);
+      fmt::format_to(line, " {:>5}  ", j - i);
+      for (std::size_t k = i; k < j && k < i + 3; ++k) {
+        if (k != i) out += ", ";
+        append_for_terminal(out, f.resources[k].id);
       }
+      if (j - i > 3) out += ", ...";
+      out += '\n';
+      i = j;
     }
-    if (!f.resources.empty()) {
-      out += "  resources\n";
-      for (std::size_t i = 0; i < f.resources.size();) {
-        std::size_t j = i;
-        while (j < f.resources.size() && f.resources[j].type == f.resources[i].type) ++j;
-        std::string ids;
-        for (std::size_t k = i; k < j && k < i + 3; ++k) ids += (k == i ? "" : ", ") + sanitize_for_terminal(f.resources[k].id);
-        if (j - i > 3) ids += ", ...";
-        out += fmt::format("    {:<24} {:>5}  {}\n", sanitize_for_terminal(f.resources[i].type), j - i, ids);
-        i = j;
-      }
+  }
+  if (!f.iocs.empty()) {
+    out += "  IoCs\n";
+    for (const auto& ioc : f.iocs) {
+      out += "    ";
+      append_for_terminal(out, ioc);
+      out += '\n';
     }
-    if (!f.iocs.empty()) {
-      out += "  IoCs\n";
-      for (const auto& i : f.iocs) out += fmt::format("    {}\n", sanitize_for_terminal(i));
-    }
-    Mitre m = mitre_from_tags(f.tags);
-    if (!m.techniques.empty() || !m.tactics.empty()) {
-      std::string t;
-      for (const auto& x : m.tactics) t += (t.empty() ? "" : ", ") + x;
-      for (const auto& x : m.techniques) t += (t.empty() ? "" : ", ") + x;
-      out += fmt::format("  MITRE      {}\n", t);
-    }
-    out += "  evidence\n";
-    for (const auto& e : f.evidence) {
-      out += fmt::format("    {}  {:<32} {:<14} {} (record {})\n", format_rfc3339_ms(e.time_ms),
-                         sanitize_for_terminal(e.event_name), sanitize_for_terminal(e.region),
-                         sanitize_for_terminal(e.file), e.record);
-    }
-    if (f.evidence_omitted) out += fmt::format("    ... and {} more\n", f.evidence_omitted);
-    if (!f.remediation.empty()) {
-      out += "  next steps\n";
-      for (std::size_t i = 0; i < f.remediation.size(); ++i) {
-        out += fmt::format("    {}. {}\n", i + 1, sanitize_for_terminal(f.remediation[i]));
+  }
+  const Mitre m = mitre_from_tags(f.tags);
+  if (!m.techniques.empty() || !m.tactics.empty()) {
+    out += "  MITRE      ";
+    bool first = true;
+    for (const auto* list : {&m.tactics, &m.techniques}) {
+      for (const auto& x : *list) {
+        if (!first) out += ", ";
+        out += x;
+        first = false;
       }
     }
     out += '\n';
   }
+  out += "  evidence\n";
+  for (const auto& e : f.evidence) {
+    out += "    ";
+    out += format_rfc3339_ms(e.time_ms, time);
+    out += "  ";
+    scratch.clear();
+    append_for_terminal(scratch, e.event_name);
+    append_padded(out, scratch, 32);
+    out += ' ';
+    scratch.clear();
+    append_for_terminal(scratch, e.region);
+    append_padded(out, scratch, 14);
+    out += ' ';
+    append_for_terminal(out, e.file);
+    fmt::format_to(line, " (record {})\n", e.record);
+  }
+  if (f.evidence_omitted) fmt::format_to(line, "    ... and {} more\n", f.evidence_omitted);
+  if (!f.remediation.empty()) {
+    out += "  next steps\n";
+    for (std::size_t i = 0; i < f.remediation.size(); ++i) {
+      fmt::format_to(line, "    {}. ", i + 1);
+      append_for_terminal(out, f.remediation[i]);
+      out += '\n';
+    }
+  }
+  out += '\n';
+}
+
+}  // namespace
+
+std::string render_text_report(const std::vector<Finding>& findings, bool color, const ReportFlush& flush,
+                               const std::vector<std::string>& notes, unsigned threads) {
+  std::string out;
+  // Read before the findings, or "No findings." could pass for a clean
+  // archive when the caps evicted hits (the summary is on stderr, often
+  // unseen with -o or --no-summary).
+  for (const std::string& note : notes) out += (color ? "\x1b[33mNote: \x1b[0m" : "Note: ") + note + "\n";
+  if (!notes.empty()) out += "\n";
+  if (findings.empty()) return out + "No findings.\n";
+  out += fmt::format("{} finding{}\n\n", findings.size(), findings.size() == 1 ? "" : "s");
+  render_in_order(findings, out, flush, threads,
+                  [color](std::string& text, const Finding& f, std::size_t) { append_finding_text(text, f, color); });
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iterator>
 #include <random>
 #include <thread>
@@ -130,20 +131,53 @@ TEST(Report, LargeReportsAreWrittenInPartsAsTheyAreRendered) {
       kLargestFinding);
 }
 
-// Renders `findings` as json and jsonl with `threads` allowed, while counting
+// Every format's renderer of `findings`, given the threads allowed (0: all cores).
+using RenderWithThreads = std::function<std::string(unsigned threads)>;
+std::vector<std::pair<const char*, RenderWithThreads>> every_format(const std::vector<Finding>& findings) {
+  static const RunSummary summary;
+  static const ReportContext ctx;
+  return {
+      {"json", [&](unsigned t) { return render_json_report(findings, summary, {}, t); }},
+      {"jsonl", [&](unsigned t) { return render_jsonl_report(findings, summary, {}, t); }},
+      {"text", [&](unsigned t) { return render_text_report(findings, false, {}, {}, t); }},
+      {"text in colour", [&](unsigned t) { return render_text_report(findings, true, {}, {"a note"}, t); }},
+      {"csv", [&](unsigned t) { return render_csv_report(findings, {}, t); }},
+      {"sarif", [&](unsigned t) { return render_sarif_report(findings, summary, ctx, {}, t); }},
+      {"ocsf", [&](unsigned t) { return render_ocsf_report(findings, ctx, {}, t); }},
+      {"asff", [&](unsigned t) { return render_asff_report(findings, ctx, {}, t); }},
+      {"html", [&](unsigned t) { return render_html_report(findings, summary, ctx, {"AWSLogs/"}, {}, t); }}};
+}
+
+// Renders `findings` in every format with `threads` allowed, while counting
 // the process's threads, and checks the bytes against `threads_reference`'s
 // (0: all cores). Returns the most threads seen, the watcher included.
 int render_with_threads(const std::vector<Finding>& findings, unsigned threads, unsigned threads_reference) {
-  RunSummary summary;
-  const std::string json_reference = render_json_report(findings, summary, {}, threads_reference);
-  const std::string jsonl_reference = render_jsonl_report(findings, summary, {}, threads_reference);
+  const auto formats = every_format(findings);
+  std::vector<std::string> reference;
+  for (const auto& [name, render] : formats) reference.push_back(render(threads_reference));
   testing::ThreadCountWatch watch;
-  const std::string json = render_json_report(findings, summary, {}, threads);
-  const std::string jsonl = render_jsonl_report(findings, summary, {}, threads);
+  std::vector<std::string> rendered;
+  for (const auto& [name, render] : formats) rendered.push_back(render(threads));
   const int seen = watch.stop();
-  EXPECT_EQ(json, json_reference) << threads << " threads";
-  EXPECT_EQ(jsonl, jsonl_reference) << threads << " threads";
+  for (std::size_t i = 0; i < formats.size(); ++i) {
+    EXPECT_TRUE(rendered[i] == reference[i])
+        << formats[i].first << " with " << threads << " threads differs from " << threads_reference;
+  }
   return seen;
+}
+
+// A noisy rule's 20,000 findings took 100-170 ms to write in each format but
+// JSON, on one thread after the scan: every format now renders a long
+// report on the threads allowed.
+TEST(Report, EveryFormatRendersALongReportOnTheThreadsAllowed) {
+  const int before = testing::process_threads();
+  if (before == 0) GTEST_SKIP() << "needs /proc";
+  const std::vector<Finding> findings = many_findings(6000);
+  for (const auto& [name, render] : every_format(findings)) {
+    testing::ThreadCountWatch watch;
+    render(2);
+    EXPECT_EQ(watch.stop(), before + 2) << name << ": no helper rendered (the watcher is one more)";
+  }
 }
 
 // -j 1 is one thread: the renderers start none, and write the same bytes.
@@ -228,6 +262,39 @@ TEST(Report, TextStripsEscapesAndControlCharacters) {
   std::string coloured = render_text_report({testing::hostile_finding()}, true);
   EXPECT_EQ(coloured.find("\x1b[31mred"), std::string::npos);
   EXPECT_EQ(coloured.find("\x1b]0;"), std::string::npos);
+}
+
+// The evidence lines are columns: an event name or region in UTF-8 is padded
+// by the characters a terminal shows, not by its bytes, and a sanitized one
+// by what is left of it; the file starts in the same column on every line.
+TEST(Report, TextEvidenceColumnsLineUpWhateverTheNames) {
+  Finding f;
+  f.rule_name = "r";
+  f.title = "t";
+  for (const char* name : {"CreateUser", "Cr\xc3\xa9\xc3\xa9rUtilisateur", "Create\x1b[31mUser", "Create\rUser"}) {
+    Evidence e;
+    e.event_name = name;
+    e.region = f.evidence.size() == 1 ? "eu-\xc3\xa9st-1" : "us-east-1";
+    e.file = "f.json.gz";
+    f.evidence.push_back(e);
+  }
+  const std::string text = render_text_report({f}, false, {}, {}, 1);
+  std::vector<std::size_t> file_columns;
+  for (std::size_t at = text.find("\n    "); at != std::string::npos; at = text.find("\n    ", at + 1)) {
+    const std::size_t begin = at + 1, end = text.find('\n', begin);
+    const std::string line = text.substr(begin, end - begin);
+    const std::size_t file = line.find("f.json.gz");
+    if (file == std::string::npos) continue;
+    // Columns on a terminal: UTF-8 continuation bytes take none.
+    file_columns.push_back(static_cast<std::size_t>(std::count_if(
+        line.begin(), line.begin() + static_cast<std::ptrdiff_t>(file), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; })));
+  }
+  ASSERT_EQ(file_columns.size(), 4u) << text;
+  for (std::size_t column : file_columns) EXPECT_EQ(column, file_columns[0]) << text;
+  EXPECT_NE(text.find("Cr\xc3\xa9\xc3\xa9rUtilisateur" + std::string(17, ' ') + "eu-\xc3\xa9st-1" + std::string(7, ' ') + "f.json.gz"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("CreateUser                       us-east-1      f.json.gz"), std::string::npos) << text;
+  EXPECT_NE(text.find("Create\\x0dUser                   us-east-1"), std::string::npos) << text;
 }
 
 // sanitize_for_terminal finds runs of ordinary bytes eight at a time: it must

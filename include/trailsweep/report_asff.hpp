@@ -11,8 +11,10 @@
 
 namespace trailsweep {
 
-/// With `flush`, written as rendered, a finding at a time (see ReportFlush).
+/// With `flush`, written as rendered (see ReportFlush); a long report on up
+/// to `threads` threads, the caller's included (0: all cores), as
+/// render_json_report.
 std::string render_asff_report(const std::vector<Finding>& findings, const ReportContext& ctx,
-                               const ReportFlush& flush = {});
+                               const ReportFlush& flush = {}, unsigned threads = 0);
 
 }  // namespace trailsweep

@@ -16,6 +16,9 @@ std::string csv_cell(std::string_view text);
 /// Appends one CSV row (cells through csv_cell, CRLF-terminated).
 void append_csv_row(std::string& out, const std::vector<std::string>& cells);
 
-std::string render_csv_report(const std::vector<Finding>& findings, const ReportFlush& flush = {});
+/// With `flush`, written as rendered (see ReportFlush); `threads` as for
+/// render_json_report.
+std::string render_csv_report(const std::vector<Finding>& findings, const ReportFlush& flush = {},
+                              unsigned threads = 0);
 
 }  // namespace trailsweep

@@ -17,9 +17,10 @@ namespace trailsweep {
 /// Escapes & < > " ' for text and attribute contexts.
 std::string html_escape(std::string_view text);
 
-/// With `flush`, written as rendered, a finding at a time (see ReportFlush).
+/// With `flush`, written as rendered (see ReportFlush); `threads` as for
+/// render_json_report.
 std::string render_html_report(const std::vector<Finding>& findings, const RunSummary& summary,
                                const ReportContext& ctx, const std::vector<std::string>& scanned_paths,
-                               const ReportFlush& flush = {});
+                               const ReportFlush& flush = {}, unsigned threads = 0);
 
 }  // namespace trailsweep

@@ -8,7 +8,9 @@
 
 namespace trailsweep {
 
+/// With `flush`, written as rendered (see ReportFlush); `threads` as for
+/// render_json_report.
 std::string render_ocsf_report(const std::vector<Finding>& findings, const ReportContext& ctx,
-                               const ReportFlush& flush = {});
+                               const ReportFlush& flush = {}, unsigned threads = 0);
 
 }  // namespace trailsweep

@@ -9,8 +9,9 @@
 
 namespace trailsweep {
 
-/// With `flush`, written as rendered, a result at a time (see ReportFlush).
+/// With `flush`, written as rendered (see ReportFlush); `threads` as for
+/// render_json_report.
 std::string render_sarif_report(const std::vector<Finding>& findings, const RunSummary& summary,
-                                const ReportContext& ctx, const ReportFlush& flush = {});
+                                const ReportContext& ctx, const ReportFlush& flush = {}, unsigned threads = 0);
 
 }  // namespace trailsweep

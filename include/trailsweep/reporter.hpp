@@ -65,9 +65,10 @@ std::string render_json_report(const std::vector<Finding>& findings, const RunSu
 
 /// The human report: findings by severity with stages, evidence and next steps,
 /// after the `notes` (each a line: what the memory caps evicted, see
-/// eviction_lines), which say that findings may be missing.
+/// eviction_lines), which say that findings may be missing. `threads` as for
+/// render_json_report.
 std::string render_text_report(const std::vector<Finding>& findings, bool color, const ReportFlush& flush = {},
-                               const std::vector<std::string>& notes = {});
+                               const std::vector<std::string>& notes = {}, unsigned threads = 0);
 
 /// One finding per line, then {"summary":{...}}. `threads` as for render_json_report.
 std::string render_jsonl_report(const std::vector<Finding>& findings, const RunSummary& summary,
@@ -76,5 +77,7 @@ std::string render_jsonl_report(const std::vector<Finding>& findings, const RunS
 /// Removes control characters and ANSI escapes from attacker-controlled text
 /// before it reaches a terminal.
 std::string sanitize_for_terminal(std::string_view text);
+/// sanitize_for_terminal(text), appended to `out`.
+void append_for_terminal(std::string& out, std::string_view text);
 
 }  // namespace trailsweep
