@@ -4,9 +4,9 @@
 // --findings findings shaped like those (an AssumeRole misuse finding per
 // role session: real ARNs, user agents, event ids and S3 keys, one to three
 // evidence records), scatters them in memory as a scan leaves them, then
-// times render_json_report (or --jsonl, or --text: the default format, on
-// one thread) on --threads threads, written in
-// ~1 MB steps as a scan writes it, best of --rounds. --cold sweeps a buffer larger than the last-level cache before
+// times render_json_report (or --jsonl, or --text: the default format) on
+// --threads threads, written in ~1 MB steps as a scan writes it, best of
+// --rounds. --cold sweeps a buffer larger than the last-level cache before
 // each round, as the end of a scan does: a finding's strings are then read
 // from memory, which perf showed to be much of rendering's time.
 //
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     std::size_t written = 0;
     const trailsweep::ReportFlush flush = [&written](const std::string& text) { written += text.size(); };
     const auto start = std::chrono::steady_clock::now();
-    const std::string rest = text    ? trailsweep::render_text_report(findings, false, flush)
+    const std::string rest = text    ? trailsweep::render_text_report(findings, false, flush, {}, threads)
                              : jsonl ? trailsweep::render_jsonl_report(findings, summary, flush, threads)
                                      : trailsweep::render_json_report(findings, summary, flush, threads);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
