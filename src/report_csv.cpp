@@ -9,14 +9,16 @@ namespace trailsweep {
 
 std::string csv_cell(std::string_view text) {
   std::string s;
-  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
-                        text[0] == '\t' || text[0] == '\r')) {
-    s += '\'';
-  }
+  s.reserve(text.size() + 1);
   for (char c : text) {
     // Other control characters have no place in a cell.
     if ((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') || c == 0x7f) continue;
     s += c;
+  }
+  // Judged on what the spreadsheet will read: a control byte in front of
+  // '=' is dropped above, and left "\x01=HYPERLINK(...)" a formula.
+  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t')) {
+    s.insert(s.begin(), '\'');
   }
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string q = "\"";

@@ -232,9 +232,18 @@ void append_for_terminal(std::string& out, std::string_view text) {
       }
       i = j + 1;  // past the final byte
     } else if (c == 0xc2) {
-      const bool c1 = i + 1 < n && static_cast<unsigned char>(p[i + 1]) >= 0x80 && static_cast<unsigned char>(p[i + 1]) <= 0x9f;
-      if (!c1) out += static_cast<char>(c);
-      i += c1 ? 2 : 1;  // C1 control characters (8-bit CSI and friends) are dropped
+      const unsigned next = i + 1 < n ? static_cast<unsigned char>(p[i + 1]) : 0;
+      if (next >= 0x80 && next <= 0x9f) {
+        i += 2;  // C1 control characters (8-bit CSI and friends) are dropped
+      } else if (next >= 0xa0 && next <= 0xbf) {
+        out.append(p + i, 2);  // U+00A0..U+00BF
+        i += 2;
+      } else {
+        // Not UTF-8. Kept as it was, it met the byte after a dropped pair:
+        // "\xc2\xc2\x9b\x9b" came out as "\xc2\x9b", CSI (fuzz_reports).
+        out += "\\xc2";
+        ++i;
+      }
     } else {
       fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
       ++i;
@@ -369,10 +378,11 @@ void append_finding_text(std::string& out, const Finding& f, bool color) {
   if (!m.techniques.empty() || !m.tactics.empty()) {
     out += "  MITRE      ";
     bool first = true;
+    // From the rule's tags: a rule file downloaded with others is text from elsewhere too.
     for (const auto* list : {&m.tactics, &m.techniques}) {
       for (const auto& x : *list) {
         if (!first) out += ", ";
-        out += x;
+        append_for_terminal(out, x);
         first = false;
       }
     }

@@ -325,9 +325,14 @@ TEST(Report, TerminalSanitizingAgreesWithAByteByBytePass) {
         out += hex;
         continue;
       }
-      if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-          static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
-        ++i;
+      if (c == 0xc2) {
+        const unsigned next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+        if (next >= 0x80 && next <= 0xbf) {
+          if (next >= 0xa0) out += text.substr(i, 2);
+          ++i;
+        } else {
+          out += "\\xc2";
+        }
         continue;
       }
       out += static_cast<char>(c);
@@ -343,6 +348,11 @@ TEST(Report, TerminalSanitizingAgreesWithAByteByBytePass) {
       }
     }
   }
+  // Dropping a C1 control must not join the bytes around it into another:
+  // 0xC2 that starts no character is escaped (found by fuzz_reports).
+  EXPECT_EQ(sanitize_for_terminal("\xc2\xc2\x9b\x9b"), "\\xc2\x9b");
+  EXPECT_EQ(sanitize_for_terminal("\xc2\xc2\x80\x80"), "\\xc2\x80");
+  EXPECT_EQ(sanitize_for_terminal("\xc2\xa0 \xc2"), "\xc2\xa0 \\xc2");
   // Mixed texts from the bytes that matter, with ordinary runs of every length between them.
   const std::string pieces[] = {"\x1b", "[", "]", "\a", "\\", "m", "31", "\xc2", "\x85", "\x9f", "\xa0",
                                 "\x7f", "\n", "\xc3\xa9", "arn:aws:iam::111122223333:user/x", "\x1b[31m", "\x1b]0;t\a"};
@@ -371,6 +381,11 @@ TEST(Report, CsvNeutralisesFormulas) {
   EXPECT_EQ(csv_cell("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
   EXPECT_EQ(csv_cell("-2"), "'-2");
   EXPECT_EQ(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(csv_cell("\tcmd"), "'\tcmd");
+  // Control bytes are dropped first: in front of a formula they do not hide it
+  // (found by fuzz_reports).
+  EXPECT_EQ(csv_cell("\x01=HYPERLINK(\"http://evil\")"), "\"'=HYPERLINK(\"\"http://evil\"\")\"");
+  EXPECT_EQ(csv_cell("\r\x7f-2"), "'-2");
   EXPECT_EQ(csv_cell("a,b"), "\"a,b\"");
   EXPECT_EQ(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
   EXPECT_EQ(csv_cell("plain"), "plain");
