@@ -273,12 +273,16 @@ void append_padded(std::string& out, std::string_view text, std::size_t width) {
   if (text.size() < width) out.append(width - text.size(), ' ');
 }
 
-// `values`, each made safe for a terminal, joined by ", ".
-void append_joined_for_terminal(std::string& out, const std::vector<std::string>& values) {
+// `label` and `values`, each made safe for a terminal, joined by ", "; no
+// line when there are none.
+void append_list_line(std::string& out, std::string_view label, const std::vector<std::string>& values) {
+  if (values.empty()) return;
+  out += label;
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i) out += ", ";
     append_for_terminal(out, values[i]);
   }
+  out += '\n';
 }
 
 const char* level_color(Level l) {
@@ -329,16 +333,8 @@ void append_finding_text(std::string& out, const Finding& f, bool color) {
                    std::count_if(f.stages.begin(), f.stages.end(),
                                  [&](const Stage& s) { return s.first_ms <= f.detectable_ms; }));
   }
-  if (!f.regions.empty()) {
-    out += "  regions    ";
-    append_joined_for_terminal(out, f.regions);
-    out += '\n';
-  }
-  if (!f.source_ips.empty()) {
-    out += "  source IPs ";
-    append_joined_for_terminal(out, f.source_ips);
-    out += '\n';
-  }
+  append_list_line(out, "  regions    ", f.regions);
+  append_list_line(out, "  source IPs ", f.source_ips);
   if (!f.stages.empty()) {
     out += "  stages\n";
     for (const auto& s : f.stages) {
