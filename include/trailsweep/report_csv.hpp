@@ -1,7 +1,8 @@
 #pragma once
-// CSV for spreadsheets (RFC 4180 quoting). Cells that a spreadsheet would run
-// as a formula (starting with = + - @, tab or carriage return) are prefixed
-// with a single quote: names and user agents come from the attacker.
+// CSV for spreadsheets (RFC 4180 quoting). Control bytes other than tab and
+// newline are dropped; then cells that a spreadsheet would run as a formula
+// (starting with = + - @ or tab) are prefixed with a single quote: names and
+// user agents come from the attacker.
 #include <string>
 #include <string_view>
 #include <vector>
