@@ -121,7 +121,12 @@ void run_stretches(std::size_t count, const std::function<void(std::size_t)>& fn
 
 namespace {
 std::atomic<int> thread_starts_left{-1};  // negative: no limit (tests set one)
+std::atomic<std::uint64_t> thread_starts{0};
 }  // namespace
+
+void note_thread_started() { thread_starts.fetch_add(1, std::memory_order_relaxed); }
+
+std::uint64_t threads_started() { return thread_starts.load(std::memory_order_relaxed); }
 
 bool thread_start_allowed() {
   int left = thread_starts_left.load(std::memory_order_relaxed);

@@ -5,6 +5,7 @@
 // locks, and -j bounds the threads as it bounds the scan's.
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -70,6 +71,14 @@ void run_stretches(std::size_t count, const std::function<void(std::size_t)>& fn
 /// test holds thread starts refused (refuse_thread_starts_after).
 bool thread_start_allowed();
 
+/// Counts a thread start_thread() started.
+void note_thread_started();
+/// The threads start_thread() has started in this process so far. Tests read
+/// it before and after a step to see whether the step started helpers: a
+/// watcher counting the process's threads missed a helper that lived a few
+/// milliseconds on a loaded machine.
+std::uint64_t threads_started();
+
 /// For tests: the next `n` thread starts succeed and the ones after are
 /// refused, as the system refuses them at a pid or thread limit (a container's
 /// pids.max, ulimit -u); negative: none is refused.
@@ -85,6 +94,7 @@ bool start_thread(std::vector<std::thread>& threads, Fn&& fn, Args&&... args) {
   if (!thread_start_allowed()) return false;
   try {
     threads.emplace_back(std::forward<Fn>(fn), std::forward<Args>(args)...);
+    note_thread_started();
     return true;
   } catch (const std::system_error&) {
     return false;
