@@ -1,5 +1,8 @@
 #include "trailsweep/report_csv.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include <fmt/format.h>
 
 #include "trailsweep/ordered_render.hpp"
@@ -38,31 +41,93 @@ void append_csv_row(std::string& out, const std::vector<std::string>& cells) {
   out += "\r\n";
 }
 
+namespace {
+bool formula_start(char c) { return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t'; }
+}  // namespace
+
+void append_csv_cell(std::string& out, std::string_view text) {
+  // Nearly every cell needs no change: those are copied without a string
+  // of their own.
+  const bool plain = (text.empty() || !formula_start(text[0])) &&
+                     std::none_of(text.begin(), text.end(), [](char c) {
+                       const auto u = static_cast<unsigned char>(c);
+                       return u < 0x20 || u == 0x7f || c == ',' || c == '"';
+                     });
+  if (plain) {
+    out += text;
+  } else {
+    out += csv_cell(text);
+  }
+}
+
+namespace {
+
+// `values` joined by "; " into `joined` (cleared first); a separator only
+// once something is there, as the report has always written them.
+void join_into(std::string& joined, const std::vector<std::string>& values) {
+  joined.clear();
+  for (const auto& v : values) {
+    if (!joined.empty()) joined += "; ";
+    joined += v;
+  }
+}
+
+// One finding's row, its cells appended in place (a vector of 17 strings
+// per finding, joined lists among them, was most of writing the report).
+void append_finding_row(std::string& out, const Finding& f) {
+  std::string joined;
+  TimeText time;
+  bool first = true;
+  auto cell = [&](std::string_view value) {
+    if (!first) out += ',';
+    first = false;
+    append_csv_cell(out, value);
+  };
+  auto list = [&](const std::vector<std::string>& values) {
+    join_into(joined, values);
+    cell(joined);
+  };
+  cell(level_name(f.level));
+  cell(f.rule_name);
+  cell(f.title);
+  cell(f.account);
+  cell(f.principal);
+  cell(f.access_key_id);
+  cell(format_rfc3339_ms(f.first_ms, time));
+  cell(format_rfc3339_ms(f.last_ms, time));
+  cell(std::to_string(f.event_count));
+  joined.clear();
+  for (const auto& s : f.stages) {
+    if (!joined.empty()) joined += "; ";
+    fmt::format_to(std::back_inserter(joined), "{} ({})", s.name, s.count);
+  }
+  cell(joined);
+  list(f.regions);
+  list(f.source_ips);
+  list(f.user_agents);
+  joined.clear();
+  for (std::size_t i = 0; i < f.resources.size();) {
+    std::size_t j = i;
+    while (j < f.resources.size() && f.resources[j].type == f.resources[i].type) ++j;
+    if (!joined.empty()) joined += "; ";
+    fmt::format_to(std::back_inserter(joined), "{}={}", f.resources[i].type, j - i);
+    i = j;
+  }
+  cell(joined);
+  list(f.iocs);
+  list(mitre_from_tags(f.tags).techniques);
+  cell(finding_fingerprint(f));
+  out += "\r\n";
+}
+
+}  // namespace
+
 std::string render_csv_report(const std::vector<Finding>& findings, const ReportFlush& flush, unsigned threads) {
   std::string out =
       "severity,rule_name,title,account,principal,access_key_id,first_seen,last_seen,event_count,"
       "stages,regions,source_ips,user_agents,resources,iocs,techniques,fingerprint\r\n";
-  auto join = [](const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : "; ") + x;
-    return s;
-  };
-  render_in_order(findings, out, flush, threads, [&join](std::string& text, const Finding& f, std::size_t) {
-    std::vector<std::string> stages, resources;
-    for (const auto& s : f.stages) stages.push_back(fmt::format("{} ({})", s.name, s.count));
-    for (std::size_t i = 0; i < f.resources.size();) {
-      std::size_t j = i;
-      while (j < f.resources.size() && f.resources[j].type == f.resources[i].type) ++j;
-      resources.push_back(fmt::format("{}={}", f.resources[i].type, j - i));
-      i = j;
-    }
-    std::vector<std::string> cells = {std::string(level_name(f.level)), f.rule_name, f.title, f.account, f.principal,
-                                      f.access_key_id, format_rfc3339_ms(f.first_ms), format_rfc3339_ms(f.last_ms),
-                                      fmt::format("{}", f.event_count), join(stages), join(f.regions),
-                                      join(f.source_ips), join(f.user_agents), join(resources), join(f.iocs),
-                                      join(mitre_from_tags(f.tags).techniques), finding_fingerprint(f)};
-    append_csv_row(text, cells);
-  });
+  render_in_order(findings, out, flush, threads,
+                  [](std::string& text, const Finding& f, std::size_t) { append_finding_row(text, f); });
   return out;
 }
 

@@ -394,6 +394,27 @@ TEST(Report, CsvNeutralisesFormulas) {
   EXPECT_EQ(csv.find('\x1b'), std::string::npos);
 }
 
+// The report appends most cells as they are, without csv_cell's copy: it
+// must write what csv_cell does, for every byte at every place.
+TEST(Report, CsvCellsAppendedAsCsvCellWritesThem) {
+  for (int b = 0; b < 256; ++b) {
+    for (std::size_t length = 1; length <= 4; ++length) {
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string text(length, 'a');
+        text[at] = static_cast<char>(b);
+        std::string out = "x,";
+        append_csv_cell(out, text);
+        ASSERT_EQ(out, "x," + csv_cell(text)) << b << " at " << at << " of " << length;
+      }
+    }
+  }
+  for (const char* text : {"", "=1", "\x01=1", "a\r\nb", "say \"hi\"", "a,b", "\tx", "x\ty", "\x7f"}) {
+    std::string out;
+    append_csv_cell(out, text);
+    EXPECT_EQ(out, csv_cell(text)) << text;
+  }
+}
+
 TEST(Report, JsonAndSarifStayValidForAnyBytes) {
   RunSummary summary;
   std::string json = render_json_report({testing::hostile_finding()}, summary);

@@ -13,6 +13,8 @@ namespace trailsweep {
 
 /// One CSV cell, quoted when needed and neutralised against formula injection.
 std::string csv_cell(std::string_view text);
+/// csv_cell(text), appended to `out`.
+void append_csv_cell(std::string& out, std::string_view text);
 
 /// Appends one CSV row (cells through csv_cell, CRLF-terminated).
 void append_csv_row(std::string& out, const std::vector<std::string>& cells);

@@ -4,13 +4,13 @@
 // --findings findings shaped like those (an AssumeRole misuse finding per
 // role session: real ARNs, user agents, event ids and S3 keys, one to three
 // evidence records), scatters them in memory as a scan leaves them, then
-// times render_json_report (or --jsonl, or --text: the default format) on
+// times render_json_report (or --jsonl, --csv, or --text: the default format) on
 // --threads threads, written in ~1 MB steps as a scan writes it, best of
 // --rounds. --cold sweeps a buffer larger than the last-level cache before
 // each round, as the end of a scan does: a finding's strings are then read
 // from memory, which perf showed to be much of rendering's time.
 //
-// Usage: trailsweep_render_only [--findings N] [--rounds N] [--threads N] [--jsonl|--text] [--cold]
+// Usage: trailsweep_render_only [--findings N] [--rounds N] [--threads N] [--jsonl|--text|--csv] [--cold]
 // Prints: best seconds, findings, ns/finding, MB/s of report, its size.
 #include <algorithm>
 #include <chrono>
@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 
 #include "trailsweep/finding.hpp"
+#include "trailsweep/report_csv.hpp"
 #include "trailsweep/reporter.hpp"
 #include "trailsweep/run_summary.hpp"
 
@@ -87,7 +88,7 @@ int main(int argc, char** argv) {
   std::size_t count = 20000;
   int rounds = 7;
   unsigned threads = 1;
-  bool jsonl = false, text = false, cold = false;
+  bool jsonl = false, text = false, csv = false, cold = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     auto value = [&] { return i + 1 < argc ? std::strtol(argv[++i], nullptr, 10) : 0L; };
@@ -101,11 +102,13 @@ int main(int argc, char** argv) {
       jsonl = true;
     } else if (a == "--text") {
       text = true;
+    } else if (a == "--csv") {
+      csv = true;
     } else if (a == "--cold") {
       cold = true;
     } else {
       std::fprintf(stderr,
-                   "usage: trailsweep_render_only [--findings N] [--rounds N] [--threads N] [--jsonl|--text] [--cold]\n");
+                   "usage: trailsweep_render_only [--findings N] [--rounds N] [--threads N] [--jsonl|--text|--csv] [--cold]\n");
       return 2;
     }
   }
@@ -128,7 +131,8 @@ int main(int argc, char** argv) {
     std::size_t written = 0;
     const trailsweep::ReportFlush flush = [&written](const std::string& text) { written += text.size(); };
     const auto start = std::chrono::steady_clock::now();
-    const std::string rest = text    ? trailsweep::render_text_report(findings, false, flush, {}, threads)
+    const std::string rest = csv     ? trailsweep::render_csv_report(findings, flush, threads)
+                             : text  ? trailsweep::render_text_report(findings, false, flush, {}, threads)
                              : jsonl ? trailsweep::render_jsonl_report(findings, summary, flush, threads)
                                      : trailsweep::render_json_report(findings, summary, flush, threads);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
