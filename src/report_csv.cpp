@@ -10,6 +10,11 @@
 
 namespace trailsweep {
 
+namespace {
+// What a spreadsheet runs as a formula when a cell starts with it.
+bool formula_start(char c) { return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t'; }
+}  // namespace
+
 std::string csv_cell(std::string_view text) {
   std::string s;
   s.reserve(text.size() + 1);
@@ -20,7 +25,7 @@ std::string csv_cell(std::string_view text) {
   }
   // Judged on what the spreadsheet will read: a control byte in front of
   // '=' is dropped above, and left "\x01=HYPERLINK(...)" a formula.
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t')) {
+  if (!s.empty() && formula_start(s[0])) {
     s.insert(s.begin(), '\'');
   }
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
@@ -36,14 +41,10 @@ std::string csv_cell(std::string_view text) {
 void append_csv_row(std::string& out, const std::vector<std::string>& cells) {
   for (std::size_t i = 0; i < cells.size(); ++i) {
     if (i) out += ',';
-    out += csv_cell(cells[i]);
+    append_csv_cell(out, cells[i]);
   }
   out += "\r\n";
 }
-
-namespace {
-bool formula_start(char c) { return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t'; }
-}  // namespace
 
 void append_csv_cell(std::string& out, std::string_view text) {
   // Nearly every cell needs no change: those are copied without a string
