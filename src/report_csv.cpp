@@ -107,13 +107,10 @@ void append_finding_row(std::string& out, const Finding& f) {
   list(f.source_ips);
   list(f.user_agents);
   joined.clear();
-  for (std::size_t i = 0; i < f.resources.size();) {
-    std::size_t j = i;
-    while (j < f.resources.size() && f.resources[j].type == f.resources[i].type) ++j;
+  for_each_resource_type(f.resources, [&joined](std::span<const Resource> run) {
     if (!joined.empty()) joined += "; ";
-    fmt::format_to(std::back_inserter(joined), "{}={}", f.resources[i].type, j - i);
-    i = j;
-  }
+    fmt::format_to(std::back_inserter(joined), "{}={}", run.front().type, run.size());
+  });
   cell(joined);
   list(f.iocs);
   list(mitre_from_tags(f.tags).techniques);

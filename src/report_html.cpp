@@ -213,15 +213,12 @@ std::string render_html_report(const std::vector<Finding>& findings, const RunSu
     }
     if (!f.resources.empty()) {
       h += "<h3>Resources</h3>\n<table class=\"resources\"><thead><tr><th>type</th><th>count</th><th>ids</th></tr></thead><tbody>\n";
-      for (std::size_t i = 0; i < f.resources.size();) {
-        std::size_t j = i;
-        while (j < f.resources.size() && f.resources[j].type == f.resources[i].type) ++j;
+      for_each_resource_type(f.resources, [&h](std::span<const Resource> run) {
         std::string ids;
-        for (std::size_t k = i; k < j && k < i + 50; ++k) ids += (k == i ? "" : ", ") + html_escape(f.resources[k].id);
-        if (j - i > 50) ids += fmt::format(", &hellip; {} more", j - i - 50);
-        h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n", html_escape(f.resources[i].type), j - i, ids);
-        i = j;
-      }
+        for (std::size_t k = 0; k < run.size() && k < 50; ++k) ids += (k == 0 ? "" : ", ") + html_escape(run[k].id);
+        if (run.size() > 50) ids += fmt::format(", &hellip; {} more", run.size() - 50);
+        h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n", html_escape(run.front().type), run.size(), ids);
+      });
       h += "</tbody></table>\n";
     }
     if (!f.iocs.empty()) {

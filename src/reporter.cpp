@@ -116,12 +116,9 @@ void write_finding_json(JsonWriter& w, const Finding& f) {
   }
   w.end_array();
   w.key("resource_counts").begin_object();
-  for (std::size_t i = 0; i < f.resources.size();) {
-    std::size_t j = i;
-    while (j < f.resources.size() && f.resources[j].type == f.resources[i].type) ++j;
-    w.field(f.resources[i].type, static_cast<std::uint64_t>(j - i));
-    i = j;
-  }
+  for_each_resource_type(f.resources, [&w](std::span<const Resource> run) {
+    w.field(run.front().type, static_cast<std::uint64_t>(run.size()));
+  });
   w.end_object();
   string_array(w, "iocs", f.iocs);
   w.field("confidence", f.iocs.empty() ? "medium" : "high");
@@ -346,22 +343,19 @@ void append_finding_text(std::string& out, const Finding& f, bool color) {
   }
   if (!f.resources.empty()) {
     out += "  resources\n";
-    for (std::size_t i = 0; i < f.resources.size();) {
-      std::size_t j = i;
-      while (j < f.resources.size() && f.resources[j].type == f.resources[i].type) ++j;
+    for_each_resource_type(f.resources, [&](std::span<const Resource> run) {
       out += "    ";
       scratch.clear();
-      append_for_terminal(scratch, f.resources[i].type);
+      append_for_terminal(scratch, run.front().type);
       append_padded(out, scratch, 24);
-      fmt::format_to(line, " {:>5}  ", j - i);
-      for (std::size_t k = i; k < j && k < i + 3; ++k) {
-        if (k != i) out += ", ";
-        append_for_terminal(out, f.resources[k].id);
+      fmt::format_to(line, " {:>5}  ", run.size());
+      for (std::size_t k = 0; k < run.size() && k < 3; ++k) {
+        if (k) out += ", ";
+        append_for_terminal(out, run[k].id);
       }
-      if (j - i > 3) out += ", ...";
+      if (run.size() > 3) out += ", ...";
       out += '\n';
-      i = j;
-    }
+    });
   }
   if (!f.iocs.empty()) {
     out += "  IoCs\n";

@@ -5,6 +5,7 @@
 // needs later, copied out of the event (whose buffers are gone by then).
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -76,6 +77,19 @@ struct Finding {
   std::vector<std::string> iocs;       ///< indicators of compromise seen with it
   std::vector<std::string> remediation;
 };
+
+/// Calls fn(run) for each run of `resources` of one type, in order (a
+/// finding keeps them sorted by type): what every report lists as a type,
+/// its count and some ids.
+template <typename Fn>
+void for_each_resource_type(const std::vector<Resource>& resources, Fn&& fn) {
+  for (std::size_t i = 0; i < resources.size();) {
+    std::size_t j = i;
+    while (j < resources.size() && resources[j].type == resources[i].type) ++j;
+    fn(std::span<const Resource>(resources.data() + i, j - i));
+    i = j;
+  }
+}
 
 /// A finding of `rule` (index `index` in its RuleSet) with the rule's fields filled in.
 Finding finding_for_rule(const Rule& rule, int index);
