@@ -1,7 +1,5 @@
 #include "trailsweep/allowlist.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <fstream>
 #include <set>
 
@@ -10,7 +8,7 @@
 #include "trailsweep/record_fields.hpp"
 #include "trailsweep/rule_set.hpp"
 #include "trailsweep/time_util.hpp"
-#include "trailsweep/yaml_guard.hpp"
+#include "trailsweep/yaml_document.hpp"
 
 namespace trailsweep {
 
@@ -90,26 +88,21 @@ struct AllowlistLoader {
   }
 
   void load(const std::string& text, const std::string& file) {
-    if (auto problem = yaml_text_problem(text)) {
-      error(file, problem->line, problem->message);
+    YamlParse parsed = parse_yaml(text);
+    if (parsed.error) {
+      error(file, parsed.error->mark.line, fmt::format("invalid YAML: {}", parsed.error->message));
       return;
     }
-    YAML::Node doc;
-    try {
-      doc = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-      error(file, e.mark.line + 1, fmt::format("invalid YAML: {}", e.msg));
-      return;
-    }
-    if (!doc.IsMap() || !doc["allow"] || !doc["allow"].IsSequence()) {
+    const YamlNode doc = parsed.documents.empty() ? YamlNode() : parsed.documents.front();
+    if (!doc.is_map() || !doc["allow"] || !doc["allow"].is_sequence()) {
       error(file, 1, "expected a map with an 'allow' list");
       return;
     }
     static const std::set<std::string> kKeys = {"name",      "reason",        "rules",  "principal", "user_agent",
                                                 "account",   "source_ip",     "fields", "expires",   "instance_type"};
-    for (const auto& node : doc["allow"]) {
-      const int line = node.Mark().line + 1;
-      if (!node.IsMap()) {
+    for (const auto& node : doc["allow"].items()) {
+      const int line = node.mark().line;
+      if (!node.is_map()) {
         error(file, line, "an allowlist entry must be a map");
         continue;
       }
@@ -117,25 +110,25 @@ struct AllowlistLoader {
       entry.file = file;
       entry.line = line;
       bool bad = false;
-      auto fail = [&](const YAML::Node& at, const std::string& message) {
-        error(file, at.Mark().line + 1, message);
+      auto fail = [&](const YamlNode& at, const std::string& message) {
+        error(file, at.mark().line, message);
         bad = true;
       };
-      for (const auto& kv : node) {
-        if (!kKeys.count(kv.first.Scalar())) {
+      for (const auto& kv : node.members()) {
+        if (!kKeys.count(kv.first.scalar())) {
           fail(kv.first, fmt::format("unknown key '{}' (known: name, reason, rules, principal, user_agent, account, "
                                      "source_ip, instance_type, fields, expires)",
-                                     kv.first.Scalar()));
+                                     kv.first.scalar()));
         }
       }
       auto scalar = [&](const char* key, std::string* out) {
-        YAML::Node n = node[key];
+        YamlNode n = node[key];
         if (!n) return false;
-        if (!n.IsScalar() || n.Scalar().empty()) {
+        if (!n.is_scalar() || n.scalar().empty()) {
           fail(n, fmt::format("'{}' must be a non-empty string", key));
           return false;
         }
-        *out = n.Scalar();
+        *out = n.scalar();
         return true;
       };
       if (!scalar("name", &entry.name) && !node["name"]) fail(node, "an entry needs a 'name' (shown in the summary)");
@@ -154,16 +147,16 @@ struct AllowlistLoader {
       glob("account", &entry.account);
       glob("source_ip", &entry.source_ip);
       glob("instance_type", &entry.instance_type);
-      if (YAML::Node f = node["fields"]) {
-        if (!f.IsMap()) {
+      if (YamlNode f = node["fields"]) {
+        if (!f.is_map()) {
           fail(f, "'fields' must map field paths to values");
         } else {
-          for (const auto& kv : f) {
-            if (!kv.second.IsScalar()) {
-              fail(kv.second, fmt::format("fields.{}: the value must be a string", kv.first.Scalar()));
+          for (const auto& kv : f.members()) {
+            if (!kv.second.is_scalar()) {
+              fail(kv.second, fmt::format("fields.{}: the value must be a string", kv.first.scalar()));
               continue;
             }
-            entry.fields.emplace_back(kv.first.Scalar(), Glob::parse(kv.second.Scalar(), false));
+            entry.fields.emplace_back(kv.first.scalar(), Glob::parse(kv.second.scalar(), false));
           }
         }
       }
@@ -177,13 +170,13 @@ struct AllowlistLoader {
           entry.expires_ms = *ms + (date_only ? kMsPerDay - 1 : 0);
         }
       }
-      if (YAML::Node r = node["rules"]) {
+      if (YamlNode r = node["rules"]) {
         std::vector<std::string> patterns;
-        if (r.IsScalar()) {
-          patterns.push_back(r.Scalar());
-        } else if (r.IsSequence()) {
-          for (const auto& item : r) {
-            if (item.IsScalar()) patterns.push_back(item.Scalar());
+        if (r.is_scalar()) {
+          patterns.push_back(r.scalar());
+        } else if (r.is_sequence()) {
+          for (const auto& item : r.items()) {
+            if (item.is_scalar()) patterns.push_back(item.scalar());
           }
         }
         if (patterns.empty()) fail(r, "'rules' must be a rule name or a list of rule names");

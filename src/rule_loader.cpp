@@ -1,7 +1,6 @@
 #include "trailsweep/rule_loader.hpp"
 
 #include <re2/re2.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
@@ -15,7 +14,7 @@
 #include <fmt/format.h>
 
 #include "trailsweep/record_fields.hpp"
-#include "trailsweep/yaml_guard.hpp"
+#include "trailsweep/yaml_document.hpp"
 
 namespace trailsweep {
 
@@ -33,7 +32,7 @@ namespace {
 constexpr std::size_t kMaxValuesPerField = 10000;
 
 struct CompileError {
-  YAML::Mark mark;
+  YamlMark mark;
   std::string key, message;
 };
 
@@ -90,9 +89,9 @@ std::vector<std::string> base64_offsets(std::string_view value) {
   return out;
 }
 
-bool plain_scalar_is_number(const YAML::Node& n, double* out) {
-  if (!n.IsScalar() || n.Tag() != "?") return false;
-  const std::string& s = n.Scalar();
+bool plain_scalar_is_number(const YamlNode& n, double* out) {
+  if (!n.is_plain_scalar()) return false;
+  const std::string& s = n.scalar();
   if (s.empty()) return false;
   char* end = nullptr;
   double d = std::strtod(s.c_str(), &end);
@@ -105,12 +104,12 @@ class Compiler {
  public:
   std::vector<CompileError> errors;
 
-  void error(const YAML::Node& at, std::string key, std::string message) {
-    errors.push_back({at.Mark(), std::move(key), std::move(message)});
+  void error(const YamlNode& at, std::string key, std::string message) {
+    errors.push_back({at.mark(), std::move(key), std::move(message)});
   }
 
   // "field|mod|mod": values (scalar or list) -> FieldCheck.
-  bool compile_field(const std::string& key_text, const YAML::Node& value, const std::string& where,
+  bool compile_field(const std::string& key_text, const YamlNode& value, const std::string& where,
                      FieldCheck* out) {
     std::vector<std::string> parts;
     std::stringstream ss(key_text);
@@ -162,9 +161,9 @@ class Compiler {
       error(value, where, "modifiers i, m and s only apply to 're'");
       return false;
     }
-    std::vector<YAML::Node> values;
-    if (value.IsSequence()) {
-      for (const auto& v : value) values.push_back(v);
+    std::vector<YamlNode> values;
+    if (value.is_sequence()) {
+      values = value.items();
       if (values.empty()) {
         error(value, where, "empty value list");
         return false;
@@ -177,15 +176,15 @@ class Compiler {
             fmt::format("{} values in one field; at most {} are allowed", values.size(), kMaxValuesPerField));
       return false;
     }
-    for (const YAML::Node& v : values) {
-      if (!v.IsNull() && !v.IsScalar()) {
+    for (const YamlNode& v : values) {
+      if (!v.is_null() && !v.is_scalar()) {
         error(v, where, "values must be scalars (strings, numbers, booleans or null)");
         return false;
       }
       ValuePattern p;
       p.cased = cased;
       if (mods.count("exists")) {
-        std::string s = v.IsNull() ? "" : lower(v.Scalar());
+        std::string s = v.is_null() ? "" : lower(v.scalar());
         if (s != "true" && s != "false") {
           error(v, where, "'exists' takes true or false");
           return false;
@@ -195,12 +194,12 @@ class Compiler {
         out->values.push_back(std::move(p));
         continue;
       }
-      if (v.IsNull()) {
+      if (v.is_null()) {
         p.kind = ValuePattern::Kind::kNull;
         out->values.push_back(std::move(p));
         continue;
       }
-      const std::string& s = v.Scalar();
+      const std::string& s = v.scalar();
       if (mods.count("re")) {
         std::string flags;
         if (mods.count("i")) flags += 'i';
@@ -299,29 +298,30 @@ class Compiler {
     return true;
   }
 
-  bool compile_selection(const std::string& name, const YAML::Node& node, Selection* out) {
+  bool compile_selection(const std::string& name, const YamlNode& node, Selection* out) {
     out->name = name;
     std::string where = "detection." + name;
-    auto compile_map = [&](const YAML::Node& map, std::vector<FieldCheck>* checks) {
-      for (const auto& kv : map) {
-        if (!kv.first.IsScalar()) {
+    auto compile_map = [&](const YamlNode& map, std::vector<FieldCheck>* checks) {
+      for (const auto& kv : map.members()) {
+        if (!kv.first.is_scalar()) {
           error(kv.first, where, "field names must be strings");
           return false;
         }
         FieldCheck check;
-        std::string key = kv.first.Scalar();
+        std::string key = kv.first.scalar();
         if (!compile_field(key, kv.second, where + "." + key, &check)) return false;
         check.prepare();
         checks->push_back(std::move(check));
       }
       return true;
     };
-    if (node.IsMap()) {
+    if (node.is_map()) {
       out->alternatives.emplace_back();
       return compile_map(node, &out->alternatives.back());
     }
-    if (node.IsSequence()) {
-      bool all_scalars = std::all_of(node.begin(), node.end(), [](const YAML::Node& n) { return n.IsScalar(); });
+    if (node.is_sequence()) {
+      const std::vector<YamlNode> items = node.items();
+      bool all_scalars = std::all_of(items.begin(), items.end(), [](const YamlNode& n) { return n.is_scalar(); });
       if (all_scalars && node.size() > 0) {
         // Keywords: searched anywhere in the record.
         FieldCheck check;
@@ -329,8 +329,8 @@ class Compiler {
         out->alternatives.push_back({std::move(check)});
         return true;
       }
-      for (const auto& item : node) {
-        if (!item.IsMap()) {
+      for (const auto& item : items) {
+        if (!item.is_map()) {
           error(item, where, "a list selection must hold only maps (OR) or only strings (keywords)");
           return false;
         }
@@ -351,93 +351,82 @@ class Compiler {
 
 struct Document {
   std::string file;
-  YAML::Node node;
+  YamlNode node;
 };
 
 struct Loader {
   RuleLoadResult result;
   std::vector<Rule> rules;
-  std::vector<YAML::Node> rule_nodes;
+  std::vector<YamlNode> rule_nodes;
 
-  void error(const std::string& file, const YAML::Mark& mark, std::string key, std::string msg) {
-    result.errors.push_back({file, mark.is_null() ? 0 : mark.line + 1,
-                             mark.is_null() ? 0 : mark.column + 1, std::move(key), std::move(msg)});
+  void error(const std::string& file, const YamlMark& mark, std::string key, std::string msg) {
+    result.errors.push_back({file, mark.line, mark.column, std::move(key), std::move(msg)});
   }
-  void warning(const std::string& file, const YAML::Mark& mark, std::string key, std::string msg) {
-    result.warnings.push_back({file, mark.is_null() ? 0 : mark.line + 1,
-                               mark.is_null() ? 0 : mark.column + 1, std::move(key), std::move(msg)});
+  void warning(const std::string& file, const YamlMark& mark, std::string key, std::string msg) {
+    result.warnings.push_back({file, mark.line, mark.column, std::move(key), std::move(msg)});
   }
 
-  /// `checked`: the text already passed for_each_checked_yaml().
-  void load_text(const std::string& text, const std::string& file, bool checked = false) {
+  void load_text(const std::string& text, const std::string& file) {
     ++result.files;
-    if (!checked) {
-      if (auto problem = yaml_text_problem(text)) {
-        result.errors.push_back({file, problem->line, 0, "", problem->message});
-        return;
-      }
-    }
-    std::vector<YAML::Node> docs;
-    try {
-      docs = YAML::LoadAll(text);
-    } catch (const YAML::Exception& e) {
-      error(file, e.mark, "", fmt::format("invalid YAML: {}", e.msg));
+    YamlParse parsed = parse_yaml(text);
+    if (parsed.error) {
+      error(file, parsed.error->mark, "", fmt::format("invalid YAML: {}", parsed.error->message));
       return;
     }
-    for (const auto& doc : docs) {
-      if (doc.IsNull()) continue;
+    for (const auto& doc : parsed.documents) {
+      if (doc.is_null()) continue;
       ++result.documents;
       load_document(doc, file);
     }
   }
 
-  static bool get_string(const YAML::Node& parent, const char* key, std::string* out) {
-    YAML::Node n = parent[key];
-    if (!n || n.IsNull()) return false;
-    if (!n.IsScalar()) return false;
-    *out = n.Scalar();
+  static bool get_string(const YamlNode& parent, const char* key, std::string* out) {
+    YamlNode n = parent[key];
+    if (!n || n.is_null()) return false;
+    if (!n.is_scalar()) return false;
+    *out = n.scalar();
     return true;
   }
 
-  bool string_list(const YAML::Node& parent, const char* key, const std::string& file,
+  bool string_list(const YamlNode& parent, const char* key, const std::string& file,
                    std::vector<std::string>* out) {
-    YAML::Node n = parent[key];
-    if (!n || n.IsNull()) return true;
-    if (n.IsScalar()) {
-      out->push_back(n.Scalar());
+    YamlNode n = parent[key];
+    if (!n || n.is_null()) return true;
+    if (n.is_scalar()) {
+      out->push_back(n.scalar());
       return true;
     }
-    if (!n.IsSequence()) {
-      error(file, n.Mark(), key, "must be a list of strings");
+    if (!n.is_sequence()) {
+      error(file, n.mark(), key, "must be a list of strings");
       return false;
     }
-    for (const auto& item : n) {
-      if (!item.IsScalar()) {
-        error(file, item.Mark(), key, "must be a list of strings");
+    for (const auto& item : n.items()) {
+      if (!item.is_scalar()) {
+        error(file, item.mark(), key, "must be a list of strings");
         return false;
       }
-      out->push_back(item.Scalar());
+      out->push_back(item.scalar());
     }
     return true;
   }
 
-  void load_document(const YAML::Node& doc, const std::string& file) {
-    if (!doc.IsMap()) {
-      error(file, doc.Mark(), "", "a rule must be a YAML map");
+  void load_document(const YamlNode& doc, const std::string& file) {
+    if (!doc.is_map()) {
+      error(file, doc.mark(), "", "a rule must be a YAML map");
       return;
     }
     Rule rule;
     rule.file = file;
-    rule.line = doc.Mark().line + 1;
+    rule.line = doc.mark().line;
     for (const char* key : {"title", "id", "name", "status", "description", "author", "date"}) {
-      YAML::Node n = doc[key];
-      if (n && !n.IsNull() && !n.IsScalar()) {
-        error(file, n.Mark(), key, "must be a string");
+      YamlNode n = doc[key];
+      if (n && !n.is_null() && !n.is_scalar()) {
+        error(file, n.mark(), key, "must be a string");
         return;
       }
     }
     if (!get_string(doc, "title", &rule.title) || rule.title.empty()) {
-      error(file, doc.Mark(), "title", "missing: every rule needs a title");
+      error(file, doc.mark(), "title", "missing: every rule needs a title");
       return;
     }
     get_string(doc, "id", &rule.id);
@@ -455,23 +444,23 @@ struct Loader {
     if (get_string(doc, "level", &level)) {
       auto l = parse_level(level);
       if (!l) {
-        error(file, doc["level"].Mark(), "level",
+        error(file, doc["level"].mark(), "level",
               fmt::format("'{}' is not one of informational, low, medium, high, critical", level));
         return;
       }
       rule.level = *l;
     }
-    if (YAML::Node extras = doc["trailsweep"]) {
+    if (YamlNode extras = doc["trailsweep"]) {
       if (!load_extras(extras, file, &rule.extras)) return;
     }
-    YAML::Node corr = doc["correlation"];
+    YamlNode corr = doc["correlation"];
     if (corr) {
       rule.is_correlation = true;
       if (!load_correlation(corr, doc, file, &rule)) return;
     } else {
-      YAML::Node logsource = doc["logsource"];
-      if (logsource && !logsource.IsMap()) {
-        error(file, logsource.Mark(), "logsource", "must be a map");
+      YamlNode logsource = doc["logsource"];
+      if (logsource && !logsource.is_map()) {
+        error(file, logsource.mark(), "logsource", "must be a map");
         return;
       }
       if (logsource) {
@@ -484,13 +473,13 @@ struct Loader {
           return;
         }
       }
-      YAML::Node detection = doc["detection"];
+      YamlNode detection = doc["detection"];
       if (!detection) {
-        error(file, doc.Mark(), "detection", "missing: a rule needs 'detection' or 'correlation'");
+        error(file, doc.mark(), "detection", "missing: a rule needs 'detection' or 'correlation'");
         return;
       }
-      if (!detection.IsMap()) {
-        error(file, detection.Mark(), "detection", "must be a map");
+      if (!detection.is_map()) {
+        error(file, detection.mark(), "detection", "must be a map");
         return;
       }
       if (!load_detection(detection, file, &rule)) return;
@@ -499,25 +488,25 @@ struct Loader {
     rule_nodes.push_back(doc);
   }
 
-  bool load_extras(const YAML::Node& node, const std::string& file, RuleExtras* out) {
-    if (!node.IsMap()) {
-      error(file, node.Mark(), "trailsweep", "must be a map");
+  bool load_extras(const YamlNode& node, const std::string& file, RuleExtras* out) {
+    if (!node.is_map()) {
+      error(file, node.mark(), "trailsweep", "must be a map");
       return false;
     }
     auto pairs = [&](const char* key, std::vector<std::pair<std::string, std::string>>* into) {
-      YAML::Node n = node[key];
+      YamlNode n = node[key];
       if (!n) return true;
-      if (!n.IsMap()) {
-        error(file, n.Mark(), std::string("trailsweep.") + key, "must map resource types to field paths");
+      if (!n.is_map()) {
+        error(file, n.mark(), std::string("trailsweep.") + key, "must map resource types to field paths");
         return false;
       }
-      for (const auto& kv : n) {
-        if (kv.second.IsScalar()) {
-          into->emplace_back(kv.first.Scalar(), kv.second.Scalar());
-        } else if (kv.second.IsSequence()) {
-          for (const auto& path : kv.second) into->emplace_back(kv.first.Scalar(), path.Scalar());
+      for (const auto& kv : n.members()) {
+        if (kv.second.is_scalar()) {
+          into->emplace_back(kv.first.scalar(), kv.second.scalar());
+        } else if (kv.second.is_sequence()) {
+          for (const auto& path : kv.second.items()) into->emplace_back(kv.first.scalar(), path.scalar());
         } else {
-          error(file, kv.second.Mark(), std::string("trailsweep.") + key + "." + kv.first.Scalar(),
+          error(file, kv.second.mark(), std::string("trailsweep.") + key + "." + kv.first.scalar(),
                 "must be a field path or a list of them");
           return false;
         }
@@ -527,22 +516,22 @@ struct Loader {
     if (!pairs("resources", &out->resources) || !pairs("links", &out->links)) return false;
     get_string(node, "ioc", &out->ioc);
     get_string(node, "stage", &out->stage);
-    if (YAML::Node ctx = node["context"]) out->context = ctx.IsScalar() && lower(ctx.Scalar()) == "true";
+    if (YamlNode ctx = node["context"]) out->context = ctx.is_scalar() && lower(ctx.scalar()) == "true";
     return string_list(node, "superseded-by", file, &out->superseded_by);
   }
 
-  bool load_detection(const YAML::Node& detection, const std::string& file, Rule* rule) {
+  bool load_detection(const YamlNode& detection, const std::string& file, Rule* rule) {
     Compiler c;
     std::vector<std::string> names;
-    YAML::Node condition;
-    for (const auto& kv : detection) {
-      std::string key = kv.first.Scalar();
+    YamlNode condition;
+    for (const auto& kv : detection.members()) {
+      std::string key = kv.first.scalar();
       if (key == "condition") {
         condition = kv.second;
         continue;
       }
       if (key == "timeframe") {
-        error(file, kv.first.Mark(), "detection.timeframe",
+        error(file, kv.first.mark(), "detection.timeframe",
               "'timeframe' belongs to Sigma 1 aggregations; use a correlation rule's timespan");
         return false;
       }
@@ -555,22 +544,22 @@ struct Loader {
       rule->detection.selections.push_back(std::move(sel));
     }
     if (!condition) {
-      error(file, detection.Mark(), "detection.condition", "missing");
+      error(file, detection.mark(), "detection.condition", "missing");
       return false;
     }
     std::vector<std::string> texts;
-    if (condition.IsScalar()) {
-      texts.push_back(condition.Scalar());
-    } else if (condition.IsSequence()) {
-      for (const auto& item : condition) {
-        if (!item.IsScalar()) {
-          error(file, item.Mark(), "detection.condition", "must be a string or a list of strings");
+    if (condition.is_scalar()) {
+      texts.push_back(condition.scalar());
+    } else if (condition.is_sequence()) {
+      for (const auto& item : condition.items()) {
+        if (!item.is_scalar()) {
+          error(file, item.mark(), "detection.condition", "must be a string or a list of strings");
           return false;
         }
-        texts.push_back(item.Scalar());
+        texts.push_back(item.scalar());
       }
     } else {
-      error(file, condition.Mark(), "detection.condition", "must be a string or a list of strings");
+      error(file, condition.mark(), "detection.condition", "must be a string or a list of strings");
       return false;
     }
     ConditionNode top;
@@ -579,7 +568,7 @@ struct Loader {
       std::string err;
       auto node = parse_condition(t, names, &err);
       if (!node) {
-        error(file, condition.Mark(), "detection.condition", err);
+        error(file, condition.mark(), "detection.condition", err);
         return false;
       }
       top.children.push_back(std::move(*node));
@@ -588,16 +577,16 @@ struct Loader {
     return true;
   }
 
-  bool load_correlation(const YAML::Node& corr, const YAML::Node& doc, const std::string& file,
+  bool load_correlation(const YamlNode& corr, const YamlNode& doc, const std::string& file,
                         Rule* rule) {
     Correlation& c = rule->correlation;
-    if (!corr.IsMap()) {
-      error(file, corr.Mark(), "correlation", "must be a map");
+    if (!corr.is_map()) {
+      error(file, corr.mark(), "correlation", "must be a map");
       return false;
     }
     std::string type;
     if (!get_string(corr, "type", &type)) {
-      error(file, corr.Mark(), "correlation.type", "missing");
+      error(file, corr.mark(), "correlation.type", "missing");
       return false;
     }
     if (type == "event_count") {
@@ -609,13 +598,13 @@ struct Loader {
     } else if (type == "temporal_ordered") {
       c.type = CorrelationType::kTemporalOrdered;
     } else {
-      error(file, corr["type"].Mark(), "correlation.type",
+      error(file, corr["type"].mark(), "correlation.type",
             fmt::format("'{}' is not one of event_count, value_count, temporal, temporal_ordered", type));
       return false;
     }
     if (!string_list(corr, "rules", file, &c.rule_refs)) return false;
     if (c.rule_refs.empty()) {
-      error(file, corr.Mark(), "correlation.rules", "missing: list the rules this correlates");
+      error(file, corr.mark(), "correlation.rules", "missing: list the rules this correlates");
       return false;
     }
     if (!string_list(corr, "group-by", file, &c.group_by)) return false;
@@ -625,31 +614,31 @@ struct Loader {
       get_string(corr, "timeframe", &timespan);
     }
     if (timespan.empty()) {
-      error(file, corr.Mark(), "correlation.timespan", "missing (e.g. 24h)");
+      error(file, corr.mark(), "correlation.timespan", "missing (e.g. 24h)");
       return false;
     }
     auto ms = parse_timespan(timespan);
     if (!ms) {
-      error(file, corr["timespan"] ? corr["timespan"].Mark() : corr.Mark(), "correlation.timespan",
+      error(file, corr["timespan"] ? corr["timespan"].mark() : corr.mark(), "correlation.timespan",
             fmt::format("'{}' is not a time span like 30s, 15m, 24h, 7d", timespan));
       return false;
     }
     c.timespan_ms = *ms;
-    YAML::Node cond = corr["condition"];
+    YamlNode cond = corr["condition"];
     if (cond) {
-      if (!cond.IsMap()) {
-        error(file, cond.Mark(), "correlation.condition", "must be a map like {gte: 5}");
+      if (!cond.is_map()) {
+        error(file, cond.mark(), "correlation.condition", "must be a map like {gte: 5}");
         return false;
       }
-      for (const auto& kv : cond) {
-        std::string op = kv.first.Scalar();
+      for (const auto& kv : cond.members()) {
+        std::string op = kv.first.scalar();
         if (op == "field") {
-          c.condition.field = kv.second.Scalar();
+          c.condition.field = kv.second.scalar();
           continue;
         }
         double d;
         if (!plain_scalar_is_number(kv.second, &d)) {
-          error(file, kv.second.Mark(), "correlation.condition." + op, "must be a number");
+          error(file, kv.second.mark(), "correlation.condition." + op, "must be a number");
           return false;
         }
         if (op == "gt") {
@@ -663,7 +652,7 @@ struct Loader {
         } else if (op == "eq") {
           c.condition.eq = d;
         } else {
-          error(file, kv.first.Mark(), "correlation.condition." + op,
+          error(file, kv.first.mark(), "correlation.condition." + op,
                 "unknown operator (gt, gte, lt, lte, eq)");
           return false;
         }
@@ -672,30 +661,30 @@ struct Loader {
     }
     if ((c.type == CorrelationType::kEventCount || c.type == CorrelationType::kValueCount) &&
         !c.has_condition) {
-      error(file, corr.Mark(), "correlation.condition", "missing: event_count and value_count need one");
+      error(file, corr.mark(), "correlation.condition", "missing: event_count and value_count need one");
       return false;
     }
     if (c.type == CorrelationType::kValueCount && c.condition.field.empty()) {
-      error(file, cond.Mark(), "correlation.condition.field", "missing: value_count counts a field");
+      error(file, cond.mark(), "correlation.condition.field", "missing: value_count counts a field");
       return false;
     }
-    YAML::Node aliases = corr["aliases"];
+    YamlNode aliases = corr["aliases"];
     if (aliases) {
-      if (!aliases.IsMap()) {
-        error(file, aliases.Mark(), "correlation.aliases", "must be a map");
+      if (!aliases.is_map()) {
+        error(file, aliases.mark(), "correlation.aliases", "must be a map");
         return false;
       }
-      for (const auto& kv : aliases) {
-        if (!kv.second.IsMap()) {
-          error(file, kv.second.Mark(), "correlation.aliases." + kv.first.Scalar(),
+      for (const auto& kv : aliases.members()) {
+        if (!kv.second.is_map()) {
+          error(file, kv.second.mark(), "correlation.aliases." + kv.first.scalar(),
                 "must map rule names to field names");
           return false;
         }
-        for (const auto& m : kv.second) c.alias_refs[kv.first.Scalar()][m.first.Scalar()] = m.second.Scalar();
+        for (const auto& m : kv.second.members()) c.alias_refs[kv.first.scalar()][m.first.scalar()] = m.second.scalar();
       }
     }
-    YAML::Node gen = corr["generate"] ? corr["generate"] : doc["generate"];
-    if (gen) c.generate = gen.IsScalar() && lower(gen.Scalar()) == "true";
+    YamlNode gen = corr["generate"] ? corr["generate"] : doc["generate"];
+    if (gen) c.generate = gen.is_scalar() && lower(gen.scalar()) == "true";
     return true;
   }
 
@@ -714,7 +703,7 @@ struct Loader {
       for (const auto& ref : r.correlation.rule_refs) {
         auto it = by_ref.find(ref);
         if (it == by_ref.end()) {
-          error(r.file, rule_nodes[i]["correlation"]["rules"].Mark(), "correlation.rules",
+          error(r.file, rule_nodes[i]["correlation"]["rules"].mark(), "correlation.rules",
                 fmt::format("references unknown rule '{}'", ref));
           bad[i] = true;
           break;
@@ -725,7 +714,7 @@ struct Loader {
         for (const auto& [ref, field] : table) {
           auto it = by_ref.find(ref);
           if (it == by_ref.end()) {
-            error(r.file, rule_nodes[i]["correlation"]["aliases"].Mark(), "correlation.aliases." + alias,
+            error(r.file, rule_nodes[i]["correlation"]["aliases"].mark(), "correlation.aliases." + alias,
                   fmt::format("references unknown rule '{}'", ref));
             bad[i] = true;
             continue;
@@ -750,7 +739,7 @@ struct Loader {
       state[ui] = 2;
       if (!ok && !bad[ui]) {
         bad[ui] = true;
-        error(rules[ui].file, rule_nodes[ui]["correlation"] ? rule_nodes[ui]["correlation"].Mark() : rule_nodes[ui].Mark(),
+        error(rules[ui].file, rule_nodes[ui]["correlation"] ? rule_nodes[ui]["correlation"].mark() : rule_nodes[ui].mark(),
               "correlation.rules",
               "references itself through a cycle of correlations or a rule that failed to load");
       }
@@ -810,14 +799,14 @@ void collect_files(const std::string& path, std::vector<std::string>* files, Loa
         found.push_back(p.string());
       }
     }
-    if (ec) loader->error(path, YAML::Mark::null_mark(), "", fmt::format("cannot read: {}", ec.message()));
+    if (ec) loader->error(path, YamlMark{}, "", fmt::format("cannot read: {}", ec.message()));
     std::sort(found.begin(), found.end());
-    if (found.empty()) loader->error(path, YAML::Mark::null_mark(), "", "no .yml or .yaml rule files");
+    if (found.empty()) loader->error(path, YamlMark{}, "", "no .yml or .yaml rule files");
     files->insert(files->end(), found.begin(), found.end());
   } else if (fs::exists(path, ec)) {
     files->push_back(path);
   } else {
-    loader->error(path, YAML::Mark::null_mark(), "", "no such file or directory");
+    loader->error(path, YamlMark{}, "", "no such file or directory");
   }
 }
 
@@ -831,25 +820,14 @@ RuleLoadResult load_rules(const std::vector<std::string>& paths) {
   Loader loader;
   std::vector<std::string> files;
   for (const auto& p : paths) collect_files(p, &files, &loader);
-  std::vector<std::pair<std::string, std::string>> texts;  // (file, text)
   for (const auto& f : files) {
     std::ifstream in(f, std::ios::binary);
     if (!in) {
-      loader.error(f, YAML::Mark::null_mark(), "", "cannot open");
+      loader.error(f, YamlMark{}, "", "cannot open");
       continue;
     }
-    texts.emplace_back(f, std::string((std::istreambuf_iterator<char>(in)), {}));
+    loader.load_text(std::string((std::istreambuf_iterator<char>(in)), {}), f);
   }
-  std::vector<const std::string*> pointers;
-  for (const auto& t : texts) pointers.push_back(&t.second);
-  for_each_checked_yaml(pointers, kYamlTimeoutMs, [&](std::size_t i, std::optional<YamlProblem> problem) {
-    if (problem) {
-      ++loader.result.files;
-      loader.result.errors.push_back({texts[i].first, problem->line, 0, "", problem->message});
-      return;
-    }
-    loader.load_text(texts[i].second, texts[i].first, /*checked=*/true);
-  });
   loader.check_duplicates();
   loader.link();
   return std::move(loader.result);

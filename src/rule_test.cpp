@@ -1,8 +1,7 @@
 #include "trailsweep/rule_test.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -19,7 +18,7 @@
 #include "trailsweep/rule_loader.hpp"
 #include "trailsweep/scanner.hpp"
 #include "trailsweep/time_util.hpp"
-#include "trailsweep/yaml_guard.hpp"
+#include "trailsweep/yaml_document.hpp"
 
 namespace trailsweep {
 
@@ -108,15 +107,15 @@ std::string describe(bool correlation, bool matched, std::size_t n) {
   return fmt::format("match ({} {}{})", n, correlation ? "episode" : "record", n == 1 ? "" : "s");
 }
 
-bool read_string_list(const YAML::Node& node, std::vector<std::string>* out) {
-  if (node.IsScalar()) {
-    out->push_back(node.Scalar());
+bool read_string_list(const YamlNode& node, std::vector<std::string>* out) {
+  if (node.is_scalar()) {
+    out->push_back(node.scalar());
     return true;
   }
-  if (!node.IsSequence()) return false;
-  for (const auto& item : node) {
-    if (!item.IsScalar()) return false;
-    out->push_back(item.Scalar());
+  if (!node.is_sequence()) return false;
+  for (const auto& item : node.items()) {
+    if (!item.is_scalar()) return false;
+    out->push_back(item.scalar());
   }
   return true;
 }
@@ -137,18 +136,13 @@ void parse_rule_tests(const std::string& text, const std::string& file, const Ru
   auto error = [&](int line, const std::string& message) {
     run->errors.push_back(line > 0 ? fmt::format("{}:{}: {}", file, line, message) : fmt::format("{}: {}", file, message));
   };
-  if (auto problem = yaml_text_problem(text)) {
-    error(problem->line, problem->message);
+  YamlParse parsed = parse_yaml(text);
+  if (parsed.error) {
+    error(parsed.error->mark.line, fmt::format("invalid YAML: {}", parsed.error->message));
     return;
   }
-  YAML::Node doc;
-  try {
-    doc = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    error(e.mark.line + 1, fmt::format("invalid YAML: {}", e.msg));
-    return;
-  }
-  if (!doc.IsMap() || !doc["tests"] || !doc["tests"].IsSequence()) {
+  const YamlNode doc = parsed.documents.empty() ? YamlNode() : parsed.documents.front();
+  if (!doc.is_map() || !doc["tests"] || !doc["tests"].is_sequence()) {
     error(1, "expected a map with a 'tests' list");
     return;
   }
@@ -160,9 +154,9 @@ void parse_rule_tests(const std::string& text, const std::string& file, const Ru
   }
   const fs::path dir = fs::path(file).parent_path();
   static const std::set<std::string> kKeys = {"name", "rule", "expect", "count", "records", "files", "findings"};
-  for (const auto& node : doc["tests"]) {
-    const int line = node.Mark().line + 1;
-    if (!node.IsMap()) {
+  for (const auto& node : doc["tests"].items()) {
+    const int line = node.mark().line;
+    if (!node.is_map()) {
       error(line, "a test case must be a map");
       continue;
     }
@@ -170,23 +164,23 @@ void parse_rule_tests(const std::string& text, const std::string& file, const Ru
     test.file = file;
     test.line = line;
     bool bad = false;
-    for (const auto& kv : node) {
-      std::string key = kv.first.Scalar();
+    for (const auto& kv : node.members()) {
+      std::string key = kv.first.scalar();
       if (!kKeys.count(key)) {
-        error(kv.first.Mark().line + 1,
+        error(kv.first.mark().line,
               fmt::format("unknown key '{}' (known: name, rule, expect, count, records, files, findings)", key));
         bad = true;
       }
     }
     auto scalar = [&](const char* key, std::string* out) {
-      YAML::Node n = node[key];
+      YamlNode n = node[key];
       if (!n) return false;
-      if (!n.IsScalar()) {
-        error(n.Mark().line + 1, fmt::format("'{}' must be a string", key));
+      if (!n.is_scalar()) {
+        error(n.mark().line, fmt::format("'{}' must be a string", key));
         bad = true;
         return false;
       }
-      *out = n.Scalar();
+      *out = n.scalar();
       return true;
     };
     if (!scalar("name", &test.name)) {
@@ -215,7 +209,7 @@ void parse_rule_tests(const std::string& text, const std::string& file, const Ru
       } else if (expect == "no-match") {
         test.expect = RuleTestCase::Expect::kNoMatch;
       } else {
-        error(node["expect"].Mark().line + 1, fmt::format("expect: '{}' is neither match nor no-match", expect));
+        error(node["expect"].mark().line, fmt::format("expect: '{}' is neither match nor no-match", expect));
         bad = true;
       }
     } else if (node["findings"]) {
@@ -224,26 +218,27 @@ void parse_rule_tests(const std::string& text, const std::string& file, const Ru
       error(line, "a test case needs 'expect: match', 'expect: no-match' or a 'findings' list");
       bad = true;
     }
-    if (YAML::Node n = node["count"]) {
-      try {
-        long long c = n.as<long long>();
-        if (c < 0) throw YAML::Exception(n.Mark(), "negative");
-        test.has_count = true;
-        test.count = static_cast<std::size_t>(c);
-      } catch (const YAML::Exception&) {
-        error(n.Mark().line + 1, "'count' must be a whole number");
+    if (YamlNode n = node["count"]) {
+      const std::string& text = n.scalar();
+      std::size_t c = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), c);
+      if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+        error(n.mark().line, "'count' must be a whole number");
         bad = true;
+      } else {
+        test.has_count = true;
+        test.count = c;
       }
       if (test.expect == RuleTestCase::Expect::kNoMatch) {
-        error(n.Mark().line + 1, "'count' goes with expect: match");
+        error(n.mark().line, "'count' goes with expect: match");
         bad = true;
       }
     }
     scalar("records", &test.records);
-    if (YAML::Node n = node["files"]) {
+    if (YamlNode n = node["files"]) {
       std::vector<std::string> files;
       if (!read_string_list(n, &files)) {
-        error(n.Mark().line + 1, "'files' must be a path or a list of paths");
+        error(n.mark().line, "'files' must be a path or a list of paths");
         bad = true;
       }
       for (const auto& f : files) test.files.push_back(fs::path(f).is_absolute() ? f : (dir / f).string());
@@ -252,9 +247,9 @@ void parse_rule_tests(const std::string& text, const std::string& file, const Ru
       error(line, "a test case needs 'records' (JSON lines) or 'files'");
       bad = true;
     }
-    if (YAML::Node n = node["findings"]) {
+    if (YamlNode n = node["findings"]) {
       if (!read_string_list(n, &test.findings)) {
-        error(n.Mark().line + 1, "'findings' must be a list of rule names");
+        error(n.mark().line, "'findings' must be a list of rule names");
         bad = true;
       }
       std::sort(test.findings.begin(), test.findings.end());

@@ -1,7 +1,5 @@
 #include "trailsweep/search.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -13,42 +11,63 @@
 #include "trailsweep/reporter.hpp"
 #include "trailsweep/rule_loader.hpp"
 #include "trailsweep/time_util.hpp"
-#include "trailsweep/yaml_guard.hpp"
+#include "trailsweep/yaml_document.hpp"
 
 namespace trailsweep {
 
 CompiledSearch compile_search(const SearchQuery& query) {
   CompiledSearch out;
-  YAML::Node detection(YAML::NodeType::Map);
+  // The detection's selections in order, a later one of a name replacing
+  // the earlier; each is either the user's node or one --where term.
+  struct WhereTerm {
+    std::string field, value;  // value "null": the field must be absent or null
+  };
+  struct Selection {
+    std::string name;
+    YamlNode user;
+    WhereTerm where;
+  };
+  std::vector<Selection> selections;
+  auto add = [&](Selection s) {
+    for (Selection& existing : selections) {
+      if (existing.name == s.name) {
+        existing = std::move(s);
+        return;
+      }
+    }
+    selections.push_back(std::move(s));
+  };
   std::vector<std::string> condition;
   if (!query.sigma.empty()) {
-    if (auto problem = yaml_text_problem(query.sigma)) {
-      out.errors.push_back("--sigma: " + problem->message);
+    YamlParse parsed = parse_yaml(query.sigma);
+    if (parsed.error) {
+      // A one-line detection, as the help shows it, is placed by column;
+      // libyaml places what is missing at the end on the line after it.
+      const YamlMark& at = parsed.error->mark;
+      const std::string where = query.sigma.find('\n') != std::string::npos
+                                    ? fmt::format("line {}, column {}", at.line, at.column)
+                                : at.line > 1 ? "its end"
+                                              : fmt::format("column {}", at.column);
+      out.errors.push_back(fmt::format("--sigma: invalid YAML at {}: {}", where, parsed.error->message));
       return out;
     }
-    YAML::Node user;
-    try {
-      user = YAML::Load(query.sigma);
-    } catch (const YAML::Exception& e) {
-      out.errors.push_back(fmt::format("--sigma: invalid YAML at column {}: {}", e.mark.column + 1, e.msg));
-      return out;
-    }
-    if (!user.IsMap() || !user["condition"] || !user["condition"].IsScalar()) {
+    const YamlNode user = parsed.documents.empty() ? YamlNode() : parsed.documents.front();
+    if (!user.is_map() || !user["condition"] || !user["condition"].is_scalar()) {
       out.errors.push_back(
           "--sigma: expected a Sigma detection map with a condition, e.g. "
           "'{sel: {eventName: RunInstances}, condition: sel}'");
       return out;
     }
-    for (const auto& kv : user) {
-      std::string key = kv.first.Scalar();
+    for (const auto& kv : user.members()) {
+      std::string key = kv.first.scalar();
       if (key == "condition") continue;
       if (key.starts_with("where_")) {
         out.errors.push_back(fmt::format("--sigma: selection names starting with where_ are reserved ('{}')", key));
         return out;
       }
-      detection[key] = kv.second;
+      add({std::move(key), kv.second, {}});
     }
-    condition.push_back("(" + user["condition"].Scalar() + ")");
+    condition.push_back("(" + user["condition"].scalar() + ")");
   }
   for (std::size_t i = 0; i < query.where.size(); ++i) {
     const std::string& term = query.where[i];
@@ -61,16 +80,8 @@ CompiledSearch compile_search(const SearchQuery& query) {
       continue;
     }
     bool negated = term[eq - 1] == '!';
-    std::string field = term.substr(0, negated ? eq - 1 : eq);
-    std::string value = term.substr(eq + 1);
     std::string name = fmt::format("where_{}", i + 1);
-    YAML::Node selection(YAML::NodeType::Map);
-    if (value == "null") {
-      selection[field] = YAML::Node(YAML::NodeType::Null);
-    } else {
-      selection[field] = value;
-    }
-    detection[name] = selection;
+    add({name, {}, {term.substr(0, negated ? eq - 1 : eq), term.substr(eq + 1)}});
     condition.push_back(negated ? "not " + name : name);
   }
   if (!out.errors.empty()) return out;
@@ -80,18 +91,39 @@ CompiledSearch compile_search(const SearchQuery& query) {
   }
   std::string joined;
   for (const auto& c : condition) joined += joined.empty() ? c : " and " + c;
-  detection["condition"] = joined;
 
-  YAML::Node rule(YAML::NodeType::Map);
-  rule["title"] = "trailsweep search";
-  rule["name"] = "search";
-  rule["logsource"]["product"] = "aws";
-  rule["logsource"]["service"] = "cloudtrail";
-  rule["detection"] = detection;
-  rule["level"] = "informational";
-  YAML::Emitter emitter;
-  emitter << rule;
-  out.rule_yaml = std::string(emitter.c_str()) + "\n";
+  YamlWriter rule;
+  rule.begin_map();
+  rule.scalar("title").scalar("trailsweep search");
+  rule.scalar("name").scalar("search");
+  rule.scalar("logsource").begin_map();
+  rule.scalar("product").scalar("aws").scalar("service").scalar("cloudtrail");
+  rule.end_map();
+  rule.scalar("detection").begin_map();
+  for (const Selection& s : selections) {
+    rule.scalar(s.name);
+    if (s.user) {
+      rule.node(s.user);
+      continue;
+    }
+    rule.begin_map().scalar(s.where.field);
+    if (s.where.value == "null") {
+      rule.null();
+    } else {
+      rule.scalar(s.where.value);
+    }
+    rule.end_map();
+  }
+  rule.scalar("condition").scalar(joined);
+  rule.end_map();
+  rule.scalar("level").scalar("informational");
+  rule.end_map();
+  std::optional<std::string> text = rule.finish();
+  if (!text) {
+    out.errors.push_back("--sigma: the detection is too large to compose into a rule");
+    return out;
+  }
+  out.rule_yaml = std::move(*text);
   RuleLoadResult loaded = load_rules_from_string(out.rule_yaml, "search");
   for (const auto& e : loaded.errors) out.errors.push_back(e.to_string());
   if (out.errors.empty() && loaded.rules->rules().size() != 1) {

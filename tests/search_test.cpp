@@ -180,7 +180,11 @@ TEST(Search, BadQueriesSayWhatIsWrong) {
   EXPECT_NE(no_condition.errors[0].find("with a condition"), std::string::npos);
   auto bad_yaml = compile_search({{}, "{sel: [unclosed"});
   ASSERT_FALSE(bad_yaml.errors.empty());
-  EXPECT_NE(bad_yaml.errors[0].find("--sigma: invalid YAML"), std::string::npos) << bad_yaml.errors[0];
+  EXPECT_EQ(bad_yaml.errors[0].rfind("--sigma: invalid YAML at its end: did not find expected ',' or ']'", 0), 0u)
+      << bad_yaml.errors[0];
+  auto stray_brace = compile_search({{}, "{sel: {eventName: X}}}"});
+  ASSERT_FALSE(stray_brace.errors.empty());
+  EXPECT_EQ(stray_brace.errors[0].rfind("--sigma: invalid YAML at column 22: ", 0), 0u) << stray_brace.errors[0];
   auto bad_modifier = compile_search({{"eventName|sounds_like=x"}, ""});
   ASSERT_FALSE(bad_modifier.errors.empty());
   EXPECT_NE(bad_modifier.errors[0].find("sounds_like"), std::string::npos) << bad_modifier.errors[0];
@@ -191,8 +195,14 @@ TEST(Search, BadQueriesSayWhatIsWrong) {
 TEST(Search, ExplainShowsTheCompiledRule) {
   auto compiled = compile_search({{"userAgent=*Terraform*", "errorCode!=null"}, ""});
   ASSERT_TRUE(compiled.errors.empty());
-  EXPECT_NE(compiled.rule_yaml.find("userAgent: \"*Terraform*\""), std::string::npos) << compiled.rule_yaml;
+  EXPECT_NE(compiled.rule_yaml.find("userAgent: '*Terraform*'"), std::string::npos) << compiled.rule_yaml;
   EXPECT_NE(compiled.rule_yaml.find("condition: where_1 and not where_2"), std::string::npos) << compiled.rule_yaml;
+  EXPECT_NE(compiled.rule_yaml.find("errorCode: ~"), std::string::npos) << compiled.rule_yaml;
+  // A quoted value stays a string in the composed rule (yaml-cpp wrote it
+  // bare, and the rule read it back as the number 5).
+  auto quoted = compile_search({{}, "{sel: {requestParameters.maxCount: '5'}, condition: sel}"});
+  ASSERT_TRUE(quoted.errors.empty());
+  EXPECT_NE(quoted.rule_yaml.find("requestParameters.maxCount: '5'\n"), std::string::npos) << quoted.rule_yaml;
 }
 
 TEST(Search, CliPrintsRawRecordsForJq) {

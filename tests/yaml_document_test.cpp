@@ -1,0 +1,212 @@
+#include "trailsweep/yaml_document.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "test_util.hpp"
+
+namespace trailsweep {
+namespace {
+
+// A SigmaHQ rule's shape: block maps, a flow list, quoted and plain scalars.
+constexpr const char* kRule =
+    "title: AWS STS AssumeRole Misuse\n"
+    "tags:\n"
+    "    - attack.t1548\n"
+    "detection:\n"
+    "    selection:\n"
+    "        userIdentity.type: AssumedRole\n"
+    "        eventName: [RunInstances, 'CreateUser']\n"
+    "        count: 5\n"
+    "        quoted: '5'\n"
+    "        tagged: !!str 5\n"
+    "    condition: selection\n"
+    "level: low\n";
+
+TEST(YamlDocument, ReadsKindsTextAndPlacesOfARule) {
+  YamlParse parsed = parse_yaml(kRule);
+  ASSERT_FALSE(parsed.error) << parsed.error->message;
+  ASSERT_EQ(parsed.documents.size(), 1u);
+  const YamlNode rule = parsed.documents[0];
+  ASSERT_TRUE(rule.is_map());
+  EXPECT_EQ(rule.size(), 4u);
+  EXPECT_EQ(rule["title"].scalar(), "AWS STS AssumeRole Misuse");
+  EXPECT_EQ(rule["title"].mark().line, 1);
+  EXPECT_EQ(rule["title"].mark().column, 8);
+  ASSERT_TRUE(rule["tags"].is_sequence());
+  EXPECT_EQ(rule["tags"].items().at(0).scalar(), "attack.t1548");
+  EXPECT_EQ(rule["tags"].items().at(0).mark().line, 3);
+  const YamlNode selection = rule["detection"]["selection"];
+  ASSERT_TRUE(selection.is_map());
+  EXPECT_EQ(selection.mark().line, 6);  // a block map starts at its first key
+  EXPECT_EQ(selection.mark().column, 9);
+  const std::vector<YamlNode> names = selection["eventName"].items();
+  ASSERT_EQ(names.size(), 2u);
+  EXPECT_EQ(names[1].scalar(), "CreateUser");
+  EXPECT_TRUE(names[0].is_plain_scalar());
+  EXPECT_FALSE(names[1].is_plain_scalar());
+  // Only a plain, untagged scalar is one whose type YAML reads from its text.
+  EXPECT_TRUE(selection["count"].is_plain_scalar());
+  EXPECT_FALSE(selection["quoted"].is_plain_scalar());
+  EXPECT_FALSE(selection["tagged"].is_plain_scalar());
+  EXPECT_EQ(selection["tagged"].scalar(), "5");
+  const auto members = rule["detection"].members();
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[0].first.scalar(), "selection");
+  EXPECT_EQ(members[1].second.scalar(), "selection");
+}
+
+TEST(YamlDocument, NullIsPlainAndUntagged) {
+  YamlParse parsed = parse_yaml("a: ~\nb: null\nc: Null\nd: NULL\ne:\nf: 'null'\ng: ''\nh: nulls\n");
+  ASSERT_FALSE(parsed.error);
+  const YamlNode doc = parsed.documents.at(0);
+  for (const char* key : {"a", "b", "c", "d", "e"}) {
+    EXPECT_TRUE(doc[key].is_null()) << key;
+    EXPECT_FALSE(doc[key].is_scalar()) << key;
+    EXPECT_EQ(doc[key].scalar(), "") << key;
+  }
+  for (const char* key : {"f", "g", "h"}) EXPECT_TRUE(doc[key].is_scalar()) << key;
+  EXPECT_EQ(doc["f"].scalar(), "null");
+}
+
+TEST(YamlDocument, AbsentNodesAnswerNothing) {
+  YamlParse parsed = parse_yaml("a: [1]\na: [2, 3]\n");
+  ASSERT_FALSE(parsed.error);
+  const YamlNode doc = parsed.documents.at(0);
+  EXPECT_EQ(doc["a"].size(), 1u);  // the first of a repeated key
+  const YamlNode missing = doc["b"];
+  EXPECT_FALSE(missing);
+  EXPECT_FALSE(missing.is_null() || missing.is_scalar() || missing.is_map() || missing.is_sequence());
+  EXPECT_FALSE(doc["a"]["x"]);  // a sequence has no keys
+  EXPECT_TRUE(missing.items().empty());
+  EXPECT_EQ(missing.mark().line, 0);
+}
+
+TEST(YamlDocument, EveryDocumentAndNoneForComments) {
+  YamlParse parsed = parse_yaml("---\na: 1\n---\n---\n- x\n");
+  ASSERT_FALSE(parsed.error);
+  ASSERT_EQ(parsed.documents.size(), 3u);
+  EXPECT_TRUE(parsed.documents[0].is_map());
+  EXPECT_TRUE(parsed.documents[1].is_null());
+  EXPECT_TRUE(parsed.documents[2].is_sequence());
+  EXPECT_TRUE(parse_yaml("# only a comment\n").documents.empty());
+  EXPECT_TRUE(parse_yaml("").documents.empty());
+}
+
+TEST(YamlDocument, AliasesReferToTheirAnchorAndNeverToThemselves) {
+  YamlParse parsed = parse_yaml("base: &names [CreateUser, CreateRole]\nsame: *names\n");
+  ASSERT_FALSE(parsed.error);
+  const YamlNode doc = parsed.documents.at(0);
+  ASSERT_EQ(doc["same"].size(), 2u);
+  EXPECT_EQ(doc["same"].items()[1].scalar(), "CreateRole");
+
+  YamlParse unknown = parse_yaml("a: 1\nb: *nope\n");
+  ASSERT_TRUE(unknown.error);
+  EXPECT_EQ(unknown.error->message, "unknown anchor 'nope'");
+  EXPECT_EQ(unknown.error->mark.line, 2);
+  EXPECT_EQ(unknown.error->mark.column, 4);
+  // An anchor counts once its node is complete: no node contains itself.
+  YamlParse cycle = parse_yaml("a: &loop [x, *loop]\n");
+  ASSERT_TRUE(cycle.error);
+  EXPECT_EQ(cycle.error->message, "unknown anchor 'loop'");
+}
+
+TEST(YamlDocument, ErrorsSayWhatAndWhere) {
+  YamlParse unclosed = parse_yaml("title: x\ndetection: [unclosed\n");
+  ASSERT_TRUE(unclosed.error);
+  EXPECT_EQ(unclosed.error->mark.line, 3);
+  EXPECT_EQ(unclosed.error->message,
+            "did not find expected ',' or ']' (while parsing a flow sequence that starts at line 2)");
+  YamlParse nested_map = parse_yaml("a: b: c\n");
+  ASSERT_TRUE(nested_map.error);
+  EXPECT_EQ(nested_map.error->message, "mapping values are not allowed in this context");
+  EXPECT_EQ(nested_map.error->mark.line, 1);
+  EXPECT_EQ(nested_map.error->mark.column, 5);
+  // Bytes that are not UTF-8: the reader names the byte and counts the place.
+  YamlParse bytes = parse_yaml("title: x\nlevel: \xff\n");
+  ASSERT_TRUE(bytes.error);
+  EXPECT_EQ(bytes.error->mark.line, 2);
+  EXPECT_EQ(bytes.error->mark.column, 8);
+  EXPECT_EQ(bytes.error->message, "invalid leading UTF-8 octet (byte 0xff at offset 16)");
+  // Documents before the error are kept; the broken one is not.
+  YamlParse later = parse_yaml("a: 1\n---\nb: [\n");
+  ASSERT_TRUE(later.error);
+  ASSERT_EQ(later.documents.size(), 1u);
+  EXPECT_EQ(later.documents[0]["a"].scalar(), "1");
+}
+
+TEST(YamlDocument, NestingIsLimited) {
+  const std::string ok(kMaxYamlDepth, '[');
+  YamlParse at_limit = parse_yaml(ok + std::string(kMaxYamlDepth, ']'));
+  EXPECT_FALSE(at_limit.error) << at_limit.error->message;
+  YamlParse deeper = parse_yaml(ok + "[" + std::string(kMaxYamlDepth + 1, ']'));
+  ASSERT_TRUE(deeper.error);
+  EXPECT_EQ(deeper.error->message, "nested deeper than 256 levels");
+  EXPECT_EQ(deeper.error->mark.column, static_cast<int>(kMaxYamlDepth) + 1);
+}
+
+// The texts yaml-cpp 0.7 never returned on (found by the fuzzers) are
+// ordinary syntax errors now.
+TEST(YamlDocument, TheTextsYamlCppLoopedOnAreErrors) {
+  const std::string dir = std::string(TRAILSWEEP_SOURCE_DIR) + "/tests/fuzz/regressions/";
+  for (const char* name : {"rule_loader-timeout-yaml-cpp-loop.yml", "rule_loader-timeout-stray-flow-comma.yml",
+                           "rule_loader-timeout-tag-then-comma.yml", "rule_eval-timeout-yaml-cpp-loop.txt",
+                           "rule_eval-timeout-stray-flow-comma.txt", "rule_eval-timeout-tag-then-comma.txt"}) {
+    const std::string text = testing::read_file(dir + name);
+    ASSERT_FALSE(text.empty()) << name;
+    YamlParse parsed = parse_yaml(text);
+    ASSERT_TRUE(parsed.error) << name;
+    EXPECT_GT(parsed.error->mark.line, 0) << name;
+  }
+  for (const char* text : {",", " ,x", "[a]\n,", "!,", "a: !t ,x", "&a ,"}) EXPECT_TRUE(parse_yaml(text).error) << text;
+}
+
+TEST(YamlDocument, WriterComposesWhatParsesBack) {
+  YamlParse user = parse_yaml("{sel: {eventName: [A, 'B'], count: 5, text: '5', gone: ~}}");
+  ASSERT_FALSE(user.error);
+  YamlWriter w;
+  w.begin_map();
+  w.scalar("title").scalar("trailsweep search");
+  w.scalar("needs quotes").scalar("*Terraform*: yes");
+  w.scalar("absent").null();
+  w.scalar("detection").node(user.documents.at(0));
+  w.end_map();
+  std::optional<std::string> text = w.finish();
+  ASSERT_TRUE(text);
+  YamlParse back = parse_yaml(*text);
+  ASSERT_FALSE(back.error) << back.error->message << "\n" << *text;
+  const YamlNode doc = back.documents.at(0);
+  EXPECT_EQ(doc["title"].scalar(), "trailsweep search");
+  EXPECT_EQ(doc["needs quotes"].scalar(), "*Terraform*: yes");
+  EXPECT_TRUE(doc["absent"].is_null());
+  const YamlNode sel = doc["detection"]["sel"];
+  EXPECT_EQ(sel["eventName"].items().at(1).scalar(), "B");
+  // What was a number stays one; what was a string stays a string.
+  EXPECT_TRUE(sel["count"].is_plain_scalar());
+  EXPECT_TRUE(sel["text"].is_scalar());
+  EXPECT_FALSE(sel["text"].is_plain_scalar());
+  EXPECT_TRUE(sel["gone"].is_null());
+  EXPECT_NE(text->find("title: trailsweep search\n"), std::string::npos) << *text;  // block style
+}
+
+// A few anchors of anchors stand for billions of nodes: the writer stops.
+TEST(YamlDocument, WriterRefusesAnExplosionOfAliases) {
+  std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i <= 8; ++i) {
+    text += fmt::format("a{0}: &a{0} [", i);
+    for (int k = 0; k < 10; ++k) text += fmt::format("{}*a{}", k ? ", " : "", i - 1);
+    text += "]\n";
+  }
+  YamlParse parsed = parse_yaml(text);
+  ASSERT_FALSE(parsed.error) << parsed.error->message;
+  YamlWriter w;
+  w.node(parsed.documents.at(0));
+  EXPECT_FALSE(w.finish());
+}
+
+}  // namespace
+}  // namespace trailsweep
