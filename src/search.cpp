@@ -6,6 +6,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "trailsweep/parallel_stretches.hpp"
 #include "trailsweep/reporter.hpp"
@@ -79,6 +80,12 @@ CompiledSearch compile_search(const SearchQuery& query) {
           term));
       continue;
     }
+    // CloudTrail records are UTF-8 JSON: other bytes can match nothing,
+    // and a rule cannot hold them.
+    if (!simdjson::validate_utf8(term.data(), term.size())) {
+      out.errors.push_back(fmt::format("--where '{}': not UTF-8 text", term));
+      continue;
+    }
     bool negated = term[eq - 1] == '!';
     std::string name = fmt::format("where_{}", i + 1);
     add({name, {}, {term.substr(0, negated ? eq - 1 : eq), term.substr(eq + 1)}});
@@ -120,7 +127,7 @@ CompiledSearch compile_search(const SearchQuery& query) {
   rule.end_map();
   std::optional<std::string> text = rule.finish();
   if (!text) {
-    out.errors.push_back("--sigma: the detection is too large to compose into a rule");
+    out.errors.push_back(fmt::format("the query cannot be written as a rule: {}", rule.problem()));
     return out;
   }
   out.rule_yaml = std::move(*text);

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 namespace trailsweep {
 
@@ -218,6 +219,7 @@ struct YamlWriter::State {
   yaml_emitter_t emitter;
   std::string out;
   bool ok = true;
+  std::string problem;  // why not ok
   bool started = false;
   std::size_t replayed = 0;
 
@@ -228,14 +230,18 @@ struct YamlWriter::State {
   // Takes the event in every case (libyaml frees it, emitted or not).
   void emit(yaml_event_t& event, bool initialized) {
     if (!initialized) {
-      ok = false;
+      fail(emitter.problem ? emitter.problem : "out of memory");
       return;
     }
     if (!ok) {
       yaml_event_delete(&event);
       return;
     }
-    if (!yaml_emitter_emit(&emitter, &event)) ok = false;
+    if (!yaml_emitter_emit(&emitter, &event)) fail(emitter.problem ? emitter.problem : "cannot be written");
+  }
+  void fail(std::string why) {
+    if (ok) problem = std::move(why);
+    ok = false;
   }
   void start() {
     if (started) return;
@@ -246,6 +252,10 @@ struct YamlWriter::State {
   }
   void scalar(std::string_view text, bool plain) {
     start();
+    if (!simdjson::validate_utf8(text.data(), text.size())) {  // libyaml refuses it without a word
+      fail(fmt::format("'{}' is not UTF-8 text", text));
+      return;
+    }
     yaml_event_t event;
     // A scalar read as a string ('5') must come back quoted: plain_implicit 0
     // keeps the emitter from writing it plain.
@@ -255,7 +265,7 @@ struct YamlWriter::State {
   }
   void replay(const YamlNode& n) {
     if (++replayed > kMaxReplayedNodes) {
-      ok = false;
+      fail(fmt::format("more than {} nodes (aliases of aliases)", kMaxReplayedNodes));
       return;
     }
     yaml_event_t event;
@@ -286,7 +296,7 @@ struct YamlWriter::State {
 
 YamlWriter::YamlWriter() : state_(std::make_unique<State>()) {
   if (!yaml_emitter_initialize(&state_->emitter)) {
-    state_->ok = false;
+    state_->fail("out of memory");
     return;
   }
   yaml_emitter_set_output(&state_->emitter, &State::append, state_.get());
@@ -330,8 +340,11 @@ std::optional<std::string> YamlWriter::finish() {
   yaml_event_t event;
   s.emit(event, yaml_document_end_event_initialize(&event, 1));
   s.emit(event, yaml_stream_end_event_initialize(&event));
-  if (!s.ok || !yaml_emitter_flush(&s.emitter)) return std::nullopt;
+  if (s.ok && !yaml_emitter_flush(&s.emitter)) s.fail("cannot be written");
+  if (!s.ok) return std::nullopt;
   return s.out;
 }
+
+const std::string& YamlWriter::problem() const { return state_->problem; }
 
 }  // namespace trailsweep

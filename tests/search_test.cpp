@@ -188,6 +188,14 @@ TEST(Search, BadQueriesSayWhatIsWrong) {
   auto bad_modifier = compile_search({{"eventName|sounds_like=x"}, ""});
   ASSERT_FALSE(bad_modifier.errors.empty());
   EXPECT_NE(bad_modifier.errors[0].find("sounds_like"), std::string::npos) << bad_modifier.errors[0];
+  // CloudTrail JSON is UTF-8: other bytes in a term can match nothing.
+  auto not_utf8 = compile_search({{"eventName=Create\xffUser"}, ""});
+  ASSERT_EQ(not_utf8.errors.size(), 1u);
+  EXPECT_EQ(not_utf8.errors[0], "--where 'eventName=Create\xffUser': not UTF-8 text");
+  auto not_utf8_sigma = compile_search({{}, "{sel: {eventName: \xff}, condition: sel}"});
+  ASSERT_EQ(not_utf8_sigma.errors.size(), 1u);
+  EXPECT_EQ(not_utf8_sigma.errors[0].rfind("--sigma: invalid YAML at column 19: invalid leading UTF-8 octet", 0), 0u)
+      << not_utf8_sigma.errors[0];
   auto reserved = compile_search({{}, "{where_1: {eventName: x}, condition: where_1}"});
   ASSERT_FALSE(reserved.errors.empty());
 }

@@ -206,6 +206,18 @@ TEST(YamlDocument, WriterRefusesAnExplosionOfAliases) {
   YamlWriter w;
   w.node(parsed.documents.at(0));
   EXPECT_FALSE(w.finish());
+  EXPECT_EQ(w.problem(), "more than 1000000 nodes (aliases of aliases)");
+}
+
+TEST(YamlDocument, WriterSaysWhyAScalarCannotBeWritten) {
+  YamlWriter w;
+  w.begin_map().scalar("eventName").scalar("Create\xffUser").end_map();
+  EXPECT_FALSE(w.finish());
+  EXPECT_EQ(w.problem(), "'Create\xffUser' is not UTF-8 text");
+  YamlWriter fine;
+  fine.begin_map().scalar("eventName").scalar("Créer").end_map();
+  EXPECT_EQ(fine.finish().value_or(""), "eventName: Créer\n");
+  EXPECT_EQ(fine.problem(), "");
 }
 
 }  // namespace

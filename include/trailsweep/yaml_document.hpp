@@ -94,9 +94,12 @@ class YamlWriter {
   /// A parsed node and everything under it, aliases written out in full (up
   /// to a million nodes: a few aliases of aliases stand for billions).
   YamlWriter& node(const YamlNode& n);
-  /// The text, once every map is closed; nullopt when libyaml refused an
-  /// event (a bug in the caller, not bad data).
+  /// The text, once every map is closed; nullopt when it cannot be written
+  /// (see problem()).
   std::optional<std::string> finish();
+  /// Why finish() gave nothing: libyaml's words (a scalar that is not
+  /// UTF-8, say), or too many nodes to replay.
+  const std::string& problem() const;
 
  private:
   struct State;
