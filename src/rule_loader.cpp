@@ -89,16 +89,6 @@ std::vector<std::string> base64_offsets(std::string_view value) {
   return out;
 }
 
-bool plain_scalar_is_number(const YamlNode& n, double* out) {
-  if (!n.is_plain_scalar()) return false;
-  const std::string& s = n.scalar();
-  if (s.empty()) return false;
-  char* end = nullptr;
-  double d = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size()) return false;
-  *out = d;
-  return true;
-}
 
 class Compiler {
  public:
@@ -283,15 +273,14 @@ class Compiler {
       } else {
         globs.push_back(Glob::parse(s, cased));
       }
-      double number = 0;
-      bool is_number = !contains && !starts && !ends && plain_scalar_is_number(v, &number);
+      const std::optional<double> number = contains || starts || ends ? std::nullopt : v.plain_number();
       for (Glob& g : globs) {
         ValuePattern gp;
         gp.kind = ValuePattern::Kind::kGlob;
         gp.cased = cased;
         gp.glob = g.with_wildcards(contains || ends, contains || starts);
-        gp.number_is_yaml_number = is_number;
-        gp.number = number;
+        gp.number_is_yaml_number = number.has_value();
+        gp.number = number.value_or(0);
         out->values.push_back(std::move(gp));
       }
     }
@@ -636,21 +625,21 @@ struct Loader {
           c.condition.field = kv.second.scalar();
           continue;
         }
-        double d;
-        if (!plain_scalar_is_number(kv.second, &d)) {
+        const std::optional<double> number = kv.second.plain_number();
+        if (!number) {
           error(file, kv.second.mark(), "correlation.condition." + op, "must be a number");
           return false;
         }
         if (op == "gt") {
-          c.condition.gt = d;
+          c.condition.gt = *number;
         } else if (op == "gte") {
-          c.condition.gte = d;
+          c.condition.gte = *number;
         } else if (op == "lt") {
-          c.condition.lt = d;
+          c.condition.lt = *number;
         } else if (op == "lte") {
-          c.condition.lte = d;
+          c.condition.lte = *number;
         } else if (op == "eq") {
-          c.condition.eq = d;
+          c.condition.eq = *number;
         } else {
           error(file, kv.first.mark(), "correlation.condition." + op,
                 "unknown operator (gt, gte, lt, lte, eq)");

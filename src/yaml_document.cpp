@@ -3,6 +3,7 @@
 #include <yaml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -66,6 +67,16 @@ bool YamlNode::is_sequence() const { return tree_ && tree_->nodes[index_].kind =
 bool YamlNode::is_map() const { return tree_ && tree_->nodes[index_].kind == YamlTree::Kind::kMap; }
 bool YamlNode::is_plain_scalar() const { return is_scalar() && tree_->nodes[index_].plain; }
 const std::string& YamlNode::scalar() const { return is_scalar() ? tree_->nodes[index_].text : kNoText; }
+std::optional<double> YamlNode::plain_number() const {
+  if (!is_plain_scalar()) return std::nullopt;
+  const std::string& s = scalar();
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double d = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size()) return std::nullopt;
+  return d;
+}
+
 YamlMark YamlNode::mark() const { return tree_ ? tree_->nodes[index_].mark : YamlMark{}; }
 
 std::size_t YamlNode::size() const {

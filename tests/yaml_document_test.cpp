@@ -5,8 +5,11 @@
 #include <string>
 #include <vector>
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
+#include "fuzz/yaml_round_trip.hpp"
 #include "test_util.hpp"
 
 namespace trailsweep {
@@ -54,6 +57,10 @@ TEST(YamlDocument, ReadsKindsTextAndPlacesOfARule) {
   EXPECT_FALSE(selection["quoted"].is_plain_scalar());
   EXPECT_FALSE(selection["tagged"].is_plain_scalar());
   EXPECT_EQ(selection["tagged"].scalar(), "5");
+  EXPECT_EQ(selection["count"].plain_number(), std::optional<double>(5));
+  EXPECT_FALSE(selection["quoted"].plain_number());
+  EXPECT_FALSE(selection["tagged"].plain_number());
+  EXPECT_FALSE(rule["level"].plain_number());  // plain, but no number
   const auto members = rule["detection"].members();
   ASSERT_EQ(members.size(), 2u);
   EXPECT_EQ(members[0].first.scalar(), "selection");
@@ -218,6 +225,41 @@ TEST(YamlDocument, WriterSaysWhyAScalarCannotBeWritten) {
   fine.begin_map().scalar("eventName").scalar("Créer").end_map();
   EXPECT_EQ(fine.finish().value_or(""), "eventName: Créer\n");
   EXPECT_EQ(fine.problem(), "");
+}
+
+// Every rule, rule test and allowlist in the repository (real Sigma shapes:
+// block and flow, quoted numbers, folded text, modifiers in keys) is written
+// back as it reads, and so are --sigma's flow style and odd keys.
+TEST(YamlDocument, EveryRepositoryYamlFileWritesBackAsItReads) {
+  std::size_t files = 0, documents = 0;
+  for (const char* dir : {"rules", "testdata"}) {
+    for (const auto& entry :
+         std::filesystem::recursive_directory_iterator(std::string(TRAILSWEEP_SOURCE_DIR) + "/" + dir)) {
+      const std::string path = entry.path().string();
+      if (!entry.is_regular_file() || !(path.ends_with(".yml") || path.ends_with(".yaml"))) continue;
+      YamlParse parsed = parse_yaml(testing::read_file(path));
+      ASSERT_FALSE(parsed.error) << path << ": " << parsed.error->message;
+      ++files;
+      for (const YamlNode& doc : parsed.documents) {
+        const testing::RoundTrip r = testing::round_trip(doc);
+        ASSERT_TRUE(r.written) << path << ": " << r.problem;
+        ASSERT_EQ(r.same, std::optional<bool>(true)) << path << " written as:\n" << r.text;
+        ++documents;
+      }
+    }
+  }
+  EXPECT_GT(files, 100u);
+  EXPECT_GE(documents, files);
+  for (const char* text : {"{sel: {eventName|startswith: [Create, 'Put'], count: 5, q: '5', n: ~}, condition: sel}",
+                           "{? [a, b] : c, '': x, 'a: b': '#', \"\\t\": \"\\0\", long: 'x  y  '}",
+                           // a plain key ending in ':' comes back quoted (found by fuzz_yaml_round_trip)
+                           "ion::\n  product: aws\ncount: 007\n"}) {
+    YamlParse parsed = parse_yaml(text);
+    ASSERT_FALSE(parsed.error) << text;
+    const testing::RoundTrip r = testing::round_trip(parsed.documents.at(0));
+    ASSERT_TRUE(r.written) << text << ": " << r.problem;
+    EXPECT_EQ(r.same, std::optional<bool>(true)) << text << " written as:\n" << r.text;
+  }
 }
 
 }  // namespace
