@@ -30,6 +30,15 @@ constexpr const char* kRule =
     "    condition: selection\n"
     "level: low\n";
 
+// parse_yaml(text) fails with `message` at line:column.
+void expect_error(const std::string& text, int line, int column, const std::string& message) {
+  YamlParse parsed = parse_yaml(text);
+  ASSERT_TRUE(parsed.error) << text;
+  EXPECT_EQ(parsed.error->message, message) << text;
+  EXPECT_EQ(parsed.error->mark.line, line) << text;
+  EXPECT_EQ(parsed.error->mark.column, column) << text;
+}
+
 TEST(YamlDocument, ReadsKindsTextAndPlacesOfARule) {
   YamlParse parsed = parse_yaml(kRule);
   ASSERT_FALSE(parsed.error) << parsed.error->message;
@@ -111,34 +120,17 @@ TEST(YamlDocument, AliasesReferToTheirAnchorAndNeverToThemselves) {
   ASSERT_EQ(doc["same"].size(), 2u);
   EXPECT_EQ(doc["same"].items()[1].scalar(), "CreateRole");
 
-  YamlParse unknown = parse_yaml("a: 1\nb: *nope\n");
-  ASSERT_TRUE(unknown.error);
-  EXPECT_EQ(unknown.error->message, "unknown anchor 'nope'");
-  EXPECT_EQ(unknown.error->mark.line, 2);
-  EXPECT_EQ(unknown.error->mark.column, 4);
+  expect_error("a: 1\nb: *nope\n", 2, 4, "unknown anchor 'nope'");
   // An anchor counts once its node is complete: no node contains itself.
-  YamlParse cycle = parse_yaml("a: &loop [x, *loop]\n");
-  ASSERT_TRUE(cycle.error);
-  EXPECT_EQ(cycle.error->message, "unknown anchor 'loop'");
+  expect_error("a: &loop [x, *loop]\n", 1, 14, "unknown anchor 'loop'");
 }
 
 TEST(YamlDocument, ErrorsSayWhatAndWhere) {
-  YamlParse unclosed = parse_yaml("title: x\ndetection: [unclosed\n");
-  ASSERT_TRUE(unclosed.error);
-  EXPECT_EQ(unclosed.error->mark.line, 3);
-  EXPECT_EQ(unclosed.error->message,
-            "did not find expected ',' or ']' (while parsing a flow sequence that starts at line 2)");
-  YamlParse nested_map = parse_yaml("a: b: c\n");
-  ASSERT_TRUE(nested_map.error);
-  EXPECT_EQ(nested_map.error->message, "mapping values are not allowed in this context");
-  EXPECT_EQ(nested_map.error->mark.line, 1);
-  EXPECT_EQ(nested_map.error->mark.column, 5);
+  expect_error("title: x\ndetection: [unclosed\n", 3, 1,
+               "did not find expected ',' or ']' (while parsing a flow sequence that starts at line 2)");
+  expect_error("a: b: c\n", 1, 5, "mapping values are not allowed in this context");
   // Bytes that are not UTF-8: the reader names the byte and counts the place.
-  YamlParse bytes = parse_yaml("title: x\nlevel: \xff\n");
-  ASSERT_TRUE(bytes.error);
-  EXPECT_EQ(bytes.error->mark.line, 2);
-  EXPECT_EQ(bytes.error->mark.column, 8);
-  EXPECT_EQ(bytes.error->message, "invalid leading UTF-8 octet (byte 0xff at offset 16)");
+  expect_error("title: x\nlevel: \xff\n", 2, 8, "invalid leading UTF-8 octet (byte 0xff at offset 16)");
   // Documents before the error are kept; the broken one is not.
   YamlParse later = parse_yaml("a: 1\n---\nb: [\n");
   ASSERT_TRUE(later.error);
