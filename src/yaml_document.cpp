@@ -41,9 +41,10 @@ YamlError parser_error(const yaml_parser_t& parser, std::string_view text) {
   const std::string problem = parser.problem ? parser.problem : "cannot be parsed";
   if (parser.error == YAML_READER_ERROR) {
     const std::size_t offset = std::min(parser.problem_offset, text.size());
-    const std::size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
-    e.mark.line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
-    e.mark.column = static_cast<int>(offset - (line_start == std::string_view::npos || offset == 0 ? 0 : line_start + 1)) + 1;
+    const std::string_view before = text.substr(0, offset);
+    const std::size_t line_start = before.rfind('\n');  // of the line the offset is on, before its start
+    e.mark.line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+    e.mark.column = 1 + static_cast<int>(line_start == std::string_view::npos ? offset : offset - line_start - 1);
     e.message = parser.problem_value >= 0
                     ? fmt::format("{} (byte 0x{:02x} at offset {})", problem, parser.problem_value, offset)
                     : fmt::format("{} (at offset {})", problem, offset);
@@ -67,6 +68,7 @@ bool YamlNode::is_sequence() const { return tree_ && tree_->nodes[index_].kind =
 bool YamlNode::is_map() const { return tree_ && tree_->nodes[index_].kind == YamlTree::Kind::kMap; }
 bool YamlNode::is_plain_scalar() const { return is_scalar() && tree_->nodes[index_].plain; }
 const std::string& YamlNode::scalar() const { return is_scalar() ? tree_->nodes[index_].text : kNoText; }
+
 std::optional<double> YamlNode::plain_number() const {
   if (!is_plain_scalar()) return std::nullopt;
   const std::string& s = scalar();
