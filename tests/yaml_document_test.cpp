@@ -76,6 +76,22 @@ TEST(YamlDocument, ReadsKindsTextAndPlacesOfARule) {
   EXPECT_EQ(members[1].second.scalar(), "selection");
 }
 
+// UTF-16 is YAML too when a byte-order mark says so (Windows editors write it).
+TEST(YamlDocument, ReadsUtf16WithAByteOrderMark) {
+  const std::string utf8 = "title: Caf\xc3\xa9\nlevel: low\n";
+  std::string utf16 = "\xff\xfe";  // UTF-16LE
+  for (unsigned char c : std::string("title: Caf")) utf16 += {static_cast<char>(c), '\0'};
+  utf16 += {'\xe9', '\0'};  // U+00E9
+  for (unsigned char c : std::string("\nlevel: low\n")) utf16 += {static_cast<char>(c), '\0'};
+  YamlParse a = parse_yaml(utf8), b = parse_yaml(utf16);
+  ASSERT_FALSE(a.error);
+  ASSERT_FALSE(b.error) << b.error->message;
+  std::size_t budget = 100;
+  EXPECT_EQ(testing::same_yaml(a.documents.at(0), b.documents.at(0), budget), std::optional<bool>(true));
+  EXPECT_EQ(b.documents.at(0)["title"].scalar(), "Caf\xc3\xa9");
+  EXPECT_EQ(b.documents.at(0)["level"].mark().line, 2);
+}
+
 TEST(YamlDocument, NullIsPlainAndUntagged) {
   YamlParse parsed = parse_yaml("a: ~\nb: null\nc: Null\nd: NULL\ne:\nf: 'null'\ng: ''\nh: nulls\n");
   ASSERT_FALSE(parsed.error);
