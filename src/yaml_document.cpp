@@ -3,6 +3,7 @@
 #include <yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <unordered_map>
 
@@ -75,7 +76,9 @@ std::optional<double> YamlNode::plain_number() const {
   if (s.empty()) return std::nullopt;
   char* end = nullptr;
   const double d = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size()) return std::nullopt;
+  // nan, inf, 1e999: no JSON number is one, and a threshold of one would
+  // silently never hold; YAML itself reads nan and inf as text.
+  if (end != s.c_str() + s.size() || !std::isfinite(d)) return std::nullopt;
   return d;
 }
 

@@ -122,6 +122,14 @@ correlation:
   type: value_count
   rules: [good_rule]
   timespan: 1h
+---
+title: A threshold no count reaches
+name: nan_threshold
+correlation:
+  type: event_count
+  rules: [good_rule]
+  timespan: 1h
+  condition: {gte: nan}
 )";
   auto r = load_rules_from_string(text, "c.yml");
   std::vector<std::string> messages;
@@ -129,6 +137,7 @@ correlation:
   EXPECT_EQ(messages, (std::vector<std::string>{
                           "correlation.timespan: 'forever' is not a time span like 30s, 15m, 24h, 7d",
                           "correlation.condition: missing: event_count and value_count need one",
+                          "correlation.condition.gte: must be a number",
                           "correlation.rules: references unknown rule 'no_such_rule'",
                           "correlation.rules: references itself through a cycle of correlations or a "
                           "rule that failed to load",

@@ -70,6 +70,13 @@ TEST(YamlDocument, ReadsKindsTextAndPlacesOfARule) {
   EXPECT_FALSE(selection["quoted"].plain_number());
   EXPECT_FALSE(selection["tagged"].plain_number());
   EXPECT_FALSE(rule["level"].plain_number());  // plain, but no number
+  // Found by fuzz_yaml_round_trip: strtod reads these, but no JSON number is one.
+  YamlParse odd = parse_yaml("[nan, inf, -Infinity, 1e999, 0x10, 1e3]");
+  ASSERT_FALSE(odd.error);
+  const std::vector<YamlNode> numbers = odd.documents.at(0).items();
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_FALSE(numbers[i].plain_number()) << numbers[i].scalar();
+  EXPECT_EQ(numbers[4].plain_number(), std::optional<double>(16));
+  EXPECT_EQ(numbers[5].plain_number(), std::optional<double>(1000));
   const auto members = rule["detection"].members();
   ASSERT_EQ(members.size(), 2u);
   EXPECT_EQ(members[0].first.scalar(), "selection");

@@ -47,8 +47,9 @@ class YamlNode {
   bool is_plain_scalar() const;
   /// A scalar's text; empty for anything else.
   const std::string& scalar() const;
-  /// The number a plain, untagged scalar's whole text spells (`5`, `-1.5`,
-  /// `1e3`), as the rules read it; nullopt for anything else, `'5'` included.
+  /// The finite number a plain, untagged scalar's whole text spells (`5`,
+  /// `-1.5`, `1e3`, `0x10`), as the rules read it; nullopt for anything
+  /// else: `'5'`, `nan`, `inf`, `1e999`.
   std::optional<double> plain_number() const;
   YamlMark mark() const;
 
