@@ -215,6 +215,18 @@ TEST(YamlDocument, WriterComposesWhatParsesBack) {
   EXPECT_NE(text->find("title: trailsweep search\n"), std::string::npos) << *text;  // block style
 }
 
+// Found by fuzz_yaml_round_trip: a mutated rule with a plain `nan`, which
+// the rules read as a number (unequal to itself after the round trip).
+TEST(YamlDocument, FuzzRoundTripNanIsText) {
+  YamlParse parsed = parse_yaml(testing::read_file(std::string(TRAILSWEEP_SOURCE_DIR) +
+                                                   "/tests/fuzz/regressions/yaml_round_trip-nan-read-as-a-number.yml"));
+  ASSERT_FALSE(parsed.error) << parsed.error->message;
+  ASSERT_EQ(parsed.documents.size(), 1u);
+  const testing::RoundTrip r = testing::round_trip(parsed.documents[0]);
+  ASSERT_TRUE(r.written) << r.problem;
+  EXPECT_EQ(r.same, std::optional<bool>(true)) << r.text;
+}
+
 // A few anchors of anchors stand for billions of nodes: the writer stops.
 TEST(YamlDocument, WriterRefusesAnExplosionOfAliases) {
   std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
