@@ -46,9 +46,11 @@ YamlError parser_error(const yaml_parser_t& parser, std::string_view text) {
     const std::size_t line_start = before.rfind('\n');  // of the line the offset is on, before its start
     e.mark.line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
     e.mark.column = 1 + static_cast<int>(line_start == std::string_view::npos ? offset : offset - line_start - 1);
+    // Nearly always a file saved in a legacy encoding (Latin-1, Windows-1252): say what to do.
     e.message = parser.problem_value >= 0
                     ? fmt::format("{} (byte 0x{:02x} at offset {})", problem, parser.problem_value, offset)
                     : fmt::format("{} (at offset {})", problem, offset);
+    e.message += "; YAML must be UTF-8, or UTF-16 with a byte-order mark";
     return e;
   }
   e.mark = mark_of(parser.problem_mark);

@@ -251,7 +251,8 @@ TEST(RuleLoader, FuzzTimeoutYamlCppLoopIsASyntaxError) {
   ASSERT_FALSE(text.empty());
   auto r = load_rules_from_string(text, "loop.yml");
   ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_EQ(r.errors[0].message, "invalid YAML: invalid trailing UTF-8 octet (byte 0xdf at offset 142)");
+  EXPECT_EQ(r.errors[0].message, "invalid YAML: invalid trailing UTF-8 octet (byte 0xdf at offset 142); "
+            "YAML must be UTF-8, or UTF-16 with a byte-order mark");
   EXPECT_EQ(r.errors[0].line, 8);
 }
 

@@ -153,7 +153,9 @@ TEST(YamlDocument, ErrorsSayWhatAndWhere) {
                "did not find expected ',' or ']' (while parsing a flow sequence that starts at line 2)");
   expect_error("a: b: c\n", 1, 5, "mapping values are not allowed in this context");
   // Bytes that are not UTF-8: the reader names the byte and counts the place.
-  expect_error("title: x\nlevel: \xff\n", 2, 8, "invalid leading UTF-8 octet (byte 0xff at offset 16)");
+  expect_error("title: x\nlevel: \xff\n", 2, 8,
+               "invalid leading UTF-8 octet (byte 0xff at offset 16); "
+               "YAML must be UTF-8, or UTF-16 with a byte-order mark");
   // Documents before the error are kept; the broken one is not.
   YamlParse later = parse_yaml("a: 1\n---\nb: [\n");
   ASSERT_TRUE(later.error);
