@@ -281,9 +281,16 @@ struct YamlWriter::State {
                                              reinterpret_cast<const yaml_char_t*>(text.data()),
                                              static_cast<int>(text.size()), plain ? 1 : 0, 1, YAML_ANY_SCALAR_STYLE));
   }
-  void replay(const YamlNode& n) {
+  // `depth`: containers above `n` in what is written. The parser limits a
+  // document's nesting, but an alias inside a deep node that refers to
+  // another deep node nests deeper written out, without bound.
+  void replay(const YamlNode& n, std::size_t depth = 0) {
     if (++replayed > kMaxReplayedNodes) {
       fail(fmt::format("more than {} nodes (aliases of aliases)", kMaxReplayedNodes));
+      return;
+    }
+    if (depth > kMaxYamlDepth) {
+      fail(fmt::format("nested deeper than {} levels (aliases inside aliases)", kMaxYamlDepth));
       return;
     }
     yaml_event_t event;
@@ -291,8 +298,8 @@ struct YamlWriter::State {
       start();
       emit(event, yaml_mapping_start_event_initialize(&event, nullptr, nullptr, 1, YAML_BLOCK_MAPPING_STYLE));
       for (const auto& [key, value] : n.members()) {
-        replay(key);
-        replay(value);
+        replay(key, depth + 1);
+        replay(value, depth + 1);
         if (!ok) return;
       }
       emit(event, yaml_mapping_end_event_initialize(&event));
@@ -300,7 +307,7 @@ struct YamlWriter::State {
       start();
       emit(event, yaml_sequence_start_event_initialize(&event, nullptr, nullptr, 1, YAML_BLOCK_SEQUENCE_STYLE));
       for (const YamlNode& item : n.items()) {
-        replay(item);
+        replay(item, depth + 1);
         if (!ok) return;
       }
       emit(event, yaml_sequence_end_event_initialize(&event));

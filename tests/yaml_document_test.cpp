@@ -245,6 +245,23 @@ TEST(YamlDocument, WriterRefusesAnExplosionOfAliases) {
   EXPECT_EQ(w.problem(), "more than 1000000 nodes (aliases of aliases)");
 }
 
+// Each anchor nests the one before it 250 levels down: the document is
+// within the parser's 256 levels, but the last one written out in full is
+// 75,000 levels deep (in 75,000 nodes, under the node cap). The writer
+// refuses it instead of recursing that deep.
+TEST(YamlDocument, WriterRefusesAliasesNestedPastTheDepthLimit) {
+  std::string text = "a0: &a0 x\n";
+  for (int i = 1; i <= 300; ++i) {
+    text += fmt::format("a{}: &a{} {}*a{}{}\n", i, i, std::string(250, '['), i - 1, std::string(250, ']'));
+  }
+  YamlParse parsed = parse_yaml(text);
+  ASSERT_FALSE(parsed.error) << parsed.error->message;
+  YamlWriter w;
+  w.node(parsed.documents.at(0)["a300"]);
+  EXPECT_FALSE(w.finish());
+  EXPECT_EQ(w.problem(), "nested deeper than 256 levels (aliases inside aliases)");
+}
+
 TEST(YamlDocument, WriterSaysWhyAScalarCannotBeWritten) {
   YamlWriter w;
   w.begin_map().scalar("eventName").scalar("Create\xffUser").end_map();
