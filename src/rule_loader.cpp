@@ -338,11 +338,6 @@ class Compiler {
 };
 
 
-struct Document {
-  std::string file;
-  YamlNode node;
-};
-
 struct Loader {
   RuleLoadResult result;
   std::vector<Rule> rules;
@@ -350,9 +345,6 @@ struct Loader {
 
   void error(const std::string& file, const YamlMark& mark, std::string key, std::string msg) {
     result.errors.push_back({file, mark.line, mark.column, std::move(key), std::move(msg)});
-  }
-  void warning(const std::string& file, const YamlMark& mark, std::string key, std::string msg) {
-    result.warnings.push_back({file, mark.line, mark.column, std::move(key), std::move(msg)});
   }
 
   void load_text(const std::string& text, const std::string& file) {
