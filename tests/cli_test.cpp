@@ -343,14 +343,30 @@ TEST(Cli, OutputIsTheSameForAnyNumberOfThreads) {
   }
 }
 
+// A shell command that holds a pipe open for up to `seconds` without writing,
+// and the one that ends it early, once the process matching `reader` (a
+// pkill -f pattern) has gone or 10 s have passed, then waits for the
+// background job: without it each interrupt test lasted its whole sleep.
+// Ended before the reader is gone, the writer would close the reader's
+// input and the scan could end as if its input were complete.
+std::string quiet_writer(const testing::TempDir& tmp, int seconds) {
+  return "(sleep " + std::to_string(seconds) + " & echo $! > '" + (tmp.path() / "writer.pid").string() + "'; wait)";
+}
+std::string stop_quiet_writer(const testing::TempDir& tmp, const std::string& reader) {
+  return "for i in $(seq 100); do pgrep -f '" + reader + "' > /dev/null || break; sleep 0.1; done; kill $(cat '" +
+         (tmp.path() / "writer.pid").string() + "') 2>/dev/null; wait";
+}
+
 TEST(Cli, InterruptStopsWithAPartialSummaryAndExit130) {
   if (testing::kThreadSanitizer) GTEST_SKIP() << "the signal comes a second in, before a ThreadSanitizer build is ready";
-  // stdin that never ends: the scan blocks until SIGINT arrives.
+  // stdin that does not end: the scan blocks until SIGINT arrives. The
+  // writer is stopped after it, so the test does not wait out its sleep.
   testing::TempDir tmp;
-  std::string cmd = std::string("cd '") + TRAILSWEEP_SOURCE_DIR + "' && (sleep 30 | '" + TRAILSWEEP_BINARY +
-                    "' scan -q - 2>'" + (tmp.path() / "err").string() + "'; echo $? > '" +
-                    (tmp.path() / "rc").string() + "') & sleep 1; pkill -INT -f '" + TRAILSWEEP_BINARY +
-                    " scan -q -$'; wait";
+  const std::string scan = std::string(TRAILSWEEP_BINARY) + " scan -q -$";
+  std::string cmd = std::string("cd '") + TRAILSWEEP_SOURCE_DIR + "' && (" + quiet_writer(tmp, 30) + " | '" +
+                    TRAILSWEEP_BINARY + "' scan -q - 2>'" + (tmp.path() / "err").string() + "'; echo $? > '" +
+                    (tmp.path() / "rc").string() + "') & sleep 1; pkill -INT -f '" + scan + "'; " +
+                    stop_quiet_writer(tmp, scan);
   std::system(cmd.c_str());
   EXPECT_EQ(testing::read_file(tmp.path() / "rc"), "130\n");
   EXPECT_NE(testing::read_file(tmp.path() / "err").find("trailsweep: interrupted"), std::string::npos);
@@ -364,9 +380,11 @@ TEST(Cli, AnInterruptedScanLeavesNoReportFileBehind) {
   testing::TempDir tmp;
   const std::string report = (tmp.path() / "report.json").string();
   // The pattern ends the command line ($): this shell's own holds it too.
-  std::string cmd = std::string("cd '") + TRAILSWEEP_SOURCE_DIR + "' && (sleep 5 | '" + TRAILSWEEP_BINARY +
-                    "' scan -q -o '" + report + "' - 2>/dev/null; echo $? > '" + (tmp.path() / "rc").string() +
-                    "') & sleep 1; pkill -INT -f '" + TRAILSWEEP_BINARY + " scan -q -o " + report + " -$'; wait";
+  const std::string scan = std::string(TRAILSWEEP_BINARY) + " scan -q -o " + report + " -$";
+  std::string cmd = std::string("cd '") + TRAILSWEEP_SOURCE_DIR + "' && (" + quiet_writer(tmp, 30) + " | '" +
+                    TRAILSWEEP_BINARY + "' scan -q -o '" + report + "' - 2>/dev/null; echo $? > '" +
+                    (tmp.path() / "rc").string() + "') & sleep 1; pkill -INT -f '" + scan + "'; " +
+                    stop_quiet_writer(tmp, scan);
   std::system(cmd.c_str());
   EXPECT_EQ(testing::read_file(tmp.path() / "rc"), "130\n");
   EXPECT_FALSE(std::filesystem::exists(report));
