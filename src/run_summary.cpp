@@ -45,6 +45,11 @@ void RunSummary::merge(const RunSummary& o) {
 
 namespace {
 std::string mb(std::uint64_t bytes) { return fmt::format("{:.1f} MB", bytes / 1e6); }
+// "1 file", "2 files": a scan of one file that said "1 files read" looked
+// like a bug in the one thing everybody reads.
+std::string counted(std::uint64_t n, std::string_view noun) {
+  return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+}
 }  // namespace
 
 std::vector<std::string> eviction_lines(const RunSummary& s, bool for_terminal) {
@@ -77,7 +82,7 @@ std::vector<std::string> eviction_lines(const RunSummary& s, bool for_terminal) 
 std::string render_summary_text(const RunSummary& s) {
   std::string out;
   std::uint64_t skipped = s.digest_files + s.insight_files + s.filtered_files;
-  out += fmt::format("trailsweep: {} files read", s.files_read);
+  out += "trailsweep: " + counted(s.files_read, "file") + " read";
   if (skipped) {
     out += fmt::format(" ({} skipped: {} digest, {} insight, {} outside filters)", skipped,
                        s.digest_files, s.insight_files, s.filtered_files);
@@ -91,7 +96,7 @@ std::string render_summary_text(const RunSummary& s) {
   }
   out += fmt::format("; {} compressed, {} decompressed\n", mb(s.bytes_compressed),
                      mb(s.bytes_uncompressed));
-  out += fmt::format("trailsweep: {} records", s.records);
+  out += "trailsweep: " + counted(s.records, "record");
   if (s.records_rejected) out += fmt::format(", {} rejected", s.records_rejected);
   if (s.records_filtered) out += fmt::format(", {} outside filters", s.records_filtered);
   if (s.insight_records) out += fmt::format(", {} insight events skipped", s.insight_records);
@@ -99,7 +104,7 @@ std::string render_summary_text(const RunSummary& s) {
     out += fmt::format(", {} wrapped non-CloudTrail events skipped", s.non_cloudtrail_records);
   }
   out += s.principals_estimated ? fmt::format("; ~{} principals (estimated)", s.principals)
-                                : fmt::format("; {} principals", s.principals);
+                                : "; " + counted(s.principals, "principal");
   if (s.elapsed_s > 0) {
     out += fmt::format("; {:.2f} s, {:.0f} records/s, {:.1f} MB/s", s.elapsed_s,
                        static_cast<double>(s.records) / s.elapsed_s,
@@ -108,8 +113,8 @@ std::string render_summary_text(const RunSummary& s) {
   out += '\n';
   std::uint64_t total_findings = 0;
   for (auto n : s.findings_by_level) total_findings += n;
-  out += fmt::format("trailsweep: {} findings ({} critical, {} high, {} medium, {} low, {} informational)\n",
-                     total_findings, s.findings_by_level[4], s.findings_by_level[3],
+  out += fmt::format("trailsweep: {} ({} critical, {} high, {} medium, {} low, {} informational)\n",
+                     counted(total_findings, "finding"), s.findings_by_level[4], s.findings_by_level[3],
                      s.findings_by_level[2], s.findings_by_level[1], s.findings_by_level[0]);
   for (const std::string& line : eviction_lines(s, /*for_terminal=*/true)) out += "trailsweep: " + line + "\n";
   if (!s.suppressed.empty() || !s.unused_allow_entries.empty()) {

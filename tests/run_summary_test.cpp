@@ -117,6 +117,26 @@ TEST(RunSummary, TheTextSaysWhatWasSkippedEstimatedAndEvicted) {
   EXPECT_EQ(text.find("input problem"), std::string::npos) << "no problem line when nothing failed";
 }
 
+TEST(RunSummary, TheTextSaysOneFileRecordPrincipalAndFindingInTheSingular) {
+  RunSummary s;
+  s.files_read = 1;
+  s.records = 1;
+  s.principals = 1;
+  s.findings_by_level[1] = 1;
+  const std::string one = render_summary_text(s);
+  EXPECT_NE(one.find("trailsweep: 1 file read;"), std::string::npos) << one;
+  EXPECT_NE(one.find("trailsweep: 1 record; 1 principal"), std::string::npos) << one;
+  EXPECT_NE(one.find("trailsweep: 1 finding (0 critical"), std::string::npos) << one;
+  s.files_read = 0;
+  s.records = 2;
+  s.principals = 0;
+  s.findings_by_level[1] = 2;
+  const std::string more = render_summary_text(s);
+  EXPECT_NE(more.find("trailsweep: 0 files read;"), std::string::npos) << more;
+  EXPECT_NE(more.find("trailsweep: 2 records; 0 principals"), std::string::npos) << more;
+  EXPECT_NE(more.find("trailsweep: 2 findings (0 critical"), std::string::npos) << more;
+}
+
 TEST(RunSummary, TheTextNamesTheFiveRulesMostEvictedAndCountsTheRest) {
   RunSummary s;
   s.evicted_correlation_hits = 28;
