@@ -118,23 +118,24 @@ TEST(RunSummary, TheTextSaysWhatWasSkippedEstimatedAndEvicted) {
 }
 
 TEST(RunSummary, TheTextSaysOneFileRecordPrincipalAndFindingInTheSingular) {
-  RunSummary s;
-  s.files_read = 1;
-  s.records = 1;
-  s.principals = 1;
-  s.findings_by_level[1] = 1;
-  const std::string one = render_summary_text(s);
-  EXPECT_NE(one.find("trailsweep: 1 file read;"), std::string::npos) << one;
-  EXPECT_NE(one.find("trailsweep: 1 record; 1 principal"), std::string::npos) << one;
-  EXPECT_NE(one.find("trailsweep: 1 finding (0 critical"), std::string::npos) << one;
-  s.files_read = 0;
-  s.records = 2;
-  s.principals = 0;
-  s.findings_by_level[1] = 2;
-  const std::string more = render_summary_text(s);
-  EXPECT_NE(more.find("trailsweep: 0 files read;"), std::string::npos) << more;
-  EXPECT_NE(more.find("trailsweep: 2 records; 0 principals"), std::string::npos) << more;
-  EXPECT_NE(more.find("trailsweep: 2 findings (0 critical"), std::string::npos) << more;
+  struct Case {
+    std::uint64_t files, records, principals, findings;
+    std::vector<std::string> lines;  // each follows "trailsweep: "
+  };
+  const std::vector<Case> cases = {
+      {1, 1, 1, 1, {"1 file read;", "1 record; 1 principal;", "1 finding (0 critical"}},
+      {0, 2, 0, 2, {"0 files read;", "2 records; 0 principals;", "2 findings (0 critical"}},
+  };
+  for (const Case& c : cases) {
+    RunSummary s;
+    s.files_read = c.files;
+    s.records = c.records;
+    s.principals = c.principals;
+    s.findings_by_level[1] = c.findings;
+    s.elapsed_s = 1;
+    const std::string text = render_summary_text(s);
+    for (const std::string& line : c.lines) EXPECT_NE(text.find("trailsweep: " + line), std::string::npos) << text;
+  }
 }
 
 TEST(RunSummary, TheTextNamesTheFiveRulesMostEvictedAndCountsTheRest) {
