@@ -65,7 +65,7 @@ Hit Detector::make_hit(int rule, const Event& ev) {
   return h;
 }
 
-void Detector::EvidenceList::add(const Event& ev, std::size_t cap) {
+void Detector::EvidenceList::add(const Event& ev, std::size_t cap, RecentTexts& recent) {
   if (cap == 0) return;
   if (size_ >= cap) {
     // Cheap check before copying strings: most events of a noisy rule are not kept.
@@ -91,9 +91,9 @@ void Detector::EvidenceList::add(const Event& ev, std::size_t cap) {
   e.event_name.assign(ev.event_name);
   e.region.assign(ev.aws_region);
   e.source_ip.assign(ev.source_ip);
-  e.user_agent.assign(ev.user_agent);
+  e.user_agent = recent.get(ev.user_agent);
   e.error_code.assign(ev.error_code);
-  e.file.assign(ev.pos.file);
+  e.file = recent.get(ev.pos.file);
   e.record = ev.pos.record;
   e.offset = ev.pos.offset;
   std::size_t at = size_;
@@ -194,7 +194,7 @@ void Detector::add_event(Aggregate& agg, int rule, const Event& ev) {
       return false;
     });
   }
-  agg.earliest.add(ev, options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence);
+  agg.earliest.add(ev, options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence, recent_texts_);
 }
 
 void Detector::on_event(const Event& ev) {

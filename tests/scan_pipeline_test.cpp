@@ -39,7 +39,7 @@ Outcome outcome_of(const RuleSet& rules, const RunSummary& s, Detector& detector
   for (const Diagnostic& d : s.errors) o.problems.push_back(d.to_string());
   for (const Finding& f : finalize_findings(rules, detector, 20)) {
     std::string evidence;
-    for (const Evidence& e : f.evidence) evidence += " " + e.file + ":" + std::to_string(e.record);
+    for (const Evidence& e : f.evidence) evidence += fmt::format(" {}:{}", e.file, e.record);
     o.findings.push_back(f.rule_name + " " + f.principal + " " + std::to_string(f.event_count) + " " +
                          std::to_string(f.first_ms) + " " + std::to_string(f.last_ms) + evidence);
   }

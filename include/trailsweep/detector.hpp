@@ -147,7 +147,7 @@ class Detector final : public EventSink {
     const Evidence* end() const { return items_.data() + size_; }
     void clear() { size_ = 0; }  // keeps the spares
     /// Keeps the event if it is among the `cap` earliest seen.
-    void add(const Event& ev, std::size_t cap);
+    void add(const Event& ev, std::size_t cap, RecentTexts& recent);
     /// Replaces the list with `sorted` (at most the cap).
     void assign(std::vector<Evidence>&& sorted);
     /// The kept evidence; the list is left empty, without spares.
@@ -236,6 +236,8 @@ class Detector final : public EventSink {
   // depends on the actors' order (eviction and findings sort). Indexes fit
   // in 32 bits: four billion actors would need terabytes first.
   std::vector<Actor> actors_;
+  // The evidence's file names and user agents, shared while they repeat.
+  RecentTexts recent_texts_;
   std::vector<std::uint32_t> free_actors_;
   std::vector<std::uint64_t> actor_index_;
   std::size_t live_actors_ = 0;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "trailsweep/rule.hpp"
+#include "trailsweep/shared_text.hpp"
 
 namespace trailsweep {
 
@@ -35,8 +36,10 @@ bool hit_before(const Hit& a, const Hit& b);
 
 struct Evidence {
   std::int64_t time_ms = 0;
-  std::string event_id, event_name, region, source_ip, user_agent, error_code;
-  std::string file;
+  std::string event_id, event_name, region, source_ip;
+  SharedText user_agent;  ///< shared: an actor's records mostly repeat it
+  std::string error_code;
+  SharedText file;  ///< shared: every record of a file names it
   std::int64_t record = -1, offset = -1;
   std::string rule;  ///< the detection rule that matched it
   int stage = -1;    ///< index into Finding::stages, -1 for single-event findings and context
