@@ -21,12 +21,12 @@ namespace trailsweep {
 class SharedText {
  public:
   SharedText() = default;
-  SharedText(std::string_view text);  // NOLINT: a string is what it stands for
-  SharedText(const std::string& text) : SharedText(std::string_view(text)) {}  // NOLINT
-  SharedText(const char* text) : SharedText(std::string_view(text)) {}         // NOLINT
+  SharedText(std::string_view text);  // implicit: a string is what it stands for
+  SharedText(const std::string& text) : SharedText(std::string_view(text)) {}
+  SharedText(const char* text) : SharedText(std::string_view(text)) {}
 
   std::string_view view() const { return text_ ? std::string_view(*text_) : std::string_view(); }
-  operator std::string_view() const { return view(); }  // NOLINT: read as the string it is
+  operator std::string_view() const { return view(); }  // implicit: read as the string it is
   const char* data() const { return view().data(); }
   std::size_t size() const { return view().size(); }
   bool empty() const { return size() == 0; }
