@@ -11,6 +11,7 @@ TEST(SharedText, ReadsAndComparesAsTheStringItHolds) {
   const SharedText empty;
   EXPECT_TRUE(empty.empty());
   EXPECT_EQ(empty.view(), "");
+  EXPECT_NE(empty.data(), nullptr) << "readers memcpy from it, as from an empty std::string";
   EXPECT_EQ(SharedText(""), empty);
   const SharedText ua("Boto3/1.40.61 md/Botocore#1.40.61 ua/2.0 os/linux#5.15.0-1084-aws");
   EXPECT_EQ(ua.size(), 65u);

@@ -25,7 +25,9 @@ class SharedText {
   SharedText(const std::string& text) : SharedText(std::string_view(text)) {}
   SharedText(const char* text) : SharedText(std::string_view(text)) {}
 
-  std::string_view view() const { return text_ ? std::string_view(*text_) : std::string_view(); }
+  // Never a null pointer, as std::string's data() never is: readers pass it
+  // to memcpy, which must not get one even for no bytes.
+  std::string_view view() const { return text_ ? std::string_view(*text_) : std::string_view("", 0); }
   operator std::string_view() const { return view(); }  // implicit: read as the string it is
   const char* data() const { return view().data(); }
   std::size_t size() const { return view().size(); }
