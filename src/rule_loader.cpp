@@ -89,7 +89,6 @@ std::vector<std::string> base64_offsets(std::string_view value) {
   return out;
 }
 
-
 class Compiler {
  public:
   std::vector<CompileError> errors;
