@@ -1,11 +1,29 @@
 #include "trailsweep/shared_text.hpp"
 
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
 #include "trailsweep/principal_set.hpp"
 
 namespace trailsweep {
 
 SharedText::SharedText(std::string_view text) {
-  if (!text.empty()) text_ = std::make_shared<const std::string>(text);
+  if (text.empty()) return;
+  if (text.size() > UINT32_MAX) throw std::length_error("SharedText: text over 4 GiB");
+  void* memory = ::operator new(sizeof(Block) + text.size());
+  block_ = new (memory) Block{{1}, static_cast<std::uint32_t>(text.size())};
+  std::memcpy(static_cast<char*>(memory) + sizeof(Block), text.data(), text.size());
+}
+
+void SharedText::release() noexcept {
+  // acq_rel: the last owner must see every other owner's reads done before
+  // it frees the block (as shared_ptr does).
+  if (block_ && block_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    block_->~Block();
+    ::operator delete(block_);
+  }
+  block_ = nullptr;
 }
 
 SharedText RecentTexts::get(std::string_view text) {

@@ -34,6 +34,23 @@ TEST(SharedText, CopiesShareOneBlockThatOutlivesTheOriginal) {
   EXPECT_FALSE(SharedText("same").same_block(SharedText("same"))) << "made apart, two blocks";
 }
 
+TEST(SharedText, AssignmentsAndMovesKeepEveryCopyValid) {
+  SharedText a(std::string(100, 'a'));
+  SharedText b = a;
+  b = b;  // self-assignment keeps the block
+  EXPECT_TRUE(b.same_block(a));
+  SharedText moved = std::move(a);
+  EXPECT_TRUE(a.empty()) << "a moved-from text is empty, not dangling";  // NOLINT(bugprone-use-after-move)
+  EXPECT_TRUE(moved.same_block(b));
+  b = SharedText("other");
+  EXPECT_EQ(moved.view(), std::string(100, 'a'));
+  moved = std::move(b);
+  EXPECT_EQ(moved, "other");
+  moved.swap(a);
+  EXPECT_TRUE(moved.empty());
+  EXPECT_EQ(a, "other");
+}
+
 TEST(RecentTexts, HandsOutTheSameBlockForAStringSeenLately) {
   RecentTexts recent;
   const std::string file = "AWSLogs/111122223333/CloudTrail/us-east-1/2025/11/02/111122223333_CloudTrail_us-east-1_"
