@@ -324,7 +324,7 @@ CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
         const Hit& h = hits[id];
         f.evidence.push_back(evidence_of(h, rules.rules()[static_cast<std::size_t>(h.rule)].display_id()));
         f.evidence.back().stage = stage_of[id];
-        if (!h.event_id.empty()) f.event_ids.push_back(h.event_id);
+        if (!h.event_id.empty()) f.event_ids.push_back(f.evidence.back().event_id);
       }
       f.evidence_omitted = f.event_count - f.evidence.size();
       std::set<Resource> resources;

@@ -87,12 +87,12 @@ void Detector::EvidenceList::add(const Event& ev, std::size_t cap, RecentTexts& 
   }
   Evidence& e = items_[size_];
   e.time_ms = ev.time_ms;
-  e.event_id.assign(ev.event_id);
-  e.event_name.assign(ev.event_name);
-  e.region.assign(ev.aws_region);
-  e.source_ip.assign(ev.source_ip);
+  e.event_id = SharedText(ev.event_id);  // one per event: no use looking it up
+  e.event_name = recent.get(ev.event_name);
+  e.region = recent.get(ev.aws_region);
+  e.source_ip = recent.get(ev.source_ip);
   e.user_agent = recent.get(ev.user_agent);
-  e.error_code.assign(ev.error_code);
+  e.error_code = recent.get(ev.error_code);
   e.file = recent.get(ev.pos.file);
   e.record = ev.pos.record;
   e.offset = ev.pos.offset;
@@ -703,7 +703,7 @@ Finding Detector::take_finding(Actor& actor) const {
   // time, was ~100 MB of fresh pages for a noisy rule's 20,000 findings.
   f.evidence = agg.earliest.take();
   f.event_ids.reserve(f.evidence.size());
-  const std::string& rule_id = rule.display_id();
+  const SharedText rule_id(rule.display_id());  // one block for all of its evidence
   for (Evidence& e : f.evidence) {
     if (!e.event_id.empty()) f.event_ids.push_back(e.event_id);
     e.rule = rule_id;

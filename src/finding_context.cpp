@@ -36,8 +36,8 @@ void add_evidence(Finding* f, const Hit& h, const std::string& rule_name, std::s
   auto it = std::upper_bound(f->evidence.begin(), f->evidence.end(), e, [](const Evidence& a, const Evidence& b) {
     return std::tie(a.time_ms, a.event_id, a.rule) < std::tie(b.time_ms, b.event_id, b.rule);
   });
-  f->evidence.insert(it, std::move(e));
-  if (!h.event_id.empty()) f->event_ids.push_back(h.event_id);
+  const auto kept = f->evidence.insert(it, std::move(e));
+  if (!kept->event_id.empty()) f->event_ids.push_back(kept->event_id);
 }
 
 std::size_t count_of(const Finding& f, std::string_view type) {

@@ -79,12 +79,15 @@ const char* kPalette[] = {"#1971c2", "#2f9e44", "#e8590c", "#9c36b5", "#0c8599",
 
 // The colour of a region: every region of the report has one (see
 // render_html_report); read on several threads, so never inserted.
-const char* colour(const std::map<std::string, const char*>& colour_of, const std::string& region) {
+// Transparent: evidence holds its region as a SharedText, looked up as a view.
+using RegionColours = std::map<std::string, const char*, std::less<>>;
+
+const char* colour(const RegionColours& colour_of, std::string_view region) {
   auto it = colour_of.find(region);
   return it == colour_of.end() ? kPalette[0] : it->second;
 }
 
-std::string timeline_svg(const Finding& f, const std::map<std::string, const char*>& colour_of) {
+std::string timeline_svg(const Finding& f, const RegionColours& colour_of) {
   const int width = 1100, lane_h = 34, left = 390, right = 40, top = 24;
   const int height = top + lane_h * static_cast<int>(f.stages.size()) + 30;
   std::int64_t t0 = f.first_ms, t1 = std::max(f.last_ms, f.first_ms + 1000);
@@ -167,11 +170,11 @@ std::string render_html_report(const std::vector<Finding>& findings, const RunSu
   }
   if (findings.empty()) h += "<p>No findings.</p>\n";
 
-  std::map<std::string, const char*> colour_of;
+  RegionColours colour_of;
   {
     std::vector<std::string> regions;
     for (const auto& f : findings) {
-      for (const auto& e : f.evidence) regions.push_back(e.region);
+      for (const auto& e : f.evidence) regions.emplace_back(e.region);
       regions.insert(regions.end(), f.regions.begin(), f.regions.end());
     }
     std::sort(regions.begin(), regions.end());
@@ -246,7 +249,7 @@ std::string render_html_report(const std::vector<Finding>& findings, const RunSu
     for (const auto& e : f.evidence) {
       std::string stage = e.stage >= 0 && static_cast<std::size_t>(e.stage) < f.stages.size()
                               ? f.stages[static_cast<std::size_t>(e.stage)].name
-                              : e.rule;
+                              : std::string(e.rule);
       h += fmt::format("<tr class=\"ev\"><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td class=\"ua\">{}</td>"
                        "<td>{} ({})</td></tr>\n",
                        format_rfc3339_ms(e.time_ms), html_escape(e.region), html_escape(e.event_name),

@@ -42,9 +42,10 @@ Mitre mitre_from_tags(const std::vector<std::string>& tags) {
 }
 
 namespace {
-void string_array(JsonWriter& w, std::string_view key, const std::vector<std::string>& values) {
+template <typename Text>  // std::string or SharedText
+void string_array(JsonWriter& w, std::string_view key, const std::vector<Text>& values) {
   w.key(key).begin_array();
-  for (const auto& v : values) w.value(v);
+  for (const auto& v : values) w.value(std::string_view(v));
   w.end_array();
 }
 }  // namespace

@@ -512,7 +512,8 @@ TEST(DetectorCaps, KeptFindingsAreWholeAndTheSameOverAnySplit) {
   struct Whole {
     std::uint64_t count;
     std::int64_t first_ms, last_ms;
-    std::vector<std::string> event_ids, source_ips;
+    std::vector<SharedText> event_ids;
+    std::vector<std::string> source_ips;
     bool operator==(const Whole&) const = default;
   };
   auto wholes = [](std::vector<Finding> findings) {

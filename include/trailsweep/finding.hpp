@@ -34,15 +34,19 @@ struct Hit {
 /// depend on file order or thread scheduling.
 bool hit_before(const Hit& a, const Hit& b);
 
+// Every text is a SharedText, one pointer: a kept actor holds up to
+// --max-evidence of these in every worker, and with long-lived sessions
+// (tests/bench/make_long_sessions.py) they were most of a scan's memory as
+// std::strings (~330 bytes a record, now ~100 and the event id's block).
+// Most texts repeat (file, user agent, event name, region, source IP, rule)
+// and then share one block.
 struct Evidence {
   std::int64_t time_ms = 0;
-  std::string event_id, event_name, region, source_ip;
-  SharedText user_agent;  ///< shared: an actor's records mostly repeat it
-  std::string error_code;
-  SharedText file;  ///< shared: every record of a file names it
+  SharedText event_id, event_name, region, source_ip, user_agent, error_code;
+  SharedText file;
   std::int64_t record = -1, offset = -1;
-  std::string rule;  ///< the detection rule that matched it
-  int stage = -1;    ///< index into Finding::stages, -1 for single-event findings and context
+  SharedText rule;  ///< the detection rule that matched it
+  int stage = -1;   ///< index into Finding::stages, -1 for single-event findings and context
 };
 
 /// One stage of a sequence: a referenced rule and what it contributed.
@@ -75,7 +79,7 @@ struct Finding {
   std::vector<Stage> stages;
   std::vector<Evidence> evidence;
   std::uint64_t evidence_omitted = 0;
-  std::vector<std::string> event_ids;  ///< of the evidence kept
+  std::vector<SharedText> event_ids;  ///< of the evidence kept (sharing its blocks)
   std::vector<Resource> resources;     ///< sorted by type, then id
   std::vector<std::string> iocs;       ///< indicators of compromise seen with it
   std::vector<std::string> remediation;
