@@ -136,10 +136,10 @@ class Detector final : public EventSink {
     std::vector<std::string> more_;  // the others, ascending
   };
   // The earliest evidence of an actor, sorted by evidence_before, rule name
-  // left empty. The Evidence objects past size() are spares whose strings
-  // keep their buffers: a noisy rule builds and evicts ~100,000 actors, and
-  // a fresh Evidence per event (four heap strings) freed at eviction was
-  // ~2% of an all-rules scan's CPU. A reused actor reuses them.
+  // left empty. A candidate is built in the spare past size() and swapped
+  // into place; a reused actor (a noisy rule builds and evicts ~100,000)
+  // reuses the vector. Its texts come from the detector's RecentTexts, so
+  // a kept record allocates only its event id's block.
   class EvidenceList {
    public:
     std::size_t size() const { return size_; }
