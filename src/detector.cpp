@@ -87,12 +87,19 @@ void Detector::EvidenceList::add(const Event& ev, std::size_t cap, RecentTexts& 
   }
   Evidence& e = items_[size_];
   e.time_ms = ev.time_ms;
+  // An actor's records mostly repeat the texts of its first one: its blocks
+  // are shared first. The detector-wide table comes next, and misses when
+  // thousands of actors interleave (each with its own source IP).
+  const auto shared = [&](SharedText Evidence::*field, std::string_view text) {
+    if (size_ > 0 && items_[0].*field == text) return items_[0].*field;
+    return recent.get(text);
+  };
   e.event_id = SharedText(ev.event_id);  // one per event: no use looking it up
-  e.event_name = recent.get(ev.event_name);
-  e.region = recent.get(ev.aws_region);
-  e.source_ip = recent.get(ev.source_ip);
-  e.user_agent = recent.get(ev.user_agent);
-  e.error_code = recent.get(ev.error_code);
+  e.event_name = shared(&Evidence::event_name, ev.event_name);
+  e.region = shared(&Evidence::region, ev.aws_region);
+  e.source_ip = shared(&Evidence::source_ip, ev.source_ip);
+  e.user_agent = shared(&Evidence::user_agent, ev.user_agent);
+  e.error_code = shared(&Evidence::error_code, ev.error_code);
   e.file = recent.get(ev.pos.file);
   e.record = ev.pos.record;
   e.offset = ev.pos.offset;
@@ -107,11 +114,6 @@ void Detector::EvidenceList::add(const Event& ev, std::size_t cap, RecentTexts& 
   for (; at > 0 && evidence_before(items_[at], items_[at - 1]); --at) std::swap(items_[at], items_[at - 1]);
 }
 
-void Detector::EvidenceList::assign(std::vector<Evidence>&& sorted) {
-  items_ = std::move(sorted);
-  size_ = items_.size();
-}
-
 std::vector<Evidence> Detector::EvidenceList::take() {
   items_.resize(size_);
   size_ = 0;
@@ -119,17 +121,33 @@ std::vector<Evidence> Detector::EvidenceList::take() {
 }
 
 // Both lists are sorted and capped: one linear merge, not an insertion each.
-void Detector::merge_evidence(Aggregate& into, Aggregate& from) const {
-  const std::size_t evidence_cap = options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence;
-  std::vector<Evidence> merged;
-  merged.reserve(std::min(evidence_cap, into.earliest.size() + from.earliest.size()));
-  std::vector<Evidence> mine = into.earliest.take(), theirs = from.earliest.take();
-  auto a = mine.begin(), b = theirs.begin();
-  while (merged.size() < evidence_cap && (a != mine.end() || b != theirs.end())) {
-    const bool take_b = a == mine.end() || (b != theirs.end() && evidence_before(*b, *a));
-    merged.push_back(std::move(take_b ? *b++ : *a++));
+// It runs on one thread after the scan for every actor two workers share,
+// and a new vector for each (20,000 actors x 20 records with long-lived
+// sessions) was fresh memory on top of the workers' own: the merge writes
+// into the roomier of the two vectors and frees the other.
+void Detector::EvidenceList::merge(EvidenceList& other, std::size_t cap, std::vector<Evidence>& scratch) {
+  if (other.size_ == 0) return;
+  if (other.items_.capacity() > items_.capacity()) {
+    items_.swap(other.items_);
+    std::swap(size_, other.size_);
   }
-  into.earliest.assign(std::move(merged));
+  scratch.clear();
+  for (std::size_t i = 0; i < size_; ++i) scratch.push_back(std::move(items_[i]));
+  const std::size_t total = std::min(cap, scratch.size() + other.size_);
+  if (items_.size() < total) {
+    items_.reserve(total);  // exactly: resize alone would grow by doubling
+    items_.resize(total);
+  }
+  std::size_t a = 0, b = 0;
+  for (std::size_t n = 0; n < total; ++n) {
+    const bool take_b = a == scratch.size() || (b < other.size_ && evidence_before(other.items_[b], scratch[a]));
+    items_[n] = std::move(take_b ? other.items_[b++] : scratch[a++]);
+  }
+  size_ = total;
+  // Freed now, not with the retired actors at exit: the findings built
+  // next reuse the memory.
+  other.items_ = {};
+  other.size_ = 0;
 }
 
 void Detector::ValueSet::add(std::string_view v, std::size_t cap) {
@@ -154,18 +172,52 @@ void Detector::ValueSet::add(std::string_view v, std::size_t cap) {
   if (1 + more_.size() > cap) more_.pop_back();
 }
 
-void Detector::ValueSet::add_all(const ValueSet& other, std::size_t cap) {
-  if (other.empty()) return;
-  add(other.first_, cap);
-  for (const auto& v : other.more_) add(v, cap);
+// After the scan, for every value set of every actor two workers share: one
+// linear merge through `scratch`, back into the roomier of the two vectors,
+// the other freed. Adding the values one at a time grew the vectors by
+// doubling, on one thread, on top of the workers' memory (41 MB for 20,000
+// actors with 40 source IPs each).
+void Detector::ValueSet::merge(ValueSet& other, std::size_t cap, std::vector<std::string>& scratch) {
+  if (other.empty() || cap == 0) return;
+  if (empty()) {  // both sets hold at most `cap`: nothing to compare
+    first_.swap(other.first_);
+    more_.swap(other.more_);
+    return;
+  }
+  const auto value = [](ValueSet& set, std::size_t i) -> std::string& { return i == 0 ? set.first_ : set.more_[i - 1]; };
+  const std::size_t mine = 1 + more_.size(), theirs = 1 + other.more_.size();
+  std::size_t a = 0, b = 0;
+  scratch.clear();
+  while (scratch.size() < cap && (a < mine || b < theirs)) {
+    if (b == theirs || (a < mine && value(*this, a) < value(other, b))) {
+      scratch.push_back(std::move(value(*this, a++)));
+    } else if (a == mine || value(other, b) < value(*this, a)) {
+      scratch.push_back(std::move(value(other, b++)));
+    } else {  // in both
+      scratch.push_back(std::move(value(*this, a++)));
+      ++b;
+    }
+  }
+  if (other.more_.capacity() > more_.capacity()) more_.swap(other.more_);
+  first_ = std::move(scratch.front());
+  more_.clear();
+  more_.reserve(scratch.size() - 1);
+  for (std::size_t i = 1; i < scratch.size(); ++i) more_.push_back(std::move(scratch[i]));
+  other.first_.clear();
+  other.more_ = {};
 }
 
-std::vector<std::string> Detector::ValueSet::to_vector() const {
-  std::vector<std::string> out;
-  if (empty()) return out;
-  out.reserve(1 + more_.size());
-  out.push_back(first_);
-  out.insert(out.end(), more_.begin(), more_.end());
+// Moved out, not copied: the findings are built after the scan, on top of
+// the workers' memory, and a noisy rule's 20,000 findings copied ~25 MB of
+// source IPs and user agents that their actors were about to free.
+std::vector<std::string> Detector::ValueSet::take() {
+  std::vector<std::string> out = std::move(more_);
+  more_.clear();
+  if (!first_.empty()) {
+    out.reserve(out.size() + 1);  // exactly: insert alone would double a full vector
+    out.insert(out.begin(), std::move(first_));
+  }
+  first_.clear();
   return out;
 }
 
@@ -661,15 +713,16 @@ void Detector::merge(Detector&& other) {
     const Aggregate& agg = theirs.agg;
     Aggregate& mine = actors_[at].agg;
     mine.count += agg.count;
-    merge_evidence(mine, theirs.agg);
+    mine.earliest.merge(theirs.agg.earliest, options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence,
+                        merge_scratch_);
     mine.first_ms = std::min(mine.first_ms, agg.first_ms);
     mine.last_ms = std::max(mine.last_ms, agg.last_ms);
     const std::size_t cap = options_.max_distinct_values;
-    mine.regions.add_all(agg.regions, cap);
-    mine.source_ips.add_all(agg.source_ips, cap);
-    mine.user_agents.add_all(agg.user_agents, cap);
-    mine.access_keys.add_all(agg.access_keys, cap);
-    mine.session_issuers.add_all(agg.session_issuers, cap);
+    mine.regions.merge(theirs.agg.regions, cap, merge_values_scratch_);
+    mine.source_ips.merge(theirs.agg.source_ips, cap, merge_values_scratch_);
+    mine.user_agents.merge(theirs.agg.user_agents, cap, merge_values_scratch_);
+    mine.access_keys.merge(theirs.agg.access_keys, cap, merge_values_scratch_);
+    mine.session_issuers.merge(theirs.agg.session_issuers, cap, merge_values_scratch_);
     mine.resources.insert(agg.resources.begin(), agg.resources.end());
     while (mine.resources.size() > options_.max_resources) mine.resources.erase(std::prev(mine.resources.end()));
   }
@@ -695,9 +748,9 @@ Finding Detector::take_finding(Actor& actor) const {
   f.last_ms = agg.last_ms;
   f.detectable_ms = agg.first_ms;
   f.event_count = agg.count;
-  f.regions = agg.regions.to_vector();
-  f.source_ips = agg.source_ips.to_vector();
-  f.user_agents = agg.user_agents.to_vector();
+  f.regions = agg.regions.take();
+  f.source_ips = agg.source_ips.take();
+  f.user_agents = agg.user_agents.take();
   f.evidence_omitted = agg.count - agg.earliest.size();
   // The vector moves whole: a new one per finding, filled one Evidence at a
   // time, was ~100 MB of fresh pages for a noisy rule's 20,000 findings.

@@ -125,6 +125,10 @@ TEST(DetectorCaps, ListedValuesAreTheSmallestWhateverTheOrderAndWorker) {
   EXPECT_EQ(listed(std::vector<std::string>(records.begin(), records.begin() + 6),
                    std::vector<std::string>(records.begin() + 6, records.end())),
             want);
+  EXPECT_EQ(listed(records, reversed), want) << "values both workers saw are listed once";
+  EXPECT_EQ(listed(std::vector<std::string>(records.begin() + 6, records.end()),
+                   std::vector<std::string>(records.begin(), records.begin() + 6)),
+            want);
 }
 
 TEST(DetectorCaps, LowSeverityNoiseNeverEvictsASeriousFinding) {
@@ -578,6 +582,41 @@ TEST(DetectorCaps, EvidenceIsTheEarliestWhicheverWorkerHeldIt) {
   EXPECT_EQ(evidence_minutes({}, records), want);
   EXPECT_EQ(evidence_minutes(odd, even), want);
   EXPECT_EQ(evidence_minutes(even, odd), want);
+}
+
+// Kept evidence holds its texts as shared blocks: an actor's records repeat
+// its source IP and user agent, and they share one block even when hundreds
+// of actors interleave (too many for the detector's table of recent texts).
+TEST(DetectorEvidence, AnActorsRepeatedTextsShareOneBlockAmongInterleavedActors) {
+  auto rules = rules_from(kRules);
+  std::vector<std::string> records;
+  constexpr int kActors = 400, kCalls = 4;
+  for (int call = 0; call < kCalls; ++call) {
+    for (int i = 0; i < kActors; ++i) {
+      std::string r = ct_record(time_at(call), "DescribeInstances", fmt::format("app{}", i));
+      r.replace(r.find("203.0.113.7"), 11, fmt::format("10.0.{}.{}", i / 256, i % 256));
+      r.replace(r.find("Boto3/1.40.61"), 13, fmt::format("Boto3/1.40.61 md/Botocore#1.40.61 app#{}", i));
+      records.push_back(r);
+    }
+  }
+  Detector d(*rules);
+  feed(d, records);
+  auto findings = d.take_single_event_findings();
+  ASSERT_EQ(findings.size(), static_cast<std::size_t>(kActors));
+  for (const auto& f : findings) {
+    ASSERT_EQ(f.evidence.size(), static_cast<std::size_t>(kCalls)) << f.principal;
+    const std::string app = f.principal.substr(f.principal.rfind("/app") + 4);
+    const int i = std::stoi(app);
+    const Evidence& first = f.evidence.front();
+    EXPECT_EQ(first.source_ip, fmt::format("10.0.{}.{}", i / 256, i % 256));
+    EXPECT_EQ(first.user_agent, "Boto3/1.40.61 md/Botocore#1.40.61 app#" + app);
+    for (const auto& e : f.evidence) {
+      EXPECT_TRUE(e.source_ip.same_block(first.source_ip)) << f.principal;
+      EXPECT_TRUE(e.user_agent.same_block(first.user_agent)) << f.principal;
+      EXPECT_TRUE(e.rule.same_block(first.rule)) << "one block per finding for its rule";
+    }
+    EXPECT_TRUE(f.event_ids.front().same_block(first.event_id)) << "event_ids share the evidence's ids";
+  }
 }
 
 TEST(DetectorCaps, ThousandsOfActorsOverTwoWorkersAddUp) {

@@ -128,8 +128,11 @@ class Detector final : public EventSink {
     }
     const std::string& front() const { return first_; }
     void add(std::string_view v, std::size_t cap);
-    void add_all(const ValueSet& other, std::size_t cap);
-    std::vector<std::string> to_vector() const;
+    /// Adds the other's values (as add() each would); `other` is left empty,
+    /// its memory freed. `scratch`: working space, kept by the caller.
+    void merge(ValueSet& other, std::size_t cap, std::vector<std::string>& scratch);
+    /// The values, smallest first; the set is left empty.
+    std::vector<std::string> take();
 
    private:
     std::string first_;              // the smallest
@@ -148,8 +151,9 @@ class Detector final : public EventSink {
     void clear() { size_ = 0; }  // keeps the spares
     /// Keeps the event if it is among the `cap` earliest seen.
     void add(const Event& ev, std::size_t cap, RecentTexts& recent);
-    /// Replaces the list with `sorted` (at most the cap).
-    void assign(std::vector<Evidence>&& sorted);
+    /// Keeps the `cap` earliest of both lists; `other` is left empty, its memory freed.
+    /// `scratch`: working space, kept by the caller for the next merge.
+    void merge(EvidenceList& other, std::size_t cap, std::vector<Evidence>& scratch);
     /// The kept evidence; the list is left empty, without spares.
     std::vector<Evidence> take();
 
@@ -178,7 +182,6 @@ class Detector final : public EventSink {
   };
   Hit make_hit(int rule, const Event& ev);
   void add_event(Aggregate& agg, int rule, const Event& ev);
-  void merge_evidence(Aggregate& into, Aggregate& from) const;
   Finding take_finding(Actor& actor) const;
   static constexpr std::size_t kNoActor = static_cast<std::size_t>(-1);
   /// Index slots start at a hash of the principal alone (the Scanner has
@@ -236,8 +239,10 @@ class Detector final : public EventSink {
   // depends on the actors' order (eviction and findings sort). Indexes fit
   // in 32 bits: four billion actors would need terabytes first.
   std::vector<Actor> actors_;
-  // The evidence's file names and user agents, shared while they repeat.
+  // The evidence's texts (file, user agent, event name, ...), shared while they repeat.
   RecentTexts recent_texts_;
+  std::vector<Evidence> merge_scratch_;
+  std::vector<std::string> merge_values_scratch_;
   std::vector<std::uint32_t> free_actors_;
   std::vector<std::uint64_t> actor_index_;
   std::size_t live_actors_ = 0;
