@@ -18,29 +18,29 @@ Hit Detector::make_hit(int rule, const Event& ev) {
   Hit h;
   h.rule = rule;
   h.time_ms = ev.time_ms;
-  h.event_id = ev.event_id;
-  h.event_name = ev.event_name;
-  h.event_source = ev.event_source;
-  h.region = ev.aws_region;
-  h.source_ip = ev.source_ip;
-  h.user_agent = ev.user_agent;
-  h.error_code = ev.error_code;
-  h.account = ev.account;
-  h.principal = ev.principal;
-  h.access_key_id = ev.identity.access_key_id;
-  h.session_issuer = ev.identity.session_issuer_arn;
+  h.event_id = SharedText(ev.event_id);  // one per event: no use looking it up
+  h.event_name = recent_texts_.get(ev.event_name);
+  h.event_source = recent_texts_.get(ev.event_source);
+  h.region = recent_texts_.get(ev.aws_region);
+  h.source_ip = recent_texts_.get(ev.source_ip);
+  h.user_agent = recent_texts_.get(ev.user_agent);
+  h.error_code = recent_texts_.get(ev.error_code);
+  h.account = recent_texts_.get(ev.account);
+  h.principal = recent_texts_.get(ev.principal);
+  h.access_key_id = recent_texts_.get(ev.identity.access_key_id);
+  h.session_issuer = recent_texts_.get(ev.identity.session_issuer_arn);
   h.service_call = ev.is_service_call();
-  h.file = ev.pos.file;
+  h.file = recent_texts_.get(ev.pos.file);
   h.record = ev.pos.record;
   h.offset = ev.pos.offset;
   const auto& fields = rules_.capture_fields(rule);
   h.captured.reserve(fields.size());
   for (const auto& f : fields) {
     bool found = false;
-    std::string value;
+    SharedText value;  // group-by values: mostly the account and the ARN, shared with the hit's own
     fields_.any(f, [&](const FieldValue& v) {
       if (v.kind == FieldValue::Kind::kNull) return false;
-      value.assign(v.text);
+      value = recent_texts_.get(v.text);
       found = true;
       return true;
     });
@@ -677,8 +677,12 @@ void Detector::apply_caps() {
 }
 
 void Detector::merge(Detector&& other) {
+  // Into the roomier vector (the correlator sorts them anyway): up to a
+  // million hits each, and growing the smaller one would hold both twice.
+  if (other.hits_.capacity() > hits_.capacity()) hits_.swap(other.hits_);
   hits_.insert(hits_.end(), std::make_move_iterator(other.hits_.begin()),
                std::make_move_iterator(other.hits_.end()));
+  other.hits_ = {};
   hits_total_ += other.hits_total_;
   actors_built_ += other.actors_built_;
   field_problems_.merge(std::move(other.field_problems_));

@@ -14,6 +14,10 @@ bool hit_before(const Hit& a, const Hit& b) {
                   b.user_agent, b.error_code, b.captured, b.resources, b.links, b.file, b.record);
 }
 
+std::string resource_region(const Hit& h) {
+  return h.event_source == "iam.amazonaws.com" ? std::string() : std::string(h.region);
+}
+
 // finalize_findings compares a compact copy of the first three keys
 // (severity, first time, principal) before calling this: keep them first,
 // in this order.

@@ -15,7 +15,7 @@ namespace {
 
 void add_resources(Finding* f, const Hit& h, std::size_t cap) {
   for (const auto& [type, id] : h.resources) {
-    Resource r{type, id, h.event_source == "iam.amazonaws.com" ? "" : h.region};
+    Resource r{type, id, resource_region(h)};
     auto it = std::lower_bound(f->resources.begin(), f->resources.end(), r);
     if (it != f->resources.end() && *it == r) continue;
     if (f->resources.size() >= cap) return;

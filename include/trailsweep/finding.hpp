@@ -15,16 +15,20 @@
 
 namespace trailsweep {
 
+// Its texts are SharedTexts, shared through the detector's RecentTexts
+// where they repeat: up to --max-correlation-hits (a million) are kept, and
+// a context rule that matches routine calls (RunInstances by a CI role) fills
+// that. As std::strings a hit was ~1.3 KB (1.3 GB at the cap).
 struct Hit {
   int rule = -1;  ///< detection rule index in the RuleSet
   std::int64_t time_ms = 0;
-  std::string event_id, event_name, event_source, region, source_ip, user_agent, error_code;
-  std::string account, principal, access_key_id, session_issuer;
+  SharedText event_id, event_name, event_source, region, source_ip, user_agent, error_code;
+  SharedText account, principal, access_key_id, session_issuer;
   bool service_call = false;
-  std::string file;
+  SharedText file;
   std::int64_t record = -1, offset = -1;
   /// Values of RuleSet::capture_fields(rule), same order; "" when missing.
-  std::vector<std::string> captured;
+  std::vector<SharedText> captured;
   std::vector<bool> has_captured;
   /// (type, id) named by the rule's trailsweep.resources / trailsweep.links.
   std::vector<std::pair<std::string, std::string>> resources, links;
@@ -33,6 +37,9 @@ struct Hit {
 /// Orders hits by time, then by content, never by arrival: results do not
 /// depend on file order or thread scheduling.
 bool hit_before(const Hit& a, const Hit& b);
+
+/// The region a resource named by the hit lives in: "" for IAM's, which are global.
+std::string resource_region(const Hit& h);
 
 // Every text is a SharedText, one pointer: a kept actor holds up to
 // --max-evidence of these in every worker, and with long-lived sessions
