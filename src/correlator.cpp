@@ -44,43 +44,48 @@ std::string join_key(const std::vector<std::string>& values) {
 
 }  // namespace
 
-CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
-                            const CorrelatorOptions& options) {
+CorrelationResult correlate(const RuleSet& rules, HitStore store, const CorrelatorOptions& options) {
   CorrelationResult result;
   result.episodes.assign(rules.rules().size(), 0);
-  std::sort(hits.begin(), hits.end(), hit_before);
+  // Pointers are sorted, not the hits: up to a million of them, ~250 bytes each.
+  std::vector<const Hit*> sorted = store.pointers();
+  std::sort(sorted.begin(), sorted.end(), [](const Hit* a, const Hit* b) { return hit_before(*a, *b); });
   // CloudTrail may deliver a record twice: one eventID counts once per rule.
-  // Found by sorting positions, and compacted in place: a set node per hit
-  // and a second vector of up to a million hits were the correlation's
-  // largest allocations. The first in hit_before order is kept.
+  // Found by sorting positions (a set node per hit was the correlation's
+  // largest allocation); the first in hit_before order is kept.
   {
     std::vector<std::size_t> by_id;
-    by_id.reserve(hits.size());
-    for (std::size_t i = 0; i < hits.size(); ++i) {
-      if (!hits[i].event_id.empty()) by_id.push_back(i);
+    by_id.reserve(sorted.size());
+    for (std::size_t i = 0; i < sorted.size(); ++i) {
+      if (!sorted[i]->event_id.empty()) by_id.push_back(i);
     }
     std::sort(by_id.begin(), by_id.end(), [&](std::size_t a, std::size_t b) {
-      if (hits[a].rule != hits[b].rule) return hits[a].rule < hits[b].rule;
-      if (hits[a].event_id != hits[b].event_id) return hits[a].event_id < hits[b].event_id;
+      if (sorted[a]->rule != sorted[b]->rule) return sorted[a]->rule < sorted[b]->rule;
+      if (sorted[a]->event_id != sorted[b]->event_id) return sorted[a]->event_id < sorted[b]->event_id;
       return a < b;
     });
-    std::vector<bool> duplicate(hits.size(), false);
+    std::vector<bool> duplicate(sorted.size(), false);
     for (std::size_t k = 1; k < by_id.size(); ++k) {
-      const Hit& a = hits[by_id[k - 1]];
-      const Hit& b = hits[by_id[k]];
+      const Hit& a = *sorted[by_id[k - 1]];
+      const Hit& b = *sorted[by_id[k]];
       if (a.rule == b.rule && a.event_id == b.event_id) duplicate[by_id[k]] = true;
     }
     std::size_t kept = 0;
-    for (std::size_t i = 0; i < hits.size(); ++i) {
+    for (std::size_t i = 0; i < sorted.size(); ++i) {
       if (duplicate[i]) {
         ++result.duplicate_hits;
         continue;
       }
-      if (kept != i) hits[kept] = std::move(hits[i]);
-      ++kept;
+      sorted[kept++] = sorted[i];
     }
-    hits.erase(hits.begin() + static_cast<std::ptrdiff_t>(kept), hits.end());
+    sorted.resize(kept);
   }
+  // hits[i]: the i-th hit in that order.
+  struct {
+    const std::vector<const Hit*>* order;
+    const Hit& operator[](std::size_t i) const { return *(*order)[i]; }
+    std::size_t size() const { return order->size(); }
+  } const hits{&sorted};
   std::vector<std::vector<std::size_t>> hits_of_rule(rules.rules().size());
   for (std::size_t i = 0; i < hits.size(); ++i) {
     hits_of_rule[static_cast<std::size_t>(hits[i].rule)].push_back(i);
@@ -355,7 +360,8 @@ CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
       result.findings.push_back(std::move(f));
     }
   }
-  result.hits = std::move(hits);
+  result.hits = std::move(sorted);
+  result.hit_store = std::move(store);  // the pointers stay valid: chunks do not move
   return result;
 }
 

@@ -290,10 +290,8 @@ void Detector::on_event(const Event& ev) {
 // own newest `keep`.
 void Detector::trim_hits(std::size_t keep) {
   if (hits_.size() <= keep) return;
-  const std::size_t drop = hits_.size() - keep;
-  std::nth_element(hits_.begin(), hits_.begin() + static_cast<std::ptrdiff_t>(drop), hits_.end(), hit_before);
-  for (std::size_t i = 0; i < drop; ++i) ++evicted_hits_by_rule_[static_cast<std::size_t>(hits_[i].rule)];
-  hits_.erase(hits_.begin(), hits_.begin() + static_cast<std::ptrdiff_t>(drop));
+  hits_.drop_first(hits_.size() - keep,
+                   [&](const Hit& h) { ++evicted_hits_by_rule_[static_cast<std::size_t>(h.rule)]; });
 }
 
 // Evicts the least severe actors first, and within a severity those ranked
@@ -677,12 +675,7 @@ void Detector::apply_caps() {
 }
 
 void Detector::merge(Detector&& other) {
-  // Into the roomier vector (the correlator sorts them anyway): up to a
-  // million hits each, and growing the smaller one would hold both twice.
-  if (other.hits_.capacity() > hits_.capacity()) hits_.swap(other.hits_);
-  hits_.insert(hits_.end(), std::make_move_iterator(other.hits_.begin()),
-               std::make_move_iterator(other.hits_.end()));
-  other.hits_ = {};
+  hits_.append(std::move(other.hits_));
   hits_total_ += other.hits_total_;
   actors_built_ += other.actors_built_;
   field_problems_.merge(std::move(other.field_problems_));

@@ -49,11 +49,20 @@ std::size_t count_of(const Finding& f, std::string_view type) {
 
 void add_context(const RuleSet& rules, const std::vector<Hit>& hits, std::vector<Finding>* findings,
                  const ContextOptions& options) {
+  std::vector<const Hit*> pointers;
+  pointers.reserve(hits.size());
+  for (const Hit& h : hits) pointers.push_back(&h);
+  add_context(rules, pointers, findings, options);
+}
+
+void add_context(const RuleSet& rules, std::span<const Hit* const> hits, std::vector<Finding>* findings,
+                 const ContextOptions& options) {
   for (Finding& f : *findings) {
     if (f.stages.empty()) continue;  // only sequences carry context
     const std::int64_t from = f.first_ms - options.slack_ms, to = f.last_ms + options.slack_ms;
     // Same actor: context, IoCs, and the stage rules' own hits outside the window.
-    for (const Hit& h : hits) {
+    for (const Hit* hit : hits) {
+      const Hit& h = *hit;
       if (h.time_ms < from || h.time_ms > to) continue;
       if (h.account != f.account || h.principal != f.principal) continue;
       const Rule& r = rules.rules()[static_cast<std::size_t>(h.rule)];
@@ -66,7 +75,8 @@ void add_context(const RuleSet& rules, const std::vector<Hit>& hits, std::vector
       if (r.extras.context) add_evidence(&f, h, r.display_id(), options.max_evidence);
     }
     // Linked service calls: values that name one of the actor's resources.
-    for (const Hit& h : hits) {
+    for (const Hit* hit : hits) {
+      const Hit& h = *hit;
       if (h.links.empty() || h.account != f.account || h.time_ms < f.first_ms || h.time_ms > to) continue;
       bool linked = std::any_of(h.links.begin(), h.links.end(), [&](const auto& link) {
         return std::binary_search(f.resources.begin(), f.resources.end(), Resource{link.first, link.second, ""},

@@ -687,9 +687,9 @@ TEST(DetectorCaps, CorrelationHitsKeepTheNewestWhicheverWorkerHeldThem) {
   feed(b, rb);
   a.merge(std::move(b));
   a.apply_caps();
-  auto times = [](std::vector<Hit>& hits) {
+  auto times = [](const HitStore& hits) {
     std::vector<std::int64_t> t;
-    for (const auto& h : hits) t.push_back(h.time_ms);
+    hits.for_each([&](const Hit& h) { t.push_back(h.time_ms); });
     std::sort(t.begin(), t.end());
     return t;
   };

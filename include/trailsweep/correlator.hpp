@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "trailsweep/finding.hpp"
+#include "trailsweep/hit_store.hpp"
 #include "trailsweep/rule_set.hpp"
 
 namespace trailsweep {
@@ -24,14 +25,14 @@ struct CorrelationResult {
   std::vector<Finding> findings;          ///< of correlations that report themselves
   std::uint64_t duplicate_hits = 0;       ///< same rule and eventID seen twice (redelivery)
   std::uint64_t ungrouped_hits = 0;       ///< hits lacking a group-by field
-  std::vector<Hit> hits;                  ///< all hits, sorted (hit_before) and de-duplicated
+  HitStore hit_store;                     ///< owns the hits below
+  std::vector<const Hit*> hits;           ///< all hits, sorted (hit_before) and de-duplicated
   /// Episodes per rule index (0 for detection rules), also of correlations that
   /// only feed others and never report: what `rules test` checks.
   std::vector<std::size_t> episodes;
 };
 
-/// `hits` may arrive in any order.
-CorrelationResult correlate(const RuleSet& rules, std::vector<Hit> hits,
-                            const CorrelatorOptions& options = {});
+/// `hits` may arrive in any order; the result keeps them.
+CorrelationResult correlate(const RuleSet& rules, HitStore hits, const CorrelatorOptions& options = {});
 
 }  // namespace trailsweep

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "trailsweep/finding.hpp"
+#include "trailsweep/hit_store.hpp"
 #include "trailsweep/principal_set.hpp"
 #include "trailsweep/run_summary.hpp"
 #include "trailsweep/record_fields.hpp"
@@ -72,7 +73,7 @@ class Detector final : public EventSink {
   /// archive the workers held 46,000 actors for 20,000 kept.
   static void drop_outranked(std::span<Detector* const> detectors, unsigned threads);
   /// Hits kept for correlation (unsorted).
-  std::vector<Hit>& correlation_hits() { return hits_; }
+  HitStore& correlation_hits() { return hits_; }
   /// One finding per (rule, account, principal) for self-reporting rules;
   /// the aggregates are consumed. Built on up to `threads` threads (0: all cores).
   /// The vector has room for `more` findings after them (a caller that
@@ -231,7 +232,7 @@ class Detector final : public EventSink {
   RecordFields fields_;
   std::vector<int> matched_;
   CandidateCache candidates_;
-  std::vector<Hit> hits_;
+  HitStore hits_;
   // Actors are found through a flat open-addressing index of 8-byte slots
   // (high hash bits | actor index + 1; 0 empty) small enough to stay in
   // cache, so a lookup touches memory once, at the actor it finds. (A

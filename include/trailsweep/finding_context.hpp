@@ -12,6 +12,7 @@
 //   - remediation steps for the resources found.
 // Pure function of its inputs; deterministic.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "trailsweep/correlator.hpp"
@@ -28,6 +29,9 @@ struct ContextOptions {
 };
 
 /// `hits` are the sorted hits returned by correlate().
+void add_context(const RuleSet& rules, std::span<const Hit* const> hits, std::vector<Finding>* findings,
+                 const ContextOptions& options = {});
+/// The same over hits held in a vector (sorted by hit_before).
 void add_context(const RuleSet& rules, const std::vector<Hit>& hits, std::vector<Finding>* findings,
                  const ContextOptions& options = {});
 
