@@ -112,27 +112,31 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       const Rule& ref_rule = rules.rules()[static_cast<std::size_t>(ref)];
       if (!ref_rule.is_correlation) {
         const auto& capture = rules.capture_fields(ref);
-        auto value_of = [&](const Hit& h, const std::string& field, std::string* out) {
+        // Where each field sits among the hits' captured values, found once
+        // per referenced rule, not per hit: a stage that matches routine
+        // calls (quota dashboards polling GetServiceQuota) brings a million.
+        constexpr std::size_t kNotCaptured = static_cast<std::size_t>(-1);
+        auto slot_of = [&](const std::string& field) {
           auto it = std::find(capture.begin(), capture.end(), field);
-          if (it == capture.end()) return false;
-          auto k = static_cast<std::size_t>(it - capture.begin());
-          if (!h.has_captured[k]) return false;
-          *out = h.captured[k];
-          return true;
+          return it == capture.end() ? kNotCaptured : static_cast<std::size_t>(it - capture.begin());
         };
+        std::vector<std::size_t> group_slots;
+        for (const auto& g : c.group_by) group_slots.push_back(slot_of(field_for(g, ref)));
+        const std::size_t value_slot = c.condition.field.empty() ? kNotCaptured
+                                                                 : slot_of(field_for(c.condition.field, ref));
+        auto has = [](const Hit& h, std::size_t k) { return k != kNotCaptured && h.has_captured[k]; };
+        std::string key;  // join_key() of the group's values, built in place
         for (std::size_t hid : hits_of_rule[static_cast<std::size_t>(ref)]) {
           const Hit& h = hits[hid];
-          std::vector<std::string> values;
-          std::vector<std::pair<std::string, std::string>> group;
+          key.clear();
           bool ok = true;
-          for (const auto& g : c.group_by) {
-            std::string v;
-            if (!value_of(h, field_for(g, ref), &v)) {
+          for (std::size_t k : group_slots) {
+            if (!has(h, k)) {
               ok = false;
               break;
             }
-            values.push_back(v);
-            group.emplace_back(g, v);
+            key += h.captured[k].view();
+            key += '\x1f';
           }
           if (!ok) {
             ++result.ungrouped_hits;
@@ -142,12 +146,17 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
           item.time_ms = h.time_ms;
           item.source_rule = ref;
           item.hit_ids = {hid};
-          if (!c.condition.field.empty()) {
-            item.has_value = value_of(h, field_for(c.condition.field, ref), &item.value);
+          if (has(h, value_slot)) {
+            item.has_value = true;
+            item.value = h.captured[value_slot].view();
           }
-          auto& slot = groups[join_key(values)];
-          slot.first = std::move(group);
-          slot.second.push_back(std::move(item));
+          auto [slot, added] = groups.try_emplace(key);
+          if (added) {
+            for (std::size_t i = 0; i < group_slots.size(); ++i) {
+              slot->second.first.emplace_back(c.group_by[i], h.captured[group_slots[i]].view());
+            }
+          }
+          slot->second.second.push_back(std::move(item));
         }
       } else {
         for (const Match& m : matches[static_cast<std::size_t>(ref)]) {
