@@ -23,7 +23,19 @@ struct Item {
 struct Episode {
   std::vector<std::pair<std::string, std::string>> group;
   std::int64_t detect_ms = 0, last_fire_ms = 0;
-  std::set<std::size_t> item_ids;  // indexes into the group's items
+  // The group's items in it, as ranges [first, last] of their indexes, in
+  // order and apart. Each firing adds its whole window, and a window is a
+  // range that only moves forward, so it extends the last range or opens one
+  // after it. (A set took the whole window at every firing: 20,000
+  // GetServiceQuota calls of one quota dashboard in a day took 18 s.)
+  std::vector<std::pair<std::size_t, std::size_t>> item_ranges;
+  void add_window(std::size_t first, std::size_t last) {
+    if (!item_ranges.empty() && first <= item_ranges.back().second + 1) {
+      item_ranges.back().second = std::max(item_ranges.back().second, last);
+    } else {
+      item_ranges.emplace_back(first, last);
+    }
+  }
 };
 
 struct Match {
@@ -241,20 +253,22 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
           open = true;
         }
         episodes.back().last_fire_ms = item.time_ms;
-        episodes.back().item_ids.insert(window.begin(), window.end());
+        episodes.back().add_window(window.front(), window.back());  // the window is a range of ids
       }
       for (const Episode& e : episodes) {
         Match m;
         m.group = e.group;
         m.detect_ms = e.detect_ms;
-        std::set<std::size_t> all;
-        for (std::size_t id : e.item_ids) {
-          const Item& it = items[id];
-          all.insert(it.hit_ids.begin(), it.hit_ids.end());
-          auto& per_rule = m.hits_by_rule[it.source_rule];
-          per_rule.insert(per_rule.end(), it.hit_ids.begin(), it.hit_ids.end());
+        for (const auto& [first, last] : e.item_ranges) {
+          for (std::size_t id = first; id <= last; ++id) {
+            const Item& it = items[id];
+            m.hit_ids.insert(m.hit_ids.end(), it.hit_ids.begin(), it.hit_ids.end());
+            auto& per_rule = m.hits_by_rule[it.source_rule];
+            per_rule.insert(per_rule.end(), it.hit_ids.begin(), it.hit_ids.end());
+          }
         }
-        m.hit_ids.assign(all.begin(), all.end());
+        std::sort(m.hit_ids.begin(), m.hit_ids.end());
+        m.hit_ids.erase(std::unique(m.hit_ids.begin(), m.hit_ids.end()), m.hit_ids.end());
         for (auto& [r, ids] : m.hits_by_rule) {
           std::sort(ids.begin(), ids.end());
           ids.erase(std::unique(ids.begin(), ids.end()), ids.end());

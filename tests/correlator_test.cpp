@@ -66,6 +66,21 @@ std::vector<std::string> names_of(const testing::Evaluation& e) {
   return out;
 }
 
+// An episode holds every event of the windows that fired in it, also those
+// that left the window before its last firing (the 09:00 call below).
+TEST(Correlator, AnEpisodeKeepsTheEventsOfEveryWindowThatFiredInIt) {
+  auto rules = testing::rules_from(burst_rules(2));
+  auto e = testing::evaluate(*rules, {cluster("2025-11-02T09:00:00Z", "mallory"),
+                                      cluster("2025-11-02T09:05:00Z", "mallory"),
+                                      cluster("2025-11-02T09:12:00Z", "mallory"),
+                                      cluster("2025-11-02T09:14:00Z", "mallory")});
+  ASSERT_EQ(names_of(e), (std::vector<std::string>{"cluster_burst@mallory"}));
+  EXPECT_EQ(e.findings[0].event_count, 4u);
+  EXPECT_EQ(e.findings[0].evidence.size(), 4u);
+  EXPECT_EQ(format_rfc3339_ms(e.findings[0].first_ms), "2025-11-02T09:00:00Z");
+  EXPECT_EQ(format_rfc3339_ms(e.findings[0].last_ms), "2025-11-02T09:14:00Z");
+}
+
 TEST(Correlator, EventCountWindowIncludesItsEdge) {
   auto rules = testing::rules_from(burst_rules(3));
   // Three events exactly 10 minutes apart at the ends: inside.
