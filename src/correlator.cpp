@@ -4,6 +4,8 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <span>
+#include <string_view>
 #include <tuple>
 
 namespace trailsweep {
@@ -12,12 +14,27 @@ namespace {
 
 // An input of one correlation: a detection hit, or an episode of a referenced
 // correlation (with all the hits behind it).
+// A stage that matches routine calls brings a million items: an Item is 40
+// bytes and allocates nothing (a vector of hit ids and a string each was
+// ~130 bytes and two allocations).
 struct Item {
   std::int64_t time_ms = 0;
   int source_rule = -1;
-  std::vector<std::size_t> hit_ids;  // indexes into the sorted hit array
-  std::string value;                 // value_count field
   bool has_value = false;
+  std::size_t first_hit = 0, hit_count = 0;  // its hit ids: HitIdPool::ids[first_hit, + hit_count)
+  std::string_view value;                    // value_count field: a hit's captured text, kept with the hits
+};
+
+// The hit ids of one correlation's items, end to end.
+struct HitIdPool {
+  std::vector<std::size_t> ids;
+  std::span<const std::size_t> of(const Item& item) const { return {ids.data() + item.first_hit, item.hit_count}; }
+  template <typename It>
+  void add_to(Item& item, It first, It last) {
+    item.first_hit = ids.size();
+    ids.insert(ids.end(), first, last);
+    item.hit_count = ids.size() - item.first_hit;
+  }
 };
 
 struct Episode {
@@ -120,6 +137,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
 
     // Collect items per group.
     std::map<std::string, std::pair<std::vector<std::pair<std::string, std::string>>, std::vector<Item>>> groups;
+    HitIdPool pool;
     for (int ref : c.rule_indices) {
       const Rule& ref_rule = rules.rules()[static_cast<std::size_t>(ref)];
       if (!ref_rule.is_correlation) {
@@ -157,7 +175,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
           Item item;
           item.time_ms = h.time_ms;
           item.source_rule = ref;
-          item.hit_ids = {hid};
+          pool.add_to(item, &hid, &hid + 1);
           if (has(h, value_slot)) {
             item.has_value = true;
             item.value = h.captured[value_slot].view();
@@ -190,7 +208,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
           Item item;
           item.time_ms = m.detect_ms;
           item.source_rule = ref;
-          item.hit_ids = m.hit_ids;
+          pool.add_to(item, m.hit_ids.begin(), m.hit_ids.end());
           auto& slot = groups[join_key(values)];
           slot.first = std::move(group);
           slot.second.push_back(std::move(item));
@@ -202,14 +220,15 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
     for (auto& [key, slot] : groups) {
       auto& group = slot.first;  // (clang 14 cannot capture structured bindings)
       auto& items = slot.second;
-      std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+      std::stable_sort(items.begin(), items.end(), [&pool](const Item& a, const Item& b) {
         if (a.time_ms != b.time_ms) return a.time_ms < b.time_ms;
         if (a.source_rule != b.source_rule) return a.source_rule < b.source_rule;
-        return a.hit_ids < b.hit_ids;
+        const auto x = pool.of(a), y = pool.of(b);
+        return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end());
       });
       std::deque<std::size_t> window;
       std::map<int, std::size_t> rule_counts;
-      std::map<std::string, std::size_t> value_counts;
+      std::map<std::string_view, std::size_t> value_counts;
       std::vector<Episode> episodes;
       bool open = false;
       auto remove = [&](std::size_t id) {
@@ -240,8 +259,8 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
             break;
           case CorrelationType::kTemporalOrdered: {
             std::size_t k = 0;
-            for (std::size_t w : window) {
-              if (k < n_refs && items[w].source_rule == c.rule_indices[k]) ++k;
+            for (std::size_t w = window.front(); k < n_refs && w <= window.back(); ++w) {
+              if (items[w].source_rule == c.rule_indices[k]) ++k;  // stops once all are seen in order
             }
             holds = c.has_condition ? c.condition.holds(static_cast<double>(k)) : k == n_refs;
             break;
@@ -262,9 +281,10 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
         for (const auto& [first, last] : e.item_ranges) {
           for (std::size_t id = first; id <= last; ++id) {
             const Item& it = items[id];
-            m.hit_ids.insert(m.hit_ids.end(), it.hit_ids.begin(), it.hit_ids.end());
+            const auto ids = pool.of(it);
+            m.hit_ids.insert(m.hit_ids.end(), ids.begin(), ids.end());
             auto& per_rule = m.hits_by_rule[it.source_rule];
-            per_rule.insert(per_rule.end(), it.hit_ids.begin(), it.hit_ids.end());
+            per_rule.insert(per_rule.end(), ids.begin(), ids.end());
           }
         }
         std::sort(m.hit_ids.begin(), m.hit_ids.end());
