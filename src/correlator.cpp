@@ -61,13 +61,10 @@ struct Match {
   std::map<int, std::vector<std::size_t>> hits_by_rule;   // referenced rule -> its hits
 };
 
-std::string join_key(const std::vector<std::string>& values) {
-  std::string k;
-  for (const auto& v : values) {
-    k += v;
-    k += '\x1f';
-  }
-  return k;
+// A group's key: its group-by values, each ended by a unit separator.
+void add_to_key(std::string& key, std::string_view value) {
+  key += value;
+  key += '\x1f';
 }
 
 }  // namespace
@@ -154,7 +151,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
         const std::size_t value_slot = c.condition.field.empty() ? kNotCaptured
                                                                  : slot_of(field_for(c.condition.field, ref));
         auto has = [](const Hit& h, std::size_t k) { return k != kNotCaptured && h.has_captured[k]; };
-        std::string key;  // join_key() of the group's values, built in place
+        std::string key;  // built in place for each hit
         for (std::size_t hid : hits_of_rule[static_cast<std::size_t>(ref)]) {
           const Hit& h = hits[hid];
           key.clear();
@@ -164,8 +161,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
               ok = false;
               break;
             }
-            key += h.captured[k].view();
-            key += '\x1f';
+            add_to_key(key, h.captured[k].view());
           }
           if (!ok) {
             ++result.ungrouped_hits;
@@ -189,7 +185,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
         }
       } else {
         for (const Match& m : matches[static_cast<std::size_t>(ref)]) {
-          std::vector<std::string> values;
+          std::string key;
           std::vector<std::pair<std::string, std::string>> group;
           bool ok = true;
           for (const auto& g : c.group_by) {
@@ -200,7 +196,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
               ok = false;
               break;
             }
-            values.push_back(it->second);
+            add_to_key(key, it->second);
             group.emplace_back(g, it->second);
           }
           if (!ok) continue;
@@ -208,7 +204,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
           item.time_ms = m.detect_ms;
           item.source_rule = ref;
           pool.add_to(item, m.hit_ids.begin(), m.hit_ids.end());
-          auto& slot = groups[join_key(values)];
+          auto& slot = groups[key];
           slot.first = std::move(group);
           slot.second.push_back(std::move(item));
         }

@@ -246,7 +246,7 @@ void Detector::add_event(Aggregate& agg, int rule, const Event& ev) {
       return false;
     });
   }
-  agg.earliest.add(ev, options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence, recent_texts_);
+  agg.earliest.add(ev, evidence_cap(), recent_texts_);
 }
 
 void Detector::on_event(const Event& ev) {
@@ -707,19 +707,18 @@ void Detector::merge(Detector&& other) {
       index_new_actor(slot);
       continue;
     }
-    const Aggregate& agg = theirs.agg;
+    Aggregate& agg = theirs.agg;  // left empty by the merges below
     Aggregate& mine = actors_[at].agg;
     mine.count += agg.count;
-    mine.earliest.merge(theirs.agg.earliest, options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence,
-                        merge_scratch_);
+    mine.earliest.merge(agg.earliest, evidence_cap(), merge_scratch_);
     mine.first_ms = std::min(mine.first_ms, agg.first_ms);
     mine.last_ms = std::max(mine.last_ms, agg.last_ms);
     const std::size_t cap = options_.max_distinct_values;
-    mine.regions.merge(theirs.agg.regions, cap, merge_values_scratch_);
-    mine.source_ips.merge(theirs.agg.source_ips, cap, merge_values_scratch_);
-    mine.user_agents.merge(theirs.agg.user_agents, cap, merge_values_scratch_);
-    mine.access_keys.merge(theirs.agg.access_keys, cap, merge_values_scratch_);
-    mine.session_issuers.merge(theirs.agg.session_issuers, cap, merge_values_scratch_);
+    mine.regions.merge(agg.regions, cap, merge_values_scratch_);
+    mine.source_ips.merge(agg.source_ips, cap, merge_values_scratch_);
+    mine.user_agents.merge(agg.user_agents, cap, merge_values_scratch_);
+    mine.access_keys.merge(agg.access_keys, cap, merge_values_scratch_);
+    mine.session_issuers.merge(agg.session_issuers, cap, merge_values_scratch_);
     mine.resources.insert(agg.resources.begin(), agg.resources.end());
     while (mine.resources.size() > options_.max_resources) mine.resources.erase(std::prev(mine.resources.end()));
   }

@@ -184,6 +184,8 @@ class Detector final : public EventSink {
   Hit make_hit(int rule, const Event& ev);
   void add_event(Aggregate& agg, int rule, const Event& ev);
   Finding take_finding(Actor& actor) const;
+  /// Evidence records kept per actor (--max-evidence 0: all).
+  std::size_t evidence_cap() const { return options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence; }
   static constexpr std::size_t kNoActor = static_cast<std::size_t>(-1);
   /// Index slots start at a hash of the principal alone (the Scanner has
   /// computed its half), so on_event can prefetch the slot while the rules
