@@ -72,7 +72,7 @@ void add_to_key(std::string& key, std::string_view value) {
 CorrelationResult correlate(const RuleSet& rules, HitStore store, const CorrelatorOptions& options) {
   CorrelationResult result;
   result.episodes.assign(rules.rules().size(), 0);
-  // Pointers are sorted, not the hits: up to a million of them, ~250 bytes each.
+  // Pointers are sorted, not the hits: up to a million of them, ~180 bytes each.
   std::vector<const Hit*> sorted = store.pointers();
   std::sort(sorted.begin(), sorted.end(), [](const Hit* a, const Hit* b) { return hit_before(*a, *b); });
   // CloudTrail may deliver a record twice: one eventID counts once per rule.
@@ -150,7 +150,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
         for (const auto& g : c.group_by) group_slots.push_back(slot_of(field_for(g, ref)));
         const std::size_t value_slot = c.condition.field.empty() ? kNotCaptured
                                                                  : slot_of(field_for(c.condition.field, ref));
-        auto has = [](const Hit& h, std::size_t k) { return k != kNotCaptured && h.has_captured[k]; };
+        auto has = [](const Hit& h, std::size_t k) { return k != kNotCaptured && h.has_captured(k); };
         std::string key;  // built in place for each hit
         for (std::size_t hid : hits_of_rule[static_cast<std::size_t>(ref)]) {
           const Hit& h = hits[hid];
@@ -390,8 +390,10 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       f.evidence_omitted = f.event_count - f.evidence.size();
       std::set<Resource> resources;
       for (std::size_t id : m.hit_ids) {
-        for (const auto& [type, rid] : hits[id].resources) {
-          if (resources.size() < options.max_resources) resources.insert({type, rid, resource_region(hits[id])});
+        for (const TypedId& named : hits[id].resources()) {
+          if (resources.size() < options.max_resources) {
+            resources.insert({std::string(named.type), std::string(named.id), resource_region(hits[id])});
+          }
         }
       }
       f.resources.assign(resources.begin(), resources.end());

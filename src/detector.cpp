@@ -44,24 +44,22 @@ Hit Detector::make_hit(int rule, const Event& ev) {
       found = true;
       return true;
     });
-    h.captured.push_back(std::move(value));
-    h.has_captured.push_back(found);
+    h.add_captured(std::move(value), found);
   }
   const RuleExtras& extras = rules_.rules()[static_cast<std::size_t>(rule)].extras;
-  auto collect = [&](const std::vector<std::pair<std::string, std::string>>& spec,
-                     std::vector<std::pair<std::string, std::string>>* into) {
+  if (extras.resources.empty() && extras.links.empty()) return h;
+  auto collect = [&](const std::vector<std::pair<std::string, std::string>>& spec) {
+    std::vector<TypedId> out;
     for (const auto& entry : spec) {
-      const std::string& type = entry.first;  // (clang 14 cannot capture structured bindings)
+      const SharedText type = recent_texts_.get(entry.first);
       fields_.any(entry.second, [&](const FieldValue& v) {
-        if (v.kind != FieldValue::Kind::kNull && !v.text.empty()) into->emplace_back(type, std::string(v.text));
+        if (v.kind != FieldValue::Kind::kNull && !v.text.empty()) out.push_back({type, recent_texts_.get(v.text)});
         return false;
       });
     }
-    std::sort(into->begin(), into->end());
-    into->erase(std::unique(into->begin(), into->end()), into->end());
+    return out;
   };
-  collect(extras.resources, &h.resources);
-  collect(extras.links, &h.links);
+  h.set_named(collect(extras.resources), collect(extras.links));
   return h;
 }
 

@@ -1,5 +1,8 @@
 #include "trailsweep/finding.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
 #include <tuple>
 
 namespace trailsweep {
@@ -9,9 +12,30 @@ namespace trailsweep {
 // came first. Found by fuzz_correlation.
 bool hit_before(const Hit& a, const Hit& b) {
   return std::tie(a.time_ms, a.event_id, a.rule, a.account, a.principal, a.event_name, a.region, a.source_ip,
-                  a.user_agent, a.error_code, a.captured, a.resources, a.links, a.file, a.record) <
+                  a.user_agent, a.error_code, a.captured, a.captured_mask, a.named, a.link_count, a.file, a.record) <
          std::tie(b.time_ms, b.event_id, b.rule, b.account, b.principal, b.event_name, b.region, b.source_ip,
-                  b.user_agent, b.error_code, b.captured, b.resources, b.links, b.file, b.record);
+                  b.user_agent, b.error_code, b.captured, b.captured_mask, b.named, b.link_count, b.file, b.record);
+}
+
+void Hit::add_captured(SharedText value, bool present) {
+  if (present && captured.size() < kMaskedCaptures) captured_mask |= std::uint64_t{1} << captured.size();
+  captured.push_back(std::move(value));
+}
+
+void Hit::set_named(std::vector<TypedId> resources, std::vector<TypedId> links) {
+  auto sorted_unique = [](std::vector<TypedId>& list) {
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+  };
+  sorted_unique(resources);
+  sorted_unique(links);
+  if (links.size() > UINT16_MAX) links.resize(UINT16_MAX);
+  std::vector<TypedId> both;
+  both.reserve(resources.size() + links.size());
+  both.insert(both.end(), std::make_move_iterator(resources.begin()), std::make_move_iterator(resources.end()));
+  both.insert(both.end(), std::make_move_iterator(links.begin()), std::make_move_iterator(links.end()));
+  named = std::move(both);
+  link_count = static_cast<std::uint16_t>(links.size());
 }
 
 std::string resource_region(const Hit& h) {

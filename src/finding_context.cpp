@@ -14,8 +14,8 @@ namespace trailsweep {
 namespace {
 
 void add_resources(Finding* f, const Hit& h, std::size_t cap) {
-  for (const auto& [type, id] : h.resources) {
-    Resource r{type, id, resource_region(h)};
+  for (const TypedId& named : h.resources()) {
+    Resource r{std::string(named.type), std::string(named.id), resource_region(h)};
     auto it = std::lower_bound(f->resources.begin(), f->resources.end(), r);
     if (it != f->resources.end() && *it == r) continue;
     if (f->resources.size() >= cap) return;
@@ -77,9 +77,11 @@ void add_context(const RuleSet& rules, std::span<const Hit* const> hits, std::ve
     // Linked service calls: values that name one of the actor's resources.
     for (const Hit* hit : hits) {
       const Hit& h = *hit;
-      if (h.links.empty() || h.account != f.account || h.time_ms < f.first_ms || h.time_ms > to) continue;
-      bool linked = std::any_of(h.links.begin(), h.links.end(), [&](const auto& link) {
-        return std::binary_search(f.resources.begin(), f.resources.end(), Resource{link.first, link.second, ""},
+      if (h.link_count == 0 || h.account != f.account || h.time_ms < f.first_ms || h.time_ms > to) continue;
+      const auto links = h.links();
+      bool linked = std::any_of(links.begin(), links.end(), [&](const TypedId& link) {
+        return std::binary_search(f.resources.begin(), f.resources.end(),
+                                  Resource{std::string(link.type), std::string(link.id), ""},
                                   [](const Resource& a, const Resource& b) {
                                     return std::tie(a.type, a.id) < std::tie(b.type, b.id);
                                   });

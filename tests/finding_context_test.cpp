@@ -109,7 +109,7 @@ TEST(FindingContext, IocsAndContextCountOnlyForTheSameActorWithinTheSlack) {
   std::vector<Finding> findings = {sequence(*rules, "full")};
   const ContextOptions options;  // one hour of slack
   Hit template_hit = hit(*rules, "launch_template", kStart + 10 * 60'000);
-  template_hit.resources = {{"ec2_launch_template", "lt-miner"}};
+  template_hit.set_named({{"ec2_launch_template", "lt-miner"}}, {});
   std::vector<Hit> hits = {
       hit(*rules, "miner_image", kStart - options.slack_ms + 1),            // just inside, before
       template_hit,                                                         // inside
@@ -149,14 +149,11 @@ TEST(FindingContext, InstancesAServiceLaunchedForTheActorsGroupsBecomeItsResourc
   findings[0].resources = {{"autoscaling_group", "SPOT-us-east-1-G1-7f3a", "us-east-1"}};
   const std::string service = "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling";
   Hit ours = hit(*rules, "asg_launch", kStart + 5 * 60'000, service);
-  ours.links = {{"autoscaling_group", "SPOT-us-east-1-G1-7f3a"}};
-  ours.resources = {{"ec2_instance", "i-0aaa"}};
+  ours.set_named({{"ec2_instance", "i-0aaa"}}, {{"autoscaling_group", "SPOT-us-east-1-G1-7f3a"}});
   Hit theirs = hit(*rules, "asg_launch", kStart + 6 * 60'000, service);
-  theirs.links = {{"autoscaling_group", "web-fleet"}};
-  theirs.resources = {{"ec2_instance", "i-0bbb"}};
+  theirs.set_named({{"ec2_instance", "i-0bbb"}}, {{"autoscaling_group", "web-fleet"}});
   Hit before = hit(*rules, "asg_launch", kStart - 60'000, service);  // before the finding began
-  before.links = ours.links;
-  before.resources = {{"ec2_instance", "i-0ccc"}};
+  before.set_named({{"ec2_instance", "i-0ccc"}}, {{"autoscaling_group", "SPOT-us-east-1-G1-7f3a"}});
   add_context(*rules, {before, ours, theirs}, &findings);
   std::vector<std::string> instances;
   for (const Resource& r : findings[0].resources) {

@@ -2,6 +2,7 @@
 // order or the number of workers.
 #include "trailsweep/finding.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -74,6 +75,44 @@ TEST(Finding, EvidenceCarriesTheHitsPlaceAndRule) {
   EXPECT_EQ(e.record, 12);
   EXPECT_EQ(e.offset, 3400);
   EXPECT_EQ(e.rule, "cm_ec2_dryrun_recon");
+}
+
+TEST(Finding, AHitKeepsItsResourcesAndLinksApartSortedAndOnce) {
+  // Auto Scaling's RunInstances for a group: the instances it launched are
+  // resources, the group it launched them for is the link to the actor.
+  Hit h;
+  h.set_named({{"ec2_instance", "i-0bbb2222"}, {"ec2_instance", "i-0aaa1111"}, {"ec2_instance", "i-0bbb2222"}},
+              {{"autoscaling_group", "SPOT-us-east-1-G1-7f3a"}, {"autoscaling_group", "SPOT-us-east-1-G1-7f3a"}});
+  std::vector<std::string> resources, links;
+  for (const TypedId& r : h.resources()) resources.push_back(fmt::format("{}:{}", r.type, r.id));
+  for (const TypedId& l : h.links()) links.push_back(fmt::format("{}:{}", l.type, l.id));
+  EXPECT_EQ(resources, (std::vector<std::string>{"ec2_instance:i-0aaa1111", "ec2_instance:i-0bbb2222"}));
+  EXPECT_EQ(links, (std::vector<std::string>{"autoscaling_group:SPOT-us-east-1-G1-7f3a"}));
+  // The same pair as a link and as a resource are different hits.
+  Hit as_resource, as_link;
+  as_resource.set_named({{"autoscaling_group", "web-fleet"}}, {});
+  as_link.set_named({}, {{"autoscaling_group", "web-fleet"}});
+  EXPECT_EQ(as_resource.resources().size(), 1U);
+  EXPECT_TRUE(as_resource.links().empty());
+  EXPECT_TRUE(hit_before(as_resource, as_link) || hit_before(as_link, as_resource));
+}
+
+TEST(Finding, AHitTellsAMissingCapturedValueFromAnEmptyOne) {
+  // errorCode "" and no errorCode group differently: one is a value.
+  Hit h;
+  h.add_captured("111122223333", true);
+  h.add_captured("", true);
+  h.add_captured("", false);
+  EXPECT_TRUE(h.has_captured(0));
+  EXPECT_TRUE(h.has_captured(1));
+  EXPECT_FALSE(h.has_captured(2));
+  EXPECT_EQ(h.captured[0], "111122223333");
+  // Past the 64 flags a value is present when it is not "".
+  Hit wide;
+  for (int k = 0; k < 66; ++k) wide.add_captured(k == 65 ? "us-east-1" : "", true);
+  EXPECT_TRUE(wide.has_captured(63));
+  EXPECT_FALSE(wide.has_captured(64));
+  EXPECT_TRUE(wide.has_captured(65));
 }
 
 }  // namespace

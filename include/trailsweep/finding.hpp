@@ -3,6 +3,7 @@
 // principal), or one per episode of a correlation rule (a sequence, a flood).
 // Hit: one event that matched a detection rule, with everything a finding
 // needs later, copied out of the event (whose buffers are gone by then).
+#include <compare>
 #include <cstdint>
 #include <map>
 #include <span>
@@ -15,24 +16,49 @@
 
 namespace trailsweep {
 
-// Its texts are SharedTexts, shared through the detector's RecentTexts
-// where they repeat: up to --max-correlation-hits (a million) are kept, and
-// a context rule that matches routine calls (RunInstances by a CI role) fills
-// that. As std::strings a hit was ~1.3 KB (1.3 GB at the cap).
+/// A (type, id) pair that a rule's trailsweep.resources or trailsweep.links names.
+struct TypedId {
+  SharedText type, id;
+  friend bool operator==(const TypedId&, const TypedId&) = default;
+  friend std::strong_ordering operator<=>(const TypedId&, const TypedId&) = default;
+};
+
+// Its texts are SharedTexts, shared through the detector's tables where they
+// repeat: up to --max-correlation-hits (a million) are kept, and a context
+// rule that matches routine calls (RunInstances by a CI role) fills that. As
+// std::strings a hit was ~1.3 KB (1.3 GB at the cap); the flags of its
+// captured values as a vector<bool> and its resources and links as two
+// vectors of string pairs made it 248 bytes before its texts, now 184.
 struct Hit {
-  int rule = -1;  ///< detection rule index in the RuleSet
   std::int64_t time_ms = 0;
+  std::int64_t record = -1, offset = -1;
   SharedText event_id, event_name, event_source, region, source_ip, user_agent, error_code;
   SharedText account, principal, access_key_id, session_issuer;
-  bool service_call = false;
   SharedText file;
-  std::int64_t record = -1, offset = -1;
   /// Values of RuleSet::capture_fields(rule), same order; "" when missing.
   std::vector<SharedText> captured;
-  std::vector<bool> has_captured;
-  /// (type, id) named by the rule's trailsweep.resources / trailsweep.links.
-  std::vector<std::pair<std::string, std::string>> resources, links;
+  /// The rule's resources, then its links (the last `link_count`), each part sorted and unique.
+  std::vector<TypedId> named;
+  /// Bit k: captured[k] was present. Past the 64th capture (no real rule set
+  /// comes near: a rule captures the group-by and counted fields of the
+  /// correlations that use it) a value is present when it is not "".
+  std::uint64_t captured_mask = 0;
+  int rule = -1;  ///< detection rule index in the RuleSet
+  std::uint16_t link_count = 0;  ///< set_named keeps at most 65,535 links
+  bool service_call = false;
+
+  static constexpr std::size_t kMaskedCaptures = 64;
+  bool has_captured(std::size_t k) const {
+    return k < kMaskedCaptures ? ((captured_mask >> k) & 1U) != 0 : !captured[k].empty();
+  }
+  /// Appends the value of the next capture field.
+  void add_captured(SharedText value, bool present);
+  std::span<const TypedId> resources() const { return {named.data(), named.size() - link_count}; }
+  std::span<const TypedId> links() const { return {named.data() + (named.size() - link_count), link_count}; }
+  /// Sorts each list, drops repeats, and stores them.
+  void set_named(std::vector<TypedId> resources, std::vector<TypedId> links);
 };
+static_assert(sizeof(void*) != 8 || sizeof(Hit) <= 184, "a million hits are kept: mind their size");
 
 /// Orders hits by time, then by content, never by arrival: results do not
 /// depend on file order or thread scheduling.
