@@ -22,13 +22,13 @@ Hit Detector::make_hit(int rule, const Event& ev) {
   h.event_name = recent_texts_.get(ev.event_name);
   h.event_source = recent_texts_.get(ev.event_source);
   h.region = recent_texts_.get(ev.aws_region);
-  h.source_ip = recent_texts_.get(ev.source_ip);
-  h.user_agent = recent_texts_.get(ev.user_agent);
+  h.source_ip = hit_texts_.get(ev.source_ip);
+  h.user_agent = hit_texts_.get(ev.user_agent);
   h.error_code = recent_texts_.get(ev.error_code);
-  h.account = recent_texts_.get(ev.account);
-  h.principal = recent_texts_.get(ev.principal);
-  h.access_key_id = recent_texts_.get(ev.identity.access_key_id);
-  h.session_issuer = recent_texts_.get(ev.identity.session_issuer_arn);
+  h.account = hit_texts_.get(ev.account);
+  h.principal = hit_texts_.get(ev.principal);
+  h.access_key_id = hit_texts_.get(ev.identity.access_key_id);
+  h.session_issuer = hit_texts_.get(ev.identity.session_issuer_arn);
   h.service_call = ev.is_service_call();
   h.file = recent_texts_.get(ev.pos.file);
   h.record = ev.pos.record;
@@ -40,7 +40,7 @@ Hit Detector::make_hit(int rule, const Event& ev) {
     SharedText value;  // group-by values: mostly the account and the ARN, shared with the hit's own
     fields_.any(f, [&](const FieldValue& v) {
       if (v.kind == FieldValue::Kind::kNull) return false;
-      value = recent_texts_.get(v.text);
+      value = hit_texts_.get(v.text);
       found = true;
       return true;
     });
@@ -53,7 +53,7 @@ Hit Detector::make_hit(int rule, const Event& ev) {
     for (const auto& entry : spec) {
       const SharedText type = recent_texts_.get(entry.first);
       fields_.any(entry.second, [&](const FieldValue& v) {
-        if (v.kind != FieldValue::Kind::kNull && !v.text.empty()) out.push_back({type, recent_texts_.get(v.text)});
+        if (v.kind != FieldValue::Kind::kNull && !v.text.empty()) out.push_back({type, hit_texts_.get(v.text)});
         return false;
       });
     }
@@ -672,7 +672,15 @@ void Detector::apply_caps() {
   dropped_batch_.flush();
 }
 
+HitStore Detector::take_correlation_hits() {
+  hit_texts_.clear();
+  return std::move(hits_);
+}
+
 void Detector::merge(Detector&& other) {
+  // The scan is over: no more hits to share texts with.
+  hit_texts_.clear();
+  other.hit_texts_.clear();
   hits_.append(std::move(other.hits_));
   hits_total_ += other.hits_total_;
   actors_built_ += other.actors_built_;

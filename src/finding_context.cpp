@@ -163,7 +163,7 @@ std::vector<Finding> finalize_findings(const RuleSet& rules, Detector& detector,
                                        CorrelationResult* stats, unsigned threads_allowed) {
   CorrelatorOptions copts;
   copts.max_evidence = max_evidence;
-  CorrelationResult correlated = correlate(rules, std::move(detector.correlation_hits()), copts);
+  CorrelationResult correlated = correlate(rules, detector.take_correlation_hits(), copts);
   // 20,000 findings of a noisy rule moved to a bigger vector for the few
   // correlated ones were ~18 ms of fresh pages and moves (-j 2).
   std::vector<Finding> findings = detector.take_single_event_findings(threads_allowed, correlated.findings.size());

@@ -1,8 +1,10 @@
 #include "trailsweep/shared_text.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace trailsweep {
 namespace {
@@ -65,6 +67,39 @@ TEST(RecentTexts, HandsOutTheSameBlockForAStringSeenLately) {
     EXPECT_EQ(recent.get(other), std::string_view(other));
   }
   EXPECT_TRUE(recent.get("").empty());
+}
+
+TEST(TextTable, HandsOutOneBlockPerTextWhileAnythingHoldsIt) {
+  // 30,000 role sessions calling in turn: RecentTexts' slots would have
+  // forgotten the first session's ARN long before it calls again.
+  TextTable table;
+  auto arn = [](int session) { return fmt::format("arn:aws:sts::111122223333:assumed-role/app-role/s{:06d}", session); };
+  std::vector<SharedText> held;
+  for (int round = 0; round < 2; ++round) {
+    for (int session = 0; session < 30'000; ++session) held.push_back(table.get(arn(session)));
+  }
+  for (int session = 0; session < 30'000; ++session) {
+    EXPECT_TRUE(held[static_cast<std::size_t>(session)].same_block(held[static_cast<std::size_t>(30'000 + session)]));
+  }
+  EXPECT_EQ(table.size(), 30'000U);
+  EXPECT_TRUE(table.get("").empty());
+
+  // Once the hits that held them are gone, their texts go at the table's
+  // next growth; the ones still held keep their block.
+  const SharedText kept = held[7];
+  held.clear();
+  for (int n = 0; n < 100'000; ++n) {
+    held.push_back(table.get(fmt::format("198.51.{}.{}", n / 256, n % 256)));
+    if (held.size() > 1'000) held.erase(held.begin(), held.begin() + 500);
+  }
+  EXPECT_LT(table.size(), 20'000U);  // not the 130,000 texts it was ever given
+  EXPECT_TRUE(table.get(arn(7)).same_block(kept));
+  EXPECT_EQ(table.get(std::string(held.back().view())).view(), held.back().view());
+  EXPECT_TRUE(table.get(std::string(held.back().view())).same_block(held.back()));
+
+  table.clear();
+  EXPECT_EQ(table.size(), 0U);
+  EXPECT_EQ(kept.view(), arn(7));  // a copy outlives the table
 }
 
 }  // namespace

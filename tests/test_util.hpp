@@ -253,7 +253,7 @@ inline Evaluation evaluate(const RuleSet& rules, const std::vector<std::string>&
   e.findings = detector.take_single_event_findings();
   CorrelatorOptions copts;
   copts.max_evidence = options.max_evidence;
-  e.correlation = correlate(rules, std::move(detector.correlation_hits()), copts);
+  e.correlation = correlate(rules, detector.take_correlation_hits(), copts);
   for (auto& f : e.correlation.findings) e.findings.push_back(f);
   std::sort(e.findings.begin(), e.findings.end(), finding_before);
   return e;

@@ -73,7 +73,9 @@ class Detector final : public EventSink {
   /// archive the workers held 46,000 actors for 20,000 kept.
   static void drop_outranked(std::span<Detector* const> detectors, unsigned threads);
   /// Hits kept for correlation (unsorted).
-  HitStore& correlation_hits() { return hits_; }
+  const HitStore& correlation_hits() const { return hits_; }
+  /// Hands the hits over for correlation; this detector keeps none.
+  HitStore take_correlation_hits();
   /// One finding per (rule, account, principal) for self-reporting rules;
   /// the aggregates are consumed. Built on up to `threads` threads (0: all cores).
   /// The vector has room for `more` findings after them (a caller that
@@ -244,6 +246,9 @@ class Detector final : public EventSink {
   std::vector<Actor> actors_;
   // The evidence's texts (file, user agent, event name, ...), shared while they repeat.
   RecentTexts recent_texts_;
+  // The kept hits' texts that name an actor or a resource, one block each
+  // while a hit holds it (the actors of a million hits interleave).
+  TextTable hit_texts_;
   std::vector<Evidence> merge_scratch_;
   std::vector<std::string> merge_values_scratch_;
   std::vector<std::uint32_t> free_actors_;

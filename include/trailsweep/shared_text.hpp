@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -52,6 +53,10 @@ class SharedText {
   bool empty() const { return block_ == nullptr; }  // "" is never given a block
   /// Whether the two share one block (then they are equal without a compare).
   bool same_block(const SharedText& o) const { return block_ == o.block_; }
+  /// Whether this is the only copy of a block: for a table that hands out
+  /// copies and holds one, that nothing else holds it any more. Only the
+  /// table's thread may ask (another thread's copy could be made meanwhile).
+  bool sole_copy() const { return block_ != nullptr && block_->refs.load(std::memory_order_acquire) == 1; }
 
   friend bool operator==(const SharedText& a, const SharedText& b) {
     return a.same_block(b) || a.view() == b.view();
@@ -101,6 +106,29 @@ class RecentTexts {
   // record's collided about a quarter of the time, and took turns.
   static constexpr std::size_t kSlots = 256;
   std::array<SharedText, kSlots> slots_;
+};
+
+/// Hands out one block per distinct string, for as long as anything else
+/// holds it: the texts of the hits kept for correlation, where a million
+/// hits name a few thousand principals, access keys and source IPs (30,000
+/// role sessions calling in turn miss RecentTexts' 256 slots at nearly every
+/// hit, and each miss was a block of its own). Texts nothing else holds any
+/// more are dropped when the table would grow, so it stays the size of what
+/// the hits hold. One per thread.
+class TextTable {
+ public:
+  SharedText get(std::string_view text);
+  std::size_t size() const { return used_; }
+  /// Drops every text, held elsewhere or not.
+  void clear();
+
+ private:
+  /// Drops the texts only the table holds; sizes the slots for the rest.
+  void sweep_and_resize();
+  void place(SharedText text);
+
+  std::vector<SharedText> slots_;  // open addressing, a power of two, at most half full
+  std::size_t used_ = 0;
 };
 
 }  // namespace trailsweep
