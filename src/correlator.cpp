@@ -4,6 +4,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <span>
 #include <string_view>
 #include <tuple>
@@ -12,27 +13,41 @@ namespace trailsweep {
 
 namespace {
 
+// A hit's place in the sorted hits: four bytes, as a million are kept.
+using HitId = std::uint32_t;
+
 // An input of one correlation: a detection hit, or an episode of a referenced
 // correlation (with all the hits behind it). A stage that matches routine
-// calls brings a million: an Item is 48 bytes and allocates nothing (with a
-// vector of hit ids and a string of its own it was 80 and two allocations).
+// calls brings a million, so an Item is 32 bytes and allocates nothing: one
+// hit's id is kept in the item, more in the pool. (With a vector of hit ids
+// and a string of its own it was 80 bytes and two allocations; 48 with
+// every id in the pool.) All of a correlation's items are in one array,
+// sorted by group, not in a vector per group (each grown by doubling).
 struct Item {
   std::int64_t time_ms = 0;
+  const SharedText* value = nullptr;  // value_count field: a hit's captured text (null: none)
   int source_rule = -1;
-  bool has_value = false;
-  std::size_t first_hit = 0, hit_count = 0;  // its hit ids: HitIdPool::ids[first_hit, + hit_count)
-  std::string_view value;                    // value_count field: a hit's captured text, kept with the hits
+  std::uint32_t group = 0;
+  std::uint32_t hit_count = 0;
+  std::uint32_t first_hit = 0;  // one hit: its id; more: where theirs start in HitIdPool::ids
 };
 
-// The hit ids of one correlation's items, end to end.
+// The hit ids of one correlation's items of more than one hit, end to end.
 struct HitIdPool {
-  std::vector<std::size_t> ids;
-  std::span<const std::size_t> of(const Item& item) const { return {ids.data() + item.first_hit, item.hit_count}; }
-  template <typename It>
-  void add_to(Item& item, It first, It last) {
-    item.first_hit = ids.size();
-    ids.insert(ids.end(), first, last);
-    item.hit_count = ids.size() - item.first_hit;
+  std::vector<HitId> ids;
+  std::span<const HitId> of(const Item& item) const {
+    if (item.hit_count == 1) return {&item.first_hit, 1};
+    return {ids.data() + item.first_hit, item.hit_count};
+  }
+  void add_to(Item& item, std::span<const HitId> hit_ids) {
+    item.hit_count = static_cast<std::uint32_t>(hit_ids.size());
+    if (hit_ids.size() == 1) {
+      item.first_hit = hit_ids.front();
+      return;
+    }
+    if (ids.size() + hit_ids.size() > UINT32_MAX) throw std::length_error("correlation: over 4 billion hit ids");
+    item.first_hit = static_cast<std::uint32_t>(ids.size());
+    ids.insert(ids.end(), hit_ids.begin(), hit_ids.end());
   }
 };
 
@@ -57,8 +72,10 @@ struct Episode {
 struct Match {
   std::vector<std::pair<std::string, std::string>> group;
   std::int64_t detect_ms = 0;
-  std::vector<std::size_t> hit_ids;                       // sorted, unique
-  std::map<int, std::vector<std::size_t>> hits_by_rule;   // referenced rule -> its hits
+  std::vector<HitId> hit_ids;  // sorted, unique
+  // Referenced rule -> its hits; only for a correlation that reports (a
+  // stage that only feeds the campaign would hold every hit twice).
+  std::map<int, std::vector<HitId>> hits_by_rule;
 };
 
 // A group's key: its group-by values, each ended by a unit separator.
@@ -111,9 +128,10 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
     const Hit& operator[](std::size_t i) const { return *(*order)[i]; }
     std::size_t size() const { return order->size(); }
   } const hits{&sorted};
-  std::vector<std::vector<std::size_t>> hits_of_rule(rules.rules().size());
+  if (hits.size() > UINT32_MAX) throw std::length_error("correlation: over 4 billion hits");
+  std::vector<std::vector<HitId>> hits_of_rule(rules.rules().size());
   for (std::size_t i = 0; i < hits.size(); ++i) {
-    hits_of_rule[static_cast<std::size_t>(hits[i].rule)].push_back(i);
+    hits_of_rule[static_cast<std::size_t>(hits[i].rule)].push_back(static_cast<HitId>(i));
   }
 
   std::vector<std::vector<Match>> matches(rules.rules().size());
@@ -131,8 +149,23 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       return name;
     };
 
-    // Collect items per group.
-    std::map<std::string, std::pair<std::vector<std::pair<std::string, std::string>>, std::vector<Item>>> groups;
+    // Collect the items, each with its group's number.
+    std::map<std::string, std::uint32_t> group_numbers;
+    std::vector<std::vector<std::pair<std::string, std::string>>> groups;  // by number
+    auto group_number = [&](const std::string& key) {
+      auto [slot, added] = group_numbers.try_emplace(key, static_cast<std::uint32_t>(groups.size()));
+      if (added) groups.emplace_back();
+      return std::make_pair(slot->second, added);
+    };
+    std::vector<Item> items;
+    {
+      std::size_t expected = 0;
+      for (int ref : c.rule_indices) {
+        const auto r = static_cast<std::size_t>(ref);
+        expected += rules.rules()[r].is_correlation ? matches[r].size() : hits_of_rule[r].size();
+      }
+      items.reserve(expected);
+    }
     HitIdPool pool;
     for (int ref : c.rule_indices) {
       const Rule& ref_rule = rules.rules()[static_cast<std::size_t>(ref)];
@@ -152,7 +185,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
                                                                  : slot_of(field_for(c.condition.field, ref));
         auto has = [](const Hit& h, std::size_t k) { return k != kNotCaptured && h.has_captured(k); };
         std::string key;  // built in place for each hit
-        for (std::size_t hid : hits_of_rule[static_cast<std::size_t>(ref)]) {
+        for (const HitId hid : hits_of_rule[static_cast<std::size_t>(ref)]) {
           const Hit& h = hits[hid];
           key.clear();
           bool ok = true;
@@ -170,18 +203,16 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
           Item item;
           item.time_ms = h.time_ms;
           item.source_rule = ref;
-          pool.add_to(item, &hid, &hid + 1);
-          if (has(h, value_slot)) {
-            item.has_value = true;
-            item.value = h.captured[value_slot].view();
-          }
-          auto [slot, added] = groups.try_emplace(key);
+          pool.add_to(item, {&hid, 1});
+          if (has(h, value_slot)) item.value = &h.captured[value_slot];  // the hits outlive the items
+          const auto [number, added] = group_number(key);
+          item.group = number;
           if (added) {
             for (std::size_t i = 0; i < group_slots.size(); ++i) {
-              slot->second.first.emplace_back(c.group_by[i], h.captured[group_slots[i]].view());
+              groups[number].emplace_back(c.group_by[i], h.captured[group_slots[i]].view());
             }
           }
-          slot->second.second.push_back(std::move(item));
+          items.push_back(item);
         }
       } else {
         for (const Match& m : matches[static_cast<std::size_t>(ref)]) {
@@ -203,40 +234,47 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
           Item item;
           item.time_ms = m.detect_ms;
           item.source_rule = ref;
-          pool.add_to(item, m.hit_ids.begin(), m.hit_ids.end());
-          auto& slot = groups[key];
-          slot.first = std::move(group);
-          slot.second.push_back(std::move(item));
+          pool.add_to(item, m.hit_ids);
+          item.group = group_number(key).first;
+          groups[item.group] = std::move(group);
+          items.push_back(item);
         }
       }
     }
 
+    // Items that compare equal here are equal in all they carry (a rule
+    // listed twice brings its hits twice), so no order among them shows.
+    std::sort(items.begin(), items.end(), [&pool](const Item& a, const Item& b) {
+      if (a.group != b.group) return a.group < b.group;
+      if (a.time_ms != b.time_ms) return a.time_ms < b.time_ms;
+      if (a.source_rule != b.source_rule) return a.source_rule < b.source_rule;
+      const auto x = pool.of(a), y = pool.of(b);
+      return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end());
+    });
+
     const std::size_t n_refs = c.rule_indices.size();
-    for (auto& [key, slot] : groups) {
-      auto& group = slot.first;  // (clang 14 cannot capture structured bindings)
-      auto& items = slot.second;
-      std::stable_sort(items.begin(), items.end(), [&pool](const Item& a, const Item& b) {
-        if (a.time_ms != b.time_ms) return a.time_ms < b.time_ms;
-        if (a.source_rule != b.source_rule) return a.source_rule < b.source_rule;
-        const auto x = pool.of(a), y = pool.of(b);
-        return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end());
-      });
+    const bool reports = rules.reports_own_hits(ci);
+    for (std::size_t begin = 0, end = 0; begin < items.size(); begin = end) {
+      end = begin + 1;
+      while (end < items.size() && items[end].group == items[begin].group) ++end;
+      const auto& group = groups[items[begin].group];
+      const std::span<const Item> group_items(items.data() + begin, end - begin);
       std::deque<std::size_t> window;
       std::map<int, std::size_t> rule_counts;
       std::map<std::string_view, std::size_t> value_counts;
       std::vector<Episode> episodes;
       bool open = false;
       auto remove = [&](std::size_t id) {
-        const Item& it = items[id];
+        const Item& it = group_items[id];
         if (--rule_counts[it.source_rule] == 0) rule_counts.erase(it.source_rule);
-        if (it.has_value && --value_counts[it.value] == 0) value_counts.erase(it.value);
+        if (it.value && --value_counts[it.value->view()] == 0) value_counts.erase(it.value->view());
       };
-      for (std::size_t id = 0; id < items.size(); ++id) {
-        const Item& item = items[id];
+      for (std::size_t id = 0; id < group_items.size(); ++id) {
+        const Item& item = group_items[id];
         window.push_back(id);
         ++rule_counts[item.source_rule];
-        if (item.has_value) ++value_counts[item.value];
-        while (!window.empty() && items[window.front()].time_ms < item.time_ms - c.timespan_ms) {
+        if (item.value) ++value_counts[item.value->view()];
+        while (!window.empty() && group_items[window.front()].time_ms < item.time_ms - c.timespan_ms) {
           remove(window.front());
           window.pop_front();
         }
@@ -255,7 +293,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
           case CorrelationType::kTemporalOrdered: {
             std::size_t k = 0;
             for (std::size_t w = window.front(); k < n_refs && w <= window.back(); ++w) {
-              if (items[w].source_rule == c.rule_indices[k]) ++k;  // stops once all are seen in order
+              if (group_items[w].source_rule == c.rule_indices[k]) ++k;  // stops once all are seen in order
             }
             holds = c.has_condition ? c.condition.holds(static_cast<double>(k)) : k == n_refs;
             break;
@@ -275,11 +313,13 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
         m.detect_ms = e.detect_ms;
         for (const auto& [first, last] : e.item_ranges) {
           for (std::size_t id = first; id <= last; ++id) {
-            const Item& it = items[id];
+            const Item& it = group_items[id];
             const auto ids = pool.of(it);
             m.hit_ids.insert(m.hit_ids.end(), ids.begin(), ids.end());
-            auto& per_rule = m.hits_by_rule[it.source_rule];
-            per_rule.insert(per_rule.end(), ids.begin(), ids.end());
+            if (reports) {
+              auto& per_rule = m.hits_by_rule[it.source_rule];
+              per_rule.insert(per_rule.end(), ids.begin(), ids.end());
+            }
           }
         }
         std::sort(m.hit_ids.begin(), m.hit_ids.end());
@@ -297,17 +337,17 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
               });
 
     result.episodes[static_cast<std::size_t>(ci)] = matches[static_cast<std::size_t>(ci)].size();
-    if (!rules.reports_own_hits(ci)) continue;
+    if (!reports) continue;
     for (const Match& m : matches[static_cast<std::size_t>(ci)]) {
       Finding f = finding_for_rule(rule, ci);
       f.group = m.group;
       f.detectable_ms = m.detect_ms;
       // One event can match several rules of a stage (a 999-instance group is
       // both "huge" and part of a flood): count events, not hits.
-      auto distinct_events = [&](const std::vector<std::size_t>& ids) {
+      auto distinct_events = [&](const std::vector<HitId>& ids) {
         std::set<std::string> seen;
         std::size_t without_id = 0;
-        for (std::size_t id : ids) {
+        for (const HitId id : ids) {
           if (hits[id].event_id.empty()) {
             ++without_id;
           } else {
@@ -322,7 +362,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       f.last_ms = hits[m.hit_ids.back()].time_ms;
       // The actor is the first non-service caller among the contributors.
       const Hit* actor = &first;
-      for (std::size_t id : m.hit_ids) {
+      for (const HitId id : m.hit_ids) {
         if (!hits[id].service_call) {
           actor = &hits[id];
           break;
@@ -333,7 +373,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       f.access_key_id = actor->access_key_id;
       f.session_issuer = actor->session_issuer;
       std::set<std::string> regions, ips, uas;
-      for (std::size_t id : m.hit_ids) {
+      for (const HitId id : m.hit_ids) {
         const Hit& h = hits[id];
         if (regions.size() < options.max_distinct_values && !h.region.empty()) regions.emplace(h.region);
         if (h.service_call) continue;
@@ -343,7 +383,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       f.regions.assign(regions.begin(), regions.end());
       f.source_ips.assign(ips.begin(), ips.end());
       f.user_agents.assign(uas.begin(), uas.end());
-      std::vector<const std::vector<std::size_t>*> per_stage;
+      std::vector<const std::vector<HitId>*> per_stage;
       for (int ref : c.rule_indices) {
         auto it = m.hits_by_rule.find(ref);
         if (it == m.hits_by_rule.end() || it->second.empty()) continue;
@@ -362,15 +402,15 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       // cannot crowd the other stages out; one row per event.
       std::size_t cap = options.max_evidence == 0 ? SIZE_MAX : options.max_evidence;
       std::set<std::string> shown_events;
-      std::vector<std::size_t> chosen;
-      std::map<std::size_t, int> stage_of;  // hit -> index in f.stages
+      std::vector<HitId> chosen;
+      std::map<HitId, int> stage_of;  // hit -> index in f.stages
       std::vector<std::size_t> cursor(per_stage.size(), 0);
       for (bool progress = true; progress && chosen.size() < cap;) {
         progress = false;
         for (std::size_t s = 0; s < per_stage.size() && chosen.size() < cap; ++s) {
           const auto& ids = *per_stage[s];
           while (cursor[s] < ids.size()) {
-            std::size_t id = ids[cursor[s]++];
+            const HitId id = ids[cursor[s]++];
             const SharedText& eid = hits[id].event_id;
             if (!eid.empty() && !shown_events.emplace(eid).second) continue;
             chosen.push_back(id);
@@ -381,7 +421,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
         }
       }
       std::sort(chosen.begin(), chosen.end());
-      for (std::size_t id : chosen) {
+      for (const HitId id : chosen) {
         const Hit& h = hits[id];
         f.evidence.push_back(evidence_of(h, rules.rules()[static_cast<std::size_t>(h.rule)].display_id()));
         f.evidence.back().stage = stage_of[id];
@@ -389,7 +429,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       }
       f.evidence_omitted = f.event_count - f.evidence.size();
       std::set<Resource> resources;
-      for (std::size_t id : m.hit_ids) {
+      for (const HitId id : m.hit_ids) {
         for (const TypedId& named : hits[id].resources()) {
           if (resources.size() < options.max_resources) {
             resources.insert({std::string(named.type), std::string(named.id), resource_region(hits[id])});
