@@ -194,7 +194,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
               ok = false;
               break;
             }
-            add_to_key(key, h.captured[k].view());
+            add_to_key(key, h.captured()[k].view());
           }
           if (!ok) {
             ++result.ungrouped_hits;
@@ -204,12 +204,12 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
           item.time_ms = h.time_ms;
           item.source_rule = ref;
           pool.add_to(item, {&hid, 1});
-          if (has(h, value_slot)) item.value = &h.captured[value_slot];  // the hits outlive the items
+          if (has(h, value_slot)) item.value = &h.captured()[value_slot];  // the hits outlive the items
           const auto [number, added] = group_number(key);
           item.group = number;
           if (added) {
             for (std::size_t i = 0; i < group_slots.size(); ++i) {
-              groups[number].emplace_back(c.group_by[i], h.captured[group_slots[i]].view());
+              groups[number].emplace_back(c.group_by[i], h.captured()[group_slots[i]].view());
             }
           }
           items.push_back(item);

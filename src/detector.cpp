@@ -34,7 +34,9 @@ Hit Detector::make_hit(int rule, const Event& ev) {
   h.record = ev.pos.record;
   h.offset = ev.pos.offset;
   const auto& fields = rules_.capture_fields(rule);
-  h.captured.reserve(fields.size());
+  // Built in the detector's scratch vectors, then copied into one block.
+  std::uint64_t present = 0;
+  captured_scratch_.clear();
   for (const auto& f : fields) {
     bool found = false;
     SharedText value;  // group-by values: mostly the account and the ARN, shared with the hit's own
@@ -44,12 +46,12 @@ Hit Detector::make_hit(int rule, const Event& ev) {
       found = true;
       return true;
     });
-    h.add_captured(std::move(value), found);
+    if (found && captured_scratch_.size() < Hit::kMaskedCaptures) present |= std::uint64_t{1} << captured_scratch_.size();
+    captured_scratch_.push_back(std::move(value));
   }
   const RuleExtras& extras = rules_.rules()[static_cast<std::size_t>(rule)].extras;
-  if (extras.resources.empty() && extras.links.empty()) return h;
-  auto collect = [&](const std::vector<std::pair<std::string, std::string>>& spec) {
-    std::vector<TypedId> out;
+  auto collect = [&](const std::vector<std::pair<std::string, std::string>>& spec, std::vector<TypedId>& out) {
+    out.clear();
     for (const auto& entry : spec) {
       const SharedText type = recent_texts_.get(entry.first);
       fields_.any(entry.second, [&](const FieldValue& v) {
@@ -57,9 +59,14 @@ Hit Detector::make_hit(int rule, const Event& ev) {
         return false;
       });
     }
-    return out;
   };
-  h.set_named(collect(extras.resources), collect(extras.links));
+  collect(extras.resources, resources_scratch_);
+  collect(extras.links, links_scratch_);
+  h.set_values(captured_scratch_, present, resources_scratch_, links_scratch_);
+  // Their copies would keep texts in hit_texts_ that no hit holds.
+  captured_scratch_.clear();
+  resources_scratch_.clear();
+  links_scratch_.clear();
   return h;
 }
 

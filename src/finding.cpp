@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
+#include <new>
+#include <stdexcept>
 #include <tuple>
 
 namespace trailsweep {
@@ -12,30 +14,69 @@ namespace trailsweep {
 // came first. Found by fuzz_correlation.
 bool hit_before(const Hit& a, const Hit& b) {
   return std::tie(a.time_ms, a.event_id, a.rule, a.account, a.principal, a.event_name, a.region, a.source_ip,
-                  a.user_agent, a.error_code, a.captured, a.captured_mask, a.named, a.link_count, a.file, a.record) <
+                  a.user_agent, a.error_code, a.values, a.captured_mask, a.file, a.record) <
          std::tie(b.time_ms, b.event_id, b.rule, b.account, b.principal, b.event_name, b.region, b.source_ip,
-                  b.user_agent, b.error_code, b.captured, b.captured_mask, b.named, b.link_count, b.file, b.record);
+                  b.user_agent, b.error_code, b.values, b.captured_mask, b.file, b.record);
 }
 
-void Hit::add_captured(SharedText value, bool present) {
-  if (present && captured.size() < kMaskedCaptures) captured_mask |= std::uint64_t{1} << captured.size();
-  captured.push_back(std::move(value));
+namespace {
+
+// Sorts, drops repeats, and returns what is left (the front of `list`).
+std::span<TypedId> sorted_once(std::span<TypedId> list) {
+  std::sort(list.begin(), list.end());
+  return list.first(static_cast<std::size_t>(std::unique(list.begin(), list.end()) - list.begin()));
+}
+
+}  // namespace
+
+HitValues::HitValues(std::span<const SharedText> captured, std::span<TypedId> resources, std::span<TypedId> links) {
+  build(captured, sorted_once(resources), sorted_once(links));
+}
+
+HitValues::HitValues(const HitValues& other) { build(other.captured(), other.resources(), other.links()); }
+
+void HitValues::build(std::span<const SharedText> captured, std::span<const TypedId> resources,
+                      std::span<const TypedId> links) {
+  if (captured.empty() && resources.empty() && links.empty()) return;
+  if (captured.size() > UINT32_MAX || resources.size() > UINT32_MAX || links.size() > UINT32_MAX) {
+    throw std::length_error("HitValues: over 4 billion values");
+  }
+  void* memory = ::operator new(sizeof(Block) + captured.size() * sizeof(SharedText) +
+                                (resources.size() + links.size()) * sizeof(TypedId));
+  block_ = new (memory) Block{static_cast<std::uint32_t>(captured.size()), static_cast<std::uint32_t>(resources.size()),
+                              static_cast<std::uint32_t>(links.size()), 0};
+  SharedText* text = first_captured();
+  for (const SharedText& value : captured) new (text++) SharedText(value);
+  TypedId* named = first_named();
+  for (const TypedId& r : resources) new (named++) TypedId(r);
+  for (const TypedId& l : links) new (named++) TypedId(l);
+}
+
+HitValues::~HitValues() {
+  if (!block_) return;
+  for (SharedText& value : std::span<SharedText>(first_captured(), block_->captured)) value.~SharedText();
+  for (TypedId& named : std::span<TypedId>(first_named(), block_->resources + block_->links)) named.~TypedId();
+  block_->~Block();
+  ::operator delete(block_);
+}
+
+std::strong_ordering operator<=>(const HitValues& a, const HitValues& b) {
+  auto compare = [](auto x, auto y) {
+    return std::lexicographical_compare_three_way(x.begin(), x.end(), y.begin(), y.end());
+  };
+  if (auto c = compare(a.captured(), b.captured()); c != 0) return c;
+  if (auto c = compare(a.resources(), b.resources()); c != 0) return c;
+  return compare(a.links(), b.links());
+}
+
+void Hit::set_values(std::span<const SharedText> captured, std::uint64_t present, std::span<TypedId> resources,
+                     std::span<TypedId> links) {
+  values = HitValues(captured, resources, links);
+  captured_mask = present;
 }
 
 void Hit::set_named(std::vector<TypedId> resources, std::vector<TypedId> links) {
-  auto sorted_unique = [](std::vector<TypedId>& list) {
-    std::sort(list.begin(), list.end());
-    list.erase(std::unique(list.begin(), list.end()), list.end());
-  };
-  sorted_unique(resources);
-  sorted_unique(links);
-  if (links.size() > UINT16_MAX) links.resize(UINT16_MAX);
-  std::vector<TypedId> both;
-  both.reserve(resources.size() + links.size());
-  both.insert(both.end(), std::make_move_iterator(resources.begin()), std::make_move_iterator(resources.end()));
-  both.insert(both.end(), std::make_move_iterator(links.begin()), std::make_move_iterator(links.end()));
-  named = std::move(both);
-  link_count = static_cast<std::uint16_t>(links.size());
+  values = HitValues(captured(), resources, links);
 }
 
 std::string resource_region(const Hit& h) {

@@ -100,16 +100,23 @@ TEST(Finding, AHitKeepsItsResourcesAndLinksApartSortedAndOnce) {
 TEST(Finding, AHitTellsAMissingCapturedValueFromAnEmptyOne) {
   // errorCode "" and no errorCode group differently: one is a value.
   Hit h;
-  h.add_captured("111122223333", true);
-  h.add_captured("", true);
-  h.add_captured("", false);
+  const std::vector<SharedText> values = {"111122223333", "", ""};
+  h.set_values(values, 0b011, {}, {});
   EXPECT_TRUE(h.has_captured(0));
   EXPECT_TRUE(h.has_captured(1));
   EXPECT_FALSE(h.has_captured(2));
-  EXPECT_EQ(h.captured[0], "111122223333");
+  EXPECT_EQ(h.captured()[0], "111122223333");
+  const Hit copy = h;  // copies hold their own block
+  h.set_named({{"ec2_instance", "i-0aaa1111"}}, {});
+  EXPECT_EQ(copy.captured().size(), 3U);
+  EXPECT_TRUE(copy.resources().empty());
+  EXPECT_EQ(h.captured()[0], "111122223333");  // set_named keeps them
+  EXPECT_EQ(h.resources().size(), 1U);
   // Past the 64 flags a value is present when it is not "".
   Hit wide;
-  for (int k = 0; k < 66; ++k) wide.add_captured(k == 65 ? "us-east-1" : "", true);
+  std::vector<SharedText> many(66);
+  many[65] = "us-east-1";
+  wide.set_values(many, ~std::uint64_t{0}, {}, {});
   EXPECT_TRUE(wide.has_captured(63));
   EXPECT_FALSE(wide.has_captured(64));
   EXPECT_TRUE(wide.has_captured(65));

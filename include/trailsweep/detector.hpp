@@ -249,6 +249,8 @@ class Detector final : public EventSink {
   // The kept hits' texts that name an actor or a resource, one block each
   // while a hit holds it (the actors of a million hits interleave).
   TextTable hit_texts_;
+  std::vector<SharedText> captured_scratch_;
+  std::vector<TypedId> resources_scratch_, links_scratch_;
   std::vector<Evidence> merge_scratch_;
   std::vector<std::string> merge_values_scratch_;
   std::vector<std::uint32_t> free_actors_;

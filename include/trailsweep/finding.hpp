@@ -23,42 +23,84 @@ struct TypedId {
   friend std::strong_ordering operator<=>(const TypedId&, const TypedId&) = default;
 };
 
+/// A hit's captured values, then the resources and links its rule names, in
+/// one block: 8 bytes in the hit, none allocated when the rule has neither
+/// (two vectors were 48 bytes in every hit, and an allocation for the values).
+class HitValues {
+ public:
+  HitValues() = default;
+  /// Resources and links are sorted and kept once each (in place).
+  HitValues(std::span<const SharedText> captured, std::span<TypedId> resources, std::span<TypedId> links);
+  HitValues(const HitValues& other);
+  HitValues(HitValues&& other) noexcept : block_(other.block_) { other.block_ = nullptr; }
+  HitValues& operator=(HitValues other) noexcept {
+    std::swap(block_, other.block_);
+    return *this;
+  }
+  ~HitValues();
+
+  std::span<const SharedText> captured() const {
+    return block_ ? std::span<const SharedText>(first_captured(), block_->captured) : std::span<const SharedText>();
+  }
+  std::span<const TypedId> resources() const {
+    return block_ ? std::span<const TypedId>(first_named(), block_->resources) : std::span<const TypedId>();
+  }
+  std::span<const TypedId> links() const {
+    return block_ ? std::span<const TypedId>(first_named() + block_->resources, block_->links)
+                  : std::span<const TypedId>();
+  }
+  /// Captured values, then resources, then links.
+  friend std::strong_ordering operator<=>(const HitValues& a, const HitValues& b);
+  friend bool operator==(const HitValues& a, const HitValues& b) { return (a <=> b) == 0; }
+
+ private:
+  // Followed by the captured SharedTexts, then the resources' and links' TypedIds.
+  struct Block {
+    std::uint32_t captured = 0, resources = 0, links = 0, padding = 0;
+  };
+  static_assert(sizeof(Block) % alignof(SharedText) == 0 && alignof(TypedId) == alignof(SharedText));
+  SharedText* first_captured() const { return reinterpret_cast<SharedText*>(block_ + 1); }
+  TypedId* first_named() const { return reinterpret_cast<TypedId*>(first_captured() + block_->captured); }
+  void build(std::span<const SharedText> captured, std::span<const TypedId> resources, std::span<const TypedId> links);
+
+  Block* block_ = nullptr;
+};
+
 // Its texts are SharedTexts, shared through the detector's tables where they
 // repeat: up to --max-correlation-hits (a million) are kept, and a context
 // rule that matches routine calls (RunInstances by a CI role) fills that. As
 // std::strings a hit was ~1.3 KB (1.3 GB at the cap); the flags of its
-// captured values as a vector<bool> and its resources and links as two
-// vectors of string pairs made it 248 bytes before its texts, now 184.
+// captured values as a vector<bool>, and its values, resources and links as
+// three vectors made it 248 bytes before its texts, now 144.
 struct Hit {
   std::int64_t time_ms = 0;
   std::int64_t record = -1, offset = -1;
   SharedText event_id, event_name, event_source, region, source_ip, user_agent, error_code;
   SharedText account, principal, access_key_id, session_issuer;
   SharedText file;
-  /// Values of RuleSet::capture_fields(rule), same order; "" when missing.
-  std::vector<SharedText> captured;
-  /// The rule's resources, then its links (the last `link_count`), each part sorted and unique.
-  std::vector<TypedId> named;
-  /// Bit k: captured[k] was present. Past the 64th capture (no real rule set
-  /// comes near: a rule captures the group-by and counted fields of the
+  HitValues values;
+  /// Bit k: captured()[k] was present. Past the 64th capture (no real rule
+  /// set comes near: a rule captures the group-by and counted fields of the
   /// correlations that use it) a value is present when it is not "".
   std::uint64_t captured_mask = 0;
   int rule = -1;  ///< detection rule index in the RuleSet
-  std::uint16_t link_count = 0;  ///< set_named keeps at most 65,535 links
   bool service_call = false;
 
   static constexpr std::size_t kMaskedCaptures = 64;
+  /// Values of RuleSet::capture_fields(rule), same order; "" when missing.
+  std::span<const SharedText> captured() const { return values.captured(); }
   bool has_captured(std::size_t k) const {
-    return k < kMaskedCaptures ? ((captured_mask >> k) & 1U) != 0 : !captured[k].empty();
+    return k < kMaskedCaptures ? ((captured_mask >> k) & 1U) != 0 : !captured()[k].empty();
   }
-  /// Appends the value of the next capture field.
-  void add_captured(SharedText value, bool present);
-  std::span<const TypedId> resources() const { return {named.data(), named.size() - link_count}; }
-  std::span<const TypedId> links() const { return {named.data() + (named.size() - link_count), link_count}; }
-  /// Sorts each list, drops repeats, and stores them.
+  std::span<const TypedId> resources() const { return values.resources(); }
+  std::span<const TypedId> links() const { return values.links(); }
+  /// `present`: which of `captured` were found (bit k for the k-th, up to 64).
+  void set_values(std::span<const SharedText> captured, std::uint64_t present, std::span<TypedId> resources,
+                  std::span<TypedId> links);
+  /// Sets the resources and links, keeping the captured values.
   void set_named(std::vector<TypedId> resources, std::vector<TypedId> links);
 };
-static_assert(sizeof(void*) != 8 || sizeof(Hit) <= 184, "a million hits are kept: mind their size");
+static_assert(sizeof(void*) != 8 || sizeof(Hit) <= 144, "a million hits are kept: mind their size");
 
 /// Orders hits by time, then by content, never by arrival: results do not
 /// depend on file order or thread scheduling.
