@@ -345,7 +345,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       // One event can match several rules of a stage (a 999-instance group is
       // both "huge" and part of a flood): count events, not hits.
       auto distinct_events = [&](const std::vector<HitId>& ids) {
-        std::set<std::string> seen;
+        std::set<EventId> seen;
         std::size_t without_id = 0;
         for (const HitId id : ids) {
           if (hits[id].event_id.empty()) {
@@ -401,7 +401,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       // Evidence: take from every stage in turn, earliest first, so a flood
       // cannot crowd the other stages out; one row per event.
       std::size_t cap = options.max_evidence == 0 ? SIZE_MAX : options.max_evidence;
-      std::set<std::string> shown_events;
+      std::set<EventId> shown_events;
       std::vector<HitId> chosen;
       std::map<HitId, int> stage_of;  // hit -> index in f.stages
       std::vector<std::size_t> cursor(per_stage.size(), 0);
@@ -411,7 +411,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
           const auto& ids = *per_stage[s];
           while (cursor[s] < ids.size()) {
             const HitId id = ids[cursor[s]++];
-            const SharedText& eid = hits[id].event_id;
+            const EventId& eid = hits[id].event_id;
             if (!eid.empty() && !shown_events.emplace(eid).second) continue;
             chosen.push_back(id);
             stage_of[id] = static_cast<int>(s);

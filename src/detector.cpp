@@ -18,7 +18,7 @@ Hit Detector::make_hit(int rule, const Event& ev) {
   Hit h;
   h.rule = rule;
   h.time_ms = ev.time_ms;
-  h.event_id = SharedText(ev.event_id);  // one per event: no use looking it up
+  h.event_id = EventId(ev.event_id);  // one per event: no use looking it up
   h.event_name = recent_texts_.get(ev.event_name);
   h.event_source = recent_texts_.get(ev.event_source);
   h.region = recent_texts_.get(ev.aws_region);

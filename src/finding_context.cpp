@@ -1,6 +1,7 @@
 #include "trailsweep/finding_context.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <string_view>
@@ -24,8 +25,10 @@ void add_resources(Finding* f, const Hit& h, std::size_t cap) {
 }
 
 void add_evidence(Finding* f, const Hit& h, const std::string& rule_name, std::size_t cap) {
+  std::array<char, 36> buffer;
+  const std::string_view id = h.event_id.view(buffer);
   for (const auto& e : f->evidence) {
-    if (e.event_id == h.event_id) return;
+    if (e.event_id == id) return;
   }
   ++f->event_count;  // context events (templates, functions) belong to the finding too
   if (cap != 0 && f->evidence.size() >= cap) {
