@@ -75,7 +75,7 @@ void Detector::EvidenceList::add(const Event& ev, std::size_t cap, RecentTexts& 
   if (size_ >= cap) {
     // Cheap check before copying strings: most events of a noisy rule are not kept.
     const Evidence& last = items_[size_ - 1];
-    if (ev.time_ms > last.time_ms || (ev.time_ms == last.time_ms && ev.event_id > std::string_view(last.event_id))) {
+    if (ev.time_ms > last.time_ms || (ev.time_ms == last.time_ms && (last.event_id <=> ev.event_id) < 0)) {
       return;
     }
   }
@@ -99,7 +99,7 @@ void Detector::EvidenceList::add(const Event& ev, std::size_t cap, RecentTexts& 
     if (size_ > 0 && items_[0].*field == text) return items_[0].*field;
     return recent.get(text);
   };
-  e.event_id = SharedText(ev.event_id);  // one per event: no use looking it up
+  e.event_id = EventId(ev.event_id);
   e.event_name = shared(&Evidence::event_name, ev.event_name);
   e.region = shared(&Evidence::region, ev.aws_region);
   e.source_ip = shared(&Evidence::source_ip, ev.source_ip);

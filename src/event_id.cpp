@@ -117,6 +117,11 @@ bool operator==(const EventId& a, const EventId& b) {
   return a.hi_ == b.hi_ && a.lo_ == b.lo_;
 }
 
+std::strong_ordering operator<=>(const EventId& a, std::string_view b) {
+  std::array<char, 36> buffer;
+  return a.view(buffer) <=> b;
+}
+
 bool operator==(const EventId& a, std::string_view b) {
   std::array<char, 36> buffer;
   return a.view(buffer) == b;

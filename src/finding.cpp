@@ -111,7 +111,7 @@ bool evidence_before(const Evidence& a, const Evidence& b) {
 Evidence evidence_of(const Hit& h, const std::string& rule_name) {
   Evidence e;
   e.time_ms = h.time_ms;
-  e.event_id = h.event_id.shared();
+  e.event_id = h.event_id;
   e.event_name = h.event_name;
   e.region = h.region;
   e.source_ip = h.source_ip;

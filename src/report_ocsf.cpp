@@ -1,5 +1,7 @@
 #include "trailsweep/report_ocsf.hpp"
 
+#include <array>
+
 #include <fmt/format.h>
 
 #include "trailsweep/json_writer.hpp"
@@ -81,9 +83,10 @@ std::string render_ocsf_report(const std::vector<Finding>& findings, const Repor
     w.field("last_seen_time", f.last_ms);
     w.key("analytic").begin_object().field("uid", f.rule_id).field("name", f.rule_name).field("type_id", 1).field("type", "Rule").end_object();
     w.key("related_events").begin_array();
+    std::array<char, 36> id_text;
     for (const auto& e : f.evidence) {
       w.begin_object();
-      w.field("uid", e.event_id);
+      w.field("uid", e.event_id.view(id_text));
       w.field("type", e.event_name);
       w.field("product_uid", "aws-cloudtrail");
       w.end_object();

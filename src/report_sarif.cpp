@@ -1,5 +1,6 @@
 #include "trailsweep/report_sarif.hpp"
 
+#include <array>
 #include <map>
 
 #include <fmt/format.h>
@@ -155,7 +156,8 @@ std::string render_sarif_report(const std::vector<Finding>& findings, const RunS
     w.field("lastSeen", format_rfc3339_ms(f.last_ms));
     w.field("eventCount", static_cast<std::uint64_t>(f.event_count));
     w.key("eventIds").begin_array();
-    for (const auto& id : f.event_ids) w.value(id);
+    std::array<char, 36> id_text;
+    for (const EventId& id : f.event_ids) w.value(id.view(id_text));
     w.end_array();
     if (!f.evidence.empty()) {
       w.field("record", f.evidence.front().record);

@@ -1,6 +1,7 @@
 #include "trailsweep/reporter.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <iterator>
 
@@ -85,12 +86,15 @@ void write_finding_json(JsonWriter& w, const Finding& f) {
     w.end_object();
   }
   w.end_array();
-  string_array(w, "event_ids", f.event_ids);
+  std::array<char, 36> id_text;
+  w.key("event_ids").begin_array();
+  for (const EventId& id : f.event_ids) w.value(id.view(id_text));
+  w.end_array();
   w.key("evidence").begin_array();
   for (const auto& e : f.evidence) {
     w.begin_object();
     w.field("time", format_rfc3339_ms(e.time_ms, time));
-    w.field("event_id", e.event_id);
+    w.field("event_id", e.event_id.view(id_text));
     w.field("event_name", e.event_name);
     w.field("rule", e.rule);
     if (e.stage >= 0 && static_cast<std::size_t>(e.stage) < f.stages.size()) {

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "trailsweep/shared_text.hpp"
 
 namespace trailsweep {
@@ -41,6 +43,7 @@ class EventId {
   friend std::strong_ordering operator<=>(const EventId& a, const EventId& b);
   friend bool operator==(const EventId& a, const EventId& b);
   friend bool operator==(const EventId& a, std::string_view b);
+  friend std::strong_ordering operator<=>(const EventId& a, std::string_view b);
   friend bool operator==(const EventId& a, const std::string& b) { return a == std::string_view(b); }
   friend bool operator==(const EventId& a, const char* b) { return a == std::string_view(b); }
 
@@ -60,3 +63,11 @@ class EventId {
 static_assert(sizeof(EventId) == 16, "an eventID kept in a hit costs 16 bytes");
 
 }  // namespace trailsweep
+
+template <>
+struct fmt::formatter<trailsweep::EventId> : fmt::formatter<std::string_view> {
+  auto format(const trailsweep::EventId& id, format_context& ctx) const {
+    std::array<char, 36> buffer;
+    return fmt::formatter<std::string_view>::format(id.view(buffer), ctx);
+  }
+};

@@ -115,12 +115,14 @@ std::string resource_region(const Hit& h);
 // Every text is a SharedText, one pointer: a kept actor holds up to
 // --max-evidence of these in every worker, and with long-lived sessions
 // (tests/bench/make_long_sessions.py) they were most of a scan's memory as
-// std::strings (~330 bytes a record, now ~100 and the event id's block).
+// std::strings (~330 bytes a record; 96 and a 48-byte block for the event id
+// as a SharedText; now 104, the id a UUID's 16 bytes).
 // Most texts repeat (file, user agent, event name, region, source IP, rule)
 // and then share one block.
 struct Evidence {
   std::int64_t time_ms = 0;
-  SharedText event_id, event_name, region, source_ip, user_agent, error_code;
+  EventId event_id;  // 16 bytes for a UUID (a SharedText and its 48-byte block were 56)
+  SharedText event_name, region, source_ip, user_agent, error_code;
   SharedText file;
   std::int64_t record = -1, offset = -1;
   SharedText rule;  ///< the detection rule that matched it
@@ -157,7 +159,7 @@ struct Finding {
   std::vector<Stage> stages;
   std::vector<Evidence> evidence;
   std::uint64_t evidence_omitted = 0;
-  std::vector<SharedText> event_ids;  ///< of the evidence kept (sharing its blocks)
+  std::vector<EventId> event_ids;  ///< of the evidence kept
   std::vector<Resource> resources;     ///< sorted by type, then id
   std::vector<std::string> iocs;       ///< indicators of compromise seen with it
   std::vector<std::string> remediation;
