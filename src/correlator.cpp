@@ -52,7 +52,6 @@ struct HitIdPool {
 };
 
 struct Episode {
-  std::vector<std::pair<std::string, std::string>> group;
   std::int64_t detect_ms = 0, last_fire_ms = 0;
   // The group's items in it, as ranges [first, last] of their indexes, in
   // order and apart. Each firing adds its whole window, and a window is a
@@ -301,7 +300,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
         }
         if (!holds) continue;
         if (!open || item.time_ms - episodes.back().last_fire_ms > c.timespan_ms) {
-          episodes.push_back({group, item.time_ms, item.time_ms, {}});
+          episodes.push_back({item.time_ms, item.time_ms, {}});
           open = true;
         }
         episodes.back().last_fire_ms = item.time_ms;
@@ -309,8 +308,15 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       }
       for (const Episode& e : episodes) {
         Match m;
-        m.group = e.group;
+        m.group = group;
         m.detect_ms = e.detect_ms;
+        // Sized first: a stage's episodes hold every hit, and grown by
+        // doubling they held up to twice that.
+        std::size_t n_ids = 0;
+        for (const auto& [first, last] : e.item_ranges) {
+          for (std::size_t id = first; id <= last; ++id) n_ids += group_items[id].hit_count;
+        }
+        m.hit_ids.reserve(n_ids);
         for (const auto& [first, last] : e.item_ranges) {
           for (std::size_t id = first; id <= last; ++id) {
             const Item& it = group_items[id];

@@ -20,7 +20,7 @@ Hit Detector::make_hit(int rule, const Event& ev) {
   h.time_ms = ev.time_ms;
   h.event_id = EventId(ev.event_id);  // one per event: no use looking it up
   h.event_name = recent_texts_.get(ev.event_name);
-  h.event_source = recent_texts_.get(ev.event_source);
+  h.global_service = ev.event_source == "iam.amazonaws.com";
   h.region = recent_texts_.get(ev.aws_region);
   h.source_ip = hit_texts_.get(ev.source_ip);
   h.user_agent = hit_texts_.get(ev.user_agent);

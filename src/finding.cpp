@@ -80,7 +80,7 @@ void Hit::set_named(std::vector<TypedId> resources, std::vector<TypedId> links) 
 }
 
 std::string resource_region(const Hit& h) {
-  return h.event_source == "iam.amazonaws.com" ? std::string() : std::string(h.region);
+  return h.global_service ? std::string() : std::string(h.region);
 }
 
 // finalize_findings compares a compact copy of the first three keys

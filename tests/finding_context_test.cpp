@@ -98,7 +98,6 @@ Hit hit(const RuleSet& rules, const std::string& name, std::int64_t time, const 
   h.account = "111122223333";
   h.principal = principal;
   h.event_id = event_id.empty() ? name + std::to_string(time) : event_id;
-  h.event_source = "ec2.amazonaws.com";
   h.region = "us-east-1";
   return h;
 }
