@@ -13,24 +13,27 @@ namespace trailsweep {
 
 namespace {
 
+constexpr std::size_t kNotCaptured = static_cast<std::size_t>(-1);
+
 // A hit's place in the sorted hits: four bytes, as a million are kept.
 using HitId = std::uint32_t;
 
 // An input of one correlation: a detection hit, or an episode of a referenced
 // correlation (with all the hits behind it). A stage that matches routine
-// calls brings a million, so an Item is 32 bytes and allocates nothing: one
-// hit's id is kept in the item, more in the pool. (With a vector of hit ids
-// and a string of its own it was 80 bytes and two allocations; 48 with
-// every id in the pool.) All of a correlation's items are in one array,
-// sorted by group, not in a vector per group (each grown by doubling).
+// calls brings a million, so an Item is 24 bytes and allocates nothing: one
+// hit's id is kept in the item, more in the pool, and a value_count value is
+// read from the hit. (With a vector of hit ids and a string of its own it was
+// 80 bytes and two allocations; 48 with every id in the pool.) All of a
+// correlation's items are in one array, sorted by group, not in a vector per
+// group (each grown by doubling).
 struct Item {
   std::int64_t time_ms = 0;
-  const SharedText* value = nullptr;  // value_count field: a hit's captured text (null: none)
   int source_rule = -1;
   std::uint32_t group = 0;
   std::uint32_t hit_count = 0;
   std::uint32_t first_hit = 0;  // one hit: its id; more: where theirs start in HitIdPool::ids
 };
+static_assert(sizeof(Item) <= 24, "a stage that matches routine calls brings a million items");
 
 // The hit ids of one correlation's items of more than one hit, end to end.
 struct HitIdPool {
@@ -148,6 +151,14 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       return name;
     };
 
+    // Where a referenced detection rule's hits keep the counted field.
+    std::vector<std::size_t> value_slots(rules.rules().size(), kNotCaptured);
+    auto value_of = [&](const Item& item) -> const SharedText* {
+      const std::size_t slot = value_slots[static_cast<std::size_t>(item.source_rule)];
+      if (slot == kNotCaptured || item.hit_count != 1) return nullptr;  // an episode brings no value
+      const Hit& h = hits[item.first_hit];
+      return h.has_captured(slot) ? &h.captured()[slot] : nullptr;
+    };
     // Collect the items, each with its group's number.
     std::map<std::string, std::uint32_t> group_numbers;
     std::vector<std::vector<std::pair<std::string, std::string>>> groups;  // by number
@@ -173,7 +184,6 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
         // Where each field sits among the hits' captured values, found once
         // per referenced rule, not per hit: a stage that matches routine
         // calls (quota dashboards polling GetServiceQuota) brings a million.
-        constexpr std::size_t kNotCaptured = static_cast<std::size_t>(-1);
         auto slot_of = [&](const std::string& field) {
           auto it = std::find(capture.begin(), capture.end(), field);
           return it == capture.end() ? kNotCaptured : static_cast<std::size_t>(it - capture.begin());
@@ -182,6 +192,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
         for (const auto& g : c.group_by) group_slots.push_back(slot_of(field_for(g, ref)));
         const std::size_t value_slot = c.condition.field.empty() ? kNotCaptured
                                                                  : slot_of(field_for(c.condition.field, ref));
+        value_slots[static_cast<std::size_t>(ref)] = value_slot;
         auto has = [](const Hit& h, std::size_t k) { return k != kNotCaptured && h.has_captured(k); };
         std::string key;  // built in place for each hit
         for (const HitId hid : hits_of_rule[static_cast<std::size_t>(ref)]) {
@@ -203,7 +214,6 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
           item.time_ms = h.time_ms;
           item.source_rule = ref;
           pool.add_to(item, {&hid, 1});
-          if (has(h, value_slot)) item.value = &h.captured()[value_slot];  // the hits outlive the items
           const auto [number, added] = group_number(key);
           item.group = number;
           if (added) {
@@ -266,13 +276,14 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       auto remove = [&](std::size_t id) {
         const Item& it = group_items[id];
         if (--rule_counts[it.source_rule] == 0) rule_counts.erase(it.source_rule);
-        if (it.value && --value_counts[it.value->view()] == 0) value_counts.erase(it.value->view());
+        const SharedText* value = value_of(it);
+        if (value && --value_counts[value->view()] == 0) value_counts.erase(value->view());
       };
       for (std::size_t id = 0; id < group_items.size(); ++id) {
         const Item& item = group_items[id];
         window.push_back(id);
         ++rule_counts[item.source_rule];
-        if (item.value) ++value_counts[item.value->view()];
+        if (const SharedText* value = value_of(item)) ++value_counts[value->view()];
         while (!window.empty() && group_items[window.front()].time_ms < item.time_ms - c.timespan_ms) {
           remove(window.front());
           window.pop_front();

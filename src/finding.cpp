@@ -72,7 +72,7 @@ std::strong_ordering operator<=>(const HitValues& a, const HitValues& b) {
 void Hit::set_values(std::span<const SharedText> captured, std::uint64_t present, std::span<TypedId> resources,
                      std::span<TypedId> links) {
   values = HitValues(captured, resources, links);
-  captured_mask = present;
+  captured_mask = static_cast<std::uint16_t>(present);
 }
 
 void Hit::set_named(std::vector<TypedId> resources, std::vector<TypedId> links) {

@@ -112,14 +112,14 @@ TEST(Finding, AHitTellsAMissingCapturedValueFromAnEmptyOne) {
   EXPECT_TRUE(copy.resources().empty());
   EXPECT_EQ(h.captured()[0], "111122223333");  // set_named keeps them
   EXPECT_EQ(h.resources().size(), 1U);
-  // Past the 64 flags a value is present when it is not "".
+  // Past the 16 flags a value is present when it is not "".
   Hit wide;
-  std::vector<SharedText> many(66);
-  many[65] = "us-east-1";
+  std::vector<SharedText> many(18);
+  many[17] = "us-east-1";
   wide.set_values(many, ~std::uint64_t{0}, {}, {});
-  EXPECT_TRUE(wide.has_captured(63));
-  EXPECT_FALSE(wide.has_captured(64));
-  EXPECT_TRUE(wide.has_captured(65));
+  EXPECT_TRUE(wide.has_captured(15));
+  EXPECT_FALSE(wide.has_captured(16));
+  EXPECT_TRUE(wide.has_captured(17));
 }
 
 }  // namespace

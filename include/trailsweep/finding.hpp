@@ -72,7 +72,7 @@ class HitValues {
 // rule that matches routine calls (RunInstances by a CI role) fills that. As
 // std::strings a hit was ~1.3 KB (1.3 GB at the cap); the flags of its
 // captured values as a vector<bool>, and its values, resources and links as
-// three vectors made it 248 bytes before its texts, now 144 with its eventID
+// three vectors made it 248 bytes before its texts, now 136 with its eventID
 // (its 48-byte block gone).
 struct Hit {
   std::int64_t time_ms = 0;
@@ -82,15 +82,15 @@ struct Hit {
   SharedText account, principal, access_key_id, session_issuer;
   SharedText file;
   HitValues values;
-  /// Bit k: captured()[k] was present. Past the 64th capture (no real rule
+  int rule = -1;  ///< detection rule index in the RuleSet
+  /// Bit k: captured()[k] was present. Past the 16th capture (no real rule
   /// set comes near: a rule captures the group-by and counted fields of the
   /// correlations that use it) a value is present when it is not "".
-  std::uint64_t captured_mask = 0;
-  int rule = -1;  ///< detection rule index in the RuleSet
+  std::uint16_t captured_mask = 0;
   bool service_call = false;
   bool global_service = false;  ///< an IAM call: what it names has no region
 
-  static constexpr std::size_t kMaskedCaptures = 64;
+  static constexpr std::size_t kMaskedCaptures = 16;
   /// Values of RuleSet::capture_fields(rule), same order; "" when missing.
   std::span<const SharedText> captured() const { return values.captured(); }
   bool has_captured(std::size_t k) const {
@@ -98,13 +98,13 @@ struct Hit {
   }
   std::span<const TypedId> resources() const { return values.resources(); }
   std::span<const TypedId> links() const { return values.links(); }
-  /// `present`: which of `captured` were found (bit k for the k-th, up to 64).
+  /// `present`: which of `captured` were found (bit k for the k-th, up to 16).
   void set_values(std::span<const SharedText> captured, std::uint64_t present, std::span<TypedId> resources,
                   std::span<TypedId> links);
   /// Sets the resources and links, keeping the captured values.
   void set_named(std::vector<TypedId> resources, std::vector<TypedId> links);
 };
-static_assert(sizeof(void*) != 8 || sizeof(Hit) <= 144, "a million hits are kept: mind their size");
+static_assert(sizeof(void*) != 8 || sizeof(Hit) <= 136, "a million hits are kept: mind their size");
 
 /// Orders hits by time, then by content, never by arrival: results do not
 /// depend on file order or thread scheduling.
