@@ -251,6 +251,8 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       }
     }
 
+    // The keys' work is done; their memory goes before the matches' comes.
+    std::map<std::string, std::uint32_t>().swap(group_numbers);
     // Items that compare equal here are equal in all they carry (a rule
     // listed twice brings its hits twice), so no order among them shows.
     std::sort(items.begin(), items.end(), [&pool](const Item& a, const Item& b) {
@@ -266,7 +268,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
     for (std::size_t begin = 0, end = 0; begin < items.size(); begin = end) {
       end = begin + 1;
       while (end < items.size() && items[end].group == items[begin].group) ++end;
-      const auto& group = groups[items[begin].group];
+      auto& group = groups[items[begin].group];
       const std::span<const Item> group_items(items.data() + begin, end - begin);
       std::deque<std::size_t> window;
       std::map<int, std::size_t> rule_counts;
@@ -319,7 +321,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       }
       for (const Episode& e : episodes) {
         Match m;
-        m.group = group;
+        m.group = &e == &episodes.back() ? std::move(group) : group;  // the last takes the group's own
         m.detect_ms = e.detect_ms;
         // Sized first: a stage's episodes hold every hit, and grown by
         // doubling they held up to twice that.

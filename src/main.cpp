@@ -51,9 +51,24 @@
 #include "trailsweep/time_util.hpp"
 #include "trailsweep/timeline.hpp"
 
+#ifdef TRAILSWEEP_WITH_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
 namespace ts = trailsweep;
 
 namespace {
+
+// Hands back to the system the pages the scan's workers freed. jemalloc
+// keeps a thread's freed pages for that thread's arena for seconds, and the
+// correlation that follows the scan allocates from another: with a million
+// hits kept, the workers' freed pages were ~15 MB of the peak.
+void return_freed_pages() {
+#ifdef TRAILSWEEP_WITH_JEMALLOC
+  const std::string purge_all = fmt::format("arena.{}.purge", MALLCTL_ARENAS_ALL);
+  mallctl(purge_all.c_str(), nullptr, nullptr, nullptr, 0);  // a failure only costs memory
+#endif
+}
 
 // Keeps `value` reachable until the process exits, which frees it at once:
 // a command about to return from main() would otherwise free a large result
@@ -478,6 +493,7 @@ int run_scan(const ScanCli& cli, const char* argv0) {
       if (!used[i]) summary.unused_allow_entries.push_back(entries[i].name);
     }
   }
+  return_freed_pages();
   std::vector<ts::Finding> findings = ts::finalize_findings(rules, detector, cli.max_evidence, nullptr, jobs);
   for (const auto& f : findings) ++summary.findings_by_level[static_cast<int>(f.level)];
   summary.elapsed_s =
