@@ -8,6 +8,7 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <new>
 #include <string>
 #include <string_view>
 
