@@ -743,6 +743,36 @@ TEST(DetectorCaps, EvictionsAreCountedByRuleTheSameOverAnySplit) {
   }
 }
 
+TEST(DetectorHits, InterleavedActorsShareTheirTextsAcrossKeptHits) {
+  // Role sessions calling in turn: 400 actors are more than RecentTexts'
+  // slots, and a million kept hits each with its own copy of the principal's
+  // ARN was ~110 bytes a hit more (TextTable).
+  auto rules = rules_from(kRules);
+  constexpr int kActors = 400;
+  std::vector<std::string> records;
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < kActors; ++i) {
+      const int minute = round * kActors + i;
+      records.push_back(ct_record(fmt::format("2025-11-02T{:02d}:{:02d}:00Z", 8 + minute / 60, minute % 60),
+                                  "RunInstances", fmt::format("ci-runner-{:03}", i)));
+    }
+  }
+  Detector d(*rules);
+  feed(d, records);
+  std::map<std::string, std::vector<SharedText>> principals;
+  d.correlation_hits().for_each([&](const Hit& h) { principals[std::string(h.principal)].push_back(h.principal); });
+  ASSERT_EQ(principals.size(), static_cast<std::size_t>(kActors));
+  for (const auto& [arn, texts] : principals) {
+    ASSERT_EQ(texts.size(), 2U) << arn;
+    EXPECT_TRUE(texts[0].same_block(texts[1])) << arn;
+  }
+  // Handed over for correlation, the hits keep their texts.
+  const HitStore taken = d.take_correlation_hits();
+  EXPECT_EQ(taken.size(), 2U * kActors);
+  EXPECT_TRUE(d.correlation_hits().empty());
+  taken.for_each([](const Hit& h) { EXPECT_EQ(h.principal.view().rfind("arn:aws:iam::111122223333:user/ci-runner-", 0), 0U); });
+}
+
 TEST(DetectorCaps, UncappedKeepsEverything) {
   auto rules = rules_from(kRules);
   std::vector<std::string> records;

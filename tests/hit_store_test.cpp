@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -55,6 +56,23 @@ TEST(HitStore, AppendTakesTheOthersHitsWithoutMovingThem) {
   mine.push_back(hit_at(1'000'000, 1));
   EXPECT_EQ(mine.size(), total + 1);
   EXPECT_EQ(times_in(mine).count(1'000'000), 1u);
+}
+
+TEST(HitStore, AStoreMovedAwayIsEmpty) {
+  // The detector hands its store over for correlation and may be asked
+  // about it afterwards: it must not count hits it no longer has.
+  HitStore store;
+  for (int n = 0; n < 5000; ++n) store.push_back(hit_at(1'762'074'737'000 + n, n));
+  HitStore taken(std::move(store));
+  EXPECT_EQ(taken.size(), 5000U);
+  EXPECT_TRUE(store.empty());  // NOLINT(bugprone-use-after-move): a moved-from store is specified empty
+  EXPECT_TRUE(times_in(store).empty());
+  store.push_back(hit_at(1, 1));
+  HitStore assigned;
+  assigned = std::move(taken);
+  EXPECT_EQ(assigned.size(), 5000U);
+  EXPECT_TRUE(taken.empty());  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(store.size(), 1U);
 }
 
 TEST(HitStore, DropFirstDropsTheOldestAcrossChunksAndKeepsTheRestWhole) {

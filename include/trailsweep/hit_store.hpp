@@ -7,6 +7,7 @@
 // merged one). Chunks never move: a store grows a chunk at a time, the merge
 // takes the other's chunks, and the correlator sorts pointers.
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 #include "trailsweep/finding.hpp"
@@ -18,8 +19,17 @@ class HitStore {
   static constexpr std::size_t kChunk = 4096;  ///< hits a chunk holds (~1 MB)
 
   HitStore() = default;
-  HitStore(HitStore&&) noexcept = default;
-  HitStore& operator=(HitStore&&) noexcept = default;
+  // Not defaulted: a defaulted move copied size_, and a store handed over
+  // for correlation went on counting hits it no longer had.
+  HitStore(HitStore&& other) noexcept : chunks_(std::move(other.chunks_)), size_(std::exchange(other.size_, 0)) {
+    other.chunks_.clear();
+  }
+  HitStore& operator=(HitStore&& other) noexcept {
+    chunks_ = std::move(other.chunks_);
+    other.chunks_.clear();
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
   HitStore(const HitStore&) = delete;  // pointers into it must stay valid
   HitStore& operator=(const HitStore&) = delete;
 
