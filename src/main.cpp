@@ -916,7 +916,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   scan->add_option("--max-correlation-hits", scan_cli.max_correlation_hits,
                    "Rule hits kept for correlation; beyond it the oldest by event time are evicted and counted in "
-                   "the summary, by rule (exit 3). 0: no cap")
+                   "the summary, by rule (exit 3). Each costs ~0.2 KB (a million: ~200 MB): lower it to bound "
+                   "memory where a context or stage rule matches routine calls. 0: no cap")
       ->check(kCount)
       ->capture_default_str();
   scan->add_option("--color", scan_cli.color, "Colour in the text report: auto, always or never (NO_COLOR is honoured)")
