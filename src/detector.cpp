@@ -9,7 +9,10 @@
 
 namespace trailsweep {
 
-Detector::Detector(const RuleSet& rules, DetectorOptions options) : rules_(rules), options_(options) {
+Detector::Detector(const RuleSet& rules, DetectorOptions options, std::shared_ptr<EvidenceBoard> evidence)
+    : rules_(rules),
+      options_(options),
+      evidence_board_(evidence ? std::move(evidence) : std::make_shared<EvidenceBoard>()) {
   evicted_events_by_rule_.assign(rules.rules().size(), 0);
   evicted_hits_by_rule_.assign(rules.rules().size(), 0);
 }
@@ -68,91 +71,6 @@ Hit Detector::make_hit(int rule, const Event& ev) {
   resources_scratch_.clear();
   links_scratch_.clear();
   return h;
-}
-
-void Detector::EvidenceList::add(const Event& ev, std::size_t cap, RecentTexts& recent) {
-  if (cap == 0) return;
-  if (size_ >= cap) {
-    // Cheap check before copying strings: most events of a noisy rule are not kept.
-    const Evidence& last = items_[size_ - 1];
-    if (ev.time_ms > last.time_ms || (ev.time_ms == last.time_ms && (last.event_id <=> ev.event_id) < 0)) {
-      return;
-    }
-  }
-  // Filled in the first spare (assign reuses its strings' buffers), then
-  // moved into place by swaps, which move buffers, not bytes.
-  if (items_.size() == size_) {
-    // Grown by doubling, but never past the cap and its one spare: a vector
-    // of 20 kept in a capacity of 32 held 11 empty Evidence (~3 KB) per
-    // actor, and 20,000 actors per worker keep their lists full when
-    // sessions are long (tests/bench/make_long_sessions.py).
-    const std::size_t most = cap == SIZE_MAX ? cap : cap + 1;  // --max-evidence 0 keeps all
-    if (items_.size() == items_.capacity()) items_.reserve(std::min(std::max<std::size_t>(1, 2 * items_.size()), most));
-    items_.emplace_back();
-  }
-  Evidence& e = items_[size_];
-  e.time_ms = ev.time_ms;
-  // An actor's records mostly repeat the texts of its first one: its blocks
-  // are shared first. The detector-wide table comes next, and misses when
-  // thousands of actors interleave (each with its own source IP).
-  const auto shared = [&](SharedText Evidence::*field, std::string_view text) {
-    if (size_ > 0 && items_[0].*field == text) return items_[0].*field;
-    return recent.get(text);
-  };
-  e.event_id = EventId(ev.event_id);
-  e.event_name = shared(&Evidence::event_name, ev.event_name);
-  e.region = shared(&Evidence::region, ev.aws_region);
-  e.source_ip = shared(&Evidence::source_ip, ev.source_ip);
-  e.user_agent = shared(&Evidence::user_agent, ev.user_agent);
-  e.error_code = shared(&Evidence::error_code, ev.error_code);
-  e.file = recent.get(ev.pos.file);
-  e.record = ev.pos.record;
-  e.offset = ev.pos.offset;
-  std::size_t at = size_;
-  if (size_ >= cap) {
-    if (!evidence_before(e, items_[size_ - 1])) return;
-    std::swap(items_[size_ - 1], items_[size_]);  // the latest kept becomes a spare
-    at = size_ - 1;
-  } else {
-    ++size_;
-  }
-  for (; at > 0 && evidence_before(items_[at], items_[at - 1]); --at) std::swap(items_[at], items_[at - 1]);
-}
-
-std::vector<Evidence> Detector::EvidenceList::take() {
-  items_.resize(size_);
-  size_ = 0;
-  return std::move(items_);
-}
-
-// Both lists are sorted and capped: one linear merge, not an insertion each.
-// It runs on one thread after the scan for every actor two workers share,
-// and a new vector for each (20,000 actors x 20 records with long-lived
-// sessions) was fresh memory on top of the workers' own: the merge writes
-// into the roomier of the two vectors and frees the other.
-void Detector::EvidenceList::merge(EvidenceList& other, std::size_t cap, std::vector<Evidence>& scratch) {
-  if (other.size_ == 0) return;
-  if (other.items_.capacity() > items_.capacity()) {
-    items_.swap(other.items_);
-    std::swap(size_, other.size_);
-  }
-  scratch.clear();
-  for (std::size_t i = 0; i < size_; ++i) scratch.push_back(std::move(items_[i]));
-  const std::size_t total = std::min(cap, scratch.size() + other.size_);
-  if (items_.size() < total) {
-    items_.reserve(total);  // exactly: resize alone would grow by doubling
-    items_.resize(total);
-  }
-  std::size_t a = 0, b = 0;
-  for (std::size_t n = 0; n < total; ++n) {
-    const bool take_b = a == scratch.size() || (b < other.size_ && evidence_before(other.items_[b], scratch[a]));
-    items_[n] = std::move(take_b ? other.items_[b++] : scratch[a++]);
-  }
-  size_ = total;
-  // Freed now, not with the retired actors at exit: the findings built
-  // next reuse the memory.
-  other.items_ = {};
-  other.size_ = 0;
 }
 
 void Detector::ValueSet::add(std::string_view v, std::size_t cap) {
@@ -251,7 +169,7 @@ void Detector::add_event(Aggregate& agg, int rule, const Event& ev) {
       return false;
     });
   }
-  agg.earliest.add(ev, evidence_cap(), recent_texts_);
+  agg.evidence.add(ev, evidence_cap(), recent_texts_);
 }
 
 void Detector::on_event(const Event& ev) {
@@ -323,7 +241,7 @@ void Detector::trim_aggregates(std::size_t keep) {
     if (evicted_before(y.rank, x.rank)) return false;
     const Actor& a = actors_[x.actor];
     const Actor& b = actors_[y.actor];
-    return std::tie(a.account, a.principal) > std::tie(b.account, b.principal);
+    return std::pair(a.account(), a.principal()) > std::pair(b.account(), b.principal());
   };
   const std::size_t drop = live_actors_ - keep;
   std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(drop), order.end(), evicted_first);
@@ -501,8 +419,9 @@ std::size_t Detector::find_or_add_actor(std::uint64_t owner, int rule, std::stri
   Actor& a = actors_[at];
   a.owner = owner;
   a.rule = rule;
-  a.account.assign(account);
-  a.principal.assign(principal);
+  a.account_size = static_cast<std::uint32_t>(account.size());
+  a.names = SharedText::joined(account, principal);
+  a.agg.evidence = evidence_board_->acquire(actor_hash(owner, rule), rule, a.names, a.account_size);
   ++actors_built_;
   if (sharing_with_others()) {
     built_ranks_.push_back(rank_of(owner, rule));
@@ -534,7 +453,7 @@ std::size_t Detector::find_actor(std::uint64_t owner, int rule, std::string_view
     if ((slot & 0xffffffff00000000ull) != tag) continue;
     const std::size_t at = (slot & 0xffffffffull) - 1;
     const Actor& a = actors_[at];
-    if (a.rule == rule && a.principal == principal && a.account == account) return at;
+    if (a.is(rule, account, principal)) return at;
   }
 }
 
@@ -592,8 +511,7 @@ void Detector::evict_actor(std::size_t actor) {
 void Detector::free_actor(std::size_t actor) {
   Actor& a = actors_[actor];
   a.rule = -1;
-  a.account.clear();
-  a.principal.clear();
+  a.names = SharedText();
   a.agg.clear();
   --live_actors_;
   free_actors_.push_back(static_cast<std::uint32_t>(actor));
@@ -603,7 +521,7 @@ void Detector::Aggregate::clear() {
   count = 0;
   first_ms = INT64_MAX;
   last_ms = INT64_MIN;
-  earliest.clear();
+  evidence.reset();
   regions.clear();
   source_ips.clear();
   user_agents.clear();
@@ -685,6 +603,10 @@ HitStore Detector::take_correlation_hits() {
 }
 
 void Detector::merge(Detector&& other) {
+  // Their actors that are new here bring their entries along.
+  if (other.evidence_board_ != evidence_board_) merged_boards_.push_back(other.evidence_board_);
+  for (auto& board : other.merged_boards_) merged_boards_.push_back(std::move(board));
+  other.merged_boards_.clear();
   // The scan is over: no more hits to share texts with.
   hit_texts_.clear();
   other.hit_texts_.clear();
@@ -712,7 +634,7 @@ void Detector::merge(Detector&& other) {
   // Caps are applied after all merges: nothing is refused here.
   for (Actor& theirs : other.actors_) {
     if (theirs.rule < 0) continue;
-    const std::size_t at = find_actor(theirs.owner, theirs.rule, theirs.account, theirs.principal);
+    const std::size_t at = find_actor(theirs.owner, theirs.rule, theirs.account(), theirs.principal());
     if (at == kNoActor) {  // new here: taken whole, names and all, in one move
       const std::size_t slot = take_actor_slot();
       actors_[slot] = std::move(theirs);
@@ -723,7 +645,9 @@ void Detector::merge(Detector&& other) {
     Aggregate& agg = theirs.agg;  // left empty by the merges below
     Aggregate& mine = actors_[at].agg;
     mine.count += agg.count;
-    mine.earliest.merge(agg.earliest, evidence_cap(), merge_scratch_);
+    // Workers that shared a board hold one entry: nothing to move.
+    if (!mine.evidence.same_entry(agg.evidence)) mine.evidence.merge_from(agg.evidence, evidence_cap(), merge_scratch_);
+    agg.evidence.reset();
     mine.first_ms = std::min(mine.first_ms, agg.first_ms);
     mine.last_ms = std::max(mine.last_ms, agg.last_ms);
     const std::size_t cap = options_.max_distinct_values;
@@ -749,8 +673,8 @@ Finding Detector::take_finding(Actor& actor) const {
   Aggregate& agg = actor.agg;
   const Rule& rule = rules_.rules()[static_cast<std::size_t>(rule_index)];
   Finding f = finding_for_rule(rule, rule_index);
-  f.account = std::move(actor.account);
-  f.principal = std::move(actor.principal);
+  f.account = actor.account();
+  f.principal = actor.principal();
   if (!agg.access_keys.empty()) f.access_key_id = agg.access_keys.front();
   if (!agg.session_issuers.empty()) f.session_issuer = agg.session_issuers.front();
   f.first_ms = agg.first_ms;
@@ -760,10 +684,10 @@ Finding Detector::take_finding(Actor& actor) const {
   f.regions = agg.regions.take();
   f.source_ips = agg.source_ips.take();
   f.user_agents = agg.user_agents.take();
-  f.evidence_omitted = agg.count - agg.earliest.size();
+  f.evidence_omitted = agg.count - agg.evidence.size();
   // The vector moves whole: a new one per finding, filled one Evidence at a
   // time, was ~100 MB of fresh pages for a noisy rule's 20,000 findings.
-  f.evidence = agg.earliest.take();
+  f.evidence = agg.evidence.take();
   f.event_ids.reserve(f.evidence.size());
   const SharedText rule_id(rule.display_id());  // one block for all of its evidence
   for (Evidence& e : f.evidence) {

@@ -253,6 +253,9 @@ PipelineResult ScanPipeline::run(FileFeed& files, const std::function<void(std::
   // The detector's result does not depend on which worker saw which event
   // (fixed-rank caps, content-ordered hits), so long streams are split.
   Detector::SharedFloor floor;
+  // One list per actor for all workers (see evidence_board.hpp); it goes
+  // with the last detector.
+  const auto evidence = std::make_shared<EvidenceBoard>();
   PipelineResult result;
   auto merge_detectors = [&](std::vector<std::unique_ptr<EventSink>>& sinks) {
     std::vector<Detector*> detectors;
@@ -275,7 +278,7 @@ PipelineResult ScanPipeline::run(FileFeed& files, const std::function<void(std::
   SinkScanResult scanned = scan_with_sinks(
       files, options_, jobs_,
       [&] {
-        auto detector = std::make_unique<Detector>(rules_, detector_options_);
+        auto detector = std::make_unique<Detector>(rules_, detector_options_, evidence);
         detector->share_eviction_floor(&floor);
         return detector;
       },

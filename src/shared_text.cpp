@@ -16,6 +16,18 @@ SharedText::SharedText(std::string_view text) {
   std::memcpy(static_cast<char*>(memory) + sizeof(Block), text.data(), text.size());
 }
 
+SharedText SharedText::joined(std::string_view a, std::string_view b) {
+  SharedText out;
+  if (a.empty() && b.empty()) return out;
+  if (a.size() + b.size() > UINT32_MAX) throw std::length_error("SharedText: text over 4 GiB");
+  void* memory = ::operator new(sizeof(Block) + a.size() + b.size());
+  out.block_ = new (memory) Block{{1}, static_cast<std::uint32_t>(a.size() + b.size())};
+  char* text = static_cast<char*>(memory) + sizeof(Block);
+  if (!a.empty()) std::memcpy(text, a.data(), a.size());
+  if (!b.empty()) std::memcpy(text + a.size(), b.data(), b.size());
+  return out;
+}
+
 void SharedText::release() noexcept {
   // acq_rel: the last owner must see every other owner's reads done before
   // it frees the block (as shared_ptr does).

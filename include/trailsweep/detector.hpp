@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "trailsweep/evidence_board.hpp"
 #include "trailsweep/finding.hpp"
 #include "trailsweep/hit_store.hpp"
 #include "trailsweep/principal_set.hpp"
@@ -54,7 +55,9 @@ struct Evictions {
 
 class Detector final : public EventSink {
  public:
-  Detector(const RuleSet& rules, DetectorOptions options = {});
+  /// `evidence`: the board the detectors of one scan's workers share, so
+  /// that an actor's evidence is kept once; nullptr gives this one its own.
+  Detector(const RuleSet& rules, DetectorOptions options = {}, std::shared_ptr<EvidenceBoard> evidence = nullptr);
   void on_event(const Event& ev) override;
   /// Applies the caps on the worker's thread, and drops the actors below the
   /// floor all workers share: the merge then folds in fewer actors, on one
@@ -141,33 +144,12 @@ class Detector final : public EventSink {
     std::string first_;              // the smallest
     std::vector<std::string> more_;  // the others, ascending
   };
-  // The earliest evidence of an actor, sorted by evidence_before, rule name
-  // left empty. A candidate is built in the spare past size() and swapped
-  // into place; a reused actor (a noisy rule builds and evicts ~100,000)
-  // reuses the vector. Its texts come from the detector's RecentTexts, so
-  // a kept record allocates only its event id's block.
-  class EvidenceList {
-   public:
-    std::size_t size() const { return size_; }
-    const Evidence* begin() const { return items_.data(); }
-    const Evidence* end() const { return items_.data() + size_; }
-    void clear() { size_ = 0; }  // keeps the spares
-    /// Keeps the event if it is among the `cap` earliest seen.
-    void add(const Event& ev, std::size_t cap, RecentTexts& recent);
-    /// Keeps the `cap` earliest of both lists; `other` is left empty, its memory freed.
-    /// `scratch`: working space, kept by the caller for the next merge.
-    void merge(EvidenceList& other, std::size_t cap, std::vector<Evidence>& scratch);
-    /// The kept evidence; the list is left empty, without spares.
-    std::vector<Evidence> take();
-
-   private:
-    std::vector<Evidence> items_;
-    std::size_t size_ = 0;
-  };
   struct Aggregate {
     std::uint64_t count = 0;
     std::int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
-    EvidenceList earliest;
+    // Its earliest records, on the board the scan's workers share: one list
+    // per actor however many workers see it.
+    EvidenceBoard::Ref evidence;
     ValueSet regions, source_ips, user_agents, access_keys, session_issuers;
     std::set<Resource> resources;
     void clear();  // as new, keeping capacity
@@ -180,8 +162,18 @@ class Detector final : public EventSink {
     // rule, actor_hash() gives the slot tag and the eviction tie-break.
     std::uint64_t owner = 0;
     int rule = -1;  // -1: free
-    std::string account, principal;
+    // The account, then the principal, in one block, which its evidence
+    // entry shares (two strings were 64 bytes here and a copy in the entry).
+    std::uint32_t account_size = 0;
+    SharedText names;
     Aggregate agg;
+    std::string_view account() const { return names.view().substr(0, account_size); }
+    std::string_view principal() const { return names.view().substr(account_size); }
+    bool is(int r, std::string_view acct, std::string_view princ) const {
+      const std::string_view both = names.view();
+      return rule == r && account_size == acct.size() && both.size() == acct.size() + princ.size() &&
+             both.substr(account_size) == princ && both.substr(0, account_size) == acct;
+    }
   };
   Hit make_hit(int rule, const Event& ev);
   void add_event(Aggregate& agg, int rule, const Event& ev);
@@ -233,6 +225,10 @@ class Detector final : public EventSink {
 
   const RuleSet& rules_;
   DetectorOptions options_;
+  // Before the actors, which hold entries on them: destroyed after them.
+  // Boards of detectors merged in stay with the actors that came with them.
+  std::shared_ptr<EvidenceBoard> evidence_board_;
+  std::vector<std::shared_ptr<EvidenceBoard>> merged_boards_;
   RecordFields fields_;
   std::vector<int> matched_;
   CandidateCache candidates_;

@@ -27,6 +27,8 @@ class SharedText {
   SharedText(std::string_view text);  // implicit: a string is what it stands for
   SharedText(const std::string& text) : SharedText(std::string_view(text)) {}
   SharedText(const char* text) : SharedText(std::string_view(text)) {}
+  /// `a` then `b` in one block (a key of two parts).
+  static SharedText joined(std::string_view a, std::string_view b);
   SharedText(const SharedText& other) noexcept : block_(other.block_) { retain(); }
   SharedText(SharedText&& other) noexcept : block_(other.block_) { other.block_ = nullptr; }
   SharedText& operator=(const SharedText& other) noexcept {
