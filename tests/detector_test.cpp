@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <random>
@@ -68,8 +69,9 @@ std::unique_ptr<Detector> scanned_by_two_workers(const RuleSet& rules, const Det
                                                  const std::vector<std::string>& part_a,
                                                  const std::vector<std::string>& part_b) {
   Detector::SharedFloor floor;
-  auto a = std::make_unique<Detector>(rules, options);
-  Detector b(rules, options);
+  const auto evidence = std::make_shared<EvidenceBoard>();
+  auto a = std::make_unique<Detector>(rules, options, evidence);
+  Detector b(rules, options, evidence);
   a->share_eviction_floor(&floor);
   b.share_eviction_floor(&floor);
   if (!part_a.empty()) feed(*a, part_a);
@@ -82,6 +84,12 @@ std::unique_ptr<Detector> scanned_by_two_workers(const RuleSet& rules, const Det
   a->merge(std::move(b));
   a->apply_caps();
   return a;
+}
+
+std::vector<std::int64_t> minutes_of(const std::vector<Evidence>& evidence) {
+  std::vector<std::int64_t> out;
+  for (const Evidence& e : evidence) out.push_back((e.time_ms / 60000) % 60);
+  return out;
 }
 
 // The user or session names of the actors that kept a finding.
@@ -562,8 +570,11 @@ TEST(DetectorCaps, EvidenceIsTheEarliestWhicheverWorkerHeldIt) {
   options.max_evidence = 5;
   std::vector<std::string> records;
   for (int i = 0; i < 16; ++i) records.push_back(ct_record(time_at((i * 7) % 16), "DescribeInstances", "dev"));
-  auto evidence_minutes = [&](const std::vector<std::string>& part_a, const std::vector<std::string>& part_b) {
-    Detector a(*rules, options), b(*rules, options);
+  // Workers of one scan share a board; detectors made apart merge their lists.
+  auto evidence_minutes = [&](const std::vector<std::string>& part_a, const std::vector<std::string>& part_b,
+                              bool shared_board) {
+    const auto board = std::make_shared<EvidenceBoard>();
+    Detector a(*rules, options, board), b(*rules, options, shared_board ? board : nullptr);
     if (!part_a.empty()) feed(a, part_a);
     if (!part_b.empty()) feed(b, part_b);
     a.merge(std::move(b));
@@ -578,10 +589,63 @@ TEST(DetectorCaps, EvidenceIsTheEarliestWhicheverWorkerHeldIt) {
   const std::vector<std::int64_t> want = {0, 1, 2, 3, 4};
   std::vector<std::string> odd, even;
   for (std::size_t i = 0; i < records.size(); ++i) (i % 2 ? odd : even).push_back(records[i]);
-  EXPECT_EQ(evidence_minutes(records, {}), want);
-  EXPECT_EQ(evidence_minutes({}, records), want);
-  EXPECT_EQ(evidence_minutes(odd, even), want);
-  EXPECT_EQ(evidence_minutes(even, odd), want);
+  for (bool shared : {true, false}) {
+    EXPECT_EQ(evidence_minutes(records, {}, shared), want);
+    EXPECT_EQ(evidence_minutes({}, records, shared), want);
+    EXPECT_EQ(evidence_minutes(odd, even, shared), want);
+    EXPECT_EQ(evidence_minutes(even, odd, shared), want);
+  }
+}
+
+// Long-lived sessions whose calls every worker sees (one JSON-lines export
+// read in batches by all of them): the workers hold one list per session
+// between them, not one each, and the findings are one detector's.
+TEST(DetectorEvidence, WorkersSharingABoardHoldOneListPerActor) {
+  auto rules = rules_from(kRules);
+  DetectorOptions options;
+  options.max_evidence = 5;
+  constexpr int kSessions = 30, kCalls = 24, kWorkers = 4;
+  std::vector<std::string> records;
+  for (int call = 0; call < kCalls; ++call) {
+    for (int s = 0; s < kSessions; ++s) {
+      records.push_back(ct_record(time_at(call), "DescribeInstances", fmt::format("session-{}", s)));
+    }
+  }
+  const auto board = std::make_shared<EvidenceBoard>();
+  Detector::SharedFloor floor;
+  std::vector<std::unique_ptr<Detector>> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.push_back(std::make_unique<Detector>(*rules, options, board));
+    workers.back()->share_eviction_floor(&floor);
+  }
+  // A batch of ten records to each worker in turn, as a stream is split.
+  for (std::size_t at = 0; at < records.size(); at += 10) {
+    const std::vector<std::string> batch(records.begin() + static_cast<std::ptrdiff_t>(at),
+                                         records.begin() + static_cast<std::ptrdiff_t>(std::min(at + 10, records.size())));
+    feed(*workers[(at / 10) % kWorkers], batch);
+  }
+  EXPECT_EQ(board->entries(), static_cast<std::size_t>(kSessions));
+  EXPECT_EQ(board->records_held(), static_cast<std::size_t>(kSessions) * options.max_evidence);
+  for (auto& w : workers) w->share_eviction_floor(nullptr);
+  for (int w = 1; w < kWorkers; ++w) workers[0]->merge(std::move(*workers[static_cast<std::size_t>(w)]));
+  workers[0]->apply_caps();
+  std::vector<Finding> merged = workers[0]->take_single_event_findings();
+  Detector alone(*rules, options);
+  feed(alone, records);
+  std::vector<Finding> single = alone.take_single_event_findings();
+  ASSERT_EQ(merged.size(), static_cast<std::size_t>(kSessions));
+  ASSERT_EQ(single.size(), merged.size());
+  auto by_principal = [](const Finding& a, const Finding& b) { return a.principal < b.principal; };
+  std::sort(merged.begin(), merged.end(), by_principal);
+  std::sort(single.begin(), single.end(), by_principal);
+  for (std::size_t i = 0; i < merged.size(); ++i) {
+    EXPECT_EQ(merged[i].principal, single[i].principal);
+    EXPECT_EQ(merged[i].event_count, static_cast<std::uint64_t>(kCalls));
+    EXPECT_EQ(merged[i].evidence_omitted, single[i].evidence_omitted);
+    EXPECT_EQ(merged[i].event_ids, single[i].event_ids) << merged[i].principal;
+    EXPECT_EQ(minutes_of(merged[i].evidence), std::vector<std::int64_t>({0, 1, 2, 3, 4}));
+  }
+  EXPECT_EQ(board->entries(), 0u) << "taken findings let their entries go";
 }
 
 // Kept evidence holds its texts as shared blocks: an actor's records repeat
