@@ -387,17 +387,17 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
           break;
         }
       }
-      f.account = actor->account;
-      f.principal = actor->principal;
-      f.access_key_id = actor->access_key_id;
-      f.session_issuer = actor->session_issuer;
+      f.account = actor->account();
+      f.principal = actor->principal();
+      f.access_key_id = actor->access_key_id();
+      f.session_issuer = actor->session_issuer();
       std::set<std::string> regions, ips, uas;
       for (const HitId id : m.hit_ids) {
         const Hit& h = hits[id];
-        if (regions.size() < options.max_distinct_values && !h.region.empty()) regions.emplace(h.region);
+        if (regions.size() < options.max_distinct_values && !h.region().empty()) regions.emplace(h.region());
         if (h.service_call) continue;
-        if (ips.size() < options.max_distinct_values && !h.source_ip.empty()) ips.emplace(h.source_ip);
-        if (uas.size() < options.max_distinct_values && !h.user_agent.empty()) uas.emplace(h.user_agent);
+        if (ips.size() < options.max_distinct_values && !h.source_ip().empty()) ips.emplace(h.source_ip());
+        if (uas.size() < options.max_distinct_values && !h.user_agent().empty()) uas.emplace(h.user_agent());
       }
       f.regions.assign(regions.begin(), regions.end());
       f.source_ips.assign(ips.begin(), ips.end());

@@ -22,16 +22,15 @@ Hit Detector::make_hit(int rule, const Event& ev) {
   h.rule = rule;
   h.time_ms = ev.time_ms;
   h.event_id = EventId(ev.event_id);  // one per event: no use looking it up
-  h.event_name = recent_texts_.get(ev.event_name);
   h.global_service = ev.event_source == "iam.amazonaws.com";
-  h.region = recent_texts_.get(ev.aws_region);
-  h.source_ip = hit_texts_.get(ev.source_ip);
-  h.user_agent = hit_texts_.get(ev.user_agent);
-  h.error_code = recent_texts_.get(ev.error_code);
-  h.account = hit_texts_.get(ev.account);
-  h.principal = hit_texts_.get(ev.principal);
-  h.access_key_id = hit_texts_.get(ev.identity.access_key_id);
-  h.session_issuer = hit_texts_.get(ev.identity.session_issuer_arn);
+  // One block per distinct row: an actor's hits share one, and so do calls of one kind.
+  Hit::IdentityRow::encode(
+      {ev.account, ev.principal, ev.identity.access_key_id, ev.identity.session_issuer_arn}, row_scratch_);
+  h.identity = Hit::IdentityRow(hit_texts_.get(row_scratch_));
+  Hit::CallRow::encode({ev.event_name, ev.aws_region, ev.error_code}, row_scratch_);
+  h.call = Hit::CallRow(hit_texts_.get(row_scratch_));
+  h.source_ip_text = hit_texts_.get(ev.source_ip);
+  h.user_agent_text = hit_texts_.get(ev.user_agent);
   h.service_call = ev.is_service_call();
   h.file = recent_texts_.get(ev.pos.file);
   h.record = ev.pos.record;
@@ -42,7 +41,7 @@ Hit Detector::make_hit(int rule, const Event& ev) {
   captured_scratch_.clear();
   for (const auto& f : fields) {
     bool found = false;
-    SharedText value;  // group-by values: mostly the account and the ARN, shared with the hit's own
+    SharedText value;  // group-by values: mostly the account and the ARN, one block each in the table
     fields_.any(f, [&](const FieldValue& v) {
       if (v.kind == FieldValue::Kind::kNull) return false;
       value = hit_texts_.get(v.text);

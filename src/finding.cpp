@@ -12,11 +12,43 @@ namespace trailsweep {
 // Content before position: when two records share an eventID (a redelivery,
 // or a forged duplicate), the one kept must not depend on which file or line
 // came first. Found by fuzz_correlation.
+namespace {
+
+// hit_before's order of texts: account, principal, event name, region,
+// source IP, user agent, error code (the rows keep them in another).
+std::strong_ordering compare_texts(const Hit& a, const Hit& b) {
+  if (!a.identity.same_block(b.identity)) {
+    if (const auto c = a.account() <=> b.account(); c != 0) return c;
+    if (const auto c = a.principal() <=> b.principal(); c != 0) return c;
+  }
+  const bool same_call = a.call.same_block(b.call);
+  if (!same_call) {
+    if (const auto c = a.event_name() <=> b.event_name(); c != 0) return c;
+    if (const auto c = a.region() <=> b.region(); c != 0) return c;
+  }
+  if (const auto c = a.source_ip_text <=> b.source_ip_text; c != 0) return c;
+  if (const auto c = a.user_agent_text <=> b.user_agent_text; c != 0) return c;
+  return same_call ? std::strong_ordering::equal : a.error_code() <=> b.error_code();
+}
+
+}  // namespace
+
 bool hit_before(const Hit& a, const Hit& b) {
-  return std::tie(a.time_ms, a.event_id, a.rule, a.account, a.principal, a.event_name, a.region, a.source_ip,
-                  a.user_agent, a.error_code, a.values, a.captured_mask, a.file, a.record) <
-         std::tie(b.time_ms, b.event_id, b.rule, b.account, b.principal, b.event_name, b.region, b.source_ip,
-                  b.user_agent, b.error_code, b.values, b.captured_mask, b.file, b.record);
+  if (const auto c = std::tie(a.time_ms, a.event_id, a.rule) <=> std::tie(b.time_ms, b.event_id, b.rule); c != 0) {
+    return c < 0;
+  }
+  if (const auto c = compare_texts(a, b); c != 0) return c < 0;
+  return std::tie(a.values, a.captured_mask, a.file, a.record) < std::tie(b.values, b.captured_mask, b.file, b.record);
+}
+
+void Hit::set_texts(const HitTexts& t) {
+  std::string encoded;
+  IdentityRow::encode({t.account, t.principal, t.access_key_id, t.session_issuer}, encoded);
+  identity = encoded.empty() ? IdentityRow() : IdentityRow(SharedText(encoded));
+  CallRow::encode({t.event_name, t.region, t.error_code}, encoded);
+  call = encoded.empty() ? CallRow() : CallRow(SharedText(encoded));
+  source_ip_text = t.source_ip;
+  user_agent_text = t.user_agent;
 }
 
 namespace {
@@ -80,7 +112,7 @@ void Hit::set_named(std::vector<TypedId> resources, std::vector<TypedId> links) 
 }
 
 std::string resource_region(const Hit& h) {
-  return h.global_service ? std::string() : std::string(h.region);
+  return h.global_service ? std::string() : std::string(h.region());
 }
 
 // finalize_findings compares a compact copy of the first three keys
@@ -112,11 +144,11 @@ Evidence evidence_of(const Hit& h, const std::string& rule_name) {
   Evidence e;
   e.time_ms = h.time_ms;
   e.event_id = h.event_id;
-  e.event_name = h.event_name;
-  e.region = h.region;
-  e.source_ip = h.source_ip;
-  e.user_agent = h.user_agent;
-  e.error_code = h.error_code;
+  e.event_name = h.event_name();
+  e.region = h.region();
+  e.source_ip = h.source_ip();
+  e.user_agent = h.user_agent();
+  e.error_code = h.error_code();
   e.file = h.file;
   e.record = h.record;
   e.offset = h.offset;

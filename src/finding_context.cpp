@@ -67,7 +67,7 @@ void add_context(const RuleSet& rules, std::span<const Hit* const> hits, std::ve
     for (const Hit* hit : hits) {
       const Hit& h = *hit;
       if (h.time_ms < from || h.time_ms > to) continue;
-      if (h.account != f.account || h.principal != f.principal) continue;
+      if (h.account() != f.account || h.principal() != f.principal) continue;
       const Rule& r = rules.rules()[static_cast<std::size_t>(h.rule)];
       if (!r.extras.context && r.extras.ioc.empty()) continue;
       if (!r.extras.ioc.empty() &&
@@ -80,7 +80,7 @@ void add_context(const RuleSet& rules, std::span<const Hit* const> hits, std::ve
     // Linked service calls: values that name one of the actor's resources.
     for (const Hit* hit : hits) {
       const Hit& h = *hit;
-      if (h.links().empty() || h.account != f.account || h.time_ms < f.first_ms || h.time_ms > to) continue;
+      if (h.links().empty() || h.account() != f.account || h.time_ms < f.first_ms || h.time_ms > to) continue;
       const auto links = h.links();
       bool linked = std::any_of(links.begin(), links.end(), [&](const TypedId& link) {
         return std::binary_search(f.resources.begin(), f.resources.end(),

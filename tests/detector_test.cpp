@@ -810,31 +810,56 @@ TEST(DetectorCaps, EvictionsAreCountedByRuleTheSameOverAnySplit) {
 TEST(DetectorHits, InterleavedActorsShareTheirTextsAcrossKeptHits) {
   // Role sessions calling in turn: 400 actors are more than RecentTexts'
   // slots, and a million kept hits each with its own copy of the principal's
-  // ARN was ~110 bytes a hit more (TextTable).
+  // ARN was ~110 bytes a hit more (TextTable). An actor's calls of one kind
+  // share one row of texts; a call that differs (an error) gets its own.
   auto rules = rules_from(kRules);
   constexpr int kActors = 400;
   std::vector<std::string> records;
-  for (int round = 0; round < 2; ++round) {
+  for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < kActors; ++i) {
-      const int minute = round * kActors + i;
-      records.push_back(ct_record(fmt::format("2025-11-02T{:02d}:{:02d}:00Z", 8 + minute / 60, minute % 60),
-                                  "RunInstances", fmt::format("ci-runner-{:03}", i)));
+      const int second = round * kActors + i;
+      std::string r = ct_record(fmt::format("2025-11-02T08:{:02d}:{:02d}Z", second / 60, second % 60), "RunInstances",
+                                fmt::format("ci-runner-{:03}", i));
+      if (round == 2) {
+        r.insert(r.rfind('}'), R"(,"errorCode":"Client.UnauthorizedOperation","errorMessage":"You are not authorized")");
+      }
+      records.push_back(r);
     }
   }
   Detector d(*rules);
   feed(d, records);
-  std::map<std::string, std::vector<SharedText>> principals;
-  d.correlation_hits().for_each([&](const Hit& h) { principals[std::string(h.principal)].push_back(h.principal); });
-  ASSERT_EQ(principals.size(), static_cast<std::size_t>(kActors));
-  for (const auto& [arn, texts] : principals) {
-    ASSERT_EQ(texts.size(), 2U) << arn;
-    EXPECT_TRUE(texts[0].same_block(texts[1])) << arn;
+  std::map<std::string, std::vector<Hit>> by_actor;
+  d.correlation_hits().for_each([&](const Hit& h) { by_actor[std::string(h.principal())].push_back(h); });
+  ASSERT_EQ(by_actor.size(), static_cast<std::size_t>(kActors));
+  const Hit& any = by_actor.begin()->second.front();
+  for (const auto& [arn, hits] : by_actor) {
+    ASSERT_EQ(hits.size(), 3U) << arn;
+    for (const Hit& h : hits) EXPECT_TRUE(h.identity.same_block(hits[0].identity)) << arn;
+    std::vector<const Hit*> plain, failed;
+    for (const Hit& h : hits) (h.error_code().empty() ? plain : failed).push_back(&h);
+    ASSERT_EQ(failed.size(), 1U) << arn;
+    // Calls of one kind share a row across actors; another error is another kind.
+    EXPECT_TRUE(plain[0]->call.same_block(plain[1]->call)) << arn;
+    EXPECT_TRUE(plain[0]->call.same_block(any.call)) << arn;
+    EXPECT_FALSE(failed[0]->call.same_block(plain[0]->call)) << arn;
+    EXPECT_TRUE(plain[0]->user_agent_text.same_block(any.user_agent_text)) << arn;
   }
-  // Handed over for correlation, the hits keep their texts.
+  // Handed over for correlation, the hits keep their texts, each read back as written.
   const HitStore taken = d.take_correlation_hits();
-  EXPECT_EQ(taken.size(), 2U * kActors);
+  EXPECT_EQ(taken.size(), 3U * kActors);
   EXPECT_TRUE(d.correlation_hits().empty());
-  taken.for_each([](const Hit& h) { EXPECT_EQ(h.principal.view().rfind("arn:aws:iam::111122223333:user/ci-runner-", 0), 0U); });
+  taken.for_each([](const Hit& h) {
+    const std::string_view arn = h.principal();
+    ASSERT_EQ(arn.rfind("arn:aws:iam::111122223333:user/ci-runner-", 0), 0U);
+    EXPECT_EQ(h.account(), "111122223333");
+    EXPECT_EQ(h.event_name(), "RunInstances");
+    EXPECT_EQ(h.region(), "us-east-1");
+    EXPECT_EQ(h.source_ip(), "203.0.113.7");
+    EXPECT_EQ(h.user_agent(), "Boto3/1.40.61");
+    EXPECT_EQ(h.access_key_id(), "AKIAEXAMPLE");
+    EXPECT_EQ(h.session_issuer(), "");
+    EXPECT_TRUE(h.error_code().empty() || h.error_code() == "Client.UnauthorizedOperation") << h.error_code();
+  });
 }
 
 TEST(DetectorCaps, UncappedKeepsEverything) {

@@ -95,10 +95,8 @@ Hit hit(const RuleSet& rules, const std::string& name, std::int64_t time, const 
   Hit h;
   h.rule = rules.find(name);
   h.time_ms = time;
-  h.account = "111122223333";
-  h.principal = principal;
+  h.set_texts({.region = "us-east-1", .account = "111122223333", .principal = principal});
   h.event_id = event_id.empty() ? name + std::to_string(time) : event_id;
-  h.region = "us-east-1";
   return h;
 }
 

@@ -37,15 +37,33 @@ TEST(Finding, HitsWithOneEventIdOrderByContentNotByWhereTheyWereRead) {
   Hit a, b;
   a.time_ms = b.time_ms = 1000;
   a.event_id = b.event_id = "8c1b2f5e-0e0f-4a8a-9b3b-2f6e8c1d0a11";
-  a.source_ip = "198.51.100.20";
-  b.source_ip = "203.0.113.77";
+  a.set_texts({.source_ip = "198.51.100.20"});
+  b.set_texts({.source_ip = "203.0.113.77"});
   a.file = "z-late-file.json.gz";
   b.file = "a-early-file.json.gz";
   EXPECT_TRUE(hit_before(a, b));
   EXPECT_FALSE(hit_before(b, a));
   // Identical content: then, and only then, the position decides.
-  b.source_ip = a.source_ip;
+  b.set_texts({.source_ip = "198.51.100.20"});
   EXPECT_TRUE(hit_before(b, a));
+  // Texts in a fixed order, account and principal first, whatever the row's layout.
+  Hit c = a, d = a;
+  c.set_texts({.event_name = "TerminateInstances", .account = "111122223333"});
+  d.set_texts({.event_name = "RunInstances", .account = "444455556666"});
+  EXPECT_TRUE(hit_before(c, d));
+  c.set_texts({.event_name = "RunInstances", .region = "us-east-1", .user_agent = "aws-cli/2.31.18"});
+  d.set_texts({.event_name = "RunInstances", .region = "eu-west-1", .user_agent = "Boto3/1.40.61"});
+  EXPECT_TRUE(hit_before(d, c));
+  // The event name alone.
+  c.set_texts({.event_name = "RunInstances", .region = "us-east-1"});
+  d.set_texts({.event_name = "TerminateInstances", .region = "us-east-1"});
+  EXPECT_TRUE(hit_before(c, d));
+  EXPECT_FALSE(hit_before(d, c));
+  // The last text compared, alone: a dry run's error sorts after the same call without one.
+  c.set_texts({.event_name = "RunInstances", .region = "us-east-1"});
+  d.set_texts({.event_name = "RunInstances", .region = "us-east-1", .error_code = "Client.DryRunOperation"});
+  EXPECT_TRUE(hit_before(c, d));
+  EXPECT_FALSE(hit_before(d, c));
   // Time decides before anything else.
   a.time_ms = 999;
   EXPECT_TRUE(hit_before(a, b));
@@ -55,11 +73,11 @@ TEST(Finding, EvidenceCarriesTheHitsPlaceAndRule) {
   Hit h;
   h.time_ms = 1762074737000;
   h.event_id = "e1";
-  h.event_name = "RunInstances";
-  h.region = "us-east-1";
-  h.source_ip = "203.0.113.77";
-  h.user_agent = "Boto3/1.40.61";
-  h.error_code = "Client.DryRunOperation";
+  h.set_texts({.event_name = "RunInstances",
+               .region = "us-east-1",
+               .source_ip = "203.0.113.77",
+               .user_agent = "Boto3/1.40.61",
+               .error_code = "Client.DryRunOperation"});
   h.file = "AWSLogs/111122223333/CloudTrail/us-east-1/2025/11/02/f.json.gz";
   h.record = 12;
   h.offset = 3400;

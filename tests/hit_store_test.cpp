@@ -18,8 +18,8 @@ Hit hit_at(std::int64_t time_ms, int n) {
   h.rule = n % 3;
   h.time_ms = time_ms;
   h.event_id = fmt::format("0ef5df25-6c2f-482b-9dca-{:012d}", n);
-  h.event_name = "RunInstances";
-  h.principal = "arn:aws:sts::111122223333:assumed-role/ci-deployer/build-7781";
+  h.set_texts({.event_name = "RunInstances",
+               .principal = "arn:aws:sts::111122223333:assumed-role/ci-deployer/build-7781"});
   return h;
 }
 

@@ -104,3 +104,49 @@ TEST(TextTable, HandsOutOneBlockPerTextWhileAnythingHoldsIt) {
 
 }  // namespace
 }  // namespace trailsweep
+
+namespace trailsweep {
+namespace {
+
+TEST(SharedText, JoinedHoldsBothPartsInOneBlock) {
+  const SharedText names = SharedText::joined("111122223333", "arn:aws:iam::111122223333:user/ci-deploy");
+  EXPECT_EQ(names, "111122223333arn:aws:iam::111122223333:user/ci-deploy");
+  EXPECT_EQ(SharedText::joined("", "arn:aws:iam::111122223333:root"), "arn:aws:iam::111122223333:root");
+  EXPECT_EQ(SharedText::joined("111122223333", ""), "111122223333");
+  EXPECT_TRUE(SharedText::joined("", "").empty());
+}
+
+// A row reads back each text as it went in, empty ones included, and a
+// TextTable hands out one block for equal rows.
+TEST(TextRow, ReadsBackEachTextAndInternsAsOneText) {
+  using Identity = TextRow<4>;
+  std::string encoded;
+  Identity::encode({"111122223333", "arn:aws:sts::111122223333:assumed-role/ci-deploy/gh-8812", "ASIAZUQZNONIDC000042",
+                    "arn:aws:iam::111122223333:role/ci-deploy"},
+                   encoded);
+  TextTable table;
+  const Identity session(table.get(encoded));
+  EXPECT_EQ(session[0], "111122223333");
+  EXPECT_EQ(session[1], "arn:aws:sts::111122223333:assumed-role/ci-deploy/gh-8812");
+  EXPECT_EQ(session[2], "ASIAZUQZNONIDC000042");
+  EXPECT_EQ(session[3], "arn:aws:iam::111122223333:role/ci-deploy");
+  Identity::encode({"111122223333", "arn:aws:iam::111122223333:user/alice", "", ""}, encoded);
+  const Identity user(table.get(encoded));
+  EXPECT_EQ(user[1], "arn:aws:iam::111122223333:user/alice");
+  EXPECT_EQ(user[2], "");
+  EXPECT_EQ(user[3], "");
+  // The same texts split otherwise are another row.
+  Identity::encode({"11112222333", "3arn:aws:iam::111122223333:user/alice", "", ""}, encoded);
+  const Identity shifted(table.get(encoded));
+  EXPECT_FALSE(shifted.same_block(user));
+  EXPECT_EQ(shifted[0], "11112222333");
+  Identity::encode({"111122223333", "arn:aws:iam::111122223333:user/alice", "", ""}, encoded);
+  EXPECT_TRUE(Identity(table.get(encoded)).same_block(user));
+  Identity::encode({"", "", "", ""}, encoded);
+  EXPECT_TRUE(encoded.empty()) << "an empty row is no block";
+  const Identity none;
+  for (std::size_t k = 0; k < 4; ++k) EXPECT_EQ(none[k], "");
+}
+
+}  // namespace
+}  // namespace trailsweep

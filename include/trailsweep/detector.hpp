@@ -245,6 +245,7 @@ class Detector final : public EventSink {
   // The kept hits' texts that name an actor or a resource, one block each
   // while a hit holds it (the actors of a million hits interleave).
   TextTable hit_texts_;
+  std::string row_scratch_;  // a hit's texts, encoded as a row
   std::vector<SharedText> captured_scratch_;
   std::vector<TypedId> resources_scratch_, links_scratch_;
   std::vector<Evidence> merge_scratch_;

@@ -13,6 +13,8 @@
 #include <atomic>
 #include <compare>
 #include <cstdint>
+#include <cstring>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +96,48 @@ class SharedText {
   Block* block_ = nullptr;  // null: ""
 };
 static_assert(sizeof(SharedText) == sizeof(void*), "a SharedText field must cost one pointer");
+
+/// N texts in one SharedText block: the block holds where each text ends
+/// (N 32-bit offsets), then the texts. Texts that come together (a kept
+/// hit's actor and call: nine of them) then cost one pointer where they
+/// are held, and a TextTable hands out one block for each distinct row.
+template <std::size_t N>
+class TextRow {
+ public:
+  TextRow() = default;
+  /// What a row of `texts` holds, into `out` (reused): intern it with a
+  /// TextTable, or wrap a SharedText of it.
+  static void encode(const std::array<std::string_view, N>& texts, std::string& out) {
+    out.clear();
+    std::size_t total = 0;
+    for (std::string_view t : texts) total += t.size();
+    if (total == 0) return;  // the empty row: no block
+    if (total > UINT32_MAX) throw std::length_error("TextRow: texts over 4 GiB");
+    out.resize(kHeader);
+    std::uint32_t end = 0;
+    for (std::size_t k = 0; k < N; ++k) {
+      end += static_cast<std::uint32_t>(texts[k].size());
+      std::memcpy(out.data() + 4 * k, &end, 4);
+    }
+    for (std::string_view t : texts) out.append(t);
+  }
+  /// `encoded`: what encode() wrote, as a SharedText.
+  explicit TextRow(SharedText encoded) : block_(std::move(encoded)) {}
+  std::string_view operator[](std::size_t k) const {
+    if (block_.empty()) return {};
+    const char* p = block_.data();
+    std::uint32_t begin = 0, end = 0;
+    if (k > 0) std::memcpy(&begin, p + 4 * (k - 1), 4);
+    std::memcpy(&end, p + 4 * k, 4);
+    return {p + kHeader + begin, end - begin};
+  }
+  bool same_block(const TextRow& o) const { return block_.same_block(o.block_); }
+  const SharedText& shared() const { return block_; }
+
+ private:
+  static constexpr std::size_t kHeader = 4 * N;
+  SharedText block_;
+};
 
 /// Hands out SharedTexts for strings met again and again (file names, user
 /// agents, event names, regions, source IPs): the same block for a string
