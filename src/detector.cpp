@@ -13,6 +13,7 @@ Detector::Detector(const RuleSet& rules, DetectorOptions options, std::shared_pt
     : rules_(rules),
       options_(options),
       evidence_board_(evidence ? std::move(evidence) : std::make_shared<EvidenceBoard>()) {
+  evidence_board_->join();
   evicted_events_by_rule_.assign(rules.rules().size(), 0);
   evicted_hits_by_rule_.assign(rules.rules().size(), 0);
 }
@@ -145,7 +146,9 @@ std::vector<std::string> Detector::ValueSet::take() {
 
 // Folds one event into its (rule, account, principal) aggregate without
 // building a Hit: a noisy rule costs counters and a few strings per actor.
-void Detector::add_event(Aggregate& agg, int rule, const Event& ev) {
+void Detector::add_event(Actor& actor, const Event& ev) {
+  Aggregate& agg = actor.agg;
+  const int rule = actor.rule;
   ++agg.count;
   agg.first_ms = std::min(agg.first_ms, ev.time_ms);
   agg.last_ms = std::max(agg.last_ms, ev.time_ms);
@@ -168,7 +171,28 @@ void Detector::add_event(Aggregate& agg, int rule, const Event& ev) {
       return false;
     });
   }
-  agg.evidence.add(ev, evidence_cap(), recent_texts_);
+  add_evidence(actor, ev);
+}
+
+void Detector::add_evidence(Actor& actor, const Event& ev) {
+  Aggregate& agg = actor.agg;
+  const std::size_t cap = evidence_cap();
+  if (!agg.shared_evidence.empty()) {
+    agg.shared_evidence.add(ev, cap, recent_texts_);
+    return;
+  }
+  agg.earliest.add(ev, cap, recent_texts_);
+  // --max-evidence 0 keeps every record, each in the one worker that saw it: nothing to share.
+  if (agg.earliest.size() < kShareEvidenceAt || cap == SIZE_MAX || !evidence_board_->shared()) return;
+  agg.shared_evidence =
+      evidence_board_->acquire(actor_hash(actor.owner, actor.rule), actor.rule, actor.names, actor.account_size);
+  agg.shared_evidence.absorb(agg.earliest, cap, merge_scratch_);
+}
+
+std::size_t Detector::evidence_size(Aggregate& agg, std::size_t cap, std::vector<Evidence>& scratch) {
+  if (agg.shared_evidence.empty()) return agg.earliest.size();
+  agg.shared_evidence.absorb(agg.earliest, cap, scratch);
+  return agg.shared_evidence.size();
 }
 
 void Detector::on_event(const Event& ev) {
@@ -196,7 +220,7 @@ void Detector::on_event(const Event& ev) {
     if (rules_.reports_own_hits(rule)) {
       const std::size_t actor = find_or_add_actor(owner, rule, ev.account, ev.principal);
       if (actor == kNoActor) continue;
-      add_event(actors_[actor].agg, rule, ev);
+      add_event(actors_[actor], ev);
     }
   }
   // Trim with slack so the cost is amortised over many events.
@@ -420,7 +444,6 @@ std::size_t Detector::find_or_add_actor(std::uint64_t owner, int rule, std::stri
   a.rule = rule;
   a.account_size = static_cast<std::uint32_t>(account.size());
   a.names = SharedText::joined(account, principal);
-  a.agg.evidence = evidence_board_->acquire(actor_hash(owner, rule), rule, a.names, a.account_size);
   ++actors_built_;
   if (sharing_with_others()) {
     built_ranks_.push_back(rank_of(owner, rule));
@@ -520,7 +543,8 @@ void Detector::Aggregate::clear() {
   count = 0;
   first_ms = INT64_MAX;
   last_ms = INT64_MIN;
-  evidence.reset();
+  earliest.clear();
+  shared_evidence.reset();
   regions.clear();
   source_ips.clear();
   user_agents.clear();
@@ -644,9 +668,14 @@ void Detector::merge(Detector&& other) {
     Aggregate& agg = theirs.agg;  // left empty by the merges below
     Aggregate& mine = actors_[at].agg;
     mine.count += agg.count;
-    // Workers that shared a board hold one entry: nothing to move.
-    if (!mine.evidence.same_entry(agg.evidence)) mine.evidence.merge_from(agg.evidence, evidence_cap(), merge_scratch_);
-    agg.evidence.reset();
+    // Lists of their own merge; workers that shared a board hold one entry.
+    mine.earliest.merge(agg.earliest, evidence_cap(), merge_scratch_);
+    if (mine.shared_evidence.empty()) {
+      mine.shared_evidence = std::move(agg.shared_evidence);
+    } else if (!agg.shared_evidence.empty() && !mine.shared_evidence.same_entry(agg.shared_evidence)) {
+      mine.shared_evidence.merge_from(agg.shared_evidence, evidence_cap(), merge_scratch_);
+    }
+    agg.shared_evidence.reset();
     mine.first_ms = std::min(mine.first_ms, agg.first_ms);
     mine.last_ms = std::max(mine.last_ms, agg.last_ms);
     const std::size_t cap = options_.max_distinct_values;
@@ -683,10 +712,13 @@ Finding Detector::take_finding(Actor& actor) const {
   f.regions = agg.regions.take();
   f.source_ips = agg.source_ips.take();
   f.user_agents = agg.user_agents.take();
-  f.evidence_omitted = agg.count - agg.evidence.size();
+  // take_finding runs on several threads: the scratch is a fresh one, only
+  // for an actor whose records are on the board and in a list of its own.
+  std::vector<Evidence> scratch;
+  f.evidence_omitted = agg.count - evidence_size(agg, evidence_cap(), scratch);
   // The vector moves whole: a new one per finding, filled one Evidence at a
   // time, was ~100 MB of fresh pages for a noisy rule's 20,000 findings.
-  f.evidence = agg.evidence.take();
+  f.evidence = agg.shared_evidence.empty() ? agg.earliest.take() : agg.shared_evidence.take();
   f.event_ids.reserve(f.evidence.size());
   const SharedText rule_id(rule.display_id());  // one block for all of its evidence
   for (Evidence& e : f.evidence) {

@@ -222,6 +222,16 @@ std::vector<Evidence> EvidenceBoard::Ref::take() {
   return entry_->list_.take();
 }
 
+void EvidenceBoard::Ref::absorb(EvidenceList& list, std::size_t cap, std::vector<Evidence>& scratch) {
+  if (list.size() == 0) return;
+  Entry& e = *entry_;
+  std::lock_guard lock(e.board_->shard_of(e).mutex);
+  e.list_.merge(list, cap, scratch);
+  if (e.list_.size() >= cap && e.list_.size() > 0) {
+    e.reject_after_ms_.store((e.list_.end() - 1)->time_ms, std::memory_order_relaxed);
+  }
+}
+
 void EvidenceBoard::Ref::merge_from(Ref& other, std::size_t cap, std::vector<Evidence>& scratch) {
   Entry& mine = *entry_;
   Entry& theirs = *other.entry_;

@@ -589,12 +589,34 @@ TEST(DetectorCaps, EvidenceIsTheEarliestWhicheverWorkerHeldIt) {
   const std::vector<std::int64_t> want = {0, 1, 2, 3, 4};
   std::vector<std::string> odd, even;
   for (std::size_t i = 0; i < records.size(); ++i) (i % 2 ? odd : even).push_back(records[i]);
+  // The three earliest in one worker's own list (too few to share), the
+  // rest on the board from the other.
+  std::vector<std::string> earliest_three, rest;
+  for (std::size_t i = 0; i < records.size(); ++i) ((i * 7) % 16 < 3 ? earliest_three : rest).push_back(records[i]);
   for (bool shared : {true, false}) {
     EXPECT_EQ(evidence_minutes(records, {}, shared), want);
     EXPECT_EQ(evidence_minutes({}, records, shared), want);
     EXPECT_EQ(evidence_minutes(odd, even, shared), want);
     EXPECT_EQ(evidence_minutes(even, odd, shared), want);
+    EXPECT_EQ(evidence_minutes(earliest_three, rest, shared), want);
+    EXPECT_EQ(evidence_minutes(rest, earliest_three, shared), want);
   }
+}
+
+// One detector alone (a -j 1 scan) keeps every actor's evidence in lists of
+// its own: an entry on a board nobody else reads would be pure cost.
+TEST(DetectorEvidence, ADetectorAloneKeepsItsEvidenceOffTheBoard) {
+  auto rules = rules_from(kRules);
+  std::vector<std::string> records;
+  for (int call = 0; call < 30; ++call) records.push_back(ct_record(time_at(call), "DescribeInstances", "long-session"));
+  const auto board = std::make_shared<EvidenceBoard>();
+  Detector alone(*rules, DetectorOptions{}, board);
+  feed(alone, records);
+  EXPECT_EQ(board->entries(), 0u);
+  const std::vector<Finding> findings = alone.take_single_event_findings();
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].evidence.size(), 20u);
+  EXPECT_EQ(findings[0].evidence_omitted, 10u);
 }
 
 // Long-lived sessions whose calls every worker sees (one JSON-lines export

@@ -147,9 +147,11 @@ class Detector final : public EventSink {
   struct Aggregate {
     std::uint64_t count = 0;
     std::int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
-    // Its earliest records, on the board the scan's workers share: one list
-    // per actor however many workers see it.
-    EvidenceBoard::Ref evidence;
+    // Its earliest records: the first few in a list of this detector's own,
+    // then (see kShareEvidenceAt) on the board the scan's workers share,
+    // one list per actor however many workers see it.
+    EvidenceList earliest;
+    EvidenceBoard::Ref shared_evidence;
     ValueSet regions, source_ips, user_agents, access_keys, session_issuers;
     std::set<Resource> resources;
     void clear();  // as new, keeping capacity
@@ -176,7 +178,14 @@ class Detector final : public EventSink {
     }
   };
   Hit make_hit(int rule, const Event& ev);
-  void add_event(Aggregate& agg, int rule, const Event& ev);
+  void add_event(Actor& actor, const Event& ev);
+  void add_evidence(Actor& actor, const Event& ev);
+  /// Records an actor's own list holds before they move to a shared board:
+  /// an actor of one or two hits never pays for an entry, and a long-lived
+  /// session split over N workers holds the cap once and up to N x 3 more.
+  static constexpr std::size_t kShareEvidenceAt = 4;
+  /// The actor's evidence, all in one list: its own, or the board's.
+  static std::size_t evidence_size(Aggregate& agg, std::size_t cap, std::vector<Evidence>& scratch);
   Finding take_finding(Actor& actor) const;
   /// Evidence records kept per actor (--max-evidence 0: all).
   std::size_t evidence_cap() const { return options_.max_evidence == 0 ? SIZE_MAX : options_.max_evidence; }

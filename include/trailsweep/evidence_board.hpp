@@ -9,7 +9,10 @@
 // actors x 20 records in every worker (peak RSS 195 / 230 / 335 / 419 MB at
 // -j 1 / 2 / 4 / 8). The workers of one scan now share a board: one list per
 // actor, whatever -j, and a record later than a full list's last is turned
-// away by one atomic read, before any lock.
+// away by one atomic read, before any lock. A detector keeps an actor's
+// first few records in a list of its own and moves them here only when
+// more come (most actors have one or two hits, and an entry for each cost
+// ~3% of an all-rules scan), and only when other detectors share the board.
 //
 // An entry is found by the actor's whole key (rule, account, principal), so
 // two actors whose hashes collide never share, nor prune each other's
@@ -84,6 +87,8 @@ class EvidenceBoard {
     /// Moves the other's evidence into this one (keeping the `cap` earliest):
     /// for detectors that did not share a board. Not with a Ref to the same entry.
     void merge_from(Ref& other, std::size_t cap, std::vector<Evidence>& scratch);
+    /// Moves a holder's own list in (keeping the `cap` earliest); `list` is left empty.
+    void absorb(EvidenceList& list, std::size_t cap, std::vector<Evidence>& scratch);
 
    private:
     friend class EvidenceBoard;
@@ -101,6 +106,10 @@ class EvidenceBoard {
   /// principal; the entry shares the block. `hash` picks where the entry is
   /// looked for (equal keys must come with equal hashes); the key decides.
   Ref acquire(std::uint64_t hash, int rule, const SharedText& names, std::uint32_t account_size);
+  /// Counts a detector that keeps its actors' evidence here.
+  void join() { holders_.fetch_add(1, std::memory_order_relaxed); }
+  /// Whether more than one detector joined: only then is an entry worth its cost.
+  bool shared() const { return holders_.load(std::memory_order_relaxed) > 1; }
   /// Entries held now.
   std::size_t entries() const;
   /// Evidence records held now, over all entries: what the board's memory grows with.
@@ -128,6 +137,7 @@ class EvidenceBoard {
   static void erase(Shard& shard, Entry* entry);
 
   std::array<Shard, std::size_t{1} << kShardBits> shards_;
+  std::atomic<std::size_t> holders_{0};
 };
 
 class EvidenceBoard::Entry {
