@@ -143,7 +143,7 @@ bool hit_before(const Hit& a, const Hit& b);
 std::string resource_region(const Hit& h);
 
 // Every text is a SharedText, one pointer: a kept actor holds up to
-// --max-evidence of these in every worker, and with long-lived sessions
+// --max-evidence of these (in every worker, before the evidence board), and with long-lived sessions
 // (tests/bench/make_long_sessions.py) they were most of a scan's memory as
 // std::strings (~330 bytes a record; 96 and a 48-byte block for the event id
 // as a SharedText; now 104, the id a UUID's 16 bytes).

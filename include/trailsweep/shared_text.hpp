@@ -3,8 +3,9 @@
 // a few long strings: every record of a file names the file (a 100-150 byte
 // S3 key), and an actor's records mostly carry one user agent (often 100-200
 // bytes), one event name, one region, one source IP. With long-lived sessions
-// each kept actor holds 20 records, in every worker: as std::strings those
-// were ~700 bytes a record, and most of a scan's memory.
+// each kept actor holds 20 records (then in every worker; now on the
+// evidence board): as std::strings those were ~700 bytes a record, and most
+// of a scan's memory.
 // A SharedText is one pointer to one block (a count, the size, the bytes),
 // so a field costs 8 bytes in the record, and nothing more when shared. The
 // count is atomic: records move between workers when their detectors merge.
