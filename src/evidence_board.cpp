@@ -116,6 +116,8 @@ EvidenceBoard::Ref EvidenceBoard::acquire(std::uint64_t hash, int rule, const Sh
     shard.owned.push_back(std::make_unique<Entry>());
     e = shard.owned.back().get();
     e->board_ = this;
+    // Room for every entry to come back: release() must not allocate (it runs in destructors).
+    if (shard.spare.capacity() < shard.owned.size()) shard.spare.reserve(2 * shard.owned.size());
   }
   e->hash_ = hash;
   e->rule_ = rule;

@@ -9,9 +9,6 @@
 
 namespace trailsweep {
 
-// Content before position: when two records share an eventID (a redelivery,
-// or a forged duplicate), the one kept must not depend on which file or line
-// came first. Found by fuzz_correlation.
 namespace {
 
 // hit_before's order of texts: account, principal, event name, region,
@@ -33,6 +30,9 @@ std::strong_ordering compare_texts(const Hit& a, const Hit& b) {
 
 }  // namespace
 
+// Content before position: when two records share an eventID (a redelivery,
+// or a forged duplicate), the one kept must not depend on which file or line
+// came first. Found by fuzz_correlation.
 bool hit_before(const Hit& a, const Hit& b) {
   if (const auto c = std::tie(a.time_ms, a.event_id, a.rule) <=> std::tie(b.time_ms, b.event_id, b.rule); c != 0) {
     return c < 0;
