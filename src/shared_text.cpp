@@ -8,13 +8,7 @@
 
 namespace trailsweep {
 
-SharedText::SharedText(std::string_view text) {
-  if (text.empty()) return;
-  if (text.size() > UINT32_MAX) throw std::length_error("SharedText: text over 4 GiB");
-  void* memory = ::operator new(sizeof(Block) + text.size());
-  block_ = new (memory) Block{{1}, static_cast<std::uint32_t>(text.size())};
-  std::memcpy(static_cast<char*>(memory) + sizeof(Block), text.data(), text.size());
-}
+SharedText::SharedText(std::string_view text) : SharedText(joined(text, {})) {}
 
 SharedText SharedText::joined(std::string_view a, std::string_view b) {
   SharedText out;

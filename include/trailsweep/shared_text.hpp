@@ -133,7 +133,6 @@ class TextRow {
     return {p + kHeader + begin, end - begin};
   }
   bool same_block(const TextRow& o) const { return block_.same_block(o.block_); }
-  const SharedText& shared() const { return block_; }
 
  private:
   static constexpr std::size_t kHeader = 4 * N;
