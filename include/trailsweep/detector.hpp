@@ -24,6 +24,7 @@
 #include "trailsweep/record_fields.hpp"
 #include "trailsweep/rule_set.hpp"
 #include "trailsweep/scanner.hpp"
+#include "trailsweep/value_set.hpp"
 
 namespace trailsweep {
 
@@ -121,29 +122,6 @@ class Detector final : public EventSink {
   std::size_t actors_held() const { return live_actors_; }
 
  private:
-  // The smallest `cap` distinct values seen (so the kept ones do not depend on
-  // which worker saw what first), sorted. Nearly every actor has one value
-  // per field, and it lives inline: a noisy rule creates and evicts hundreds
-  // of thousands of actors, and a set node per value was most of that cost.
-  class ValueSet {
-   public:
-    bool empty() const { return first_.empty(); }  // values are never empty
-    void clear() {  // keeps the capacity: the actor is reused
-      first_.clear();
-      more_.clear();
-    }
-    const std::string& front() const { return first_; }
-    void add(std::string_view v, std::size_t cap);
-    /// Adds the other's values (as add() each would); `other` is left empty,
-    /// its memory freed. `scratch`: working space, kept by the caller.
-    void merge(ValueSet& other, std::size_t cap, std::vector<std::string>& scratch);
-    /// The values, smallest first; the set is left empty.
-    std::vector<std::string> take();
-
-   private:
-    std::string first_;              // the smallest
-    std::vector<std::string> more_;  // the others, ascending
-  };
   struct Aggregate {
     std::uint64_t count = 0;
     std::int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
@@ -258,7 +236,7 @@ class Detector final : public EventSink {
   std::vector<SharedText> captured_scratch_;
   std::vector<TypedId> resources_scratch_, links_scratch_;
   std::vector<Evidence> merge_scratch_;
-  std::vector<std::string> merge_values_scratch_;
+  std::string merge_values_scratch_;
   std::vector<std::uint32_t> free_actors_;
   std::vector<std::uint64_t> actor_index_;
   std::size_t live_actors_ = 0;
