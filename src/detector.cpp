@@ -65,7 +65,13 @@ Hit Detector::make_hit(int rule, const Event& ev) {
   };
   collect(extras.resources, resources_scratch_);
   collect(extras.links, links_scratch_);
-  h.set_values(captured_scratch_, present, resources_scratch_, links_scratch_);
+  if (resources_scratch_.empty() && links_scratch_.empty()) {
+    // The captured values alone repeat for every call of a session: one block for all.
+    h.values = hit_values_.get(captured_scratch_);
+    h.captured_mask = static_cast<std::uint16_t>(present);
+  } else {
+    h.set_values(captured_scratch_, present, resources_scratch_, links_scratch_);
+  }
   // Their copies would keep texts in hit_texts_ that no hit holds.
   captured_scratch_.clear();
   resources_scratch_.clear();
@@ -551,6 +557,7 @@ void Detector::apply_caps() {
 
 HitStore Detector::take_correlation_hits() {
   hit_texts_.clear();
+  hit_values_.clear();
   return std::move(hits_);
 }
 
@@ -562,6 +569,8 @@ void Detector::merge(Detector&& other) {
   // The scan is over: no more hits to share texts with.
   hit_texts_.clear();
   other.hit_texts_.clear();
+  hit_values_.clear();
+  other.hit_values_.clear();
   hits_.append(std::move(other.hits_));
   hits_total_ += other.hits_total_;
   actors_built_ += other.actors_built_;

@@ -857,6 +857,14 @@ TEST(DetectorHits, InterleavedActorsShareTheirTextsAcrossKeptHits) {
   for (const auto& [arn, hits] : by_actor) {
     ASSERT_EQ(hits.size(), 3U) << arn;
     for (const Hit& h : hits) EXPECT_TRUE(h.identity.same_block(hits[0].identity)) << arn;
+    // What Burst groups by, captured once for the actor's hits, failed or not.
+    ASSERT_EQ(hits[0].captured().size(), 1U) << arn;
+    EXPECT_EQ(hits[0].captured()[0], arn);
+    EXPECT_TRUE(hits[0].has_captured(0)) << arn;
+    for (const Hit& h : hits) EXPECT_TRUE(h.values.same_block(hits[0].values)) << arn;
+    if (arn != any.principal()) {
+      EXPECT_FALSE(hits[0].values.same_block(any.values)) << arn;
+    }
     std::vector<const Hit*> plain, failed;
     for (const Hit& h : hits) (h.error_code().empty() ? plain : failed).push_back(&h);
     ASSERT_EQ(failed.size(), 1U) << arn;

@@ -232,6 +232,8 @@ class Detector final : public EventSink {
   // The kept hits' texts that name an actor or a resource, one block each
   // while a hit holds it (the actors of a million hits interleave).
   TextTable hit_texts_;
+  // Their captured values, one block per distinct list (see HitValuesTable).
+  HitValuesTable hit_values_;
   std::string row_scratch_;  // a hit's texts, encoded as a row
   std::vector<SharedText> captured_scratch_;
   std::vector<TypedId> resources_scratch_, links_scratch_;

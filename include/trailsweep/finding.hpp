@@ -13,60 +13,11 @@
 #include <vector>
 
 #include "trailsweep/event_id.hpp"
+#include "trailsweep/hit_values.hpp"
 #include "trailsweep/rule.hpp"
 #include "trailsweep/shared_text.hpp"
 
 namespace trailsweep {
-
-/// A (type, id) pair that a rule's trailsweep.resources or trailsweep.links names.
-struct TypedId {
-  SharedText type, id;
-  friend bool operator==(const TypedId&, const TypedId&) = default;
-  friend std::strong_ordering operator<=>(const TypedId&, const TypedId&) = default;
-};
-
-/// A hit's captured values, then the resources and links its rule names, in
-/// one block: 8 bytes in the hit, none allocated when the rule has neither
-/// (two vectors were 48 bytes in every hit, and an allocation for the values).
-class HitValues {
- public:
-  HitValues() = default;
-  /// Resources and links are sorted and kept once each (in place).
-  HitValues(std::span<const SharedText> captured, std::span<TypedId> resources, std::span<TypedId> links);
-  HitValues(const HitValues& other);
-  HitValues(HitValues&& other) noexcept : block_(other.block_) { other.block_ = nullptr; }
-  HitValues& operator=(HitValues other) noexcept {
-    std::swap(block_, other.block_);
-    return *this;
-  }
-  ~HitValues();
-
-  std::span<const SharedText> captured() const {
-    return block_ ? std::span<const SharedText>(first_captured(), block_->captured) : std::span<const SharedText>();
-  }
-  std::span<const TypedId> resources() const {
-    return block_ ? std::span<const TypedId>(first_named(), block_->resources) : std::span<const TypedId>();
-  }
-  std::span<const TypedId> links() const {
-    return block_ ? std::span<const TypedId>(first_named() + block_->resources, block_->links)
-                  : std::span<const TypedId>();
-  }
-  /// Captured values, then resources, then links.
-  friend std::strong_ordering operator<=>(const HitValues& a, const HitValues& b);
-  friend bool operator==(const HitValues& a, const HitValues& b) { return (a <=> b) == 0; }
-
- private:
-  // Followed by the captured SharedTexts, then the resources' and links' TypedIds.
-  struct Block {
-    std::uint32_t captured = 0, resources = 0, links = 0, padding = 0;
-  };
-  static_assert(sizeof(Block) % alignof(SharedText) == 0 && alignof(TypedId) == alignof(SharedText));
-  SharedText* first_captured() const { return reinterpret_cast<SharedText*>(block_ + 1); }
-  TypedId* first_named() const { return reinterpret_cast<TypedId*>(first_captured() + block_->captured); }
-  void build(std::span<const SharedText> captured, std::span<const TypedId> resources, std::span<const TypedId> links);
-
-  Block* block_ = nullptr;
-};
 
 /// What a hit says about its actor and its call, as set one by one (tests,
 /// hand-built hits); the detector interns them as a row.
