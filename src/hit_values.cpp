@@ -61,7 +61,7 @@ std::strong_ordering operator<=>(const HitValues& a, const HitValues& b) {
   return compare(a.links(), b.links());
 }
 
-std::uint64_t HitValuesTable::hash(std::span<const SharedText> captured) {
+std::uint64_t HitValuesTable::Traits::hash(std::span<const SharedText> captured) {
   std::uint64_t h = captured.size();
   for (const SharedText& text : captured) {
     h = (h ^ reinterpret_cast<std::uintptr_t>(text.data())) * 0x9E3779B97F4A7C15ULL;
@@ -70,55 +70,11 @@ std::uint64_t HitValuesTable::hash(std::span<const SharedText> captured) {
   return h;
 }
 
-HitValues HitValuesTable::get(std::span<const SharedText> captured) {
-  if (captured.empty()) return {};
-  if ((used_ + 1) * 2 > slots_.size()) sweep_and_resize();
-  const std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = hash(captured) & mask;; i = (i + 1) & mask) {
-    HitValues& slot = slots_[i];
-    if (slot.empty()) {
-      slot = HitValues(captured, {}, {});
-      ++used_;
-      return slot;
-    }
-    const std::span<const SharedText> held = slot.captured();
-    if (held.size() == captured.size() &&
-        std::equal(held.begin(), held.end(), captured.begin(),
-                   [](const SharedText& a, const SharedText& b) { return a.same_block(b); })) {
-      return slot;
-    }
-  }
-}
-
-void HitValuesTable::clear() {
-  std::vector<HitValues>().swap(slots_);
-  used_ = 0;
-}
-
-// As TextTable's: rebuilt when half full, dropping what only the table holds.
-void HitValuesTable::sweep_and_resize() {
-  std::vector<HitValues> old;
-  old.swap(slots_);
-  std::size_t live = 0;
-  for (HitValues& values : old) {
-    if (values.sole_copy()) values = HitValues();
-    if (!values.empty()) ++live;
-  }
-  std::size_t capacity = old.empty() ? 256 : old.size();
-  while (live * 4 > capacity) capacity *= 2;
-  slots_.resize(capacity);
-  used_ = 0;
-  for (HitValues& values : old) {
-    if (!values.empty()) place(std::move(values));
-  }
-}
-
-void HitValuesTable::place(HitValues values) {
-  const std::size_t mask = slots_.size() - 1;
-  std::size_t i = hash(values.captured()) & mask;
-  while (!slots_[i].empty()) i = (i + 1) & mask;
-  slots_[i] = std::move(values);
-  ++used_;
+bool HitValuesTable::Traits::holds(const HitValues& values, std::span<const SharedText> captured) {
+  const std::span<const SharedText> held = values.captured();
+  return held.size() == captured.size() &&
+         std::equal(held.begin(), held.end(), captured.begin(),
+                    [](const SharedText& a, const SharedText& b) { return a.same_block(b); });
 }
 
 }  // namespace trailsweep

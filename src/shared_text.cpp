@@ -41,53 +41,6 @@ SharedText RecentTexts::get(std::string_view text) {
   return slot;
 }
 
-SharedText TextTable::get(std::string_view text) {
-  if (text.empty()) return {};
-  if ((used_ + 1) * 2 > slots_.size()) sweep_and_resize();
-  const std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = PrincipalSet::hash(text) & mask;; i = (i + 1) & mask) {
-    SharedText& slot = slots_[i];
-    if (slot.empty()) {
-      slot = SharedText(text);
-      ++used_;
-      return slot;
-    }
-    if (slot.view() == text) return slot;
-  }
-}
-
-void TextTable::clear() {
-  std::vector<SharedText>().swap(slots_);
-  used_ = 0;
-}
-
-// Rebuilt, not deleted from in place: linear probing cannot leave holes. A
-// sweep costs the table's size and comes when the table is half full; it
-// keeps the size if at most a quarter is still held, so the next sweep is at
-// least a quarter of the slots' inserts away: amortised, a few slots an insert.
-void TextTable::sweep_and_resize() {
-  std::vector<SharedText> old;
-  old.swap(slots_);
-  std::size_t live = 0;
-  for (SharedText& t : old) {
-    if (t.sole_copy()) t = SharedText();
-    if (!t.empty()) ++live;
-  }
-  std::size_t capacity = old.empty() ? 256 : old.size();
-  while (live * 4 > capacity) capacity *= 2;
-  slots_.resize(capacity);
-  used_ = 0;
-  for (SharedText& t : old) {
-    if (!t.empty()) place(std::move(t));
-  }
-}
-
-void TextTable::place(SharedText text) {
-  const std::size_t mask = slots_.size() - 1;
-  std::size_t i = PrincipalSet::hash(text.view()) & mask;
-  while (!slots_[i].empty()) i = (i + 1) & mask;
-  slots_[i] = std::move(text);
-  ++used_;
-}
+std::uint64_t TextTable::Traits::hash(std::string_view text) { return PrincipalSet::hash(text); }
 
 }  // namespace trailsweep

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "trailsweep/intern_table.hpp"
 #include "trailsweep/shared_text.hpp"
 
 namespace trailsweep {
@@ -90,18 +91,19 @@ class HitValues {
 /// one per call) are not for this table. One per thread.
 class HitValuesTable {
  public:
-  HitValues get(std::span<const SharedText> captured);
-  std::size_t size() const { return used_; }
+  HitValues get(std::span<const SharedText> captured) { return captured.empty() ? HitValues() : table_.get(captured); }
+  std::size_t size() const { return table_.size(); }
   /// Drops every block, held elsewhere or not.
-  void clear();
+  void clear() { table_.clear(); }
 
  private:
-  static std::uint64_t hash(std::span<const SharedText> captured);
-  /// Drops the blocks only the table holds; sizes the slots for the rest.
-  void sweep_and_resize();
-  void place(HitValues values);
-  std::vector<HitValues> slots_;  // open addressing, a power of two, at most half full
-  std::size_t used_ = 0;
+  struct Traits {
+    static std::uint64_t hash(std::span<const SharedText> captured);
+    static std::uint64_t hash_of(const HitValues& values) { return hash(values.captured()); }
+    static bool holds(const HitValues& values, std::span<const SharedText> captured);
+    static HitValues make(std::span<const SharedText> captured) { return HitValues(captured, {}, {}); }
+  };
+  InternTable<HitValues, std::span<const SharedText>, Traits> table_;
 };
 
 }  // namespace trailsweep

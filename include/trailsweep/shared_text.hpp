@@ -22,6 +22,8 @@
 
 #include <fmt/format.h>
 
+#include "trailsweep/intern_table.hpp"
+
 namespace trailsweep {
 
 class SharedText {
@@ -163,18 +165,19 @@ class RecentTexts {
 /// the hits hold. One per thread.
 class TextTable {
  public:
-  SharedText get(std::string_view text);
-  std::size_t size() const { return used_; }
+  SharedText get(std::string_view text) { return text.empty() ? SharedText() : table_.get(text); }
+  std::size_t size() const { return table_.size(); }
   /// Drops every text, held elsewhere or not.
-  void clear();
+  void clear() { table_.clear(); }
 
  private:
-  /// Drops the texts only the table holds; sizes the slots for the rest.
-  void sweep_and_resize();
-  void place(SharedText text);
-
-  std::vector<SharedText> slots_;  // open addressing, a power of two, at most half full
-  std::size_t used_ = 0;
+  struct Traits {
+    static std::uint64_t hash(std::string_view text);
+    static std::uint64_t hash_of(const SharedText& text) { return hash(text.view()); }
+    static bool holds(const SharedText& text, std::string_view key) { return text.view() == key; }
+    static SharedText make(std::string_view key) { return SharedText(key); }
+  };
+  InternTable<SharedText, std::string_view, Traits> table_;
 };
 
 }  // namespace trailsweep
