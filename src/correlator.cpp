@@ -399,9 +399,10 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
         if (ips.size() < options.max_distinct_values && !h.source_ip().empty()) ips.emplace(h.source_ip());
         if (uas.size() < options.max_distinct_values && !h.user_agent().empty()) uas.emplace(h.user_agent());
       }
-      f.regions.assign(regions.begin(), regions.end());
-      f.source_ips.assign(ips.begin(), ips.end());
-      f.user_agents.assign(uas.begin(), uas.end());
+      // The first values met, each under the cap already: listed in full.
+      for (const auto& r : regions) f.regions.add(r, SIZE_MAX);
+      for (const auto& ip : ips) f.source_ips.add(ip, SIZE_MAX);
+      for (const auto& ua : uas) f.user_agents.add(ua, SIZE_MAX);
       std::vector<const std::vector<HitId>*> per_stage;
       for (int ref : c.rule_indices) {
         auto it = m.hits_by_rule.find(ref);

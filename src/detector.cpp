@@ -647,9 +647,9 @@ Finding Detector::take_finding(Actor& actor) const {
   f.last_ms = agg.last_ms;
   f.detectable_ms = agg.first_ms;
   f.event_count = agg.count;
-  f.regions = agg.regions.take();
-  f.source_ips = agg.source_ips.take();
-  f.user_agents = agg.user_agents.take();
+  f.regions = std::move(agg.regions);
+  f.source_ips = std::move(agg.source_ips);
+  f.user_agents = std::move(agg.user_agents);
   // take_finding runs on several threads: the scratch is a fresh one, only
   // for an actor whose records are on the board and in a list of its own.
   std::vector<Evidence> scratch;

@@ -65,7 +65,8 @@ namespace {
 
 // `values` joined by "; " into `joined` (cleared first); a separator only
 // once something is there, as the report has always written them.
-void join_into(std::string& joined, const std::vector<std::string>& values) {
+template <typename Values>  // of std::string, or a ValueSet
+void join_into(std::string& joined, const Values& values) {
   joined.clear();
   for (const auto& v : values) {
     if (!joined.empty()) joined += "; ";
@@ -84,7 +85,7 @@ void append_finding_row(std::string& out, const Finding& f) {
     first = false;
     append_csv_cell(out, value);
   };
-  auto list = [&](const std::vector<std::string>& values) {
+  auto list = [&](const auto& values) {
     join_into(joined, values);
     cell(joined);
   };

@@ -43,8 +43,8 @@ Mitre mitre_from_tags(const std::vector<std::string>& tags) {
 }
 
 namespace {
-template <typename Text>  // std::string or SharedText
-void string_array(JsonWriter& w, std::string_view key, const std::vector<Text>& values) {
+template <typename Values>  // of std::string or SharedText, or a ValueSet
+void string_array(JsonWriter& w, std::string_view key, const Values& values) {
   w.key(key).begin_array();
   for (const auto& v : values) w.value(std::string_view(v));
   w.end_array();
@@ -278,12 +278,14 @@ void append_padded(std::string& out, std::string_view text, std::size_t width) {
 
 // `label` and `values`, each made safe for a terminal, joined by ", "; no
 // line when there are none.
-void append_list_line(std::string& out, std::string_view label, const std::vector<std::string>& values) {
+void append_list_line(std::string& out, std::string_view label, const ValueSet& values) {
   if (values.empty()) return;
   out += label;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ", ";
-    append_for_terminal(out, values[i]);
+  bool first = true;
+  for (std::string_view value : values) {
+    if (!first) out += ", ";
+    first = false;
+    append_for_terminal(out, value);
   }
   out += '\n';
 }

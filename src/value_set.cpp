@@ -103,16 +103,30 @@ void ValueSet::merge(ValueSet& other, std::size_t cap, std::string& scratch) {
   other.last_at_ = 0;
 }
 
-// The findings are built after the scan, on top of the workers' memory:
-// the set's room goes with it.
-std::vector<std::string> ValueSet::take() {
+ValueSet::ValueSet(std::initializer_list<std::string_view> values) {
+  for (std::string_view value : values) add(value, SIZE_MAX);
+}
+
+ValueSet::ValueSet(ValueSet&& other) noexcept
+    : packed_(std::move(other.packed_)), count_(other.count_), last_at_(other.last_at_) {
+  other.clear();
+}
+
+ValueSet& ValueSet::operator=(ValueSet&& other) noexcept {
+  if (this != &other) {
+    std::string().swap(packed_);  // moving in may keep this buffer (see merge)
+    packed_.swap(other.packed_);
+    count_ = other.count_;
+    last_at_ = other.last_at_;
+    other.clear();
+  }
+  return *this;
+}
+
+std::vector<std::string> ValueSet::strings() const {
   std::vector<std::string> out;
   out.reserve(count_);
-  std::size_t next = 0;
-  for (std::size_t at = 0; at < packed_.size(); at = next) out.emplace_back(value_at(packed_, at, next));
-  std::string().swap(packed_);
-  count_ = 0;
-  last_at_ = 0;
+  for (std::string_view value : *this) out.emplace_back(value);
   return out;
 }
 

@@ -120,7 +120,7 @@ TEST(DetectorCaps, ListedValuesAreTheSmallestWhateverTheOrderAndWorker) {
     a.merge(std::move(b));
     auto findings = a.take_single_event_findings();
     EXPECT_EQ(findings.size(), 1u);
-    return findings.empty() ? std::vector<std::string>() : findings[0].source_ips;
+    return findings.empty() ? std::vector<std::string>() : findings[0].source_ips.strings();
   };
   std::vector<std::string> want;
   for (const auto& r : records) want.push_back(r.substr(r.find("203.0.113."), r.find('"', r.find("203.0.113.")) - r.find("203.0.113.")));
@@ -488,7 +488,7 @@ TEST(DetectorCaps, EvictedActorsAreReusedWithNothingLeftOver) {
     const auto events = static_cast<std::uint64_t>(events_of(i));
     kept_events += events;
     EXPECT_EQ(f.event_count, events) << f.principal;
-    EXPECT_EQ(f.regions, std::vector<std::string>{"us-east-1"}) << f.principal;
+    EXPECT_EQ(f.regions.strings(), std::vector<std::string>{"us-east-1"}) << f.principal;
     EXPECT_EQ(f.last_ms - f.first_ms, 1000 * static_cast<std::int64_t>(events - 1)) << f.principal;
     // Its own events, one second apart, and nothing an earlier actor of the slot left.
     ASSERT_EQ(f.evidence.size(), events) << f.principal;
@@ -530,7 +530,7 @@ TEST(DetectorCaps, KeptFindingsAreWholeAndTheSameOverAnySplit) {
   };
   auto wholes = [](std::vector<Finding> findings) {
     std::map<std::string, Whole> out;
-    for (auto& f : findings) out[f.principal] = {f.event_count, f.first_ms, f.last_ms, f.event_ids, f.source_ips};
+    for (auto& f : findings) out[f.principal] = {f.event_count, f.first_ms, f.last_ms, f.event_ids, f.source_ips.strings()};
     return out;
   };
   DetectorOptions uncapped_options;

@@ -49,9 +49,37 @@ TEST(ValueSet, KeepsTheSmallestDistinctValuesWhateverTheOrder) {
     for (const auto& ip : ips) set.add(ip, 10);
     ASSERT_EQ(set.size(), 10u);
     EXPECT_EQ(set.front(), "198.51.100.7");
-    EXPECT_EQ(set.take(), reference(ips, 10)) << "round " << round;
-    EXPECT_TRUE(set.empty());
+    EXPECT_EQ(set.strings(), reference(ips, 10)) << "round " << round;
   }
+}
+
+TEST(ValueSet, ReadsBackInOrderAndMovesWhole) {
+  // What a finding lists: the set is moved into it from its actor.
+  ValueSet regions{"us-west-2", "eu-west-1", "us-east-1", "eu-west-1", ""};
+  EXPECT_EQ(regions.size(), 3U);
+  std::vector<std::string> read;
+  for (std::string_view region : regions) read.emplace_back(region);
+  EXPECT_EQ(read, (std::vector<std::string>{"eu-west-1", "us-east-1", "us-west-2"}));
+  EXPECT_EQ(std::distance(regions.begin(), regions.end()), 3);
+  EXPECT_EQ(regions, (ValueSet{"us-east-1", "us-west-2", "eu-west-1"}));
+  EXPECT_NE(regions, (ValueSet{"us-east-1", "us-west-2"}));
+
+  ValueSet agents{kCli, kConsole};
+  ValueSet moved = std::move(agents);
+  EXPECT_EQ(moved.strings(), (std::vector<std::string>{kConsole, kCli}));
+  EXPECT_TRUE(agents.empty());  // NOLINT(bugprone-use-after-move): a moved-from set is empty, and usable
+  EXPECT_EQ(agents.begin(), agents.end());
+  agents.add("Boto3/1.40.61", 2);
+  EXPECT_EQ(agents.strings(), (std::vector<std::string>{"Boto3/1.40.61"}));
+  // Moved onto a set that held values: only the moved ones remain, and the
+  // set goes on as one built by add() would (its largest is known).
+  moved = std::move(regions);
+  EXPECT_EQ(moved.strings(), (std::vector<std::string>{"eu-west-1", "us-east-1", "us-west-2"}));
+  moved.add("ap-south-1", 3);
+  EXPECT_EQ(moved.strings(), (std::vector<std::string>{"ap-south-1", "eu-west-1", "us-east-1"}));
+  EXPECT_TRUE(regions.empty());  // NOLINT(bugprone-use-after-move)
+  regions.add("sa-east-1", 1);
+  EXPECT_EQ(regions.front(), "sa-east-1");
 }
 
 TEST(ValueSet, AFullSetTurnsAwayLargerValuesAndASmallerOnePushesOutTheLargest) {
@@ -66,7 +94,7 @@ TEST(ValueSet, AFullSetTurnsAwayLargerValuesAndASmallerOnePushesOutTheLargest) {
   set.add("us-east-2", 3);   // still beyond it
   set.add("eu-central-1", 3);  // us-east-1 goes
   set.add("eu-north-1", 3);    // between eu-central-1 and eu-west-1: eu-west-1 goes
-  EXPECT_EQ(set.take(), (std::vector<std::string>{"ap-south-1", "eu-central-1", "eu-north-1"}));
+  EXPECT_EQ(set.strings(), (std::vector<std::string>{"ap-south-1", "eu-central-1", "eu-north-1"}));
 }
 
 TEST(ValueSet, LongValuesKeepTheirBytes) {
@@ -75,11 +103,11 @@ TEST(ValueSet, LongValuesKeepTheirBytes) {
   ValueSet set;
   for (const std::string& v : {kCli, kBoto, kConsole, at_limit, past_limit, long_one, kCli}) set.add(v, 50);
   EXPECT_EQ(set.front(), kConsole);
-  EXPECT_EQ(set.take(), reference({kCli, kBoto, kConsole, at_limit, past_limit, long_one}, 50));
+  EXPECT_EQ(set.strings(), reference({kCli, kBoto, kConsole, at_limit, past_limit, long_one}, 50));
   // A long value that goes where a short one was, and the other way.
   ValueSet capped;
   for (const std::string& v : {kConsole, kCli, kBoto}) capped.add(v, 2);
-  EXPECT_EQ(capped.take(), (std::vector<std::string>{kConsole, kBoto}));
+  EXPECT_EQ(capped.strings(), (std::vector<std::string>{kConsole, kBoto}));
 }
 
 TEST(ValueSet, NothingIsKeptWithoutRoom) {
@@ -90,7 +118,8 @@ TEST(ValueSet, NothingIsKeptWithoutRoom) {
   set.add("10.0.0.1", 1);
   set.clear();
   EXPECT_TRUE(set.empty());
-  EXPECT_TRUE(set.take().empty());
+  EXPECT_TRUE(set.strings().empty());
+  EXPECT_EQ(set.begin(), set.end());
 }
 
 TEST(ValueSet, MergeKeepsWhatAddingEveryValueWould) {
@@ -116,7 +145,7 @@ TEST(ValueSet, MergeKeepsWhatAddingEveryValueWould) {
     a.add("10.9.9.9", cap);
     both.push_back("10.0.0.0");
     both.push_back("10.9.9.9");
-    EXPECT_EQ(a.take(), reference(both, cap)) << "round " << round;
+    EXPECT_EQ(a.strings(), reference(both, cap)) << "round " << round;
   }
 }
 
@@ -132,7 +161,7 @@ TEST(ValueSet, AddsInAnyOrderAsTheReferenceDoes) {
       set.add(values.back(), cap);
       ASSERT_EQ(set.front(), reference(values, cap).empty() ? "" : reference(values, cap).front());
     }
-    EXPECT_EQ(set.take(), reference(values, cap)) << "round " << round;
+    EXPECT_EQ(set.strings(), reference(values, cap)) << "round " << round;
   }
 }
 

@@ -16,6 +16,7 @@
 #include "trailsweep/hit_values.hpp"
 #include "trailsweep/rule.hpp"
 #include "trailsweep/shared_text.hpp"
+#include "trailsweep/value_set.hpp"
 
 namespace trailsweep {
 
@@ -135,7 +136,7 @@ struct Finding {
   std::int64_t first_ms = 0, last_ms = 0;
   std::int64_t detectable_ms = 0;  ///< when the correlation's condition first held
   std::uint64_t event_count = 0;
-  std::vector<std::string> regions, source_ips, user_agents;
+  ValueSet regions, source_ips, user_agents;  ///< distinct, smallest first
   std::vector<std::pair<std::string, std::string>> group;  ///< group-by field -> value
   std::vector<Stage> stages;
   std::vector<Evidence> evidence;
