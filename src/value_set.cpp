@@ -55,8 +55,8 @@ void ValueSet::add(std::string_view value, std::size_t cap) {
     // Written at the end, then rotated into place: one move of the tail.
     const std::size_t old_size = packed_.size();
     append_value(packed_, value);
-    std::rotate(packed_.begin() + static_cast<std::ptrdiff_t>(at), packed_.begin() + static_cast<std::ptrdiff_t>(old_size),
-                packed_.end());
+    const auto begin = packed_.begin();
+    std::rotate(begin + static_cast<std::ptrdiff_t>(at), begin + static_cast<std::ptrdiff_t>(old_size), packed_.end());
     last_at_ += static_cast<std::uint32_t>(head + value.size());
   }
   if (++count_ <= cap) return;
@@ -114,7 +114,7 @@ ValueSet::ValueSet(ValueSet&& other) noexcept
 
 ValueSet& ValueSet::operator=(ValueSet&& other) noexcept {
   if (this != &other) {
-    std::string().swap(packed_);  // moving in may keep this buffer (see merge)
+    std::string().swap(packed_);  // a move-assign from a short string would keep this buffer
     packed_.swap(other.packed_);
     count_ = other.count_;
     last_at_ = other.last_at_;

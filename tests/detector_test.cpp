@@ -530,7 +530,9 @@ TEST(DetectorCaps, KeptFindingsAreWholeAndTheSameOverAnySplit) {
   };
   auto wholes = [](std::vector<Finding> findings) {
     std::map<std::string, Whole> out;
-    for (auto& f : findings) out[f.principal] = {f.event_count, f.first_ms, f.last_ms, f.event_ids, f.source_ips.strings()};
+    for (auto& f : findings) {
+      out[f.principal] = {f.event_count, f.first_ms, f.last_ms, f.event_ids, f.source_ips.strings()};
+    }
     return out;
   };
   DetectorOptions uncapped_options;

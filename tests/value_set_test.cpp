@@ -127,8 +127,9 @@ TEST(ValueSet, MergeKeepsWhatAddingEveryValueWould) {
   for (int round = 0; round < 200; ++round) {
     const std::size_t cap = 1 + random() % 8;
     std::vector<std::string> mine, theirs;
-    for (std::size_t i = random() % 12; i > 0; --i) mine.push_back(fmt::format("10.1.{}.{}", random() % 3, random() % 9));
-    for (std::size_t i = random() % 12; i > 0; --i) theirs.push_back(fmt::format("10.1.{}.{}", random() % 3, random() % 9));
+    const auto address = [&] { return fmt::format("10.1.{}.{}", random() % 3, random() % 9); };
+    for (std::size_t i = random() % 12; i > 0; --i) mine.push_back(address());
+    for (std::size_t i = random() % 12; i > 0; --i) theirs.push_back(address());
     if (round % 10 == 0) theirs.push_back(kCli);  // a long one among them
     ValueSet a, b;
     for (const auto& v : mine) a.add(v, cap);

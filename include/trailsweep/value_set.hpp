@@ -9,13 +9,13 @@
 // doubling) the 20,000 actors SigmaHQ's AssumeRole rule keeps held ~30 MB
 // of source IPs when a role's calls came from many addresses (a NAT pool,
 // or a million calls each from its own: tests/bench's stress files); packed,
-// an IPv4 address costs its bytes and one (a million RunInstances calls from
-// as many addresses, all rules, -j 2: peak RSS 300-312 -> 260 MB; long
-// sessions 195-200 -> 177-198 MB). Nearly every actor has one value
+// an IPv4 address costs its bytes and one. Nearly every actor has one value
 // per field, which is a compare of the first entry; a full set turns away a
 // value beyond its largest without walking it. A finding takes its actor's
 // sets whole: listed as std::strings they were built again beside the
 // actors at the end of the scan (20,000 findings of 40 addresses: 26 MB).
+// All rules, -j 2: a million RunInstances calls from as many addresses
+// 300-312 -> 259-262 MB peak RSS; long sessions 195-200 -> 169-174 MB.
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -81,7 +81,8 @@ class ValueSet {
   /// The smallest value; "" when empty.
   std::string_view front() const;
   /// Adds `value` unless it is there, is "", or `cap` smaller ones are.
-  /// Values of over 4 GiB (none in a CloudTrail record) are not kept.
+  /// A value that would take the set past 4 GiB (no CloudTrail record
+  /// comes near) is not kept.
   void add(std::string_view value, std::size_t cap);
   /// Adds the other's values, as add() of each would; `other` is left
   /// empty, its memory freed. `scratch`: working space, kept by the caller.
