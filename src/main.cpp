@@ -916,7 +916,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   scan->add_option("--max-correlation-hits", scan_cli.max_correlation_hits,
                    "Rule hits kept for correlation; beyond it the oldest by event time are evicted and counted in "
-                   "the summary, by rule (exit 3). Each costs ~0.1-0.2 KB (a million: 110-190 MB): lower it to bound "
+                   "the summary, by rule (exit 3). Each costs ~0.1 KB (a million: 80-120 MB): lower it to bound "
                    "memory where a context or stage rule matches routine calls. 0: no cap")
       ->check(kCount)
       ->capture_default_str();
