@@ -35,11 +35,14 @@ void EvidenceList::add(const Event& ev, std::size_t cap, RecentTexts& recent) {
     return recent.get(text);
   };
   e.event_id = EventId(ev.event_id);
-  e.event_name = shared(&Evidence::event_name, ev.event_name);
-  e.region = shared(&Evidence::region, ev.aws_region);
+  if (size_ > 0 && items_[0].event_name() == ev.event_name && items_[0].region() == ev.aws_region &&
+      items_[0].error_code() == ev.error_code) {
+    e.call = items_[0].call;
+  } else {
+    e.call = recent.row<Hit::kCallTexts>({ev.event_name, ev.aws_region, ev.error_code});
+  }
   e.source_ip = shared(&Evidence::source_ip, ev.source_ip);
   e.user_agent = shared(&Evidence::user_agent, ev.user_agent);
-  e.error_code = shared(&Evidence::error_code, ev.error_code);
   e.file = recent.get(ev.pos.file);
   e.record = ev.pos.record;
   e.offset = ev.pos.offset;

@@ -41,6 +41,12 @@ bool hit_before(const Hit& a, const Hit& b) {
   return std::tie(a.values, a.captured_mask, a.file, a.record) < std::tie(b.values, b.captured_mask, b.file, b.record);
 }
 
+void Evidence::set_call(std::string_view event_name, std::string_view region, std::string_view error_code) {
+  std::string encoded;
+  Hit::CallRow::encode({event_name, region, error_code}, encoded);
+  call = encoded.empty() ? Hit::CallRow() : Hit::CallRow(SharedText(encoded));
+}
+
 void Hit::set_texts(const HitTexts& t) {
   std::string encoded;
   IdentityRow::encode({t.account, t.principal, t.access_key_id, t.session_issuer}, encoded);
@@ -94,11 +100,9 @@ Evidence evidence_of(const Hit& h, const std::string& rule_name) {
   Evidence e;
   e.time_ms = h.time_ms;
   e.event_id = h.event_id;
-  e.event_name = h.event_name();
-  e.region = h.region();
-  e.source_ip = h.source_ip();
-  e.user_agent = h.user_agent();
-  e.error_code = h.error_code();
+  e.call = h.call;  // the hit's row, shared
+  e.source_ip = h.source_ip_text;
+  e.user_agent = h.user_agent_text;
   e.file = h.file;
   e.record = h.record;
   e.offset = h.offset;

@@ -118,8 +118,8 @@ std::string timeline_svg(const Finding& f, const RegionColours& colour_of) {
     if (e.stage < 0 || static_cast<std::size_t>(e.stage) >= f.stages.size()) continue;
     int y = top + lane_h * e.stage + 17;
     s += fmt::format("<circle class=\"mark\" cx=\"{:.1f}\" cy=\"{}\" r=\"5\" fill=\"{}\"><title>{} {} {}</title></circle>\n",
-                     x_of(e.time_ms), y, colour(colour_of, e.region), format_rfc3339_ms(e.time_ms), html_escape(e.event_name),
-                     html_escape(e.region));
+                     x_of(e.time_ms), y, colour(colour_of, e.region()), format_rfc3339_ms(e.time_ms),
+                     html_escape(e.event_name()), html_escape(e.region()));
   }
   double xd = x_of(f.detectable_ms);
   s += fmt::format("<line x1=\"{:.1f}\" y1=\"{}\" x2=\"{:.1f}\" y2=\"{}\" stroke=\"#a4161a\" stroke-dasharray=\"4 3\"/>"
@@ -174,7 +174,7 @@ std::string render_html_report(const std::vector<Finding>& findings, const RunSu
   {
     std::vector<std::string> regions;
     for (const auto& f : findings) {
-      for (const auto& e : f.evidence) regions.emplace_back(e.region);
+      for (const auto& e : f.evidence) regions.emplace_back(e.region());
       regions.insert(regions.end(), f.regions.begin(), f.regions.end());
     }
     std::sort(regions.begin(), regions.end());
@@ -256,8 +256,8 @@ std::string render_html_report(const std::vector<Finding>& findings, const RunSu
                               : std::string(e.rule);
       h += fmt::format("<tr class=\"ev\"><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td class=\"ua\">{}</td>"
                        "<td>{} ({})</td></tr>\n",
-                       format_rfc3339_ms(e.time_ms), html_escape(e.region), html_escape(e.event_name),
-                       e.error_code.empty() ? "" : " [" + html_escape(e.error_code) + "]", html_escape(stage),
+                       format_rfc3339_ms(e.time_ms), html_escape(e.region()), html_escape(e.event_name()),
+                       e.error_code().empty() ? "" : " [" + html_escape(e.error_code()) + "]", html_escape(stage),
                        html_escape(e.source_ip), html_escape(e.user_agent), html_escape(e.file), e.record);
     }
     h += "</tbody></table>\n</section>\n";

@@ -87,7 +87,7 @@ std::string render_ocsf_report(const std::vector<Finding>& findings, const Repor
     for (const auto& e : f.evidence) {
       w.begin_object();
       w.field("uid", e.event_id.view(id_text));
-      w.field("type", e.event_name);
+      w.field("type", e.event_name());
       w.field("product_uid", "aws-cloudtrail");
       w.end_object();
     }

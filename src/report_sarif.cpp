@@ -143,7 +143,7 @@ std::string render_sarif_report(const std::vector<Finding>& findings, const RunS
       w.field("fullyQualifiedName", fmt::format("{}#record={}", e.file, e.record));
       w.field("kind", "object");
       w.end_object().end_array();
-      w.key("message").begin_object().field("text", fmt::format("record {} ({} {})", e.record, e.event_name, e.event_id)).end_object();
+      w.key("message").begin_object().field("text", fmt::format("record {} ({} {})", e.record, e.event_name(), e.event_id)).end_object();
       w.end_object();
     }
     w.end_array();

@@ -95,15 +95,15 @@ void write_finding_json(JsonWriter& w, const Finding& f) {
     w.begin_object();
     w.field("time", format_rfc3339_ms(e.time_ms, time));
     w.field("event_id", e.event_id.view(id_text));
-    w.field("event_name", e.event_name);
+    w.field("event_name", e.event_name());
     w.field("rule", e.rule);
     if (e.stage >= 0 && static_cast<std::size_t>(e.stage) < f.stages.size()) {
       w.field("stage", f.stages[static_cast<std::size_t>(e.stage)].name);
     }
-    w.field("region", e.region);
+    w.field("region", e.region());
     w.field("source_ip", e.source_ip);
     w.field("user_agent", e.user_agent);
-    if (!e.error_code.empty()) w.field("error_code", e.error_code);
+    if (!e.error_code().empty()) w.field("error_code", e.error_code());
     w.field("file", e.file);
     w.field("record", e.record);
     if (e.offset >= 0) w.field("offset", e.offset);
@@ -392,11 +392,11 @@ void append_finding_text(std::string& out, const Finding& f, bool color) {
     out += format_rfc3339_ms(e.time_ms, time);
     out += "  ";
     scratch.clear();
-    append_for_terminal(scratch, e.event_name);
+    append_for_terminal(scratch, e.event_name());
     append_padded(out, scratch, 32);
     out += ' ';
     scratch.clear();
-    append_for_terminal(scratch, e.region);
+    append_for_terminal(scratch, e.region());
     append_padded(out, scratch, 14);
     out += ' ';
     append_for_terminal(out, e.file);

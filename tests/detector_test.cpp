@@ -494,7 +494,7 @@ TEST(DetectorCaps, EvictedActorsAreReusedWithNothingLeftOver) {
     ASSERT_EQ(f.evidence.size(), events) << f.principal;
     for (std::size_t k = 0; k < f.evidence.size(); ++k) {
       EXPECT_EQ(f.evidence[k].time_ms, f.first_ms + 1000 * static_cast<std::int64_t>(k)) << f.principal;
-      EXPECT_EQ(f.evidence[k].event_name, "DescribeInstances");
+      EXPECT_EQ(f.evidence[k].event_name(), "DescribeInstances");
     }
   }
   Detector reversed(*rules, options);
@@ -701,9 +701,13 @@ TEST(DetectorEvidence, AnActorsRepeatedTextsShareOneBlockAmongInterleavedActors)
     for (const auto& e : f.evidence) {
       EXPECT_TRUE(e.source_ip.same_block(first.source_ip)) << f.principal;
       EXPECT_TRUE(e.user_agent.same_block(first.user_agent)) << f.principal;
+      EXPECT_TRUE(e.call.same_block(first.call)) << f.principal << ": one row for the call's three texts";
       EXPECT_TRUE(e.rule.same_block(first.rule)) << "one block per finding for its rule";
     }
     EXPECT_EQ(f.event_ids.front(), first.event_id);
+    EXPECT_EQ(first.event_name(), "DescribeInstances");
+    EXPECT_EQ(first.region(), "us-east-1");
+    EXPECT_EQ(first.error_code(), "");
   }
 }
 

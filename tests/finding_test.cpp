@@ -84,11 +84,13 @@ TEST(Finding, EvidenceCarriesTheHitsPlaceAndRule) {
   const Evidence e = evidence_of(h, "cm_ec2_dryrun_recon");
   EXPECT_EQ(e.time_ms, h.time_ms);
   EXPECT_EQ(e.event_id, "e1");
-  EXPECT_EQ(e.event_name, "RunInstances");
-  EXPECT_EQ(e.region, "us-east-1");
+  EXPECT_EQ(e.event_name(), "RunInstances");
+  EXPECT_EQ(e.region(), "us-east-1");
   EXPECT_EQ(e.source_ip, "203.0.113.77");
   EXPECT_EQ(e.user_agent, "Boto3/1.40.61");
-  EXPECT_EQ(e.error_code, "Client.DryRunOperation");
+  EXPECT_EQ(e.error_code(), "Client.DryRunOperation");
+  EXPECT_TRUE(e.call.same_block(h.call)) << "the hit's row, not a copy";
+  EXPECT_TRUE(e.source_ip.same_block(h.source_ip_text));
   EXPECT_EQ(e.file, h.file);
   EXPECT_EQ(e.record, 12);
   EXPECT_EQ(e.offset, 3400);

@@ -53,9 +53,8 @@ TEST(ReportHtml, AttackerStringsAreOnlyText) {
   s.count = 2;
   f.stages = {s};
   Evidence e;
-  e.event_name = "<svg onload=alert(4)>";
+  e.set_call("<svg onload=alert(4)>", "us-east-1\"><script>", "");
   e.user_agent = "'><script>alert(5)</script>";
-  e.region = "us-east-1\"><script>";
   e.stage = 0;
   e.file = "x.json";
   f.evidence = {e};

@@ -272,8 +272,7 @@ TEST(Report, TextEvidenceColumnsLineUpWhateverTheNames) {
   f.title = "t";
   for (const char* name : {"CreateUser", "Cr\xc3\xa9\xc3\xa9rUtilisateur", "Create\x1b[31mUser", "Create\rUser"}) {
     Evidence e;
-    e.event_name = name;
-    e.region = f.evidence.size() == 1 ? "eu-\xc3\xa9st-1" : "us-east-1";
+    e.set_call(name, f.evidence.size() == 1 ? "eu-\xc3\xa9st-1" : "us-east-1", "");
     e.file = "f.json.gz";
     f.evidence.push_back(e);
   }

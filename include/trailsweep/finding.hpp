@@ -98,18 +98,29 @@ std::string resource_region(const Hit& h);
 // --max-evidence of these (in every worker, before the evidence board), and with long-lived sessions
 // (tests/bench/make_long_sessions.py) they were most of a scan's memory as
 // std::strings (~330 bytes a record; 96 and a 48-byte block for the event id
-// as a SharedText; now 104, the id a UUID's 16 bytes).
+// as a SharedText; 104 with the id a UUID's 16 bytes; 88 with the call's
+// three texts one row).
 // Most texts repeat (file, user agent, event name, region, source IP, rule)
 // and then share one block.
 struct Evidence {
   std::int64_t time_ms = 0;
   EventId event_id;  // 16 bytes for a UUID (a SharedText and its 48-byte block were 56)
-  SharedText event_name, region, source_ip, user_agent, error_code;
+  // The event name, region and error code as one row (88 bytes a record, 104
+  // as three texts): the hit's own row when it came from one, else shared
+  // with the actor's other records of that kind of call.
+  Hit::CallRow call;
+  SharedText source_ip, user_agent;
   SharedText file;
   std::int64_t record = -1, offset = -1;
   SharedText rule;  ///< the detection rule that matched it
   int stage = -1;   ///< index into Finding::stages, -1 for single-event findings and context
+  std::string_view event_name() const { return call[Hit::kEventName]; }
+  std::string_view region() const { return call[Hit::kRegion]; }
+  std::string_view error_code() const { return call[Hit::kErrorCode]; }
+  /// A row of its own (records built by hand; the detector shares rows).
+  void set_call(std::string_view event_name, std::string_view region, std::string_view error_code);
 };
+static_assert(sizeof(void*) != 8 || sizeof(Evidence) <= 88, "a kept actor holds --max-evidence of these");
 
 /// One stage of a sequence: a referenced rule and what it contributed.
 struct Stage {

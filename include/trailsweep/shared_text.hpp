@@ -148,12 +148,20 @@ class TextRow {
 class RecentTexts {
  public:
   SharedText get(std::string_view text);
+  /// The same for a row of texts (see TextRow), encoded in a buffer kept
+  /// here: no allocation for a row met lately.
+  template <std::size_t N>
+  TextRow<N> row(const std::array<std::string_view, N>& texts) {
+    TextRow<N>::encode(texts, row_scratch_);
+    return row_scratch_.empty() ? TextRow<N>() : TextRow<N>(get(row_scratch_));
+  }
 
  private:
   // An evidence record looks up five or six texts: in 64 slots, two of one
   // record's collided about a quarter of the time, and took turns.
   static constexpr std::size_t kSlots = 256;
   std::array<SharedText, kSlots> slots_;
+  std::string row_scratch_;
 };
 
 /// Hands out one block per distinct string, for as long as anything else

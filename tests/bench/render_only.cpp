@@ -66,12 +66,11 @@ trailsweep::Finding make_finding(std::size_t i, std::mt19937_64& rng) {
     trailsweep::Evidence ev;
     ev.time_ms = f.first_ms + static_cast<std::int64_t>(e) * 1000;
     ev.event_id = uuid(rng);
-    ev.event_name = e == 0 ? "AssumeRole" : "DescribeInstances";
-    ev.region = f.regions.front();
+    ev.set_call(e == 0 ? "AssumeRole" : "DescribeInstances", f.regions.front(), "");
     ev.source_ip = f.source_ips.front();
     ev.user_agent = f.user_agents.front();
     ev.file = fmt::format("AWSLogs/{0}/CloudTrail/{1}/2025/11/01/{0}_CloudTrail_{1}_20251101T{2:04d}Z_{3:016d}.json.gz",
-                          account, ev.region, rng() % 2400, rng() % 10'000'000'000'000'000ull);
+                          account, ev.region(), rng() % 2400, rng() % 10'000'000'000'000'000ull);
     ev.record = static_cast<std::int64_t>(rng() % 700);
     ev.rule = f.rule_name;
     f.event_ids.push_back(ev.event_id);

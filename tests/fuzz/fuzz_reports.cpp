@@ -64,8 +64,7 @@ Finding finding_from(std::string_view data, std::uint8_t pick) {
     trailsweep::Evidence e;
     e.time_ms = f.first_ms;
     e.event_id = parts[9];
-    e.event_name = parts[10];
-    e.region = parts[6];
+    e.set_call(parts[10], parts[6], "");
     e.source_ip = parts[7];
     e.user_agent = parts[8];
     e.file = parts[11];
