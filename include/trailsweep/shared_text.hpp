@@ -127,7 +127,7 @@ class TextRow {
   /// `encoded`: what encode() wrote, as a SharedText.
   explicit TextRow(SharedText encoded) : block_(std::move(encoded)) {}
   std::string_view operator[](std::size_t k) const {
-    if (block_.empty()) return {};
+    if (block_.empty()) return std::string_view("", 0);  // never a null pointer (see view())
     const char* p = block_.data();
     std::uint32_t begin = 0, end = 0;
     if (k > 0) std::memcpy(&begin, p + 4 * (k - 1), 4);
