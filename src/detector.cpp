@@ -561,6 +561,10 @@ HitStore Detector::take_correlation_hits() {
   return std::move(hits_);
 }
 
+void Detector::release_retired() {
+  std::vector<std::vector<Actor>>().swap(retired_);
+}
+
 void Detector::merge(Detector&& other) {
   // Their actors that are new here bring their entries along.
   if (other.evidence_board_ != evidence_board_) merged_boards_.push_back(other.evidence_board_);

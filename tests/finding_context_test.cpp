@@ -231,6 +231,69 @@ level: high
   }
 }
 
+// The merged workers' actors are freed while the hits are correlated (on a
+// thread of their own, or before it at -j 1): nothing they brought is lost.
+TEST(FindingContext, FinalizeFreesTheMergedWorkersActorsAndKeepsWhatTheyBrought) {
+  auto rules = testing::rules_from(R"(title: Listed instances
+name: listed
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: DescribeInstances}
+  condition: sel
+level: low
+---
+title: Cluster created
+name: cluster_created
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventSource: ecs.amazonaws.com, eventName: CreateCluster}
+  condition: sel
+level: low
+---
+title: Cluster burst
+name: cluster_burst
+correlation:
+  type: event_count
+  rules: [cluster_created]
+  group-by: [userIdentity.arn]
+  timespan: 10m
+  condition: {gte: 3}
+level: high
+)");
+  ASSERT_TRUE(rules);
+  std::vector<std::string> records;
+  for (int i = 0; i < 600; ++i) {
+    records.push_back(testing::ct_record(fmt::format("2025-11-02T10:{:02}:00Z", i % 60), "DescribeInstances",
+                                         fmt::format("analyst{}", i % 300)));
+    if (i % 100 == 0) {
+      records.push_back(testing::ct_record(fmt::format("2025-11-02T10:0{}:30Z", i / 100), "CreateCluster",
+                                           "attacker", "", "111122223333", "ecs.amazonaws.com"));
+    }
+  }
+  const std::vector<std::string> first_half(records.begin(), records.begin() + 300);
+  const std::vector<std::string> second_half(records.begin() + 300, records.end());
+  Detector alone(*rules);
+  testing::scan_records(alone, records);
+  const std::vector<Finding> reference = finalize_findings(*rules, alone, 20, nullptr, 1);
+  ASSERT_EQ(reference.size(), 301u);  // 300 analysts, one burst
+  EXPECT_EQ(reference.front().rule_name, "cluster_burst");
+  for (const unsigned threads : {0u, 1u}) {
+    Detector merged(*rules), worker(*rules);
+    testing::scan_records(merged, first_half);
+    testing::scan_records(worker, second_half);
+    merged.merge(std::move(worker));
+    EXPECT_EQ(merged.retired_actor_lists(), 1u);  // the worker's
+    const std::vector<Finding> findings = finalize_findings(*rules, merged, 20, nullptr, threads);
+    EXPECT_EQ(merged.retired_actor_lists(), 1u) << "threads " << threads << ": its own only, once taken";
+    ASSERT_EQ(findings.size(), reference.size());
+    for (std::size_t i = 0; i < findings.size(); ++i) {
+      EXPECT_EQ(findings[i].principal, reference[i].principal) << i;
+      EXPECT_EQ(findings[i].event_count, reference[i].event_count) << i;
+      EXPECT_EQ(findings[i].event_ids, reference[i].event_ids) << i;
+    }
+  }
+}
+
 TEST(FindingContext, RemediationFollowsTheCredentialAndTheResources) {
   Finding key_user;
   key_user.principal = kAttacker;

@@ -80,6 +80,14 @@ class Detector final : public EventSink {
   const HitStore& correlation_hits() const { return hits_; }
   /// Hands the hits over for correlation; this detector keeps none.
   HitStore take_correlation_hits();
+  /// Frees what is left of the actors of detectors merged into this one (see
+  /// retired_). Safe on another thread while the taken hits are correlated:
+  /// it touches nothing else of the detector, and texts the two share count
+  /// their holders atomically.
+  void release_retired();
+  /// Lists of actors retired (one per merged detector, and this one's own
+  /// once its findings are taken).
+  std::size_t retired_actor_lists() const { return retired_.size(); }
   /// One finding per (rule, account, principal) for self-reporting rules;
   /// the aggregates are consumed. Built on up to `threads` threads (0: all cores).
   /// The vector has room for `more` findings after them (a caller that
@@ -247,7 +255,8 @@ class Detector final : public EventSink {
   // evidence and values, ~40,000 actors' worth after a noisy rule) is freed
   // with the detector, not in the merge or the taking, which the report
   // waits for. A program about to exit can keep the detector to the end
-  // (the scan command does) and never pay for it.
+  // (the scan command does) and never pay for it; finalize_findings frees
+  // the merged ones beside the correlation (release_retired).
   std::vector<std::vector<Actor>> retired_;
   // The highest rank evicted so far: a new actor below it would be evicted at
   // the next trim anyway (the `keep` actors above it stay), so it is counted,
