@@ -20,37 +20,54 @@ using HitId = std::uint32_t;
 
 // An input of one correlation: a detection hit, or an episode of a referenced
 // correlation (with all the hits behind it). A stage that matches routine
-// calls brings a million, so an Item is 24 bytes and allocates nothing: one
-// hit's id is kept in the item, more in the pool, and a value_count value is
-// read from the hit. (With a vector of hit ids and a string of its own it was
-// 80 bytes and two allocations; 48 with every id in the pool.) All of a
-// correlation's items are in one array, sorted by group, not in a vector per
-// group (each grown by doubling).
+// calls brings a million, so an Item is 16 bytes and allocates nothing: a
+// hit's rule is read from the hit, an episode's rule and hit ids are in the
+// item list's words. (With a vector of hit ids and a string of its own it was
+// 80 bytes and two allocations; 24 with the rule and hit count in it.) All of
+// a correlation's items are in one array, sorted by group, not in a vector
+// per group (each grown by doubling).
 struct Item {
+  static constexpr std::uint32_t kEpisode = 0x80000000u;
   std::int64_t time_ms = 0;
-  int source_rule = -1;
-  std::uint32_t group = 0;
-  std::uint32_t hit_count = 0;
-  std::uint32_t first_hit = 0;  // one hit: its id; more: where theirs start in HitIdPool::ids
+  std::uint32_t group_and_kind = 0;  // the group's number; kEpisode set for an episode
+  std::uint32_t at = 0;              // a hit: its id; an episode: where it starts in ItemList::episode_words
+  bool is_episode() const { return (group_and_kind & kEpisode) != 0; }
+  std::uint32_t group() const { return group_and_kind & ~kEpisode; }
 };
-static_assert(sizeof(Item) <= 24, "a stage that matches routine calls brings a million items");
+static_assert(sizeof(Item) <= 16, "a stage that matches routine calls brings a million items");
 
-// The hit ids of one correlation's items of more than one hit, end to end.
-struct HitIdPool {
-  std::vector<HitId> ids;
-  std::span<const HitId> of(const Item& item) const {
-    if (item.hit_count == 1) return {&item.first_hit, 1};
-    return {ids.data() + item.first_hit, item.hit_count};
+// One correlation's items, and what an item's 16 bytes leave out.
+struct ItemList {
+  const std::vector<const Hit*>* hits = nullptr;  // by id, in hit_before order
+  std::vector<Item> items;
+  // Each episode's rule, its hit count and its hit ids, end to end.
+  std::vector<std::uint32_t> episode_words;
+
+  void add_hit(std::int64_t time_ms, std::uint32_t group, HitId hit) {
+    check_group(group);
+    items.push_back({time_ms, group, hit});
   }
-  void add_to(Item& item, std::span<const HitId> hit_ids) {
-    item.hit_count = static_cast<std::uint32_t>(hit_ids.size());
-    if (hit_ids.size() == 1) {
-      item.first_hit = hit_ids.front();
-      return;
+  void add_episode(std::int64_t time_ms, std::uint32_t group, int rule, std::span<const HitId> hit_ids) {
+    check_group(group);
+    if (episode_words.size() + hit_ids.size() + 2 > UINT32_MAX) {
+      throw std::length_error("correlation: over 4 billion hit ids");
     }
-    if (ids.size() + hit_ids.size() > UINT32_MAX) throw std::length_error("correlation: over 4 billion hit ids");
-    item.first_hit = static_cast<std::uint32_t>(ids.size());
-    ids.insert(ids.end(), hit_ids.begin(), hit_ids.end());
+    items.push_back({time_ms, group | Item::kEpisode, static_cast<std::uint32_t>(episode_words.size())});
+    episode_words.push_back(static_cast<std::uint32_t>(rule));
+    episode_words.push_back(static_cast<std::uint32_t>(hit_ids.size()));
+    episode_words.insert(episode_words.end(), hit_ids.begin(), hit_ids.end());
+  }
+  int rule_of(const Item& item) const {
+    return item.is_episode() ? static_cast<int>(episode_words[item.at]) : (*hits)[item.at]->rule;
+  }
+  std::span<const HitId> hit_ids_of(const Item& item) const {
+    if (!item.is_episode()) return {&item.at, 1};
+    return {episode_words.data() + item.at + 2, episode_words[item.at + 1]};
+  }
+
+ private:
+  static void check_group(std::uint32_t group) {
+    if ((group & Item::kEpisode) != 0) throw std::length_error("correlation: over 2 billion groups");
   }
 };
 
@@ -136,6 +153,15 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
     hits_of_rule[static_cast<std::size_t>(hits[i].rule)].push_back(static_cast<HitId>(i));
   }
 
+  // A rule's ids go once the last correlation that reads them has its items
+  // (4 MB for a stage that matches a million calls, held beside them).
+  std::vector<int> last_reader(rules.rules().size(), -1);
+  for (int ci : rules.correlation_order()) {
+    for (int ref : rules.rules()[static_cast<std::size_t>(ci)].correlation.rule_indices) {
+      last_reader[static_cast<std::size_t>(ref)] = ci;
+    }
+  }
+
   std::vector<std::vector<Match>> matches(rules.rules().size());
   for (int ci : rules.correlation_order()) {
     const Rule& rule = rules.rules()[static_cast<std::size_t>(ci)];
@@ -154,10 +180,10 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
     // Where a referenced detection rule's hits keep the counted field.
     std::vector<std::size_t> value_slots(rules.rules().size(), kNotCaptured);
     auto value_of = [&](const Item& item) -> const SharedText* {
-      const std::size_t slot = value_slots[static_cast<std::size_t>(item.source_rule)];
-      if (slot == kNotCaptured || item.hit_count != 1) return nullptr;  // an episode brings no value
-      const Hit& h = hits[item.first_hit];
-      return h.has_captured(slot) ? &h.captured()[slot] : nullptr;
+      if (item.is_episode()) return nullptr;  // an episode brings no value
+      const Hit& h = hits[item.at];
+      const std::size_t slot = value_slots[static_cast<std::size_t>(h.rule)];
+      return slot != kNotCaptured && h.has_captured(slot) ? &h.captured()[slot] : nullptr;
     };
     // Collect the items, each with its group's number.
     std::map<std::string, std::uint32_t> group_numbers;
@@ -167,16 +193,16 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       if (added) groups.emplace_back();
       return std::make_pair(slot->second, added);
     };
-    std::vector<Item> items;
+    ItemList list;
+    list.hits = &sorted;
     {
       std::size_t expected = 0;
       for (int ref : c.rule_indices) {
         const auto r = static_cast<std::size_t>(ref);
         expected += rules.rules()[r].is_correlation ? matches[r].size() : hits_of_rule[r].size();
       }
-      items.reserve(expected);
+      list.items.reserve(expected);
     }
-    HitIdPool pool;
     for (int ref : c.rule_indices) {
       const Rule& ref_rule = rules.rules()[static_cast<std::size_t>(ref)];
       if (!ref_rule.is_correlation) {
@@ -210,18 +236,13 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
             ++result.ungrouped_hits;
             continue;
           }
-          Item item;
-          item.time_ms = h.time_ms;
-          item.source_rule = ref;
-          pool.add_to(item, {&hid, 1});
           const auto [number, added] = group_number(key);
-          item.group = number;
           if (added) {
             for (std::size_t i = 0; i < group_slots.size(); ++i) {
               groups[number].emplace_back(c.group_by[i], h.captured()[group_slots[i]].view());
             }
           }
-          items.push_back(item);
+          list.add_hit(h.time_ms, number, hid);
         }
       } else {
         for (const Match& m : matches[static_cast<std::size_t>(ref)]) {
@@ -240,35 +261,38 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
             group.emplace_back(g, it->second);
           }
           if (!ok) continue;
-          Item item;
-          item.time_ms = m.detect_ms;
-          item.source_rule = ref;
-          pool.add_to(item, m.hit_ids);
-          item.group = group_number(key).first;
-          groups[item.group] = std::move(group);
-          items.push_back(item);
+          const std::uint32_t number = group_number(key).first;
+          groups[number] = std::move(group);
+          list.add_episode(m.detect_ms, number, ref, m.hit_ids);
         }
       }
     }
 
     // The keys' work is done; their memory goes before the matches' comes.
     std::map<std::string, std::uint32_t>().swap(group_numbers);
+    for (int ref : c.rule_indices) {
+      if (last_reader[static_cast<std::size_t>(ref)] == ci) {
+        std::vector<HitId>().swap(hits_of_rule[static_cast<std::size_t>(ref)]);
+      }
+    }
     // Items that compare equal here are equal in all they carry (a rule
     // listed twice brings its hits twice), so no order among them shows.
-    std::sort(items.begin(), items.end(), [&pool](const Item& a, const Item& b) {
-      if (a.group != b.group) return a.group < b.group;
+    std::sort(list.items.begin(), list.items.end(), [&list](const Item& a, const Item& b) {
+      if (a.group() != b.group()) return a.group() < b.group();
       if (a.time_ms != b.time_ms) return a.time_ms < b.time_ms;
-      if (a.source_rule != b.source_rule) return a.source_rule < b.source_rule;
-      const auto x = pool.of(a), y = pool.of(b);
+      const int rule_a = list.rule_of(a), rule_b = list.rule_of(b);
+      if (rule_a != rule_b) return rule_a < rule_b;
+      const auto x = list.hit_ids_of(a), y = list.hit_ids_of(b);
       return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end());
     });
+    const std::vector<Item>& items = list.items;
 
     const std::size_t n_refs = c.rule_indices.size();
     const bool reports = rules.reports_own_hits(ci);
     for (std::size_t begin = 0, end = 0; begin < items.size(); begin = end) {
       end = begin + 1;
-      while (end < items.size() && items[end].group == items[begin].group) ++end;
-      auto& group = groups[items[begin].group];
+      while (end < items.size() && items[end].group() == items[begin].group()) ++end;
+      auto& group = groups[items[begin].group()];
       const std::span<const Item> group_items(items.data() + begin, end - begin);
       std::deque<std::size_t> window;
       std::map<int, std::size_t> rule_counts;
@@ -277,14 +301,15 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       bool open = false;
       auto remove = [&](std::size_t id) {
         const Item& it = group_items[id];
-        if (--rule_counts[it.source_rule] == 0) rule_counts.erase(it.source_rule);
+        const int rule_of_it = list.rule_of(it);
+        if (--rule_counts[rule_of_it] == 0) rule_counts.erase(rule_of_it);
         const SharedText* value = value_of(it);
         if (value && --value_counts[value->view()] == 0) value_counts.erase(value->view());
       };
       for (std::size_t id = 0; id < group_items.size(); ++id) {
         const Item& item = group_items[id];
         window.push_back(id);
-        ++rule_counts[item.source_rule];
+        ++rule_counts[list.rule_of(item)];
         if (const SharedText* value = value_of(item)) ++value_counts[value->view()];
         while (!window.empty() && group_items[window.front()].time_ms < item.time_ms - c.timespan_ms) {
           remove(window.front());
@@ -305,7 +330,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
           case CorrelationType::kTemporalOrdered: {
             std::size_t k = 0;
             for (std::size_t w = window.front(); k < n_refs && w <= window.back(); ++w) {
-              if (group_items[w].source_rule == c.rule_indices[k]) ++k;  // stops once all are seen in order
+              if (list.rule_of(group_items[w]) == c.rule_indices[k]) ++k;  // stops once all are seen in order
             }
             holds = c.has_condition ? c.condition.holds(static_cast<double>(k)) : k == n_refs;
             break;
@@ -327,16 +352,16 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
         // doubling they held up to twice that.
         std::size_t n_ids = 0;
         for (const auto& [first, last] : e.item_ranges) {
-          for (std::size_t id = first; id <= last; ++id) n_ids += group_items[id].hit_count;
+          for (std::size_t id = first; id <= last; ++id) n_ids += list.hit_ids_of(group_items[id]).size();
         }
         m.hit_ids.reserve(n_ids);
         for (const auto& [first, last] : e.item_ranges) {
           for (std::size_t id = first; id <= last; ++id) {
             const Item& it = group_items[id];
-            const auto ids = pool.of(it);
+            const auto ids = list.hit_ids_of(it);
             m.hit_ids.insert(m.hit_ids.end(), ids.begin(), ids.end());
             if (reports) {
-              auto& per_rule = m.hits_by_rule[it.source_rule];
+              auto& per_rule = m.hits_by_rule[list.rule_of(it)];
               per_rule.insert(per_rule.end(), ids.begin(), ids.end());
             }
           }
