@@ -42,17 +42,12 @@ bool hit_before(const Hit& a, const Hit& b) {
 }
 
 void Evidence::set_call(std::string_view event_name, std::string_view region, std::string_view error_code) {
-  std::string encoded;
-  Hit::CallRow::encode({event_name, region, error_code}, encoded);
-  call = encoded.empty() ? Hit::CallRow() : Hit::CallRow(SharedText(encoded));
+  call = Hit::CallRow::of({event_name, region, error_code});
 }
 
 void Hit::set_texts(const HitTexts& t) {
-  std::string encoded;
-  IdentityRow::encode({t.account, t.principal, t.access_key_id, t.session_issuer}, encoded);
-  identity = encoded.empty() ? IdentityRow() : IdentityRow(SharedText(encoded));
-  CallRow::encode({t.event_name, t.region, t.error_code}, encoded);
-  call = encoded.empty() ? CallRow() : CallRow(SharedText(encoded));
+  identity = IdentityRow::of({t.account, t.principal, t.access_key_id, t.session_issuer});
+  call = CallRow::of({t.event_name, t.region, t.error_code});
   source_ip_text = t.source_ip;
   user_agent_text = t.user_agent;
 }

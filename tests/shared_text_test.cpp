@@ -153,5 +153,22 @@ TEST(TextRow, ReadsBackEachTextAndInternsAsOneText) {
   }
 }
 
+// A row built on its own (a hand-built record) reads the same as an
+// interned one and holds a block of its own; an all-empty one holds none.
+TEST(TextRow, OfBuildsARowOfItsOwn) {
+  using Call = TextRow<3>;
+  const Call launch = Call::of({"RunInstances", "us-east-1", "Client.DryRunOperation"});
+  EXPECT_EQ(launch[0], "RunInstances");
+  EXPECT_EQ(launch[1], "us-east-1");
+  EXPECT_EQ(launch[2], "Client.DryRunOperation");
+  const Call again = Call::of({"RunInstances", "us-east-1", "Client.DryRunOperation"});
+  EXPECT_FALSE(again.same_block(launch));
+  EXPECT_EQ(again[2], launch[2]);
+  EXPECT_EQ(Call::of({"GetServiceQuota", "us-east-1", ""})[2], "");
+  const Call none = Call::of({"", "", ""});
+  EXPECT_TRUE(none.same_block(Call())) << "an empty row is no block";
+  EXPECT_NE(none[1].data(), nullptr);
+}
+
 }  // namespace
 }  // namespace trailsweep

@@ -126,6 +126,13 @@ class TextRow {
   }
   /// `encoded`: what encode() wrote, as a SharedText.
   explicit TextRow(SharedText encoded) : block_(std::move(encoded)) {}
+  /// A row of `texts` in a block of its own (records built one at a time;
+  /// the detector shares rows through its tables instead).
+  static TextRow of(const std::array<std::string_view, N>& texts) {
+    std::string encoded;
+    encode(texts, encoded);
+    return encoded.empty() ? TextRow() : TextRow(SharedText(encoded));
+  }
   std::string_view operator[](std::size_t k) const {
     if (block_.empty()) return std::string_view("", 0);  // never a null pointer (see view())
     const char* p = block_.data();
