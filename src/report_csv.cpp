@@ -63,17 +63,6 @@ void append_csv_cell(std::string& out, std::string_view text) {
 
 namespace {
 
-// `values` joined by "; " into `joined` (cleared first); a separator only
-// once something is there, as the report has always written them.
-template <typename Values>  // of std::string, or a ValueSet
-void join_into(std::string& joined, const Values& values) {
-  joined.clear();
-  for (const auto& v : values) {
-    if (!joined.empty()) joined += "; ";
-    joined += v;
-  }
-}
-
 // One finding's row, its cells appended in place (a vector of 17 strings
 // per finding, joined lists among them, was most of writing the report).
 void append_finding_row(std::string& out, const Finding& f) {
@@ -86,7 +75,7 @@ void append_finding_row(std::string& out, const Finding& f) {
     append_csv_cell(out, value);
   };
   auto list = [&](const auto& values) {
-    join_into(joined, values);
+    join_into(joined, values, "; ");
     cell(joined);
   };
   cell(level_name(f.level));

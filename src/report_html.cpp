@@ -198,17 +198,13 @@ std::string render_html_report(const std::vector<Finding>& findings, const RunSu
     row("seen", fmt::format("{} .. {} ({} events)", format_rfc3339_ms(f.first_ms), format_rfc3339_ms(f.last_ms),
                             f.event_count));
     if (!f.stages.empty()) row("detectable at", format_rfc3339_ms(f.detectable_ms));
-    const auto joined = [](const ValueSet& values, std::string_view separator) {
-      std::string out;
-      for (std::string_view value : values) {
-        if (!out.empty()) out += separator;
-        out += value;
-      }
-      return out;
-    };
-    row("regions", joined(f.regions, ", "));
-    row("source IPs", joined(f.source_ips, ", "));
-    row("user agents", joined(f.user_agents, " | "));
+    std::string joined;
+    join_into(joined, f.regions, ", ");
+    row("regions", joined);
+    join_into(joined, f.source_ips, ", ");
+    row("source IPs", joined);
+    join_into(joined, f.user_agents, " | ");
+    row("user agents", joined);
     h += "</dl>\n";
     if (!f.stages.empty()) {
       h += "<h3>Timeline</h3>\n" + timeline_svg(f, colour_of);

@@ -75,6 +75,18 @@ std::vector<Finding> many_findings(std::size_t n) {
 // A report of many findings is rendered in chunks on several threads; it must
 // be the text one writer would produce: each finding exactly as it renders on
 // its own, joined in order.
+// Lists in the CSV and HTML reports: a separator between values met, none
+// before the first non-empty text, the buffer cleared for each list.
+TEST(Report, JoinedListsPutSeparatorsOnlyBetweenValues) {
+  std::string joined = "left from the last row";
+  join_into(joined, ValueSet{"eu-west-1", "us-east-1"}, ", ");
+  EXPECT_EQ(joined, "eu-west-1, us-east-1");
+  join_into(joined, std::vector<std::string>{"", "T1496", "T1078.004"}, "; ");
+  EXPECT_EQ(joined, "T1496; T1078.004");
+  join_into(joined, ValueSet{}, " | ");
+  EXPECT_EQ(joined, "");
+}
+
 TEST(Report, LargeReportsRenderInOrderAsOneWriterWould) {
   const std::vector<Finding> findings = many_findings(2000);
   RunSummary summary;

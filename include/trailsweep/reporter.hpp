@@ -6,6 +6,7 @@
 // findings give the same bytes.
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "trailsweep/finding.hpp"
@@ -24,6 +25,18 @@ inline void maybe_flush(std::string& out, const ReportFlush& flush) {
   if (flush && out.size() >= kReportFlushBytes) {
     flush(out);
     out.clear();
+  }
+}
+
+/// `values` (strings, or a ValueSet) joined by `separator` into `joined`
+/// (cleared first, its buffer reused); a separator only once something is
+/// there, as the reports have always written them.
+template <typename Values>
+void join_into(std::string& joined, const Values& values, std::string_view separator) {
+  joined.clear();
+  for (const auto& value : values) {
+    if (!joined.empty()) joined += separator;
+    joined += value;
   }
 }
 
