@@ -1,7 +1,11 @@
 #include "trailsweep/event_id.hpp"
 
+#include <bit>
+#include <cstring>
 #include <new>
 #include <utility>
+
+#include "trailsweep/word_load.hpp"
 
 namespace trailsweep {
 
@@ -16,24 +20,65 @@ int hex_value(char c) {
   return -1;  // upper case too: it would not print back as it was read
 }
 
+// Eight lowercase hex digits, the first in the lowest byte (as a
+// little-endian load puts them), as their number; false when a byte is not
+// one. Eight at a time: every evidence record and kept hit reads its
+// eventID, and the byte loop's branches were ~0.8% of an all-rules scan.
+bool hex_digits8(std::uint64_t w, std::uint32_t& value) {
+  if ((w & kByteHighs) != 0) return false;
+  // Every byte is below 0x80 now, so adding at most 0x50 to each never
+  // carries into the next: a byte's high bit then says it reached the bound.
+  const std::uint64_t from_0 = w + kByteOnes * (0x80 - '0'), past_9 = w + kByteOnes * (0x80 - '9' - 1);
+  const std::uint64_t from_a = w + kByteOnes * (0x80 - 'a'), past_f = w + kByteOnes * (0x80 - 'f' - 1);
+  if ((((from_0 & ~past_9) | (from_a & ~past_f)) & kByteHighs) != kByteHighs) return false;
+  // '0'-'9' are 0x30-0x39, 'a'-'f' 0x61-0x66: the low nibble, plus 9 where bit 6 is set.
+  std::uint64_t v = (w & kByteOnes * 0x0F) + ((w >> 6) & kByteOnes) * 9;
+  v = ((v << 4) | (v >> 8)) & 0x00FF00FF00FF00FFULL;  // digit pairs, in the even bytes
+  v = ((v << 8) | (v >> 16)) & 0x0000FFFF0000FFFFULL;  // groups of four, in the low halves
+  value = static_cast<std::uint32_t>((v << 16) | (v >> 32));
+  return true;
+}
+
+// A UUID's 32 digits as two numbers, the first digit the most significant.
+bool parse_uuid(std::string_view text, std::uint64_t halves[2]) {
+  if (text.size() != 36) return false;
+  const char* p = text.data();
+  if constexpr (std::endian::native == std::endian::little) {
+    if (p[8] != '-' || p[13] != '-' || p[18] != '-' || p[23] != '-') return false;
+    auto load32 = [](const char* q) {
+      std::uint32_t v;
+      std::memcpy(&v, q, 4);
+      return std::uint64_t{v};
+    };
+    std::uint32_t a, b, c, d;
+    if (!hex_digits8(load_word(p), a) || !hex_digits8(load32(p + 9) | load32(p + 14) << 32, b) ||
+        !hex_digits8(load32(p + 19) | load32(p + 24) << 32, c) || !hex_digits8(load_word(p + 28), d)) {
+      return false;
+    }
+    halves[0] = std::uint64_t{a} << 32 | b;
+    halves[1] = std::uint64_t{c} << 32 | d;
+    return true;
+  } else {
+    halves[0] = halves[1] = 0;
+    for (std::size_t i = 0, nibble = 0; i < text.size(); ++i) {
+      if (is_hyphen_position(i)) {
+        if (text[i] != '-') return false;
+        continue;
+      }
+      const int v = hex_value(text[i]);
+      if (v < 0) return false;
+      halves[nibble / 16] = (halves[nibble / 16] << 4) | static_cast<std::uint64_t>(v);
+      ++nibble;
+    }
+    return true;
+  }
+}
+
 }  // namespace
 
 EventId::EventId(std::string_view text) : lo_(0) {
-  bool uuid = text.size() == kUuidSize;
-  std::uint64_t halves[2] = {0, 0};
-  for (std::size_t i = 0, nibble = 0; uuid && i < text.size(); ++i) {
-    if (is_hyphen_position(i)) {
-      uuid = text[i] == '-';
-      continue;
-    }
-    const int v = hex_value(text[i]);
-    if (v < 0) {
-      uuid = false;
-      break;
-    }
-    halves[nibble / 16] = (halves[nibble / 16] << 4) | static_cast<std::uint64_t>(v);
-    ++nibble;
-  }
+  std::uint64_t halves[2];
+  const bool uuid = parse_uuid(text, halves);
   if (uuid && halves[1] != kTextMark) {
     hi_ = halves[0];
     lo_ = halves[1];

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,42 @@ TEST(EventId, PrintsBackTheTextItWasReadFrom) {
     EXPECT_TRUE(id == EventId(text));
   }
   EXPECT_TRUE(EventId().empty());
+}
+
+// Which texts are packed into 16 bytes: exactly the lowercase UUIDs (the
+// hex digits read eight at a time must refuse every other byte, those just
+// outside the ranges included). A packed id writes a new block for shared();
+// one kept as text hands out its own.
+TEST(EventId, PacksExactlyTheLowercaseUuids) {
+  auto is_lowercase_uuid = [](const std::string& t) {
+    if (t.size() != 36) return false;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      const bool hyphen_place = i == 8 || i == 13 || i == 18 || i == 23;
+      const char c = t[i];
+      if (hyphen_place ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    }
+    return true;
+  };
+  std::string bytes = "/09:@`afgAFG-z \x7f\x80\xff";
+  bytes += '\0';
+  std::mt19937 random(20251102);
+  std::size_t packed = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text = "0ef5df25-6c2f-482b-9dca-3e1b7c9d0a5f";
+    for (char& c : text) {
+      if (c != '-') c = "0123456789abcdef"[random() % 16];
+    }
+    for (int changes = static_cast<int>(random() % 3); changes > 0; --changes) {
+      text[random() % text.size()] = bytes[random() % bytes.size()];
+    }
+    const EventId id(text);
+    ASSERT_EQ(id.str(), text);
+    const bool packs = !id.shared().same_block(id.shared());
+    ASSERT_EQ(packs, is_lowercase_uuid(text)) << text;
+    packed += packs;
+  }
+  EXPECT_GT(packed, 5000u);
+  EXPECT_LT(packed, 19000u);
 }
 
 TEST(EventId, OrdersAsItsTextWhateverTheForm) {
