@@ -69,6 +69,33 @@ TEST(RecentTexts, HandsOutTheSameBlockForAStringSeenLately) {
   EXPECT_TRUE(recent.get("").empty());
 }
 
+// The slot is chosen from a few of a text's words, not all of its bytes:
+// texts met together that differ only inside (browser versions in a console
+// user agent, the random part of S3 keys, an address's last digits) must
+// still land apart, or they take turns in one slot and share nothing.
+TEST(RecentTexts, TextsThatDifferOnlyInsideMostlyKeepSlotsOfTheirOwn) {
+  std::vector<std::string> texts;
+  for (int i = 0; i < 8; ++i) {
+    texts.push_back(fmt::format("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                                "Chrome/1{}0.0.0.0 Safari/537.36",
+                                i));
+    texts.push_back(fmt::format("AWSLogs/111122223333/CloudTrail/us-east-1/2025/11/02/111122223333_CloudTrail_"
+                                "us-east-1_20251102T0705Z_VFLG10HSGC8RW{}3D.json.gz",
+                                i));
+    texts.push_back(fmt::format("203.0.113.{}", 10 + i));
+  }
+  RecentTexts recent;
+  std::vector<SharedText> first;
+  for (const auto& t : texts) first.push_back(recent.get(t));
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    const SharedText again = recent.get(texts[i]);
+    EXPECT_EQ(again, std::string_view(texts[i]));
+    kept += again.same_block(first[i]);
+  }
+  EXPECT_GE(kept, 20u) << "of 24 texts met in turn, " << kept << " kept their block";
+}
+
 TEST(TextTable, HandsOutOneBlockPerTextWhileAnythingHoldsIt) {
   // 30,000 role sessions calling in turn: RecentTexts' slots would have
   // forgotten the first session's ARN long before it calls again.
