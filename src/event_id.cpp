@@ -39,6 +39,18 @@ bool hex_digits8(std::uint64_t w, std::uint32_t& value) {
   return true;
 }
 
+// hex_digits8 backwards: the eight lowercase digits of `value`, the first
+// (most significant) in the lowest byte, ready to store.
+std::uint64_t hex_text8(std::uint32_t value) {
+  std::uint64_t v = value;
+  v = ((v >> 16) | (v << 32)) & 0x0000FFFF0000FFFFULL;  // the halves, in 32-bit lanes, first half first
+  v = ((v >> 8) | (v << 16)) & 0x00FF00FF00FF00FFULL;   // the bytes, in 16-bit lanes
+  v = ((v >> 4) | (v << 8)) & 0x0F0F0F0F0F0F0F0FULL;    // the digits, one a byte
+  // A digit of 10 or more reaches 16 when 6 is added: then 'a' - '0' - 10 more.
+  const std::uint64_t letters = ((v + kByteOnes * 6) >> 4) & kByteOnes;
+  return v + kByteOnes * '0' + letters * ('a' - '0' - 10);
+}
+
 // A UUID's 32 digits as two numbers, the first digit the most significant.
 bool parse_uuid(std::string_view text, std::uint64_t halves[2]) {
   if (text.size() != 36) return false;
@@ -122,14 +134,35 @@ void EventId::swap(EventId& other) noexcept {
 
 std::string_view EventId::view(std::array<char, 36>& buffer) const {
   if (is_text()) return text_.view();
-  const std::uint64_t halves[2] = {hi_, lo_};
-  for (std::size_t i = 0, nibble = 0; i < kUuidSize; ++i) {
-    if (is_hyphen_position(i)) {
-      buffer[i] = '-';
-      continue;
+  if constexpr (std::endian::native == std::endian::little) {
+    // Eight digits at a time, as they were read: the reports print every
+    // kept record's eventID (tens of thousands), byte by byte ~1% of
+    // rendering a JSON report.
+    char* out = buffer.data();
+    const std::uint64_t first = hex_text8(static_cast<std::uint32_t>(hi_ >> 32));
+    const std::uint64_t second = hex_text8(static_cast<std::uint32_t>(hi_));
+    const std::uint64_t third = hex_text8(static_cast<std::uint32_t>(lo_ >> 32));
+    const std::uint64_t fourth = hex_text8(static_cast<std::uint32_t>(lo_));
+    std::memcpy(out, &first, 8);
+    out[8] = '-';
+    std::memcpy(out + 9, &second, 4);
+    out[13] = '-';
+    std::memcpy(out + 14, reinterpret_cast<const char*>(&second) + 4, 4);
+    out[18] = '-';
+    std::memcpy(out + 19, &third, 4);
+    out[23] = '-';
+    std::memcpy(out + 24, reinterpret_cast<const char*>(&third) + 4, 4);
+    std::memcpy(out + 28, &fourth, 8);
+  } else {
+    const std::uint64_t halves[2] = {hi_, lo_};
+    for (std::size_t i = 0, nibble = 0; i < kUuidSize; ++i) {
+      if (is_hyphen_position(i)) {
+        buffer[i] = '-';
+        continue;
+      }
+      buffer[i] = kHex[(halves[nibble / 16] >> (60 - 4 * (nibble % 16))) & 0xF];
+      ++nibble;
     }
-    buffer[i] = kHex[(halves[nibble / 16] >> (60 - 4 * (nibble % 16))) & 0xF];
-    ++nibble;
   }
   return {buffer.data(), kUuidSize};
 }
