@@ -169,12 +169,12 @@ std::vector<Finding> finalize_findings(const RuleSet& rules, Detector& detector,
   copts.max_evidence = max_evidence;
   HitStore hits = detector.take_correlation_hits();
   // The merged workers' actor vectors (8 MB each at the default cap, and the
-  // buffers their freed actors kept) are freed beside the correlation, which
-  // runs on one thread, instead of after the report (the correlation of a
-  // million kept hits is the scan's peak: 282 -> ~275 MB) or before it (2-5 ms
-  // waited for).
+  // buffers their freed actors kept) are freed beside a large correlation,
+  // which runs on one thread, instead of with the detector (the correlation of
+  // a million kept hits is the scan's peak: 282 -> ~275 MB) or before it
+  // (2-5 ms waited for).
   std::jthread release;  // joins also when the correlation throws
-  if (detector.retired_actor_lists() != 0) {
+  if (hits.size() >= kReleaseRetiredAtHits && detector.retired_actor_lists() != 0) {
     if (threads_allowed != 1) {
       release = std::jthread([&detector] { detector.release_retired(); });
     } else {
