@@ -7,7 +7,8 @@
 #include <stdexcept>
 #include <span>
 #include <string_view>
-#include <tuple>
+
+#include "trailsweep/principal_set.hpp"
 
 namespace trailsweep {
 
@@ -89,7 +90,7 @@ struct Episode {
 };
 
 struct Match {
-  std::vector<std::pair<std::string, std::string>> group;
+  std::uint32_t group = 0;  // its values: GroupValues of its correlation
   std::int64_t detect_ms = 0;
   std::vector<HitId> hit_ids;  // sorted, unique
   // Referenced rule -> its hits; only for a correlation that reports (a
@@ -97,11 +98,72 @@ struct Match {
   std::map<int, std::vector<HitId>> hits_by_rule;
 };
 
-// A group's key: its group-by values, each ended by a unit separator.
-void add_to_key(std::string& key, std::string_view value) {
-  key += value;
-  key += '\x1f';
-}
+// One correlation's groups: each group's values, one per group-by field in
+// the correlation's order, shared with the hits they came from. A stage that
+// counts every call of a session has as many groups as sessions (30,000 and
+// more), and a map from a key string to the group's number beside a vector of
+// (field, value) strings per group was ~360 bytes a group, held with the
+// million items; ~70 here.
+class GroupValues {
+ public:
+  explicit GroupValues(std::size_t fields) : fields_(fields) {}
+  std::span<const SharedText> of(std::uint32_t group) const {
+    return {values_.data() + std::size_t{group} * fields_, fields_};
+  }
+  /// The number of the group of `values` (one per field; numbers are given
+  /// in the order groups are first met), and whether it is new.
+  std::pair<std::uint32_t, bool> number_of(std::span<const SharedText* const> values) {
+    if (2 * (groups_ + 1) > slots_.size()) grow();
+    const std::uint64_t hash = hash_of(values);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.number == kEmpty) {
+        if (groups_ >= Item::kEpisode) throw std::length_error("correlation: over 2 billion groups");
+        slot = {hash, static_cast<std::uint32_t>(groups_)};
+        for (const SharedText* v : values) values_.push_back(*v);
+        return {static_cast<std::uint32_t>(groups_++), true};
+      }
+      if (slot.hash == hash && holds(slot.number, values)) return {slot.number, false};
+    }
+  }
+  /// Once every item has its group: the lookup's memory goes.
+  void stop_adding() { std::vector<Slot>().swap(slots_); }
+
+ private:
+  static constexpr std::uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t number = kEmpty;
+  };
+  static std::uint64_t hash_of(std::span<const SharedText* const> values) {
+    std::uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (const SharedText* v : values) h = (h ^ PrincipalSet::hash(v->view())) * 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 31);
+  }
+  bool holds(std::uint32_t group, std::span<const SharedText* const> values) const {
+    const SharedText* mine = values_.data() + std::size_t{group} * fields_;
+    for (std::size_t k = 0; k < fields_; ++k) {
+      if (!mine[k].same_block(*values[k]) && mine[k].view() != values[k]->view()) return false;
+    }
+    return true;
+  }
+  void grow() {
+    std::vector<Slot> old(std::max<std::size_t>(64, 2 * slots_.size()));
+    old.swap(slots_);
+    const std::size_t mask = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.number == kEmpty) continue;
+      std::size_t i = slot.hash & mask;
+      while (slots_[i].number != kEmpty) i = (i + 1) & mask;
+      slots_[i] = slot;
+    }
+  }
+  std::size_t fields_;
+  std::size_t groups_ = 0;
+  std::vector<SharedText> values_;  // fields_ per group, end to end
+  std::vector<Slot> slots_;
+};
 
 }  // namespace
 
@@ -163,6 +225,9 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
   }
 
   std::vector<std::vector<Match>> matches(rules.rules().size());
+  std::vector<GroupValues> groups_of;  // by rule index: what its matches' group numbers stand for
+  groups_of.reserve(rules.rules().size());
+  for (const Rule& r : rules.rules()) groups_of.emplace_back(r.is_correlation ? r.correlation.group_by.size() : 0);
   for (int ci : rules.correlation_order()) {
     const Rule& rule = rules.rules()[static_cast<std::size_t>(ci)];
     const Correlation& c = rule.correlation;
@@ -186,13 +251,8 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       return slot != kNotCaptured && h.has_captured(slot) ? &h.captured()[slot] : nullptr;
     };
     // Collect the items, each with its group's number.
-    std::map<std::string, std::uint32_t> group_numbers;
-    std::vector<std::vector<std::pair<std::string, std::string>>> groups;  // by number
-    auto group_number = [&](const std::string& key) {
-      auto [slot, added] = group_numbers.try_emplace(key, static_cast<std::uint32_t>(groups.size()));
-      if (added) groups.emplace_back();
-      return std::make_pair(slot->second, added);
-    };
+    GroupValues& groups = groups_of[static_cast<std::size_t>(ci)];
+    std::vector<const SharedText*> values;  // of one item, in c.group_by's order
     ItemList list;
     list.hits = &sorted;
     {
@@ -220,56 +280,41 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
                                                                  : slot_of(field_for(c.condition.field, ref));
         value_slots[static_cast<std::size_t>(ref)] = value_slot;
         auto has = [](const Hit& h, std::size_t k) { return k != kNotCaptured && h.has_captured(k); };
-        std::string key;  // built in place for each hit
         for (const HitId hid : hits_of_rule[static_cast<std::size_t>(ref)]) {
           const Hit& h = hits[hid];
-          key.clear();
-          bool ok = true;
+          values.clear();
           for (std::size_t k : group_slots) {
-            if (!has(h, k)) {
-              ok = false;
-              break;
-            }
-            add_to_key(key, h.captured()[k].view());
+            if (!has(h, k)) break;
+            values.push_back(&h.captured()[k]);
           }
-          if (!ok) {
+          if (values.size() != group_slots.size()) {
             ++result.ungrouped_hits;
             continue;
           }
-          const auto [number, added] = group_number(key);
-          if (added) {
-            for (std::size_t i = 0; i < group_slots.size(); ++i) {
-              groups[number].emplace_back(c.group_by[i], h.captured()[group_slots[i]].view());
-            }
-          }
-          list.add_hit(h.time_ms, number, hid);
+          list.add_hit(h.time_ms, groups.number_of(values).first, hid);
         }
       } else {
+        // Where each group-by field sits among the referenced correlation's own.
+        const std::vector<std::string>& ref_fields = ref_rule.correlation.group_by;
+        std::vector<std::size_t> ref_slots;
+        for (const auto& g : c.group_by) {
+          const auto it = std::find(ref_fields.begin(), ref_fields.end(), field_for(g, ref));
+          ref_slots.push_back(it == ref_fields.end() ? kNotCaptured
+                                                     : static_cast<std::size_t>(it - ref_fields.begin()));
+        }
+        if (std::find(ref_slots.begin(), ref_slots.end(), kNotCaptured) != ref_slots.end()) continue;
+        const GroupValues& ref_groups = groups_of[static_cast<std::size_t>(ref)];
         for (const Match& m : matches[static_cast<std::size_t>(ref)]) {
-          std::string key;
-          std::vector<std::pair<std::string, std::string>> group;
-          bool ok = true;
-          for (const auto& g : c.group_by) {
-            std::string name = field_for(g, ref);
-            auto it = std::find_if(m.group.begin(), m.group.end(),
-                                   [&](const auto& kv) { return kv.first == name; });
-            if (it == m.group.end()) {
-              ok = false;
-              break;
-            }
-            add_to_key(key, it->second);
-            group.emplace_back(g, it->second);
-          }
-          if (!ok) continue;
-          const std::uint32_t number = group_number(key).first;
-          groups[number] = std::move(group);
-          list.add_episode(m.detect_ms, number, ref, m.hit_ids);
+          const std::span<const SharedText> theirs = ref_groups.of(m.group);
+          values.clear();
+          for (std::size_t k : ref_slots) values.push_back(&theirs[k]);
+          list.add_episode(m.detect_ms, groups.number_of(values).first, ref, m.hit_ids);
         }
       }
     }
 
-    // The keys' work is done; their memory goes before the matches' comes.
-    std::map<std::string, std::uint32_t>().swap(group_numbers);
+    // The lookup's work is done; its memory goes before the matches' comes.
+    groups.stop_adding();
     for (int ref : c.rule_indices) {
       if (last_reader[static_cast<std::size_t>(ref)] == ci) {
         std::vector<HitId>().swap(hits_of_rule[static_cast<std::size_t>(ref)]);
@@ -292,7 +337,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
     for (std::size_t begin = 0, end = 0; begin < items.size(); begin = end) {
       end = begin + 1;
       while (end < items.size() && items[end].group() == items[begin].group()) ++end;
-      auto& group = groups[items[begin].group()];
+      const std::uint32_t group = items[begin].group();
       const std::span<const Item> group_items(items.data() + begin, end - begin);
       std::deque<std::size_t> window;
       std::map<int, std::size_t> rule_counts;
@@ -346,7 +391,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       }
       for (const Episode& e : episodes) {
         Match m;
-        m.group = &e == &episodes.back() ? std::move(group) : group;  // the last takes the group's own
+        m.group = group;
         m.detect_ms = e.detect_ms;
         // Sized first: a stage's episodes hold every hit, and grown by
         // doubling they held up to twice that.
@@ -376,15 +421,23 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       }
     }
     std::sort(matches[static_cast<std::size_t>(ci)].begin(), matches[static_cast<std::size_t>(ci)].end(),
-              [](const Match& a, const Match& b) {
-                return std::tie(a.detect_ms, a.group) < std::tie(b.detect_ms, b.group);
+              [&groups](const Match& a, const Match& b) {
+                if (a.detect_ms != b.detect_ms) return a.detect_ms < b.detect_ms;
+                const auto x = groups.of(a.group), y = groups.of(b.group);
+                return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end(),
+                                                    [](const SharedText& p, const SharedText& q) {
+                                                      return p.view() < q.view();
+                                                    });
               });
 
     result.episodes[static_cast<std::size_t>(ci)] = matches[static_cast<std::size_t>(ci)].size();
     if (!reports) continue;
     for (const Match& m : matches[static_cast<std::size_t>(ci)]) {
       Finding f = finding_for_rule(rule, ci);
-      f.group = m.group;
+      const std::span<const SharedText> group_values = groups.of(m.group);
+      for (std::size_t k = 0; k < group_values.size(); ++k) {
+        f.group.emplace_back(c.group_by[k], group_values[k].view());
+      }
       f.detectable_ms = m.detect_ms;
       // One event can match several rules of a stage (a 999-instance group is
       // both "huge" and part of a flood): count events, not hits.
