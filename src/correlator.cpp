@@ -8,7 +8,7 @@
 #include <span>
 #include <string_view>
 
-#include "trailsweep/principal_set.hpp"
+#include "trailsweep/group_table.hpp"
 
 namespace trailsweep {
 
@@ -90,79 +90,12 @@ struct Episode {
 };
 
 struct Match {
-  std::uint32_t group = 0;  // its values: GroupValues of its correlation
+  std::uint32_t group = 0;  // its values: GroupTable of its correlation
   std::int64_t detect_ms = 0;
   std::vector<HitId> hit_ids;  // sorted, unique
   // Referenced rule -> its hits; only for a correlation that reports (a
   // stage that only feeds the campaign would hold every hit twice).
   std::map<int, std::vector<HitId>> hits_by_rule;
-};
-
-// One correlation's groups: each group's values, one per group-by field in
-// the correlation's order, shared with the hits they came from. A stage that
-// counts every call of a session has as many groups as sessions (30,000 and
-// more), and a map from a key string to the group's number beside a vector of
-// (field, value) strings per group was ~360 bytes a group, held with the
-// million items; ~70 here.
-class GroupValues {
- public:
-  explicit GroupValues(std::size_t fields) : fields_(fields) {}
-  std::span<const SharedText> of(std::uint32_t group) const {
-    return {values_.data() + std::size_t{group} * fields_, fields_};
-  }
-  /// The number of the group of `values` (one per field; numbers are given
-  /// in the order groups are first met), and whether it is new.
-  std::pair<std::uint32_t, bool> number_of(std::span<const SharedText* const> values) {
-    if (2 * (groups_ + 1) > slots_.size()) grow();
-    const std::uint64_t hash = hash_of(values);
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-      Slot& slot = slots_[i];
-      if (slot.number == kEmpty) {
-        if (groups_ >= Item::kEpisode) throw std::length_error("correlation: over 2 billion groups");
-        slot = {hash, static_cast<std::uint32_t>(groups_)};
-        for (const SharedText* v : values) values_.push_back(*v);
-        return {static_cast<std::uint32_t>(groups_++), true};
-      }
-      if (slot.hash == hash && holds(slot.number, values)) return {slot.number, false};
-    }
-  }
-  /// Once every item has its group: the lookup's memory goes.
-  void stop_adding() { std::vector<Slot>().swap(slots_); }
-
- private:
-  static constexpr std::uint32_t kEmpty = UINT32_MAX;
-  struct Slot {
-    std::uint64_t hash = 0;
-    std::uint32_t number = kEmpty;
-  };
-  static std::uint64_t hash_of(std::span<const SharedText* const> values) {
-    std::uint64_t h = 0x9e3779b97f4a7c15ull;
-    for (const SharedText* v : values) h = (h ^ PrincipalSet::hash(v->view())) * 0xbf58476d1ce4e5b9ull;
-    return h ^ (h >> 31);
-  }
-  bool holds(std::uint32_t group, std::span<const SharedText* const> values) const {
-    const SharedText* mine = values_.data() + std::size_t{group} * fields_;
-    for (std::size_t k = 0; k < fields_; ++k) {
-      if (!mine[k].same_block(*values[k]) && mine[k].view() != values[k]->view()) return false;
-    }
-    return true;
-  }
-  void grow() {
-    std::vector<Slot> old(std::max<std::size_t>(64, 2 * slots_.size()));
-    old.swap(slots_);
-    const std::size_t mask = slots_.size() - 1;
-    for (const Slot& slot : old) {
-      if (slot.number == kEmpty) continue;
-      std::size_t i = slot.hash & mask;
-      while (slots_[i].number != kEmpty) i = (i + 1) & mask;
-      slots_[i] = slot;
-    }
-  }
-  std::size_t fields_;
-  std::size_t groups_ = 0;
-  std::vector<SharedText> values_;  // fields_ per group, end to end
-  std::vector<Slot> slots_;
 };
 
 }  // namespace
@@ -225,7 +158,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
   }
 
   std::vector<std::vector<Match>> matches(rules.rules().size());
-  std::vector<GroupValues> groups_of;  // by rule index: what its matches' group numbers stand for
+  std::vector<GroupTable> groups_of;  // by rule index: what its matches' group numbers stand for
   groups_of.reserve(rules.rules().size());
   for (const Rule& r : rules.rules()) groups_of.emplace_back(r.is_correlation ? r.correlation.group_by.size() : 0);
   for (int ci : rules.correlation_order()) {
@@ -251,7 +184,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
       return slot != kNotCaptured && h.has_captured(slot) ? &h.captured()[slot] : nullptr;
     };
     // Collect the items, each with its group's number.
-    GroupValues& groups = groups_of[static_cast<std::size_t>(ci)];
+    GroupTable& groups = groups_of[static_cast<std::size_t>(ci)];
     std::vector<const SharedText*> values;  // of one item, in c.group_by's order
     ItemList list;
     list.hits = &sorted;
@@ -303,7 +236,7 @@ CorrelationResult correlate(const RuleSet& rules, HitStore store, const Correlat
                                                      : static_cast<std::size_t>(it - ref_fields.begin()));
         }
         if (std::find(ref_slots.begin(), ref_slots.end(), kNotCaptured) != ref_slots.end()) continue;
-        const GroupValues& ref_groups = groups_of[static_cast<std::size_t>(ref)];
+        const GroupTable& ref_groups = groups_of[static_cast<std::size_t>(ref)];
         for (const Match& m : matches[static_cast<std::size_t>(ref)]) {
           const std::span<const SharedText> theirs = ref_groups.of(m.group);
           values.clear();
