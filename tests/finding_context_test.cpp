@@ -175,11 +175,8 @@ TEST(FindingContext, AFullerSequenceReplacesThePartialOneOfTheSameActorOnly) {
   EXPECT_EQ(findings[2].first_ms, kStart + 5 * kHour);
 }
 
-// The report's order (severity, first time, then principal, account, rule)
-// for thousands of findings, many tied on severity and time, and each one's
-// remediation written, whichever thread wrote it.
-TEST(FindingContext, FinalizeOrdersThousandsOfTiedFindingsAndRemediatesEachOne) {
-  auto rules = testing::rules_from(R"(title: Listed instances
+// A low-severity rule that every analyst's console session matches.
+constexpr const char* kListedInstances = R"(title: Listed instances
 name: listed
 logsource: {product: aws, service: cloudtrail}
 detection:
@@ -187,7 +184,13 @@ detection:
   condition: sel
 level: low
 ---
-title: Launched instances
+)";
+
+// The report's order (severity, first time, then principal, account, rule)
+// for thousands of findings, many tied on severity and time, and each one's
+// remediation written, whichever thread wrote it.
+TEST(FindingContext, FinalizeOrdersThousandsOfTiedFindingsAndRemediatesEachOne) {
+  auto rules = testing::rules_from(std::string(kListedInstances) + R"(title: Launched instances
 name: launched
 logsource: {product: aws, service: cloudtrail}
 detection:
@@ -236,15 +239,7 @@ level: high
 // when the correlation is small (freeing them would only make the report
 // wait): nothing they brought is lost either way.
 TEST(FindingContext, FinalizeFreesTheMergedWorkersActorsBesideALargeCorrelation) {
-  auto rules = testing::rules_from(R"(title: Listed instances
-name: listed
-logsource: {product: aws, service: cloudtrail}
-detection:
-  sel: {eventName: DescribeInstances}
-  condition: sel
-level: low
----
-title: Cluster created
+  auto rules = testing::rules_from(std::string(kListedInstances) + R"(title: Cluster created
 name: cluster_created
 logsource: {product: aws, service: cloudtrail}
 detection:
