@@ -46,7 +46,8 @@ namespace {
 std::size_t recent_slot(std::string_view text, std::size_t slots) {
   const char* p = text.data();
   const std::size_t n = text.size();
-  std::uint64_t folded = 0, i = 0;
+  std::uint64_t folded = 0;
+  std::size_t i = 0;
   for (; i + 8 <= n; i += 8) folded ^= load_word(p + i);
   std::uint64_t h = (folded ^ n) * 0xbf58476d1ce4e5b9ull;
   if (i < n) h ^= load_prefix_word(p + i, n - i) * 0x94d049bb133111ebull;

@@ -40,7 +40,6 @@ void join_into(std::string& joined, const Values& values, std::string_view separ
   }
 }
 
-
 class JsonWriter;
 class RuleSet;
 
