@@ -164,7 +164,8 @@ void add_remediation(Finding* f) {
 }
 
 std::vector<Finding> finalize_findings(const RuleSet& rules, Detector& detector, std::size_t max_evidence,
-                                       CorrelationResult* stats, unsigned threads_allowed) {
+                                       CorrelationResult* stats, unsigned threads_allowed,
+                                       std::size_t release_retired_at_hits) {
   CorrelatorOptions copts;
   copts.max_evidence = max_evidence;
   HitStore hits = detector.take_correlation_hits();
@@ -174,7 +175,7 @@ std::vector<Finding> finalize_findings(const RuleSet& rules, Detector& detector,
   // correlation (2-5 ms waited for). With a million kept hits and all rules
   // the correlation was the scan's peak: 282 -> 274 MB at -j 2 (f6939f1).
   std::jthread release;  // joins also when the correlation throws
-  if (hits.size() >= kReleaseRetiredAtHits && detector.retired_actor_lists() != 0) {
+  if (hits.size() >= release_retired_at_hits && detector.retired_actor_lists() != 0) {
     if (threads_allowed != 1) {
       release = std::jthread([&detector] { detector.release_retired(); });
     } else {

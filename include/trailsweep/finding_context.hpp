@@ -51,8 +51,10 @@ inline constexpr std::size_t kReleaseRetiredAtHits = 50'000;
 
 /// After the scan: correlate the detector's hits, add context, drop superseded
 /// findings, add remediation, and sort (finding_before). `stats` may be null.
-/// Uses up to `threads` threads (0: all cores).
+/// Uses up to `threads` threads (0: all cores). `release_retired_at_hits`:
+/// see kReleaseRetiredAtHits (tests lower it rather than correlate 50,000 hits).
 std::vector<Finding> finalize_findings(const RuleSet& rules, Detector& detector, std::size_t max_evidence,
-                                       CorrelationResult* stats = nullptr, unsigned threads = 0);
+                                       CorrelationResult* stats = nullptr, unsigned threads = 0,
+                                       std::size_t release_retired_at_hits = kReleaseRetiredAtHits);
 
 }  // namespace trailsweep
