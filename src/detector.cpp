@@ -25,11 +25,9 @@ Hit Detector::make_hit(int rule, const Event& ev) {
   h.event_id = EventId(ev.event_id);  // one per event: no use looking it up
   h.global_service = ev.event_source == "iam.amazonaws.com";
   // One block per distinct row: an actor's hits share one, and so do calls of one kind.
-  Hit::IdentityRow::encode(
-      {ev.account, ev.principal, ev.identity.access_key_id, ev.identity.session_issuer_arn}, row_scratch_);
-  h.identity = Hit::IdentityRow(hit_texts_.get(row_scratch_));
-  Hit::CallRow::encode({ev.event_name, ev.aws_region, ev.error_code}, row_scratch_);
-  h.call = Hit::CallRow(hit_texts_.get(row_scratch_));
+  h.identity = Hit::IdentityRow::interned(
+      {ev.account, ev.principal, ev.identity.access_key_id, ev.identity.session_issuer_arn}, hit_texts_, row_scratch_);
+  h.call = Hit::CallRow::interned({ev.event_name, ev.aws_region, ev.error_code}, hit_texts_, row_scratch_);
   h.source_ip_text = hit_texts_.get(ev.source_ip);
   h.user_agent_text = hit_texts_.get(ev.user_agent);
   h.service_call = ev.is_service_call();

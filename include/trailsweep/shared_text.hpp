@@ -133,6 +133,13 @@ class TextRow {
     encode(texts, encoded);
     return encoded.empty() ? TextRow() : TextRow(SharedText(encoded));
   }
+  /// A row of `texts` as `table` (a TextTable or RecentTexts) hands it out,
+  /// encoded in `scratch` (reused): one block per row the table holds.
+  template <typename Table>
+  static TextRow interned(const std::array<std::string_view, N>& texts, Table& table, std::string& scratch) {
+    encode(texts, scratch);
+    return scratch.empty() ? TextRow() : TextRow(table.get(scratch));
+  }
   std::string_view operator[](std::size_t k) const {
     if (block_.empty()) return std::string_view("", 0);  // never a null pointer (see view())
     const char* p = block_.data();
@@ -159,8 +166,7 @@ class RecentTexts {
   /// here: no allocation for a row met lately.
   template <std::size_t N>
   TextRow<N> row(const std::array<std::string_view, N>& texts) {
-    TextRow<N>::encode(texts, row_scratch_);
-    return row_scratch_.empty() ? TextRow<N>() : TextRow<N>(get(row_scratch_));
+    return TextRow<N>::interned(texts, *this, row_scratch_);
   }
 
  private:
